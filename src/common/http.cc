@@ -1,0 +1,114 @@
+#include "common/http.h"
+
+namespace isthmus {
+
+Result<Endpoint> Endpoint::Parse(const std::string& url) {
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return InvalidArgument("'" + url + "' is not an endpoint (expected http://host:port)");
+  Endpoint ep;
+  ep.host = rest.substr(0, colon);
+  std::string port = rest.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    return InvalidArgument("'" + url + "' has no valid port");
+  ep.port = std::stoi(port);
+  if (ep.port <= 0 || ep.port > 65535) return InvalidArgument("'" + url + "' has no valid port");
+  return ep;
+}
+
+Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
+                           const nlohmann::json* body, int timeout_ms,
+                           const httplib::Headers& headers) {
+  httplib::Client cli(ep.host, ep.port);
+  auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
+  cli.set_connection_timeout(sec, usec);
+  cli.set_read_timeout(sec, usec);
+  cli.set_write_timeout(sec, usec);
+  std::string payload = body ? body->dump() : std::string();
+  auto send = [&]() -> httplib::Result {
+    if (method == "GET") return cli.Get(path, headers);
+    if (method == "POST") return cli.Post(path, headers, payload, "application/json");
+    if (method == "PUT") return cli.Put(path, headers, payload, "application/json");
+    return cli.Delete(path, headers);
+  };
+  if (method != "GET" && method != "POST" && method != "PUT" && method != "DELETE")
+    return InvalidArgument("unsupported method " + method);
+  httplib::Result r = send();
+  if (!r)
+    return Unavailable(method + " " + ep.ToString() + path + ": " + httplib::to_string(r.error()));
+  HttpReply reply;
+  reply.status = r->status;
+  reply.raw = r->body;
+  if (!r->body.empty()) reply.body = nlohmann::json::parse(r->body, nullptr, false);
+  if (reply.body.is_discarded()) reply.body = nullptr;
+  return reply;
+}
+
+Status ReplyStatus(const HttpReply& reply) {
+  if (reply.status >= 200 && reply.status < 300) return Status::Ok();
+  std::string msg = reply.raw;
+  if (reply.body.is_object() && reply.body.contains("NeutronError"))
+    msg = reply.body["NeutronError"].value("message", msg);
+  Code code = Code::kInternal;
+  switch (reply.status) {
+    case 400: code = Code::kInvalidArgument; break;
+    case 401: code = Code::kUnauthorized; break;
+    case 403: code = Code::kForbidden; break;
+    case 404: code = Code::kNotFound; break;
+    case 409: code = Code::kConflict; break;
+    case 503: code = Code::kUnavailable; break;
+    default: break;
+  }
+  return Status(code, "HTTP " + std::to_string(reply.status) + ": " + msg);
+}
+
+int HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kUnauthorized: return 401;
+    case Code::kForbidden: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kConflict: return 409;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+namespace {
+const char* NeutronType(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument: return "BadRequest";
+    case Code::kNotFound: return "NotFound";
+    case Code::kConflict: return "Conflict";
+    case Code::kUnauthorized: return "NotAuthorized";
+    case Code::kForbidden: return "PolicyNotAuthorized";
+    case Code::kUnavailable: return "ServiceUnavailable";
+    default: return "InternalError";
+  }
+}
+}  // namespace
+
+void WriteError(httplib::Response& res, const Status& status) {
+  WriteJson(res, HttpStatusFor(status.code()),
+            {{"NeutronError",
+              {{"type", NeutronType(status.code())}, {"message", status.message()}, {"detail", ""}}}});
+}
+
+void WriteJson(httplib::Response& res, int http_status, const nlohmann::json& body) {
+  res.status = http_status;
+  res.set_content(body.dump(), "application/json");
+}
+
+Result<nlohmann::json> ParseJsonBody(const httplib::Request& req) {
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) return InvalidArgument("request body is not valid JSON");
+  if (!j.is_object()) return InvalidArgument("request body must be a JSON object");
+  return j;
+}
+
+}  // namespace isthmus

@@ -1,0 +1,46 @@
+// HTTP/JSON seam shared by every process: a client call that returns a Status
+// instead of throwing, and the one place that maps a Status to a Neutron-shaped
+// error answer ({"NeutronError": {"type", "message", "detail"}}).
+#pragma once
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/status.h"
+
+namespace isthmus {
+
+struct Endpoint {
+  std::string host;
+  int port = 0;
+  // Parses "http://127.0.0.1:9696" (also without the scheme).
+  static Result<Endpoint> Parse(const std::string& url);
+  std::string ToString() const { return "http://" + host + ":" + std::to_string(port); }
+};
+
+struct HttpReply {
+  int status = 0;
+  nlohmann::json body;  // null when the body is empty or not JSON
+  std::string raw;
+};
+
+// One request. Transport failures are Unavailable; any HTTP status is returned
+// as a reply (the caller decides what a 4xx means). timeout_ms bounds connect,
+// read and write.
+Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
+                           const nlohmann::json* body = nullptr, int timeout_ms = 5000,
+                           const httplib::Headers& headers = {});
+
+// Converts a non-2xx reply into a Status carrying the peer's message.
+Status ReplyStatus(const HttpReply& reply);
+
+int HttpStatusFor(Code code);
+// Writes status as a Neutron error: {"NeutronError": {"type": ..., "message": ..., "detail": ""}}.
+void WriteError(httplib::Response& res, const Status& status);
+void WriteJson(httplib::Response& res, int http_status, const nlohmann::json& body);
+// Parses a request body as a JSON object; a clear InvalidArgument otherwise.
+Result<nlohmann::json> ParseJsonBody(const httplib::Request& req);
+
+}  // namespace isthmus

@@ -1,0 +1,91 @@
+#include "common/sqlite.h"
+
+#include <memory>
+
+namespace isthmus {
+
+Stmt::Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
+    status_ = Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db) + " in: " + sql);
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::Bind(int index, const std::string& v) {
+  if (stmt_) sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int index, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Stmt& Stmt::BindNull(int index) {
+  if (stmt_) sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    int ext = sqlite3_extended_errcode(db_);
+    std::string msg = std::string("sqlite: ") + sqlite3_errmsg(db_);
+    status_ = (ext & 0xff) == SQLITE_CONSTRAINT ? Conflict(msg) : Internal(msg);
+  }
+  return false;
+}
+
+std::string Stmt::Text(int col) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, col);
+  return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col))
+           : std::string();
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    return Unavailable("cannot open database " + path + ": " + msg);
+  }
+  std::unique_ptr<Db> db(new Db(raw));
+  sqlite3_busy_timeout(raw, 5000);
+  ISTHMUS_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  return db;
+}
+
+Db::~Db() { sqlite3_close(db_); }
+
+Status Db::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Internal("sqlite: " + msg);
+  }
+  return Status::Ok();
+}
+
+Status Db::Transaction(const std::function<Status()>& fn) {
+  ISTHMUS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status st = fn();
+  if (!st.ok()) {
+    Exec("ROLLBACK");
+    return st;
+  }
+  Status commit = Exec("COMMIT");
+  if (!commit.ok()) Exec("ROLLBACK");
+  return commit;
+}
+
+}  // namespace isthmus

@@ -1,0 +1,61 @@
+// A thin RAII seam over SQLite, shared by the central and cloud stores.
+// Db owns one connection (WAL, synchronous=FULL: an acknowledged commit survives
+// kill -9). Not thread-safe: each store serialises its own access.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace isthmus {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, const std::string& v);
+  Stmt& Bind(int index, int64_t v);
+  Stmt& BindNull(int index);
+  // Returns true while a row is available; errors surface through status().
+  bool Step();
+  std::string Text(int col) const;
+  int64_t Int(int col) const;
+  bool IsNull(int col) const;
+  const Status& status() const { return status_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status status_;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> Open(const std::string& path);
+  ~Db();
+
+  // Runs one or more statements with no result rows.
+  Status Exec(const std::string& sql);
+  std::unique_ptr<Stmt> Prepare(const std::string& sql) {
+    return std::make_unique<Stmt>(db_, sql);
+  }
+  // Runs fn inside BEGIN IMMEDIATE/COMMIT; rolls back if fn returns an error.
+  Status Transaction(const std::function<Status()>& fn);
+  int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace isthmus

@@ -1,0 +1,39 @@
+#include "common/sqlite.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace isthmus {
+namespace {
+
+TEST(Db, TransactionRollsBackOnError) {
+  std::string path = "/tmp/isthmus_sqlite_test_" + std::to_string(getpid()) + ".db";
+  unlink(path.c_str());
+  auto db = Db::Open(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").ok());
+  Status st = (*db)->Transaction([&]() -> Status {
+    auto ins = (*db)->Prepare("INSERT INTO t VALUES (?, ?)");
+    ins->Bind(1, std::string("a")).Bind(2, int64_t{1});
+    ins->Step();
+    return Conflict("changed my mind");
+  });
+  EXPECT_EQ(st.code(), Code::kConflict);
+  auto q = (*db)->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(q->Step());
+  EXPECT_EQ(q->Int(0), 0);
+  unlink(path.c_str());
+}
+
+TEST(Db, ConstraintViolationIsConflict) {
+  auto db = Db::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY)").ok());
+  ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES ('x')").ok());
+  auto ins = (*db)->Prepare("INSERT INTO t VALUES ('x')");
+  EXPECT_FALSE(ins->Step());
+  EXPECT_EQ(ins->status().code(), Code::kConflict);
+}
+
+}  // namespace
+}  // namespace isthmus
