@@ -1,12 +1,77 @@
 #include "agent/agent_main.h"
 
+#include <csignal>
 #include <iostream>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "common/config.h"
+#include "common/log.h"
 
 namespace isthmus::agent {
+namespace {
+
+constexpr char kHelp[] = R"(usage: isthmus agent --host NAME --cloud URL --local-ip IP [options]
+
+Makes this host's Open vSwitch (br-int, br-tun) and qrouter- namespaces match the
+desired state its cloud controller computes (docs/architecture.md).
+
+  --host NAME          this host's name, unique in the federation
+  --role ROLE          compute (default) or network
+  --cloud URL          the cloud controller, e.g. http://127.0.0.1:9701
+  --local-ip IP        this host's VTEP address (on br-phy)
+  --ovsdb TARGET       OVSDB socket, e.g. unix:/run/openvswitch/db.sock (default)
+  --ovs-rundir DIR     OVS_RUNDIR of this host's ovs-vswitchd (for ovs-ofctl)
+  --host-netns NAME    network namespace that OVS runs in (lab); default: this one
+  --ns-prefix TEXT     prefix of router namespace names (lab); default none
+  --status-file PATH   write {"revision", "flows"} there after every applied pass
+  --config FILE        key = value file with the same keys
+)";
+
+// The agent owns nothing durable and the data plane keeps its programming
+// without it, so a termination signal simply ends the process.
+void OnSignal(int) { _exit(0); }
+
+}  // namespace
 
 int Main(const std::vector<std::string>& args) {
-  std::cerr << "isthmus agent: not built yet\n";
-  return 1;
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+  auto cfg = Config::Load({{"host", ""},
+                           {"role", "compute"},
+                           {"cloud", ""},
+                           {"local_ip", ""},
+                           {"ovsdb", ""},
+                           {"ovs_rundir", ""},
+                           {"host_netns", ""},
+                           {"ns_prefix", ""},
+                           {"status_file", ""}},
+                          args);
+  Status st = cfg.ok() ? cfg->Require({"host", "cloud", "local_ip"}) : cfg.status();
+  if (st.ok() && cfg->Get("role") != "compute" && cfg->Get("role") != "network")
+    st = InvalidArgument("--role must be compute or network, not '" + cfg->Get("role") + "'");
+  if (!st.ok()) {
+    std::cerr << "isthmus agent: " << st.message() << "\n";
+    return 2;
+  }
+  SetLogTag("agent " + cfg->Get("host"));
+  AgentConfig c;
+  c.host = cfg->Get("host");
+  c.role = cfg->Get("role");
+  c.cloud_url = cfg->Get("cloud");
+  c.local_ip = cfg->Get("local_ip");
+  c.ovs = {cfg->Get("ovsdb"), cfg->Get("ovs_rundir")};
+  c.host_netns = cfg->Get("host_netns");
+  c.ns_prefix = cfg->Get("ns_prefix");
+  c.status_file = cfg->Get("status_file");
+  SystemRunner runner;
+  Agent agent(c, runner);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  return agent.Run();
 }
 
 }  // namespace isthmus::agent

@@ -1,0 +1,176 @@
+#include "agent/agent.h"
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "agent/pipeline.h"
+#include "common/log.h"
+
+namespace isthmus::agent {
+
+Agent::Agent(AgentConfig config, Runner& runner)
+    : config_(std::move(config)),
+      runner_(runner),
+      ovs_(runner, config_.ovs),
+      routers_(runner, ovs_, config_.host_netns, config_.ns_prefix) {}
+
+void Agent::Stop() {
+  stop_ = true;
+  cv_.notify_all();
+}
+
+int Agent::Run() {
+  auto ep = Endpoint::Parse(config_.cloud_url);
+  if (!ep.ok()) {
+    LOG_ERROR(ep.status().message());
+    return 2;
+  }
+  cloud_.emplace(*ep);
+  int backoff_ms = 50;
+  auto pause = [&] {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return stop_.load(); });
+    backoff_ms = std::min(backoff_ms * 2, 2000);
+  };
+  for (Status st = ovs_.EnsureBridges(); !st.ok() && !stop_; st = ovs_.EnsureBridges()) {
+    LOG_WARN("bridges: " << st.message());
+    pause();
+  }
+  backoff_ms = 50;
+  while (!stop_) {
+    auto host = cloud_->Register(config_.host, config_.role, config_.local_ip);
+    if (host.ok()) {
+      LOG_INFO("registered " << config_.host << " in cloud " << host->cloud << ", DVR MAC "
+                             << host->dvr_mac);
+      break;
+    }
+    LOG_WARN("registration: " << host.status().message());
+    pause();
+  }
+  OvsdbMonitor monitor(config_.ovs.db.empty() ? "unix:/var/run/openvswitch/db.sock"
+                                              : config_.ovs.db,
+                       [this](const InterfaceTable& t) { OnInterfaces(t); });
+  monitor.Start();
+  std::thread watcher([this] { WatchState(); });
+
+  backoff_ms = 50;
+  while (!stop_) {
+    std::optional<state::HostState> s;
+    InterfaceTable ifaces;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || (dirty_ && state_ && have_ifaces_); });
+      if (stop_) break;
+      dirty_ = false;
+      s = state_;
+      ifaces = ifaces_;
+    }
+    Status st = Reconcile(*s, ifaces);
+    if (st.ok()) {
+      backoff_ms = 50;
+      continue;
+    }
+    LOG_WARN("revision " << s->revision << " not applied, will retry: " << st.message());
+    full_resync_ = true;
+    pause();
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty_ = true;
+  }
+  monitor.Stop();
+  watcher.join();
+  return 0;
+}
+
+void Agent::WatchState() {
+  int64_t revision = 0;
+  int backoff_ms = 50;
+  while (!stop_) {
+    auto r = cloud_->WaitState(config_.host, revision, 20);
+    if (!r.ok()) {
+      if (r.status().code() == Code::kNotFound)
+        cloud_->Register(config_.host, config_.role, config_.local_ip);
+      if (stop_) break;
+      LOG_WARN("watching state: " << r.status().message());
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, 2000);
+      continue;
+    }
+    backoff_ms = 50;
+    if (!r->has_value()) continue;
+    revision = (*r)->revision;
+    std::lock_guard<std::mutex> lock(mu_);
+    state_ = std::move(**r);
+    dirty_ = true;
+    cv_.notify_all();
+  }
+}
+
+void Agent::OnInterfaces(const InterfaceTable& table) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (have_ifaces_ && table.size() == ifaces_.size()) {
+    bool same = true;
+    for (const auto& [name, i] : table) {
+      auto it = ifaces_.find(name);
+      if (it == ifaces_.end() || it->second.ofport != i.ofport || it->second.iface_id != i.iface_id) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+  }
+  ifaces_ = table;
+  have_ifaces_ = true;
+  dirty_ = true;
+  cv_.notify_all();
+}
+
+Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces) {
+  std::set<std::string> existing;
+  for (const auto& [name, i] : ifaces) existing.insert(name);
+  std::set<std::string> remote(s.tunnels.begin(), s.tunnels.end());
+  ISTHMUS_RETURN_IF_ERROR(ovs_.SyncTunnels(config_.local_ip, remote, existing));
+  ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, existing));
+
+  // Ports as they are now: what the monitor saw, corrected by what this pass
+  // just created or removed (the monitor's echo of it may still be on its way).
+  OvsPorts ports;
+  for (const auto& [name, i] : ifaces) {
+    if (name.rfind("vx", 0) == 0 || name.rfind("qp-", 0) == 0) continue;
+    ports.names.insert(name);
+    if (!i.iface_id.empty() && i.ofport > 0) ports.vif_by_iface_id[i.iface_id] = name;
+  }
+  for (const auto& ip : remote) ports.names.insert(TunnelPortName(ip));
+  for (const auto& r : s.routers)
+    for (const auto& leg : r.interfaces) ports.names.insert(RouterLegPortName(leg.port_id));
+
+  CompiledFlows flows = CompileFlows(s, ports);
+  size_t changes = flows.br_int.DiffFrom(installed_int_).size() +
+                   flows.br_tun.DiffFrom(installed_tun_).size();
+  // br-int first: it never learns, so withdrawing trust there first leaves no
+  // window in which a DVR MAC could be learned (ovs-userspace-facts.md).
+  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrInt, installed_int_, flows.br_int, full_resync_));
+  installed_int_ = flows.br_int;
+  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, installed_tun_, flows.br_tun, full_resync_));
+  installed_tun_ = flows.br_tun;
+  if (full_resync_ || changes > 0)
+    LOG_INFO("revision " << s.revision << " applied (" << (full_resync_ ? "full resync, " : "")
+                         << changes << " flow changes, " << flows.br_int.size() << "+"
+                         << flows.br_tun.size() << " flows)");
+  full_resync_ = false;
+  WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());
+  return Status::Ok();
+}
+
+void Agent::WriteStatus(int64_t revision, size_t flows) {
+  if (config_.status_file.empty()) return;
+  std::string tmp = config_.status_file + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << nlohmann::json{{"host", config_.host}, {"revision", revision}, {"flows", flows}}.dump()
+        << "\n";
+  }
+  std::rename(tmp.c_str(), config_.status_file.c_str());
+}
+
+}  // namespace isthmus::agent

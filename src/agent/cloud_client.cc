@@ -1,0 +1,31 @@
+#include "agent/cloud_client.h"
+
+namespace isthmus::agent {
+
+Result<model::Host> CloudClient::Register(const std::string& name, const std::string& role,
+                                          const std::string& vtep_ip) {
+  nlohmann::json body = {{"host", {{"name", name}, {"role", role}, {"vtep_ip", vtep_ip}}}};
+  auto reply = HttpCall(cloud_, "POST", "/v1/hosts", &body);
+  if (!reply.ok()) return reply.status();
+  ISTHMUS_RETURN_IF_ERROR(ReplyStatus(*reply));
+  if (!reply->body.is_object() || !reply->body.contains("host"))
+    return Internal("cloud answered registration without a host");
+  return reply->body["host"].get<model::Host>();
+}
+
+Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string& host,
+                                                               int64_t after, int wait_s) {
+  std::string path = "/v1/hosts/" + host + "/state?after=" + std::to_string(after) +
+                     "&wait=" + std::to_string(wait_s);
+  auto reply = HttpCall(cloud_, "GET", path, nullptr, (wait_s + 10) * 1000);
+  if (!reply.ok()) return reply.status();
+  if (reply->status == 304) return std::optional<state::HostState>();
+  ISTHMUS_RETURN_IF_ERROR(ReplyStatus(*reply));
+  try {
+    return std::optional<state::HostState>(reply->body.get<state::HostState>());
+  } catch (const std::exception& e) {
+    return Internal(std::string("cloud sent a malformed host state: ") + e.what());
+  }
+}
+
+}  // namespace isthmus::agent

@@ -1,0 +1,253 @@
+#include "agent/flows.h"
+
+#include <map>
+#include <vector>
+
+#include "agent/pipeline.h"
+#include "common/net.h"
+
+namespace isthmus::agent {
+namespace {
+
+using state::HostState;
+
+std::string Vlan(int lvid) { return "dl_vlan=" + std::to_string(lvid); }
+std::string PushVlan(int lvid) {
+  return "push_vlan:0x8100,set_field:" + std::to_string(4096 + lvid) + "->vlan_vid";
+}
+std::string Goto(int table) { return "goto_table:" + std::to_string(table); }
+std::string Output(const std::string& port) { return "output:" + port; }
+
+// The subnet gateway (of this cloud) whose CIDR holds one of the port's IPs.
+const state::SubnetGateway* GatewayFor(const HostState& s, const std::string& network_id,
+                                       const std::vector<std::string>& ips) {
+  for (const auto& gw : s.gateways) {
+    if (gw.network_id != network_id) continue;
+    auto cidr = Cidr::Parse(gw.cidr);
+    if (!cidr.ok()) continue;
+    for (const auto& ip : ips) {
+      auto addr = Ipv4::Parse(ip);
+      if (addr.ok() && cidr->Contains(*addr)) return &gw;
+    }
+  }
+  return nullptr;
+}
+
+class Compiler {
+ public:
+  Compiler(const HostState& s, const OvsPorts& p) : s_(s), p_(p) {
+    for (const auto& n : s.networks) lvid_[n.id] = n.lvid;
+    for (const auto& n : s.networks) vni_[n.id] = n.vni;
+  }
+
+  CompiledFlows Run() {
+    IntBase();
+    LocalPorts();
+    RouterLegs();
+    RemotePorts();
+    Flooding();
+    DvrTrust();
+    TunBase();
+    Tunnels();
+    ArpResponder();
+    return std::move(out_);
+  }
+
+ private:
+  bool Known(const std::string& network_id) const { return lvid_.count(network_id) > 0; }
+  int Lvid(const std::string& network_id) const { return lvid_.at(network_id); }
+
+  // br-int: defaults, and frames from br-tun enter forwarding.
+  void IntBase() {
+    auto& t = out_.br_int;
+    t.Add(kIntLocalSwitching, 0, "", "drop");
+    t.Add(kIntLocalSwitching, 100, "in_port=" + std::string(kPatchTun), Goto(kIntForward));
+    t.Add(kIntDvrToSrcMac, 0, "", "drop");
+    t.Add(kIntArpSpoof, 0, "", "drop");
+    t.Add(kIntMacSpoof, 0, "", "drop");
+    t.Add(kIntForward, 0, "", "drop");
+  }
+
+  // Instance VIFs: tag, port security, delivery, and the DVR source rewrite.
+  void LocalPorts() {
+    auto& t = out_.br_int;
+    for (const auto& port : s_.ports) {
+      auto it = p_.vif_by_iface_id.find(port.id);
+      if (it == p_.vif_by_iface_id.end() || !Known(port.network_id)) continue;
+      const std::string& vif = it->second;
+      int lvid = Lvid(port.network_id);
+      std::string in = "in_port=" + vif;
+      t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntArpSpoof));
+      // ARP: only the port's own addresses may be claimed.
+      for (const auto& ip : port.ips)
+        t.Add(kIntArpSpoof, 3, in + ",arp,arp_spa=" + ip + ",arp_sha=" + port.mac,
+              Goto(kIntMacSpoof));
+      t.Add(kIntArpSpoof, 2, in + ",arp", "drop");
+      t.Add(kIntArpSpoof, 1, in, Goto(kIntMacSpoof));
+      // MAC and IP: the port's own; DHCP discovery from 0.0.0.0 is allowed.
+      std::string src = in + ",dl_src=" + port.mac;
+      t.Add(kIntMacSpoof, 2, src + ",arp", Goto(kIntForward));
+      for (const auto& ip : port.ips) t.Add(kIntMacSpoof, 2, src + ",ip,nw_src=" + ip, Goto(kIntForward));
+      t.Add(kIntMacSpoof, 2, src + ",udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67", Goto(kIntForward));
+      // Delivery.
+      std::string dst = Vlan(lvid) + ",dl_dst=" + port.mac;
+      t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
+      // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
+      // gateway MAC this instance knows: its own cloud's (DESIGN requirement 3).
+      if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
+        t.Add(kIntDvrToSrcMac, 20, dst, "set_field:" + gw->mac + "->eth_src," + Goto(kIntForward));
+      flood_[port.network_id].push_back(vif);
+    }
+  }
+
+  // Router legs (qr- devices) plugged into br-int, and the DVR process on br-tun.
+  void RouterLegs() {
+    for (const auto& router : s_.routers) {
+      for (const auto& leg : router.interfaces) {
+        std::string name = RouterLegPortName(leg.port_id);
+        if (!p_.Has(name) || !Known(leg.network_id)) continue;
+        int lvid = Lvid(leg.network_id);
+        out_.br_int.Add(kIntLocalSwitching, 100, "in_port=" + name,
+                        PushVlan(lvid) + "," + Goto(kIntForward));
+        out_.br_int.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + leg.mac,
+                        "pop_vlan," + Output(name));
+        flood_[leg.network_id].push_back(name);
+        if (!router.distributed) continue;
+        // A frame to the local gateway never leaves the host; a frame routed
+        // here leaves with this host's DVR MAC as source.
+        out_.br_tun.Add(kTunDvrProcess, 2, Vlan(lvid) + ",dl_dst=" + leg.mac, "drop");
+        out_.br_tun.Add(kTunDvrProcess, 1, Vlan(lvid) + ",dl_src=" + leg.mac,
+                        "set_field:" + s_.dvr_mac + "->eth_src," + Goto(kTunPatchLvToTun));
+      }
+    }
+  }
+
+  // fdb: unicast to known remote MACs goes straight to the right tunnel.
+  void RemotePorts() {
+    for (const auto& rp : s_.remote_ports) {
+      if (!Known(rp.network_id)) continue;
+      std::string tun = TunnelPortName(rp.vtep);
+      if (!p_.Has(tun)) continue;
+      int lvid = Lvid(rp.network_id);
+      std::string dst = Vlan(lvid) + ",dl_dst=" + rp.mac;
+      out_.br_int.Add(kIntForward, 10, dst, Output(kPatchTun));
+      out_.br_tun.Add(kTunUcastToTun, 2, dst,
+                      "pop_vlan,set_field:" + std::to_string(vni_.at(rp.network_id)) +
+                          "->tun_id," + Output(tun));
+    }
+  }
+
+  // Broadcast and unknown unicast: every local port of the network and br-tun;
+  // br-tun replicates to the VTEPs that have ports on the network.
+  void Flooding() {
+    for (const auto& net : s_.networks) {
+      std::string actions = Output(kPatchTun);
+      auto it = flood_.find(net.id);
+      if (it != flood_.end()) {
+        actions += ",pop_vlan";
+        for (const auto& port : it->second) actions += "," + Output(port);
+      }
+      out_.br_int.Add(kIntForward, 1, Vlan(net.lvid), actions);
+      std::string tunnels;
+      for (const auto& vtep : net.flood_vteps) {
+        std::string tun = TunnelPortName(vtep);
+        if (p_.Has(tun)) tunnels += "," + Output(tun);
+      }
+      if (!tunnels.empty())
+        out_.br_tun.Add(kTunFloodToTun, 1, Vlan(net.lvid),
+                        "pop_vlan,set_field:" + std::to_string(net.vni) + "->tun_id" + tunnels);
+    }
+    for (const auto& drop : s_.gateway_arp_drop) {
+      if (!Known(drop.network_id)) continue;
+      out_.br_tun.Add(kTunFloodToTun, 3, "arp," + Vlan(Lvid(drop.network_id)) + ",arp_tpa=" + drop.ip,
+                      "drop");
+    }
+  }
+
+  // DESIGN requirement 2: trusted DVR MACs (and other clouds' gateway MACs)
+  // skip learning and reach the source rewrite; any other source in the DVR MAC
+  // space is dropped at both bridges.
+  void DvrTrust() {
+    std::string from_tun = "in_port=" + std::string(kPatchTun);
+    for (const auto& mac : s_.trusted_dvr_macs) {
+      out_.br_int.Add(kIntLocalSwitching, 102, from_tun + ",dl_src=" + mac, Goto(kIntDvrToSrcMac));
+      out_.br_tun.Add(kTunDvrNotLearn, 2, "dl_src=" + mac, Output(kPatchInt));
+    }
+    for (const auto& fg : s_.foreign_gateways) {
+      if (!Known(fg.network_id)) continue;
+      std::string m = Vlan(Lvid(fg.network_id)) + ",dl_src=" + fg.mac;
+      out_.br_int.Add(kIntLocalSwitching, 102, from_tun + "," + m, Goto(kIntDvrToSrcMac));
+      out_.br_tun.Add(kTunDvrNotLearn, 2, m, Output(kPatchInt));
+    }
+    if (!s_.dvr_mac_space.empty()) {
+      out_.br_int.Add(kIntLocalSwitching, 101, from_tun + ",dl_src=" + s_.dvr_mac_space, "drop");
+      out_.br_tun.Add(kTunDvrNotLearn, 1, "dl_src=" + s_.dvr_mac_space, "drop");
+    }
+  }
+
+  void TunBase() {
+    auto& t = out_.br_tun;
+    t.Add(kTunLocalSwitching, 0, "", "drop");
+    t.Add(kTunLocalSwitching, 1, "in_port=" + std::string(kPatchInt), Goto(kTunDvrProcess));
+    t.Add(kTunDvrProcess, 0, "", Goto(kTunPatchLvToTun));
+    t.Add(kTunPatchLvToTun, 1, "arp,dl_dst=ff:ff:ff:ff:ff:ff", Goto(kTunArpResponder));
+    t.Add(kTunPatchLvToTun, 0, "dl_dst=00:00:00:00:00:00/01:00:00:00:00:00", Goto(kTunUcastToTun));
+    t.Add(kTunPatchLvToTun, 0, "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00", Goto(kTunFloodToTun));
+    t.Add(kTunVxlanToLv, 0, "", "drop");
+    t.Add(kTunDvrNotLearn, 0, "", Goto(kTunLearnFromTun));
+    t.Add(kTunLearnFromTun, 1, "",
+          "learn(table=20,hard_timeout=300,priority=1,NXM_OF_VLAN_TCI[0..11],"
+          "NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],"
+          "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:" +
+              std::string(kPatchInt));
+    t.Add(kTunUcastToTun, 0, "", Goto(kTunFloodToTun));
+    t.Add(kTunArpResponder, 0, "", Goto(kTunFloodToTun));
+    t.Add(kTunFloodToTun, 0, "", "drop");
+  }
+
+  void Tunnels() {
+    for (const auto& vtep : s_.tunnels) {
+      std::string tun = TunnelPortName(vtep);
+      if (p_.Has(tun)) out_.br_tun.Add(kTunLocalSwitching, 1, "in_port=" + tun, Goto(kTunVxlanToLv));
+    }
+    for (const auto& net : s_.networks)
+      out_.br_tun.Add(kTunVxlanToLv, 1, "tun_id=" + std::to_string(net.vni),
+                      PushVlan(net.lvid) + "," + Goto(kTunDvrNotLearn));
+  }
+
+  // ARP requests for known remote addresses are answered on this host.
+  void ArpResponder() {
+    for (const auto& e : s_.arp_responder) {
+      if (!Known(e.network_id)) continue;
+      auto mac = Mac::Parse(e.mac);
+      auto ip = Ipv4::Parse(e.ip);
+      if (!mac.ok() || !ip.ok()) continue;
+      char mac_hex[32], ip_hex[16];
+      std::snprintf(mac_hex, sizeof mac_hex, "0x%012llx",
+                    static_cast<unsigned long long>(mac->ToU64()));
+      std::snprintf(ip_hex, sizeof ip_hex, "0x%08x", ip->v);
+      out_.br_tun.Add(
+          kTunArpResponder, 1,
+          "arp," + Vlan(Lvid(e.network_id)) + ",arp_op=1,arp_tpa=" + e.ip,
+          "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:" + e.mac +
+              "->eth_src,load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+              "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],load:" + std::string(mac_hex) +
+              "->NXM_NX_ARP_SHA[],load:" + std::string(ip_hex) + "->NXM_OF_ARP_SPA[],in_port");
+    }
+  }
+
+  const HostState& s_;
+  const OvsPorts& p_;
+  std::map<std::string, int> lvid_;
+  std::map<std::string, int> vni_;
+  std::map<std::string, std::vector<std::string>> flood_;  // network -> local ports
+  CompiledFlows out_;
+};
+
+}  // namespace
+
+CompiledFlows CompileFlows(const HostState& state, const OvsPorts& ports) {
+  return Compiler(state, ports).Run();
+}
+
+}  // namespace isthmus::agent

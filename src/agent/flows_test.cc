@@ -1,0 +1,114 @@
+#include "agent/flows.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace isthmus::agent {
+namespace {
+
+// Host c1-h1 of the seed's scenario S2: instance1 on net3 (vni 1003, lvid 1),
+// R1's distributed legs on net3 and net4 (vni 1004, lvid 2); instance2 (net3) is
+// on c2-h1, instance3 (net4) on c1-h2, instance4 (net4) on c2-h2.
+state::HostState C1H1() {
+  state::HostState s;
+  s.revision = 7;
+  s.host = "c1-h1";
+  s.cloud = "cloud1";
+  s.role = "compute";
+  s.vtep_ip = "10.255.0.11";
+  s.dvr_mac = "fa:16:3f:01:00:01";
+  s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
+  s.tunnels = {"10.255.0.12", "10.255.0.21", "10.255.0.22"};
+  s.networks = {{"net3", 1003, 1, {"10.255.0.21"}}, {"net4", 1004, 2, {"10.255.0.12", "10.255.0.22"}}};
+  s.ports = {{"p-inst1", "net3", "fa:16:3e:00:00:01", {"10.0.3.10"}}};
+  s.remote_ports = {{"net3", "fa:16:3e:00:00:02", "10.255.0.21"},
+                    {"net4", "fa:16:3e:00:00:03", "10.255.0.12"},
+                    {"net4", "fa:16:3e:00:00:04", "10.255.0.22"}};
+  s.arp_responder = {{"net3", "10.0.3.11", "fa:16:3e:00:00:02"},
+                     {"net4", "10.0.4.10", "fa:16:3e:00:00:03"},
+                     {"net4", "10.0.4.11", "fa:16:3e:00:00:04"}};
+  s.gateway_arp_drop = {{"net3", "10.0.3.1", "fa:16:3e:00:01:03"},
+                        {"net4", "10.0.4.1", "fa:16:3e:00:01:04"}};
+  state::RouterInstance r1;
+  r1.id = "r1";
+  r1.distributed = true;
+  r1.interfaces = {{"gw13aaaaaaaaa", "net3", "sub3", "fa:16:3e:00:01:03", "10.0.3.1", 24},
+                   {"gw14aaaaaaaaa", "net4", "sub4", "fa:16:3e:00:01:04", "10.0.4.1", 24}};
+  r1.neighbors = {{"10.0.3.10", "fa:16:3e:00:00:01"}, {"10.0.3.11", "fa:16:3e:00:00:02"},
+                  {"10.0.4.10", "fa:16:3e:00:00:03"}, {"10.0.4.11", "fa:16:3e:00:00:04"}};
+  s.routers = {r1};
+  s.gateways = {{"net3", "sub3", "10.0.3.0/24", "10.0.3.1", "fa:16:3e:00:01:03", true},
+                {"net4", "sub4", "10.0.4.0/24", "10.0.4.1", "fa:16:3e:00:01:04", true}};
+  s.foreign_gateways = {{"net3", "fa:16:3e:00:02:03", "cloud2"},
+                        {"net4", "fa:16:3e:00:02:04", "cloud2"}};
+  s.trusted_dvr_macs = {"fa:16:3f:01:00:02", "fa:16:3f:02:00:01", "fa:16:3f:02:00:02"};
+  return s;
+}
+
+OvsPorts AllPortsPresent() {
+  OvsPorts p;
+  p.vif_by_iface_id["p-inst1"] = "t-instance1";
+  for (const char* n : {"patch-tun", "patch-int", "t-instance1", "qp-gw13aaaaaaa", "qp-gw14aaaaaaa",
+                        "vx0aff000c", "vx0aff0015", "vx0aff0016"})
+    p.names.insert(n);
+  return p;
+}
+
+std::string ReadGolden(const std::string& name) {
+  std::ifstream in(std::string(ISTHMUS_TESTDATA) + "/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(CompileFlows, S2HostC1H1BrIntGolden) {
+  auto flows = CompileFlows(C1H1(), AllPortsPresent());
+  EXPECT_EQ(flows.br_int.Dump(), ReadGolden("c1h1_br_int.flows"));
+}
+
+TEST(CompileFlows, S2HostC1H1BrTunGolden) {
+  auto flows = CompileFlows(C1H1(), AllPortsPresent());
+  EXPECT_EQ(flows.br_tun.Dump(), ReadGolden("c1h1_br_tun.flows"));
+}
+
+TEST(CompileFlows, SameInputsGiveNoChanges) {
+  auto a = CompileFlows(C1H1(), AllPortsPresent());
+  auto b = CompileFlows(C1H1(), AllPortsPresent());
+  EXPECT_TRUE(b.br_int.DiffFrom(a.br_int).empty());
+  EXPECT_TRUE(b.br_tun.DiffFrom(a.br_tun).empty());
+}
+
+TEST(CompileFlows, PortsNotYetInOvsAreLeftOut) {
+  OvsPorts none;
+  none.names = {"patch-tun", "patch-int"};
+  auto flows = CompileFlows(C1H1(), none);
+  EXPECT_EQ(flows.br_int.Dump().find("t-instance1"), std::string::npos);
+  EXPECT_EQ(flows.br_tun.Dump().find("vx0aff"), std::string::npos);
+}
+
+TEST(CompileFlows, WithoutFederationForeignDvrMacsHitTheGuard) {
+  auto s = C1H1();
+  s.trusted_dvr_macs = {"fa:16:3f:01:00:02"};
+  auto dump = CompileFlows(s, AllPortsPresent()).br_tun.Dump();
+  EXPECT_EQ(dump.find("fa:16:3f:02:00:01"), std::string::npos);
+  EXPECT_NE(dump.find("table=9,priority=1,dl_src=fa:16:3f:00:00:00/ff:ff:ff:00:00:00 actions=drop"),
+            std::string::npos);
+}
+
+TEST(CompileFlows, RemovingAPortTouchesOnlyItsFlows) {
+  auto before = CompileFlows(C1H1(), AllPortsPresent());
+  auto s = C1H1();
+  s.remote_ports.pop_back();  // instance4 gone
+  auto after = CompileFlows(s, AllPortsPresent());
+  auto diff = after.br_int.DiffFrom(before.br_int);
+  auto tdiff = after.br_tun.DiffFrom(before.br_tun);
+  ASSERT_EQ(diff.size(), 1u);
+  EXPECT_EQ(diff[0], "delete_strict table=60,priority=10,dl_vlan=2,dl_dst=fa:16:3e:00:00:04");
+  ASSERT_EQ(tdiff.size(), 1u);
+  EXPECT_EQ(tdiff[0], "delete_strict table=20,priority=2,dl_vlan=2,dl_dst=fa:16:3e:00:00:04");
+}
+
+}  // namespace
+}  // namespace isthmus::agent

@@ -1,0 +1,48 @@
+// The host's Open vSwitch, seen by the agent: bridges, ports and flows, driven
+// through ovs-vsctl and ovs-ofctl (one process per change set, never per flow).
+// All flows go in as one OpenFlow bundle per bridge, so a bridge is never
+// half-programmed. Owns nothing durable: the installed FlowTable it remembers
+// is rebuilt by a full resync (replace-flows) after a restart or an error.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/flow_table.h"
+#include "common/process.h"
+
+namespace isthmus::agent {
+
+struct OvsTarget {
+  std::string db;      // "unix:/run/.../db.sock" ("" = the default database)
+  std::string rundir;  // OVS_RUNDIR for ovs-ofctl to find <bridge>.mgmt ("" = default)
+};
+
+class Ovs {
+ public:
+  Ovs(Runner& runner, OvsTarget target) : runner_(runner), target_(std::move(target)) {}
+
+  // br-int and br-tun (userspace datapath, fail_mode=secure, OpenFlow 1.0-1.4)
+  // joined by the patch-tun/patch-int pair. Idempotent.
+  Status EnsureBridges();
+  // Makes br-tun's VXLAN ports exactly one per remote VTEP in `remote_ips`.
+  Status SyncTunnels(const std::string& local_ip, const std::set<std::string>& remote_ips,
+                     const std::set<std::string>& existing_port_names);
+  Status AddPort(const std::string& bridge, const std::string& name, const std::string& iface_id);
+  Status DeletePort(const std::string& bridge, const std::string& name);
+
+  // Turns the bridge's flows from `installed` into `desired` with one bundle.
+  // With full=true ignores `installed` and replaces every flow (replace-flows).
+  Status ApplyFlows(const std::string& bridge, const FlowTable& installed,
+                    const FlowTable& desired, bool full);
+
+  Result<std::string> Vsctl(std::vector<std::string> args);
+  Result<std::string> Ofctl(std::vector<std::string> args, const std::string& input = "");
+
+ private:
+  Runner& runner_;
+  OvsTarget target_;
+};
+
+}  // namespace isthmus::agent

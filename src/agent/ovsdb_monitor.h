@@ -1,0 +1,63 @@
+// Watches the host's OVSDB Interface table over the OVSDB JSON-RPC protocol
+// (RFC 7047 "monitor") on its unix socket, so the agent learns the moment a VIF
+// is plugged or gets its OpenFlow port: event-driven, no polling. Runs its own
+// thread; reconnects with backoff; calls on_change with the full table after
+// every update.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace isthmus::agent {
+
+struct OvsInterface {
+  std::string name;
+  int ofport = -1;       // -1 until vswitchd assigns one
+  std::string iface_id;  // external_ids:iface-id
+};
+
+using InterfaceTable = std::map<std::string, OvsInterface>;  // by name
+
+// Splits a byte stream into complete top-level JSON texts (OVSDB sends them
+// back to back without delimiters). Exposed for tests.
+class JsonStreamSplitter {
+ public:
+  void Feed(const std::string& bytes);
+  bool Next(std::string* text);
+
+ private:
+  std::string buf_;
+  size_t scanned_ = 0;
+  int depth_ = 0;
+  bool in_string_ = false;
+  bool escape_ = false;
+  size_t start_ = std::string::npos;
+};
+
+// Applies one "Interface" table-update object to the table. Exposed for tests.
+void ApplyInterfaceUpdate(const nlohmann::json& table_update, std::map<std::string, OvsInterface>* by_uuid);
+
+class OvsdbMonitor {
+ public:
+  OvsdbMonitor(std::string socket_path, std::function<void(const InterfaceTable&)> on_change);
+  ~OvsdbMonitor();
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+  bool RunSession();  // false when stopping
+
+  std::string path_;
+  std::function<void(const InterfaceTable&)> on_change_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> fd_{-1};
+  std::thread thread_;
+};
+
+}  // namespace isthmus::agent
