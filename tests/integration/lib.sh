@@ -1,0 +1,45 @@
+# Shared helpers of the integration tests. Source it; $1 of the test is the
+# isthmus binary. Tests act, then wait for a named condition with a deadline
+# (never a bare sleep), and always take the lab down.
+set -euo pipefail
+ISTHMUS=${1:?usage: $0 path/to/isthmus}
+if [[ $(id -u) -ne 0 ]]; then echo "SKIP: integration tests need root"; exit 77; fi
+
+lab() { "$ISTHMUS" lab "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# wait_for "description" SECONDS command...: polls until the command succeeds.
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || fail "timed out after ${secs}s waiting for: $what"
+    sleep 0.2
+  done
+}
+
+# A fact of the running lab, from `isthmus lab show` (jq-free: python3 is on
+# every Debian machine as part of the base image? not guaranteed, so use the
+# lab's own query).
+fact() { lab show --get "$1"; }
+
+ping_ok() { lab exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+
+cleanup() {
+  lab down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+lab_up() {
+  lab down >/dev/null 2>&1 || true
+  lab up "$@" || fail "lab up $* failed"
+}
+
+assert_down_clean() {
+  lab down || fail "lab down failed"
+  local left
+  left=$(lab leftovers)
+  [[ -z "$left" ]] || fail "lab down left things behind: $left"
+  pass "lab down left nothing behind"
+}
