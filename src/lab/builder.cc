@@ -1,0 +1,274 @@
+#include "lab/builder.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "lab/api_client.h"
+#include "lab/facts.h"
+#include "lab/paths.h"
+#include "lab/daemons.h"
+#include "lab/machine.h"
+#include "model/resources.h"
+
+namespace isthmus::lab {
+namespace {
+
+using nlohmann::json;
+
+std::string SelfExe() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, n) : "isthmus";
+}
+
+std::string Url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+Status WaitHttp(const std::string& what, int port) {
+  Endpoint ep{"127.0.0.1", port};
+  return WaitFor(what + " answering on " + ep.ToString(), 10000, [&] {
+    auto r = HttpCall(ep, "GET", "/", nullptr, 500);
+    return r.ok();
+  });
+}
+
+class Builder {
+ public:
+  Builder(const Topology& t, Runner& runner, std::ostream& out)
+      : t_(t), runner_(runner), out_(out), central_(Endpoint{"127.0.0.1", kCentralPort}) {}
+
+  Result<json> Run() {
+    facts_ = {{"topology", t_.name},
+              {"options",
+               {{"legacy", t_.options.legacy},
+                {"dvr_mac_federation", t_.options.dvr_mac_federation}}},
+              {"central", Url(kCentralPort)}};
+    ISTHMUS_RETURN_IF_ERROR(Step("underlay network (namespace isth-underlay, bridge ul0)",
+                                 [&] { return CreateUnderlay(runner_); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("central (federation API on " + Url(kCentralPort) + ")",
+                                 [&] { return StartCentral(); }));
+    for (const auto& c : t_.clouds)
+      ISTHMUS_RETURN_IF_ERROR(Step("cloud " + c.name + " (controller on " + Url(c.api_port) + ")",
+                                   [&] { return StartCloud(c); }));
+    for (const auto& h : t_.hosts)
+      ISTHMUS_RETURN_IF_ERROR(Step("host " + h.name + " (" + h.cloud + ", " + h.role + ", VTEP " +
+                                       h.vtep_ip + "): namespace, Open vSwitch, agent",
+                                   [&] { return StartHost(h); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("hosts registered with their clouds and central",
+                                 [&] { return WaitHostsKnown(); }));
+    for (const auto& n : t_.networks)
+      ISTHMUS_RETURN_IF_ERROR(Step("network " + n.name + " " + n.cidr + " stretched over " +
+                                       Join(n.clouds),
+                                   [&] { return CreateNetwork(n); }));
+    for (const auto& r : t_.routers)
+      ISTHMUS_RETURN_IF_ERROR(Step("router " + r.name + " in " + r.cloud + " (" +
+                                       (t_.options.legacy ? "legacy" : "distributed") +
+                                       ") on " + Join(r.networks),
+                                   [&] { return CreateRouter(r); }));
+    for (const auto& i : t_.instances)
+      ISTHMUS_RETURN_IF_ERROR(Step("instance " + i.name + " on " + i.host + " (" + i.network + ")",
+                                   [&] { return CreateInstance(i); }));
+    ISTHMUS_RETURN_IF_ERROR(SaveFacts(LabFactsPath(), facts_));
+    ISTHMUS_RETURN_IF_ERROR(Step("agents converged on the desired state",
+                                 [&] { return WaitForConvergence(facts_, 60000); }));
+    return facts_;
+  }
+
+ private:
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : "+") + x;
+    return s;
+  }
+
+  Status Step(const std::string& what, const std::function<Status()>& fn) {
+    ++step_;
+    out_ << "[" << step_ << "] " << what << " ... " << std::flush;
+    auto start = std::chrono::steady_clock::now();
+    Status st = fn();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+    if (st.ok()) {
+      out_ << "ok (" << ms << " ms)\n";
+    } else {
+      out_ << "FAILED\n";
+    }
+    return st;
+  }
+
+  Status StartCentral() {
+    auto pid = StartDaemon("central",
+                           {SelfExe(), "central", "--listen", "127.0.0.1:" + std::to_string(kCentralPort),
+                            "--db", LabRoot() + "/central.db"},
+                           LabRoot() + "/logs/central.log");
+    if (!pid.ok()) return pid.status();
+    return WaitHttp("central", kCentralPort);
+  }
+
+  Status StartCloud(const LabCloud& c) {
+    auto reg = central_.Post("/v2.0/clouds", {{"cloud", {{"name", c.name}, {"endpoint", Url(c.api_port)}}}});
+    if (!reg.ok()) return reg.status();
+    auto pid = StartDaemon("cloud-" + c.name,
+                           {SelfExe(), "cloud", "--name", c.name, "--listen",
+                            "127.0.0.1:" + std::to_string(c.api_port), "--central",
+                            Url(kCentralPort), "--db", LabRoot() + "/" + c.name + ".db",
+                            "--dvr-mac-federation",
+                            t_.options.dvr_mac_federation ? "true" : "false"},
+                           LabRoot() + "/logs/cloud-" + c.name + ".log");
+    if (!pid.ok()) return pid.status();
+    facts_["clouds"][c.name] = {{"endpoint", Url(c.api_port)},
+                                {"dvr_mac_prefix", (*reg)["cloud"].value("dvr_mac_prefix", "")}};
+    return WaitHttp("cloud " + c.name, c.api_port);
+  }
+
+  Status StartHost(const LabHost& h) {
+    ISTHMUS_RETURN_IF_ERROR(AttachHostToUnderlay(runner_, h.name, h.vtep_ip + kUnderlayPrefix));
+    ISTHMUS_RETURN_IF_ERROR(StartHostOvs(runner_, h.name, h.vtep_ip + kUnderlayPrefix));
+    auto ovs = OvsEnv(h.name);
+    int port = 0;
+    for (const auto& c : t_.clouds)
+      if (c.name == h.cloud) port = c.api_port;
+    std::string status = LabRoot() + "/status-" + h.name + ".json";
+    auto pid = StartDaemon("agent-" + h.name,
+                           {SelfExe(), "agent", "--host", h.name, "--role", h.role, "--cloud",
+                            Url(port), "--local-ip", h.vtep_ip, "--ovsdb", ovs.db, "--ovs-rundir",
+                            ovs.rundir, "--host-netns", HostNamespace(h.name), "--ns-prefix",
+                            HostNamespace(h.name) + "-", "--status-file", status},
+                           LabRoot() + "/logs/agent-" + h.name + ".log");
+    if (!pid.ok()) return pid.status();
+    facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", h.role},
+                               {"vtep_ip", h.vtep_ip},     {"netns", HostNamespace(h.name)},
+                               {"ovs_rundir", ovs.rundir}, {"ovsdb", ovs.db},
+                               {"status_file", status},    {"cloud_api", Url(port)}};
+    return Status::Ok();
+  }
+
+  Status WaitHostsKnown() {
+    return WaitFor("central to know every host", 20000, [&] {
+      auto hosts = central_.Get("/v2.0/hosts");
+      if (!hosts.ok() || !hosts->contains("hosts")) return false;
+      size_t known = 0;
+      for (const auto& h : (*hosts)["hosts"])
+        if (facts_["hosts"].contains(h.value("name", ""))) {
+          facts_["hosts"][h.value("name", "")]["dvr_mac"] = h.value("dvr_mac", "");
+          ++known;
+        }
+      return known == t_.hosts.size();
+    });
+  }
+
+  Status CreateNetwork(const LabNetwork& n) {
+    auto net = central_.Post("/v2.0/networks", {{"network",
+                                                 {{"name", n.name},
+                                                  {"availability_zone_hints", n.clouds},
+                                                  {"provider:network_type", "vxlan"}}}});
+    if (!net.ok()) return net.status();
+    std::string net_id = (*net)["network"]["id"];
+    auto sub = central_.Post("/v2.0/subnets", {{"subnet",
+                                                {{"name", n.name + "-subnet"},
+                                                 {"network_id", net_id},
+                                                 {"ip_version", 4},
+                                                 {"cidr", n.cidr},
+                                                 {"gateway_ip", n.gateway_ip}}}});
+    if (!sub.ok()) return sub.status();
+    facts_["networks"][n.name] = {
+        {"id", net_id},
+        {"vni", (*net)["network"].value("provider:segmentation_id", 0)},
+        {"subnet_id", (*sub)["subnet"]["id"]},
+        {"cidr", n.cidr},
+        {"gateway", n.gateway_ip}};
+    return Status::Ok();
+  }
+
+  Status CreateRouter(const LabRouter& r) {
+    auto router = central_.Post("/v2.0/routers", {{"router",
+                                                   {{"name", r.name},
+                                                    {"distributed", !t_.options.legacy},
+                                                    {"availability_zone_hints", {r.cloud}}}}});
+    if (!router.ok()) return router.status();
+    std::string id = (*router)["router"]["id"];
+    facts_["routers"][r.name] = {{"id", id}, {"cloud", r.cloud}, {"legs", json::object()}};
+    for (const auto& net : r.networks) {
+      std::string subnet_id = facts_["networks"][net]["subnet_id"];
+      auto leg = central_.Put("/v2.0/routers/" + id + "/add_router_interface",
+                              {{"subnet_id", subnet_id}});
+      if (!leg.ok()) return leg.status();
+      std::string port_id = (*leg)["port_id"];
+      auto port = central_.Get("/v2.0/ports/" + port_id);
+      if (!port.ok()) return port.status();
+      facts_["routers"][r.name]["legs"][net] = {
+          {"port_id", port_id},
+          {"mac", (*port)["port"]["mac_address"]},
+          {"ip", (*port)["port"]["fixed_ips"][0]["ip_address"]}};
+    }
+    return Status::Ok();
+  }
+
+  Status CreateInstance(const LabInstance& i) {
+    const LabHost* host = t_.FindHost(i.host);
+    const json& net = facts_["networks"][i.network];
+    auto port = central_.Post(
+        "/v2.0/ports",
+        {{"port",
+          {{"name", i.name},
+           {"network_id", net["id"]},
+           {"fixed_ips", {{{"subnet_id", net["subnet_id"]}, {"ip_address", i.ip}}}},
+           {"binding:host_id", i.host},
+           {"device_owner", model::kOwnerCompute},
+           {"device_id", i.name}}}});
+    if (!port.ok()) return port.status();
+    const json& p = (*port)["port"];
+    std::string prefix = std::string(net["cidr"]).substr(std::string(net["cidr"]).find('/'));
+    InstanceSpec spec;
+    spec.name = i.name;
+    spec.host = i.host;
+    spec.mac = p["mac_address"];
+    spec.ip_cidr = std::string(p["fixed_ips"][0]["ip_address"]) + prefix;
+    spec.gateway = net["gateway"];
+    spec.mtu = 1450;
+    spec.port_id = p["id"];
+    ISTHMUS_RETURN_IF_ERROR(lab::CreateInstance(runner_, spec));
+    facts_["instances"][i.name] = {{"host", i.host},
+                                   {"cloud", host ? host->cloud : ""},
+                                   {"network", i.network},
+                                   {"port_id", spec.port_id},
+                                   {"mac", spec.mac},
+                                   {"ip", p["fixed_ips"][0]["ip_address"]},
+                                   {"gateway", spec.gateway},
+                                   {"netns", InstanceNamespace(i.name)}};
+    return Status::Ok();
+  }
+
+  const Topology& t_;
+  Runner& runner_;
+  std::ostream& out_;
+  ApiClient central_;
+  json facts_;
+  int step_ = 0;
+};
+
+}  // namespace
+
+Result<json> BuildLab(const Topology& topology, Runner& runner, std::ostream& progress) {
+  return Builder(topology, runner, progress).Run();
+}
+
+Status WaitForConvergence(const json& facts, int timeout_ms) {
+  return WaitFor("every agent to apply its latest desired state", timeout_ms, [&] {
+    for (const auto& [name, h] : facts["hosts"].items()) {
+      auto ep = Endpoint::Parse(h.value("cloud_api", ""));
+      if (!ep.ok()) return false;
+      auto r = HttpCall(*ep, "GET", "/v1/hosts/" + name + "/state?after=0&wait=0", nullptr, 2000);
+      if (!r.ok() || r->status != 200) return false;
+      int64_t want = r->body.value("revision", int64_t{-1});
+      std::ifstream in(h.value("status_file", ""));
+      auto st = json::parse(in, nullptr, false);
+      if (st.is_discarded() || st.value("revision", int64_t{-2}) != want) return false;
+    }
+    return true;
+  });
+}
+
+}  // namespace isthmus::lab

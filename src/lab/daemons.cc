@@ -1,0 +1,108 @@
+#include "lab/daemons.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "lab/paths.h"
+
+namespace isthmus::lab {
+namespace {
+
+std::string PidFile(const std::string& name) { return LabRoot() + "/pids/" + name + ".pid"; }
+
+pid_t ReadPid(const std::string& path) {
+  std::ifstream in(path);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+bool Alive(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  std::getline(stat, s);
+  auto close = s.rfind(')');
+  return close == std::string::npos || s.size() < close + 3 || s[close + 2] != 'Z';
+}
+
+}  // namespace
+
+Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string>& argv,
+                          const std::string& log_path) {
+  mkdir(LabRoot().c_str(), 0755);
+  mkdir((LabRoot() + "/pids").c_str(), 0755);
+  mkdir((LabRoot() + "/logs").c_str(), 0755);
+  pid_t pid = fork();
+  if (pid < 0) return Unavailable("fork failed starting " + name);
+  if (pid == 0) {
+    setsid();
+    int devnull = open("/dev/null", O_RDONLY);
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(devnull, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    // Detach fully: the grandchild is the daemon, reparented to init.
+    if (fork() != 0) _exit(0);
+    std::ofstream(PidFile(name)) << getpid() << "\n";
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  for (int i = 0; i < 200; ++i) {
+    pid_t daemon = ReadPid(PidFile(name));
+    if (daemon > 0) return daemon;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Unavailable("daemon " + name + " did not start (see " + log_path + ")");
+}
+
+Status StopDaemon(const std::string& name) {
+  pid_t pid = ReadPid(PidFile(name));
+  if (Alive(pid)) {
+    kill(pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (Alive(pid) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (Alive(pid)) kill(pid, SIGKILL);
+    for (int i = 0; i < 100 && Alive(pid); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  unlink(PidFile(name).c_str());
+  return Status::Ok();
+}
+
+Status StopAllDaemons() {
+  DIR* d = opendir((LabRoot() + "/pids").c_str());
+  if (!d) return Status::Ok();
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string f = e->d_name;
+    if (f.size() > 4 && f.substr(f.size() - 4) == ".pid") names.push_back(f.substr(0, f.size() - 4));
+  }
+  closedir(d);
+  // Agents first, then clouds, then central: the reverse of start-up.
+  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    auto rank = [](const std::string& n) { return n.rfind("agent", 0) == 0 ? 0 : n.rfind("cloud", 0) == 0 ? 1 : 2; };
+    return rank(a) < rank(b);
+  });
+  for (const auto& n : names) ISTHMUS_RETURN_IF_ERROR(StopDaemon(n));
+  return Status::Ok();
+}
+
+bool DaemonRunning(const std::string& name) { return Alive(ReadPid(PidFile(name))); }
+
+}  // namespace isthmus::lab

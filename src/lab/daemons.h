@@ -1,0 +1,22 @@
+// The lab's process supervisor: starts the isthmus daemons detached (own
+// session, output to a log file) and remembers them by name in pid files under
+// <lab root>/pids, so they can be stopped, killed or checked later.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace isthmus::lab {
+
+Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string>& argv,
+                          const std::string& log_path);
+// SIGTERM, up to 5 s, then SIGKILL. A daemon that is not running is fine.
+Status StopDaemon(const std::string& name);
+Status StopAllDaemons();
+bool DaemonRunning(const std::string& name);
+
+}  // namespace isthmus::lab

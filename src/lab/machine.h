@@ -1,0 +1,58 @@
+// The lab's machine: the underlay, one namespace with its own ovsdb-server and
+// ovs-vswitchd (userspace datapath) per host, instance namespaces plugged into
+// their host's br-int the way Nova plugs a VIF, and the teardown that removes
+// all of it. Every OS action goes through a Runner.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/process.h"
+#include "lab/paths.h"
+
+namespace isthmus::lab {
+
+// The underlay: namespace isth-underlay holding Linux bridge ul0.
+Status CreateUnderlay(Runner& runner);
+// Namespace isth-<host> with eth0 on the underlay (its peer on ul0).
+Status AttachHostToUnderlay(Runner& runner, const std::string& host, const std::string& vtep_cidr);
+
+struct OvsEnvironment {
+  std::string db;      // unix:<dir>/db.sock
+  std::string rundir;  // OVS_RUNDIR: <bridge>.mgmt, ovs-vswitchd.<pid>.ctl
+};
+OvsEnvironment OvsEnv(const std::string& host);
+// ovsdb-server + ovs-vswitchd inside isth-<host>, and br-phy holding eth0 with
+// the VTEP address on its internal port (userspace tunnels need that).
+Status StartHostOvs(Runner& runner, const std::string& host, const std::string& vtep_cidr);
+
+struct InstanceSpec {
+  std::string name;
+  std::string host;
+  std::string mac;
+  std::string ip_cidr;  // "10.0.3.11/24"
+  std::string gateway;  // "" for none
+  int mtu = 1450;
+  std::string port_id;  // external_ids:iface-id
+};
+// Namespace isth-<name> with eth0; its peer t-<name> on the host's br-int.
+Status CreateInstance(Runner& runner, const InstanceSpec& spec);
+
+Result<CommandOutput> Exec(Runner& runner, const std::string& netns,
+                           const std::vector<std::string>& argv);
+// Replaces this process with argv run inside netns (stdio inherited).
+int ExecInteractive(const std::string& netns, const std::vector<std::string>& argv,
+                    const std::map<std::string, std::string>& env);
+
+// Stops every lab process, deletes every isth-* namespace and the lab root.
+// Idempotent.
+Status DestroyEverything(Runner& runner);
+// What of a lab is still present ("" when nothing).
+std::string LeftoversReport();
+
+// Polls fn every 100 ms until it is true or timeout_ms passed.
+Status WaitFor(const std::string& what, int timeout_ms, const std::function<bool()>& fn);
+
+}  // namespace isthmus::lab
