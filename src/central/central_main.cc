@@ -1,12 +1,94 @@
 #include "central/central_main.h"
 
+#include <csignal>
 #include <iostream>
 
+#include "central/api.h"
+#include "central/pusher.h"
+#include "central/service.h"
+#include "common/config.h"
+#include "common/http.h"
+#include "common/log.h"
+
 namespace isthmus::central {
+namespace {
+
+constexpr char kHelp[] = R"(usage: isthmus central --db PATH [options]
+
+The federation: the user-facing API in Neutron v2.0 shapes, global allocations
+(VNIs, IPs, MACs, DVR MAC prefixes) and the push of every change to the clouds
+it affects (docs/architecture.md).
+
+  --listen HOST:PORT   API address (default 127.0.0.1:9696)
+  --db PATH            SQLite database file
+  --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
+  --config FILE        key = value file with the same keys
+)";
+
+httplib::Server* g_server = nullptr;
+void OnSignal(int) {
+  if (g_server) g_server->stop();
+}
+
+Result<ServiceOptions> ParseVniRange(const std::string& text) {
+  auto colon = text.find(':');
+  try {
+    if (colon != std::string::npos) {
+      ServiceOptions o{std::stoi(text.substr(0, colon)), std::stoi(text.substr(colon + 1))};
+      if (o.vni_min >= 1 && o.vni_min <= o.vni_max && o.vni_max <= 16777215) return o;
+    }
+  } catch (...) {
+  }
+  return InvalidArgument("--vni-range '" + text + "' must be MIN:MAX within 1:16777215");
+}
+
+}  // namespace
 
 int Main(const std::vector<std::string>& args) {
-  std::cerr << "isthmus central: not built yet\n";
-  return 1;
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+  auto cfg = Config::Load({{"listen", "127.0.0.1:9696"}, {"db", ""}, {"vni_range", "1000:1999"}}, args);
+  Status st = cfg.ok() ? cfg->Require({"db"}) : cfg.status();
+  auto options = st.ok() ? ParseVniRange(cfg->Get("vni_range")) : Result<ServiceOptions>(st);
+  auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
+  if (st.ok() && !options.ok()) st = options.status();
+  if (st.ok() && !listen.ok()) st = listen.status();
+  if (!st.ok()) {
+    std::cerr << "isthmus central: " << st.message() << "\n";
+    return 2;
+  }
+  SetLogTag("central");
+  auto service = Service::Create(cfg->Get("db"), *options);
+  if (!service.ok()) {
+    LOG_ERROR(service.status().message());
+    return 1;
+  }
+  Pusher pusher(**service);
+  pusher.Refresh();
+  httplib::Server server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  InstallRoutes(server, **service, pusher);
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unexpected error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    WriteError(res, Internal(what));
+  });
+  g_server = &server;
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  LOG_INFO("serving the federation API on " << listen->ToString());
+  bool ok = server.listen(listen->host.c_str(), listen->port);
+  if (!ok) LOG_ERROR("cannot listen on " << listen->ToString());
+  pusher.Stop();
+  return ok ? 0 : 1;
 }
 
 }  // namespace isthmus::central

@@ -1,0 +1,243 @@
+#include "central/api.h"
+
+#include "common/http.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+namespace {
+
+json NetworkView(Service& s, const model::Network& n) {
+  return {{"id", n.id},
+          {"name", n.name},
+          {"tenant_id", n.project_id},
+          {"project_id", n.project_id},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"shared", false},
+          {"subnets", s.SubnetsOf(n.id)},
+          {"availability_zone_hints", n.clouds},
+          {"availability_zones", n.clouds},
+          {"provider:network_type", n.network_type},
+          {"provider:segmentation_id", n.segmentation_id},
+          {"provider:physical_network", nullptr},
+          {"mtu", 1450},
+          {"router:external", false},
+          {"port_security_enabled", true},
+          {"description", ""}};
+}
+
+json SubnetView(const model::Subnet& s) {
+  json pools = json::array();
+  for (const auto& p : s.allocation_pools) pools.push_back({{"start", p.start}, {"end", p.end}});
+  return {{"id", s.id},
+          {"name", s.name},
+          {"network_id", s.network_id},
+          {"tenant_id", s.project_id},
+          {"project_id", s.project_id},
+          {"cidr", s.cidr},
+          {"ip_version", 4},
+          {"gateway_ip", s.gateway_ip.empty() ? json(nullptr) : json(s.gateway_ip)},
+          {"allocation_pools", pools},
+          {"enable_dhcp", true},
+          {"dns_nameservers", json::array()},
+          {"host_routes", json::array()},
+          {"gateway_mode", s.gateway_mode},
+          {"description", ""}};
+}
+
+json PortView(const model::Port& p) {
+  json fips = json::array();
+  for (const auto& f : p.fixed_ips) fips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
+  return {{"id", p.id},
+          {"name", p.name},
+          {"network_id", p.network_id},
+          {"tenant_id", p.project_id},
+          {"project_id", p.project_id},
+          {"mac_address", p.mac_address},
+          {"fixed_ips", fips},
+          {"device_owner", p.device_owner},
+          {"device_id", p.device_id},
+          {"binding:host_id", p.host},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"security_groups", json::array()},
+          {"isthmus:cloud", p.cloud},
+          {"description", ""}};
+}
+
+json RouterView(const model::Router& r) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"tenant_id", r.project_id},
+          {"project_id", r.project_id},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"distributed", r.distributed},
+          {"ha", false},
+          {"availability_zone_hints", {r.cloud}},
+          {"availability_zones", {r.cloud}},
+          {"external_gateway_info", nullptr},
+          {"description", ""}};
+}
+
+json View(Service& s, const std::string& kind, const json& model) {
+  if (kind == "network") return NetworkView(s, model.get<model::Network>());
+  if (kind == "subnet") return SubnetView(model.get<model::Subnet>());
+  if (kind == "port") return PortView(model.get<model::Port>());
+  return RouterView(model.get<model::Router>());
+}
+
+// Neutron list filters: ?field=value (repeatable) keeps items whose field matches.
+bool Matches(const httplib::Request& req, const json& item) {
+  for (const auto& [key, value] : req.params) {
+    if (key == "fields" || !item.contains(key)) continue;
+    const json& v = item[key];
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    bool any = false;
+    auto range = req.params.equal_range(key);
+    for (auto it = range.first; it != range.second; ++it) any |= it->second == text;
+    if (!any) return false;
+  }
+  return true;
+}
+
+template <typename F>
+void Respond(httplib::Response& res, int code, F&& make) {
+  auto r = make();
+  if (!r.ok()) return WriteError(res, r.status());
+  WriteJson(res, code, *r);
+}
+
+}  // namespace
+
+void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    WriteJson(res, 200, {{"versions", {{{"id", "v2.0"}, {"status", "CURRENT"}}}}});
+  });
+  server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
+    WriteJson(res, 200, {{"resources", json::array()}});
+  });
+
+  // Clouds and hosts (the federation).
+  server.Post("/v2.0/clouds", [&](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 201, [&]() -> Result<json> {
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto c = s.CreateCloud(*body);
+      if (!c.ok()) return c.status();
+      pusher.Refresh();
+      return json{{"cloud", *c}};
+    });
+  });
+  server.Get("/v2.0/clouds", [&](const httplib::Request&, httplib::Response& res) {
+    WriteJson(res, 200, {{"clouds", s.ListClouds()}});
+  });
+  server.Get(R"(/v2.0/clouds/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      auto c = s.GetCloud(req.matches[1]);
+      if (!c.ok()) return c.status();
+      return json{{"cloud", *c}};
+    });
+  });
+  server.Delete(R"(/v2.0/clouds/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    Status st = s.DeleteCloud(req.matches[1]);
+    if (!st.ok()) return WriteError(res, st);
+    res.status = 204;
+  });
+  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto h = s.PutHost(req.matches[1], req.matches[2], *body);
+      if (!h.ok()) return h.status();
+      return json{{"host", *h}};
+    });
+  });
+  server.Get("/v2.0/hosts", [&](const httplib::Request&, httplib::Response& res) {
+    WriteJson(res, 200, {{"hosts", s.ListHosts()}});
+  });
+  server.Get("/v2.0/outbox", [&](const httplib::Request&, httplib::Response& res) {
+    WriteJson(res, 200, {{"outbox", s.OutboxStatus()}});
+  });
+
+  // Networks, subnets, ports, routers.
+  struct Kind {
+    std::string singular, plural;
+    std::function<Result<json>(const json&)> create;
+  };
+  std::vector<Kind> kinds = {
+      {"network", "networks", [&](const json& b) -> Result<json> {
+         auto n = s.CreateNetwork(b);
+         if (!n.ok()) return n.status();
+         return NetworkView(s, *n);
+       }},
+      {"subnet", "subnets", [&](const json& b) -> Result<json> {
+         auto v = s.CreateSubnet(b);
+         if (!v.ok()) return v.status();
+         return SubnetView(*v);
+       }},
+      {"port", "ports", [&](const json& b) -> Result<json> {
+         auto v = s.CreatePort(b);
+         if (!v.ok()) return v.status();
+         return PortView(*v);
+       }},
+      {"router", "routers", [&](const json& b) -> Result<json> {
+         auto v = s.CreateRouter(b);
+         if (!v.ok()) return v.status();
+         return RouterView(*v);
+       }},
+  };
+  for (const auto& k : kinds) {
+    std::string base = "/v2.0/" + k.plural;
+    server.Post(base, [&s, k](const httplib::Request& req, httplib::Response& res) {
+      Respond(res, 201, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        auto v = k.create(*body);
+        if (!v.ok()) return v.status();
+        return json{{k.singular, *v}};
+      });
+    });
+    server.Get(base, [&s, k](const httplib::Request& req, httplib::Response& res) {
+      json items = json::array();
+      for (const auto& m : s.List(k.singular)) {
+        json v = View(s, k.singular, m);
+        if (Matches(req, v)) items.push_back(v);
+      }
+      WriteJson(res, 200, {{k.plural, items}});
+    });
+    server.Get(base + R"(/([^/]+))", [&s, k](const httplib::Request& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto m = s.Get(k.singular, req.matches[1]);
+        if (!m.ok()) return m.status();
+        return json{{k.singular, View(s, k.singular, *m)}};
+      });
+    });
+    server.Delete(base + R"(/([^/]+))", [&s, k](const httplib::Request& req, httplib::Response& res) {
+      Status st = s.Delete(k.singular, req.matches[1]);
+      if (!st.ok()) return WriteError(res, st);
+      res.status = 204;
+    });
+  }
+  auto interface = [&](bool add) {
+    return [&s, add](const httplib::Request& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        auto i = add ? s.AddRouterInterface(req.matches[1], *body)
+                     : s.RemoveRouterInterface(req.matches[1], *body);
+        if (!i.ok()) return i.status();
+        return json{{"id", i->router_id},         {"subnet_id", i->subnet_id},
+                    {"subnet_ids", {i->subnet_id}}, {"port_id", i->port_id},
+                    {"network_id", i->network_id}, {"tenant_id", i->project_id},
+                    {"project_id", i->project_id}};
+      });
+    };
+  };
+  server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
+  server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
+}
+
+}  // namespace isthmus::central

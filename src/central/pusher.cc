@@ -1,0 +1,58 @@
+#include "central/pusher.h"
+
+#include "common/http.h"
+#include "common/log.h"
+
+namespace isthmus::central {
+
+void Pusher::Refresh() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& c : service_.ListClouds())
+    if (!threads_.count(c.name)) threads_[c.name] = std::thread([this, n = c.name] { Run(n); });
+}
+
+void Pusher::Stop() {
+  service_.Shutdown();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [n, t] : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+void Pusher::Run(const std::string& cloud) {
+  int backoff_ms = 50;
+  uint64_t version = 0;
+  while (!service_.shutting_down()) {
+    auto pending = service_.PendingEvents(cloud, 500);
+    if (!pending.ok()) return;  // the cloud was removed
+    if (pending->empty()) {
+      version = service_.WaitForEvents(version, 30000);
+      continue;
+    }
+    auto c = service_.GetCloud(cloud);
+    if (!c.ok()) return;
+    auto ep = Endpoint::Parse(c->endpoint);
+    nlohmann::json body = {{"events", nlohmann::json::array()}};
+    for (const auto& e : *pending)
+      body["events"].push_back({{"seq", e.seq}, {"kind", e.kind}, {"op", e.op}, {"id", e.id}, {"body", e.body}});
+    Status st = ep.status();
+    int64_t applied = 0;
+    if (st.ok()) {
+      auto reply = HttpCall(*ep, "POST", "/v1/federation/events", &body, 10000);
+      st = reply.ok() ? ReplyStatus(*reply) : reply.status();
+      if (st.ok()) applied = reply->body.value("applied_seq", int64_t{0});
+    }
+    if (st.ok() && applied >= pending->front().seq) {
+      service_.AckEvents(cloud, applied);
+      backoff_ms = 50;
+      continue;
+    }
+    if (st.ok()) st = Internal("cloud acknowledged seq " + std::to_string(applied));
+    LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << st.message()
+                        << "; retrying in " << backoff_ms << " ms");
+    version = service_.WaitForEvents(version, backoff_ms);
+    backoff_ms = std::min(backoff_ms * 2, 2000);
+  }
+}
+
+}  // namespace isthmus::central

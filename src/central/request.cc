@@ -1,0 +1,49 @@
+#include "central/request.h"
+
+namespace isthmus::central {
+
+Result<Request> Request::Parse(const nlohmann::json& body, const std::string& resource,
+                               const std::set<std::string>& allowed) {
+  if (!body.is_object() || !body.contains(resource) || !body[resource].is_object())
+    return InvalidArgument("request body must be {\"" + resource + "\": {...}}");
+  Request r;
+  r.resource_ = resource;
+  r.obj_ = body[resource];
+  for (const auto& [k, v] : r.obj_.items())
+    if (!allowed.count(k)) return InvalidArgument("Unrecognized attribute(s) '" + k + "' for " + resource);
+  return r;
+}
+
+Result<std::string> Request::String(const std::string& key, const std::string& def) const {
+  if (!Has(key)) return def;
+  if (!obj_[key].is_string())
+    return InvalidArgument("Invalid input for " + key + ": '" + obj_[key].dump() + "' is not a string");
+  return obj_[key].get<std::string>();
+}
+
+Result<std::string> Request::RequiredString(const std::string& key) const {
+  if (!Has(key)) return InvalidArgument("Failed to parse request. Required attribute '" + key + "' not specified");
+  auto s = String(key);
+  if (s.ok() && s->empty()) return InvalidArgument("Invalid input for " + key + ": must not be empty");
+  return s;
+}
+
+Result<bool> Request::Bool(const std::string& key, bool def) const {
+  if (!Has(key)) return def;
+  if (!obj_[key].is_boolean())
+    return InvalidArgument("Invalid input for " + key + ": '" + obj_[key].dump() + "' is not a boolean");
+  return obj_[key].get<bool>();
+}
+
+Result<std::vector<std::string>> Request::StringList(const std::string& key) const {
+  std::vector<std::string> out;
+  if (!Has(key)) return out;
+  if (!obj_[key].is_array()) return InvalidArgument("Invalid input for " + key + ": not a list");
+  for (const auto& v : obj_[key]) {
+    if (!v.is_string()) return InvalidArgument("Invalid input for " + key + ": '" + v.dump() + "' is not a string");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace isthmus::central

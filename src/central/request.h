@@ -1,0 +1,33 @@
+// Reading Neutron request bodies strictly: the resource object must be there,
+// attributes must be known and of the right type. Every refusal names the
+// attribute, so the caller can fix the request.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace isthmus::central {
+
+class Request {
+ public:
+  // body must be {"<resource>": {...}} with only `allowed` attributes.
+  static Result<Request> Parse(const nlohmann::json& body, const std::string& resource,
+                               const std::set<std::string>& allowed);
+  bool Has(const std::string& key) const { return obj_.contains(key) && !obj_[key].is_null(); }
+  Result<std::string> String(const std::string& key, const std::string& def = "") const;
+  Result<std::string> RequiredString(const std::string& key) const;
+  Result<bool> Bool(const std::string& key, bool def) const;
+  Result<std::vector<std::string>> StringList(const std::string& key) const;
+  const nlohmann::json& Raw(const std::string& key) const { return obj_[key]; }
+  const std::string& resource() const { return resource_; }
+
+ private:
+  std::string resource_;
+  nlohmann::json obj_;
+};
+
+}  // namespace isthmus::central

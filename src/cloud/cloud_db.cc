@@ -1,0 +1,185 @@
+#include "cloud/cloud_db.h"
+
+#include <set>
+
+namespace isthmus::cloud {
+
+namespace {
+const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router"};
+}
+
+Result<std::vector<Event>> ParseEvents(const nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("events") || !body["events"].is_array())
+    return InvalidArgument("expected {\"events\": [...]}");
+  std::vector<Event> events;
+  int64_t last = 0;
+  for (const auto& e : body["events"]) {
+    if (!e.is_object()) return InvalidArgument("an event must be an object");
+    Event ev;
+    if (!e.contains("seq") || !e["seq"].is_number_integer() || e["seq"].get<int64_t>() <= 0)
+      return InvalidArgument("event without a positive integer seq");
+    ev.seq = e["seq"];
+    if (ev.seq <= last) return InvalidArgument("events must come in increasing seq order");
+    last = ev.seq;
+    ev.kind = e.value("kind", "");
+    ev.op = e.value("op", "");
+    ev.id = e.value("id", "");
+    if (!kKinds.count(ev.kind)) return InvalidArgument("event " + std::to_string(ev.seq) + ": unknown kind '" + ev.kind + "'");
+    if (ev.op != "upsert" && ev.op != "delete")
+      return InvalidArgument("event " + std::to_string(ev.seq) + ": op must be upsert or delete");
+    if (ev.id.empty()) return InvalidArgument("event " + std::to_string(ev.seq) + ": no id");
+    ev.body = e.contains("body") ? e["body"] : nlohmann::json::object();
+    if (ev.op == "upsert" && !ev.body.is_object())
+      return InvalidArgument("event " + std::to_string(ev.seq) + ": upsert without an object body");
+    events.push_back(std::move(ev));
+  }
+  return events;
+}
+
+Result<std::unique_ptr<CloudDb>> CloudDb::Open(const std::string& path) {
+  auto db = Db::Open(path);
+  if (!db.ok()) return db.status();
+  ISTHMUS_RETURN_IF_ERROR((*db)->Exec(R"(
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                                          PRIMARY KEY (kind, id));
+    CREATE TABLE IF NOT EXISTS hosts (name TEXT PRIMARY KEY, role TEXT NOT NULL,
+                                      vtep_ip TEXT NOT NULL, dvr_mac TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS host_reports (name TEXT PRIMARY KEY);
+    CREATE TABLE IF NOT EXISTS local_vlans (host TEXT NOT NULL, network_id TEXT NOT NULL,
+                                            lvid INTEGER NOT NULL, PRIMARY KEY (host, network_id),
+                                            UNIQUE (host, lvid));
+    CREATE TABLE IF NOT EXISTS host_states (host TEXT PRIMARY KEY, revision INTEGER NOT NULL,
+                                            body TEXT NOT NULL);
+  )"));
+  return std::unique_ptr<CloudDb>(new CloudDb(std::move(*db)));
+}
+
+int64_t CloudDb::MetaInt(const std::string& key) {
+  auto q = db_->Prepare("SELECT value FROM meta WHERE key = ?");
+  q->Bind(1, key);
+  return q->Step() ? q->Int(0) : 0;
+}
+
+int64_t CloudDb::AppliedSeq() { return MetaInt("applied_seq"); }
+int64_t CloudDb::RevisionCounter() { return MetaInt("revision"); }
+
+Result<int64_t> CloudDb::ApplyEvents(const std::vector<Event>& events) {
+  int64_t applied = AppliedSeq();
+  Status st = db_->Transaction([&]() -> Status {
+    for (const auto& e : events) {
+      if (e.seq <= applied) continue;
+      auto q = e.op == "upsert"
+                   ? db_->Prepare("INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?, ?, ?)")
+                   : db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
+      q->Bind(1, e.kind).Bind(2, e.id);
+      if (e.op == "upsert") q->Bind(3, e.body.dump());
+      q->Step();
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+      applied = e.seq;
+    }
+    auto m = db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('applied_seq', ?)");
+    m->Bind(1, applied);
+    m->Step();
+    return m->status();
+  });
+  if (!st.ok()) return st;
+  return applied;
+}
+
+Result<std::map<std::string, std::map<std::string, nlohmann::json>>> CloudDb::LoadResources() {
+  std::map<std::string, std::map<std::string, nlohmann::json>> out;
+  auto q = db_->Prepare("SELECT kind, id, body FROM resources");
+  while (q->Step()) out[q->Text(0)][q->Text(1)] = nlohmann::json::parse(q->Text(2), nullptr, false);
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
+Status CloudDb::SaveOwnHost(const model::Host& h) {
+  return db_->Transaction([&]() -> Status {
+    auto q = db_->Prepare(
+        "INSERT INTO hosts (name, role, vtep_ip, dvr_mac) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET role = excluded.role, vtep_ip = excluded.vtep_ip");
+    q->Bind(1, h.name).Bind(2, h.role).Bind(3, h.vtep_ip).Bind(4, h.dvr_mac);
+    q->Step();
+    ISTHMUS_RETURN_IF_ERROR(q->status());
+    auto r = db_->Prepare("INSERT OR IGNORE INTO host_reports (name) VALUES (?)");
+    r->Bind(1, h.name);
+    r->Step();
+    return r->status();
+  });
+}
+
+Result<std::map<std::string, model::Host>> CloudDb::LoadOwnHosts() {
+  std::map<std::string, model::Host> out;
+  auto q = db_->Prepare("SELECT name, role, vtep_ip, dvr_mac FROM hosts");
+  while (q->Step()) out[q->Text(0)] = {q->Text(0), "", q->Text(1), q->Text(2), q->Text(3)};
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
+Result<std::vector<std::string>> CloudDb::PendingReports() {
+  std::vector<std::string> out;
+  auto q = db_->Prepare("SELECT name FROM host_reports ORDER BY name");
+  while (q->Step()) out.push_back(q->Text(0));
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
+Status CloudDb::ReportDone(const std::string& host, const std::string& dvr_mac,
+                           const std::string& vtep) {
+  // Only if the host did not change while the report was in flight.
+  auto q = db_->Prepare(
+      "DELETE FROM host_reports WHERE name = ? AND EXISTS "
+      "(SELECT 1 FROM hosts WHERE name = ? AND dvr_mac = ? AND vtep_ip = ?)");
+  q->Bind(1, host).Bind(2, host).Bind(3, dvr_mac).Bind(4, vtep);
+  q->Step();
+  return q->status();
+}
+
+Result<std::map<std::string, std::map<std::string, int>>> CloudDb::LoadLvids() {
+  std::map<std::string, std::map<std::string, int>> out;
+  auto q = db_->Prepare("SELECT host, network_id, lvid FROM local_vlans");
+  while (q->Step()) out[q->Text(0)][q->Text(1)] = static_cast<int>(q->Int(2));
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
+Status CloudDb::SaveLvids(const std::string& host, const std::map<std::string, int>& lvids) {
+  return db_->Transaction([&]() -> Status {
+    auto d = db_->Prepare("DELETE FROM local_vlans WHERE host = ?");
+    d->Bind(1, host);
+    d->Step();
+    ISTHMUS_RETURN_IF_ERROR(d->status());
+    for (const auto& [net, lvid] : lvids) {
+      auto q = db_->Prepare("INSERT INTO local_vlans (host, network_id, lvid) VALUES (?, ?, ?)");
+      q->Bind(1, host).Bind(2, net).Bind(3, int64_t{lvid});
+      q->Step();
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::map<std::string, StoredState>> CloudDb::LoadStates() {
+  std::map<std::string, StoredState> out;
+  auto q = db_->Prepare("SELECT host, revision, body FROM host_states");
+  while (q->Step()) out[q->Text(0)] = {q->Int(1), q->Text(2)};
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
+Status CloudDb::SaveState(const std::string& host, const StoredState& state, int64_t counter) {
+  return db_->Transaction([&]() -> Status {
+    auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
+    q->Bind(1, host).Bind(2, state.revision).Bind(3, state.body);
+    q->Step();
+    ISTHMUS_RETURN_IF_ERROR(q->status());
+    auto m = db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('revision', ?)");
+    m->Bind(1, counter);
+    m->Step();
+    return m->status();
+  });
+}
+
+}  // namespace isthmus::cloud

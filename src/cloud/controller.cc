@@ -1,0 +1,235 @@
+#include "cloud/controller.h"
+
+#include <chrono>
+#include <set>
+
+#include "cloud/allocation.h"
+#include "common/log.h"
+#include "common/net.h"
+
+namespace isthmus::cloud {
+
+using nlohmann::json;
+
+Result<std::unique_ptr<Controller>> Controller::Create(const std::string& cloud,
+                                                       const std::string& db_path,
+                                                       DesiredStateOptions options) {
+  auto db = CloudDb::Open(db_path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<Controller> c(new Controller(cloud, std::move(*db), options));
+  ISTHMUS_RETURN_IF_ERROR(c->Load());
+  return c;
+}
+
+Status Controller::Load() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto res = db_->LoadResources();
+  if (!res.ok()) return res.status();
+  resources_ = std::move(*res);
+  auto hosts = db_->LoadOwnHosts();
+  if (!hosts.ok()) return hosts.status();
+  own_hosts_ = std::move(*hosts);
+  for (auto& [n, h] : own_hosts_) h.cloud = cloud_;
+  auto lvids = db_->LoadLvids();
+  if (!lvids.ok()) return lvids.status();
+  lvids_ = std::move(*lvids);
+  auto states = db_->LoadStates();
+  if (!states.ok()) return states.status();
+  states_ = std::move(*states);
+  revision_counter_ = db_->RevisionCounter();
+  RebuildView();
+  return Recompute();
+}
+
+void Controller::RebuildView() {
+  FederationView v;
+  v.cloud = cloud_;
+  auto each = [&](const std::string& kind, auto& into) {
+    for (const auto& [id, body] : resources_[kind]) {
+      try {
+        into[id] = body.template get<typename std::decay_t<decltype(into)>::mapped_type>();
+      } catch (const std::exception& e) {
+        LOG_WARN("ignoring malformed " << kind << " " << id << ": " << e.what());
+      }
+    }
+  };
+  each("cloud", v.clouds);
+  each("host", v.hosts);
+  each("network", v.networks);
+  each("subnet", v.subnets);
+  each("port", v.ports);
+  each("router", v.routers);
+  // This cloud's own registry is authoritative for its hosts.
+  for (auto it = v.hosts.begin(); it != v.hosts.end();)
+    it = it->second.cloud == cloud_ ? v.hosts.erase(it) : std::next(it);
+  for (const auto& [n, h] : own_hosts_) v.hosts[n] = h;
+  view_ = std::move(v);
+}
+
+Status Controller::Recompute() {
+  bool any = false;
+  for (const auto& [name, host] : own_hosts_) {
+    auto lvids = AssignLvids(HostNetworks(view_, name), lvids_[name]);
+    if (!lvids.ok()) {
+      LOG_ERROR("host " << name << ": " << lvids.status().message());
+      continue;
+    }
+    if (*lvids != lvids_[name]) {
+      ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
+      lvids_[name] = *lvids;
+    }
+    state::HostState s = ComputeHostState(view_, name, *lvids, options_);
+    std::string body = json(s).dump();
+    auto it = states_.find(name);
+    if (it != states_.end() && it->second.body == body) continue;
+    StoredState st{revision_counter_ + 1, body};
+    ISTHMUS_RETURN_IF_ERROR(db_->SaveState(name, st, revision_counter_ + 1));
+    ++revision_counter_;
+    states_[name] = st;
+    any = true;
+  }
+  if (any) changed_.notify_all();
+  return Status::Ok();
+}
+
+Result<int64_t> Controller::ApplyEvents(const json& body) {
+  auto events = ParseEvents(body);
+  if (!events.ok()) return events.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t before = db_->AppliedSeq();
+  auto applied = db_->ApplyEvents(*events);
+  if (!applied.ok()) return applied.status();
+  if (*applied == before) return applied;
+  for (const auto& e : *events) {
+    if (e.seq <= before) continue;
+    if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
+    else resources_[e.kind].erase(e.id);
+  }
+  RebuildView();
+  ISTHMUS_RETURN_IF_ERROR(Recompute());
+  return applied;
+}
+
+Result<model::Host> Controller::RegisterHost(const json& body) {
+  if (!body.is_object() || !body.contains("host") || !body["host"].is_object())
+    return InvalidArgument("expected {\"host\": {\"name\", \"role\", \"vtep_ip\"}}");
+  const json& h = body["host"];
+  for (const char* key : {"name", "role", "vtep_ip"})
+    if (!h.contains(key) || !h[key].is_string() || h[key].get<std::string>().empty())
+      return InvalidArgument(std::string("host.") + key + " must be a non-empty string");
+  model::Host host;
+  host.name = h["name"];
+  host.role = h["role"];
+  host.vtep_ip = h["vtep_ip"];
+  host.cloud = cloud_;
+  if (host.role != "compute" && host.role != "network")
+    return InvalidArgument("host.role must be compute or network, not '" + host.role + "'");
+  if (!Ipv4::Parse(host.vtep_ip).ok())
+    return InvalidArgument("host.vtep_ip '" + host.vtep_ip + "' is not an IPv4 address");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto self = view_.clouds.find(cloud_);
+  if (self == view_.clouds.end() || self->second.dvr_mac_prefix.empty())
+    return Unavailable("cloud " + cloud_ + " has no DVR MAC prefix from central yet");
+  auto existing = own_hosts_.find(host.name);
+  if (existing != own_hosts_.end()) {
+    host.dvr_mac = existing->second.dvr_mac;
+  } else {
+    std::set<std::string> used;
+    for (const auto& [n, o] : own_hosts_) used.insert(o.dvr_mac);
+    auto mac = AllocateDvrMac(self->second.dvr_mac_prefix, used);
+    if (!mac.ok()) return mac.status();
+    host.dvr_mac = *mac;
+  }
+  if (existing == own_hosts_.end() || existing->second.vtep_ip != host.vtep_ip ||
+      existing->second.role != host.role) {
+    ISTHMUS_RETURN_IF_ERROR(db_->SaveOwnHost(host));
+    own_hosts_[host.name] = host;
+    LOG_INFO("host " << host.name << " (" << host.role << ", VTEP " << host.vtep_ip
+                     << ") registered with DVR MAC " << host.dvr_mac);
+    RebuildView();
+    ISTHMUS_RETURN_IF_ERROR(Recompute());
+    reported_.notify_all();
+  }
+  return host;
+}
+
+Result<std::optional<json>> Controller::WaitState(const std::string& host, int64_t after,
+                                                  int wait_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!own_hosts_.count(host)) return NotFound("host " + host + " is not registered in " + cloud_);
+  auto ready = [&] {
+    auto it = states_.find(host);
+    return shutdown_ || (it != states_.end() && it->second.revision > after);
+  };
+  changed_.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
+  auto it = states_.find(host);
+  if (it == states_.end() || it->second.revision <= after) return std::optional<json>();
+  json s = json::parse(it->second.body);
+  s["revision"] = it->second.revision;
+  return std::optional<json>(s);
+}
+
+json Controller::Dump() {
+  std::lock_guard<std::mutex> lock(mu_);
+  json d = {{"cloud", cloud_},
+            {"applied_seq", db_->AppliedSeq()},
+            {"revision", revision_counter_},
+            {"dvr_mac_federation", options_.dvr_mac_federation}};
+  for (const auto& [kind, items] : resources_) d["resources"][kind] = items.size();
+  for (const auto& [name, h] : own_hosts_) {
+    d["hosts"][name] = h;
+    auto it = states_.find(name);
+    d["hosts"][name]["revision"] = it == states_.end() ? 0 : it->second.revision;
+    d["hosts"][name]["lvids"] = lvids_[name];
+  }
+  return d;
+}
+
+void Controller::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutdown_ = true;
+  changed_.notify_all();
+  reported_.notify_all();
+}
+
+void Controller::RunReporter(const Endpoint& central, const bool& stop) {
+  int backoff_ms = 50;
+  while (true) {
+    std::vector<model::Host> todo;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto pending = db_->PendingReports();
+      if (pending.ok())
+        for (const auto& n : *pending)
+          if (own_hosts_.count(n)) todo.push_back(own_hosts_[n]);
+      if (todo.empty()) {
+        reported_.wait(lock, [&] { return shutdown_ || stop || !db_->PendingReports()->empty(); });
+        if (shutdown_ || stop) return;
+        continue;
+      }
+    }
+    bool failed = false;
+    for (const auto& h : todo) {
+      json body = {{"host", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}}};
+      auto r = HttpCall(central, "PUT", "/v2.0/clouds/" + cloud_ + "/hosts/" + h.name, &body);
+      Status st = r.ok() ? ReplyStatus(*r) : r.status();
+      if (!st.ok()) {
+        LOG_WARN("reporting host " << h.name << " to central: " << st.message());
+        failed = true;
+        break;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      db_->ReportDone(h.name, h.dvr_mac, h.vtep_ip);
+    }
+    if (failed) {
+      std::unique_lock<std::mutex> lock(mu_);
+      reported_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return shutdown_; });
+      if (shutdown_) return;
+      backoff_ms = std::min(backoff_ms * 2, 2000);
+    } else {
+      backoff_ms = 50;
+    }
+  }
+}
+
+}  // namespace isthmus::cloud

@@ -1,0 +1,66 @@
+// The cloud controller's core: applies central's events, registers hosts and
+// gives them DVR MACs, recomputes every host's desired state after each change
+// and hands it to agents waiting on it (long-poll). Thread-safe; the HTTP layer
+// (api.h) and the host reporter call it.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cloud/cloud_db.h"
+#include "cloud/desired_state.h"
+#include "cloud/federation_view.h"
+#include "common/http.h"
+
+namespace isthmus::cloud {
+
+class Controller {
+ public:
+  static Result<std::unique_ptr<Controller>> Create(const std::string& cloud,
+                                                    const std::string& db_path,
+                                                    DesiredStateOptions options);
+
+  // {"events": [...]} -> the applied sequence number.
+  Result<int64_t> ApplyEvents(const nlohmann::json& body);
+  // {"host": {"name", "role", "vtep_ip"}} -> the host with its DVR MAC.
+  Result<model::Host> RegisterHost(const nlohmann::json& body);
+  // The host's state once its revision > after (nullopt after wait_ms).
+  Result<std::optional<nlohmann::json>> WaitState(const std::string& host, int64_t after,
+                                                  int wait_ms);
+  nlohmann::json Dump();
+
+  // Reports registered hosts to central until each is acknowledged; returns
+  // when stop is set. Wakes on registration, backs off while central is down.
+  void RunReporter(const Endpoint& central, const bool& stop);
+  void Shutdown();
+
+ private:
+  Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options)
+      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options) {}
+  Status Load();
+  void RebuildView();
+  Status Recompute();
+
+  std::string cloud_;
+  std::unique_ptr<CloudDb> db_;
+  DesiredStateOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;   // a host state changed
+  std::condition_variable reported_;  // a host report is pending
+  bool shutdown_ = false;
+  std::map<std::string, std::map<std::string, nlohmann::json>> resources_;
+  std::map<std::string, model::Host> own_hosts_;
+  FederationView view_;
+  std::map<std::string, std::map<std::string, int>> lvids_;
+  std::map<std::string, StoredState> states_;
+  int64_t revision_counter_ = 0;
+};
+
+}  // namespace isthmus::cloud

@@ -1,0 +1,28 @@
+// The desired state of one host, computed from the cloud's FederationView by
+// pure functions (docs/architecture.md, "HostState", states every rule). The
+// controller allocates local VLANs between the two steps.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "cloud/federation_view.h"
+#include "state/host_state.h"
+
+namespace isthmus::cloud {
+
+struct DesiredStateOptions {
+  bool dvr_mac_federation = true;
+};
+
+// Networks present on `host`: its instance ports' networks and the networks of
+// the legs of routers instantiated on it.
+std::set<std::string> HostNetworks(const FederationView& view, const std::string& host);
+
+// lvids: network id -> local VLAN on this host, for every network HostNetworks returned.
+state::HostState ComputeHostState(const FederationView& view, const std::string& host,
+                                  const std::map<std::string, int>& lvids,
+                                  const DesiredStateOptions& options);
+
+}  // namespace isthmus::cloud
