@@ -55,6 +55,8 @@ class Builder {
       ISTHMUS_RETURN_IF_ERROR(Step("host " + h.name + " (" + h.cloud + ", " + h.role + ", VTEP " +
                                        h.vtep_ip + "): namespace, Open vSwitch, agent",
                                    [&] { return StartHost(h); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("underlay: every host resolves every other VTEP",
+                                 [&] { return WarmUnderlay(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("hosts registered with their clouds and central",
                                  [&] { return WaitHostsKnown(); }));
     for (const auto& n : t_.networks)
@@ -142,6 +144,22 @@ class Builder {
                                {"vtep_ip", h.vtep_ip},     {"netns", HostNamespace(h.name)},
                                {"ovs_rundir", ovs.rundir}, {"ovsdb", ovs.db},
                                {"status_file", status},    {"cloud_api", Url(port)}};
+    return Status::Ok();
+  }
+
+  // Userspace OVS drops the first packet toward a VTEP whose MAC it has not
+  // resolved yet (it ARPs instead). One ping between every pair of host
+  // namespaces fills the kernel's and OVS's neighbor tables, so the first
+  // instance packets are not lost.
+  Status WarmUnderlay() {
+    for (const auto& a : t_.hosts)
+      for (const auto& b : t_.hosts) {
+        if (a.name == b.name) continue;
+        auto out = Exec(runner_, HostNamespace(a.name), {"ping", "-c", "1", "-W", "2", b.vtep_ip});
+        if (!out.ok()) return out.status();
+        if (out->exit_code != 0)
+          return Unavailable("host " + a.name + " cannot reach VTEP " + b.vtep_ip + " of " + b.name);
+      }
     return Status::Ok();
   }
 
@@ -256,6 +274,17 @@ Result<json> BuildLab(const Topology& topology, Runner& runner, std::ostream& pr
 }
 
 Status WaitForConvergence(const json& facts, int timeout_ms) {
+  // First every change reached every cloud, then every agent applied its
+  // cloud's latest state for it.
+  auto central = Endpoint::Parse(facts.value("central", ""));
+  if (!central.ok()) return central.status();
+  ISTHMUS_RETURN_IF_ERROR(WaitFor("central to deliver every event to the clouds", timeout_ms, [&] {
+    auto r = HttpCall(*central, "GET", "/v2.0/outbox", nullptr, 2000);
+    if (!r.ok() || r->status != 200) return false;
+    for (const auto& [cloud, o] : r->body["outbox"].items())
+      if (o.value("pending", 1) != 0) return false;
+    return true;
+  }));
   return WaitFor("every agent to apply its latest desired state", timeout_ms, [&] {
     for (const auto& [name, h] : facts["hosts"].items()) {
       auto ep = Endpoint::Parse(h.value("cloud_api", ""));

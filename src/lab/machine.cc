@@ -100,6 +100,10 @@ Status AttachHostToUnderlay(Runner& r, const std::string& host, const std::strin
   ISTHMUS_RETURN_IF_ERROR(
       Ip(r, {"-n", kUnderlayNamespace, "link", "set", peer, "master", kUnderlayBridge, "up"}));
   ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "link", "set", "eth0", "mtu", "1500", "up"}));
+  // eth0 belongs to br-phy, but the kernel sees its frames too: it must not
+  // answer ARP for the VTEP address with eth0's MAC.
+  ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1",
+                                       "net.ipv4.conf.eth0.arp_ignore=1"}));
   // Userspace OVS and veth checksum offload do not mix (ovs-userspace-facts.md).
   ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"ethtool", "-K", "eth0", "tx", "off"}));
   return InNs(r, kUnderlayNamespace, {"ethtool", "-K", peer, "tx", "off"});
