@@ -1,0 +1,107 @@
+#include "cloud/desired_state.h"
+
+#include <gtest/gtest.h>
+
+#include "cloud/s2_view_test_util.h"
+
+namespace isthmus::cloud {
+namespace {
+
+using testing::S2;
+
+std::map<std::string, int> Lvids(const FederationView& v, const std::string& host) {
+  std::map<std::string, int> out;
+  int next = 1;
+  for (const auto& n : HostNetworks(v, host)) out[n] = next++;
+  return out;
+}
+
+state::HostState Compute(const FederationView& v, const std::string& host, bool federation = true) {
+  return ComputeHostState(v, host, Lvids(v, host), {federation});
+}
+
+TEST(DesiredState, DvrHostHasBothNetworksThroughItsRouter) {
+  auto v = S2("cloud1");
+  EXPECT_EQ(HostNetworks(v, "c1-h1"), (std::set<std::string>{"net3", "net4"}));
+  auto s = Compute(v, "c1-h1");
+  ASSERT_EQ(s.networks.size(), 2u);
+  EXPECT_EQ(s.networks[0].vni, 1003);
+  EXPECT_EQ(s.networks[0].flood_vteps, std::vector<std::string>{"10.255.0.21"});
+  EXPECT_EQ(s.networks[1].flood_vteps, (std::vector<std::string>{"10.255.0.12", "10.255.0.22"}));
+  EXPECT_EQ(s.tunnels, (std::vector<std::string>{"10.255.0.12", "10.255.0.21", "10.255.0.22"}));
+  ASSERT_EQ(s.ports.size(), 1u);
+  EXPECT_EQ(s.ports[0].id, "i1");
+  EXPECT_EQ(s.remote_ports.size(), 3u);
+}
+
+TEST(DesiredState, RouterLegsAndPermanentArpForEveryCloudsPorts) {
+  auto s = Compute(S2("cloud1"), "c1-h1");
+  ASSERT_EQ(s.routers.size(), 1u);
+  const auto& r = s.routers[0];
+  EXPECT_EQ(r.id, "r1");
+  ASSERT_EQ(r.interfaces.size(), 2u);
+  EXPECT_EQ(r.interfaces[0].mac, "fa:16:3e:01:00:03");
+  EXPECT_EQ(r.interfaces[0].prefix_len, 24);
+  std::vector<state::Neighbor> want = {{"10.0.3.11", "fa:16:3e:00:00:01"}, {"10.0.3.12", "fa:16:3e:00:00:02"},
+                                       {"10.0.4.13", "fa:16:3e:00:00:03"}, {"10.0.4.14", "fa:16:3e:00:00:04"}};
+  EXPECT_EQ(r.neighbors, want);
+}
+
+TEST(DesiredState, OwnGatewaysLocalForeignGatewaysKnown) {
+  auto s = Compute(S2("cloud1"), "c1-h1");
+  ASSERT_EQ(s.gateways.size(), 2u);
+  EXPECT_EQ(s.gateways[0].mac, "fa:16:3e:01:00:03");
+  EXPECT_TRUE(s.gateways[0].local);
+  ASSERT_EQ(s.foreign_gateways.size(), 2u);
+  EXPECT_EQ(s.foreign_gateways[0].mac, "fa:16:3e:02:00:03");
+  EXPECT_EQ(s.foreign_gateways[0].cloud, "cloud2");
+  ASSERT_EQ(s.gateway_arp_drop.size(), 2u);
+  EXPECT_EQ(s.gateway_arp_drop[0].ip, "10.0.3.1");
+  // DVR: gateway ARP is answered by the local router, never by the responder.
+  for (const auto& e : s.arp_responder) EXPECT_NE(e.ip, "10.0.3.1");
+}
+
+TEST(DesiredState, TrustsEveryCloudsDvrMacsOnlyWithFederation) {
+  auto v = S2("cloud1");
+  auto on = Compute(v, "c1-h1", true);
+  EXPECT_EQ(on.trusted_dvr_macs,
+            (std::vector<std::string>{"fa:16:3f:01:00:02", "fa:16:3f:02:00:01", "fa:16:3f:02:00:02"}));
+  auto off = Compute(v, "c1-h1", false);
+  EXPECT_EQ(off.trusted_dvr_macs, std::vector<std::string>{"fa:16:3f:01:00:02"});
+  EXPECT_EQ(on.dvr_mac, "fa:16:3f:01:00:01");
+}
+
+TEST(DesiredState, LegacyRoutersLiveOnTheNetworkNode) {
+  auto v = S2("cloud1", false);
+  auto compute = Compute(v, "c1-h1");
+  EXPECT_TRUE(compute.routers.empty());
+  // The gateway is reached on the network node and its ARP answered locally.
+  bool fdb = false, arp = false, tunnel_to_foreign_nn = false;
+  for (const auto& rp : compute.remote_ports) fdb |= rp.mac == "fa:16:3e:01:00:03" && rp.vtep == "10.255.0.19";
+  for (const auto& e : compute.arp_responder) arp |= e.ip == "10.0.3.1" && e.mac == "fa:16:3e:01:00:03";
+  for (const auto& t : compute.tunnels) tunnel_to_foreign_nn |= t == "10.255.0.29";
+  EXPECT_TRUE(fdb);
+  EXPECT_TRUE(arp);
+  EXPECT_TRUE(tunnel_to_foreign_nn);
+  auto nn = Compute(v, "c1-net");
+  ASSERT_EQ(nn.routers.size(), 1u);
+  EXPECT_FALSE(nn.routers[0].distributed);
+  EXPECT_EQ(nn.remote_ports.size(), 4u);
+}
+
+TEST(DesiredState, EqualInputsGiveByteEqualJson) {
+  auto v = S2("cloud2");
+  EXPECT_EQ(nlohmann::json(Compute(v, "c2-h2")).dump(), nlohmann::json(Compute(v, "c2-h2")).dump());
+}
+
+TEST(DesiredState, RemovingAPortTouchesOnlyHostsThatSeeIt) {
+  auto v = S2("cloud1");
+  auto before_h1 = Compute(v, "c1-h1"), before_h2 = Compute(v, "c1-h2");
+  v.ports.erase("i2");  // instance2 (net3, cloud2) leaves
+  EXPECT_NE(Compute(v, "c1-h1"), before_h1);  // c1-h1 has net3
+  auto after_h2 = Compute(v, "c1-h2");        // c1-h2 has net3 through R1 and the ARP entry
+  EXPECT_NE(after_h2, before_h2);
+}
+
+}  // namespace
+}  // namespace isthmus::cloud
