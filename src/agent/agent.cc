@@ -126,6 +126,7 @@ void Agent::OnInterfaces(const InterfaceTable& table) {
 }
 
 Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces) {
+  auto start = std::chrono::steady_clock::now();
   std::set<std::string> existing;
   for (const auto& [name, i] : ifaces) existing.insert(name);
   std::set<std::string> remote(s.tunnels.begin(), s.tunnels.end());
@@ -145,6 +146,10 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
     for (const auto& leg : r.interfaces) ports.names.insert(RouterLegPortName(leg.port_id));
 
   CompiledFlows flows = CompileFlows(s, ports);
+  // Flows naming a port that left OVS cannot be deleted by name (ovs-ofctl
+  // resolves names): after a port left, replace the whole table instead.
+  for (const auto& name : installed_ports_)
+    if (!ports.names.count(name)) full_resync_ = true;
   size_t changes = flows.br_int.DiffFrom(installed_int_).size() +
                    flows.br_tun.DiffFrom(installed_tun_).size();
   // br-int first: it never learns, so withdrawing trust there first leaves no
@@ -153,10 +158,12 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   installed_int_ = flows.br_int;
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, installed_tun_, flows.br_tun, full_resync_));
   installed_tun_ = flows.br_tun;
+  installed_ports_ = ports.names;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   if (full_resync_ || changes > 0)
-    LOG_INFO("revision " << s.revision << " applied (" << (full_resync_ ? "full resync, " : "")
-                         << changes << " flow changes, " << flows.br_int.size() << "+"
-                         << flows.br_tun.size() << " flows)");
+    LOG_INFO("revision " << s.revision << " applied in " << ms << " ms ("
+                         << (full_resync_ ? "full resync, " : "") << changes << " flow changes, "
+                         << flows.br_int.size() << "+" << flows.br_tun.size() << " flows)");
   full_resync_ = false;
   WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());
   return Status::Ok();

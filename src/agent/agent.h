@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "agent/cloud_client.h"
@@ -61,6 +62,7 @@ class Agent {
   // Owned by the reconcile loop only.
   bool full_resync_ = true;
   FlowTable installed_int_, installed_tun_;
+  std::set<std::string> installed_ports_;  // OVS ports the installed flows may name
 };
 
 }  // namespace isthmus::agent

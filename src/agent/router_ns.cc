@@ -1,6 +1,7 @@
 #include "agent/router_ns.h"
 
 #include <dirent.h>
+#include <algorithm>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -64,7 +65,10 @@ Status RouterNamespaces::Sync(const std::vector<state::RouterInstance>& routers,
   for (const auto& r : routers) {
     auto it = applied_.find(r.id);
     if (it != applied_.end() && it->second == r) continue;
-    Status st = SyncRouter(r);
+    // Most changes are a port coming or going: only the ARP entries change.
+    Status st = it != applied_.end() && it->second.interfaces == r.interfaces
+                    ? SyncNeighbors(RouterNamespaceName(prefix_, r.id), r, &it->second)
+                    : SyncRouter(r, existing_ports);
     if (!st.ok()) {
       applied_.erase(r.id);
       return st;
@@ -83,7 +87,8 @@ Status RouterNamespaces::DeleteRouter(const std::string& ns) {
   return Ip({"netns", "del", ns}, "").status();
 }
 
-Status RouterNamespaces::SyncRouter(const state::RouterInstance& router) {
+Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
+                                    const std::set<std::string>& existing_ports) {
   std::string ns = RouterNamespaceName(prefix_, router.id);
   if (!NamespaceExists(ns)) {
     LOG_INFO("creating router namespace " << ns);
@@ -127,7 +132,7 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router) {
                         " dev " + dev + "\n";
     ISTHMUS_RETURN_IF_ERROR(Ip({"-batch", "-"}, ns, batch).status());
     ISTHMUS_RETURN_IF_ERROR(Ip({"link", "set", peer, "mtu", mtu, "up"}, host_netns_).status());
-    ISTHMUS_RETURN_IF_ERROR(ovs_.AddPort("br-int", peer, leg.port_id));
+    if (!existing_ports.count(peer)) ISTHMUS_RETURN_IF_ERROR(ovs_.AddPort("br-int", peer, leg.port_id));
   }
   auto links = Ip({"-j", "link", "show"}, ns);
   if (links.ok()) {
@@ -140,10 +145,11 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router) {
       }
     }
   }
-  return SyncNeighbors(ns, router);
+  return SyncNeighbors(ns, router, nullptr);
 }
 
-Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::RouterInstance& router) {
+Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
+                                       const state::RouterInstance* applied) {
   // Which leg a neighbor sits behind: the one whose subnet holds its address.
   struct Leg {
     Cidr cidr;
@@ -156,20 +162,31 @@ Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::Route
     Cidr c{Ipv4{ip->v & Cidr{*ip, leg.prefix_len}.Mask()}, leg.prefix_len};
     legs.push_back({c, RouterLegDeviceName(leg.port_id)});
   }
+  auto dev_of = [&](const std::string& text) -> std::string {
+    auto ip = Ipv4::Parse(text);
+    if (ip.ok())
+      for (const auto& leg : legs)
+        if (leg.cidr.Contains(*ip)) return leg.dev;
+    return "";
+  };
   std::set<std::pair<std::string, std::string>> wanted;  // (ip, dev)
   std::string batch;
   for (const auto& n : router.neighbors) {
-    auto ip = Ipv4::Parse(n.ip);
-    if (!ip.ok()) continue;
-    for (const auto& leg : legs) {
-      if (!leg.cidr.Contains(*ip)) continue;
-      wanted.insert({n.ip, leg.dev});
-      batch += "neigh replace " + n.ip + " lladdr " + n.mac + " dev " + leg.dev + " nud permanent\n";
-      break;
-    }
+    std::string dev = dev_of(n.ip);
+    if (dev.empty()) continue;
+    wanted.insert({n.ip, dev});
+    bool unchanged = applied && std::find(applied->neighbors.begin(), applied->neighbors.end(), n) !=
+                                    applied->neighbors.end();
+    if (!unchanged)
+      batch += "neigh replace " + n.ip + " lladdr " + n.mac + " dev " + dev + " nud permanent\n";
   }
-  auto current = Ip({"-j", "neigh", "show", "nud", "permanent"}, ns);
-  if (current.ok()) {
+  if (applied) {
+    // What we installed last time is all there is to remove.
+    for (const auto& n : applied->neighbors) {
+      std::string dev = dev_of(n.ip);
+      if (!dev.empty() && !wanted.count({n.ip, dev})) batch += "neigh del " + n.ip + " dev " + dev + "\n";
+    }
+  } else if (auto current = Ip({"-j", "neigh", "show", "nud", "permanent"}, ns); current.ok()) {
     auto j = nlohmann::json::parse(*current, nullptr, false);
     if (j.is_array()) {
       for (const auto& e : j) {

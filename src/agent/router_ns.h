@@ -30,8 +30,10 @@ class RouterNamespaces {
               const std::set<std::string>& existing_ports);
 
  private:
-  Status SyncRouter(const state::RouterInstance& router);
-  Status SyncNeighbors(const std::string& ns, const state::RouterInstance& router);
+  Status SyncRouter(const state::RouterInstance& router, const std::set<std::string>& existing_ports);
+  // applied: what this router had when last synced (nullptr: read the kernel).
+  Status SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
+                       const state::RouterInstance* applied);
   Status DeleteRouter(const std::string& ns);
   Result<std::string> Ip(const std::vector<std::string>& args, const std::string& netns,
                          const std::string& input = "");
