@@ -226,37 +226,7 @@ class Builder {
 
   Status CreateInstance(const LabInstance& i) {
     const LabHost* host = t_.FindHost(i.host);
-    const json& net = facts_["networks"][i.network];
-    auto port = central_.Post(
-        "/v2.0/ports",
-        {{"port",
-          {{"name", i.name},
-           {"network_id", net["id"]},
-           {"fixed_ips", {{{"subnet_id", net["subnet_id"]}, {"ip_address", i.ip}}}},
-           {"binding:host_id", i.host},
-           {"device_owner", model::kOwnerCompute},
-           {"device_id", i.name}}}});
-    if (!port.ok()) return port.status();
-    const json& p = (*port)["port"];
-    std::string prefix = std::string(net["cidr"]).substr(std::string(net["cidr"]).find('/'));
-    InstanceSpec spec;
-    spec.name = i.name;
-    spec.host = i.host;
-    spec.mac = p["mac_address"];
-    spec.ip_cidr = std::string(p["fixed_ips"][0]["ip_address"]) + prefix;
-    spec.gateway = net["gateway"];
-    spec.mtu = 1450;
-    spec.port_id = p["id"];
-    ISTHMUS_RETURN_IF_ERROR(lab::CreateInstance(runner_, spec));
-    facts_["instances"][i.name] = {{"host", i.host},
-                                   {"cloud", host ? host->cloud : ""},
-                                   {"network", i.network},
-                                   {"port_id", spec.port_id},
-                                   {"mac", spec.mac},
-                                   {"ip", p["fixed_ips"][0]["ip_address"]},
-                                   {"gateway", spec.gateway},
-                                   {"netns", InstanceNamespace(i.name)}};
-    return Status::Ok();
+    return AddInstance(facts_, i, host ? host->cloud : "", runner_);
   }
 
   const Topology& t_;
@@ -268,6 +238,44 @@ class Builder {
 };
 
 }  // namespace
+
+Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, Runner& runner) {
+  if (!facts["networks"].contains(i.network)) return NotFound("no network " + i.network + " in this lab");
+  if (!facts["hosts"].contains(i.host)) return NotFound("no host " + i.host + " in this lab");
+  if (facts["instances"].contains(i.name)) return Conflict("instance " + i.name + " already exists");
+  ApiClient central(*Endpoint::Parse(facts.value("central", "")));
+  const json& net = facts["networks"][i.network];
+  json fixed = {{"subnet_id", net["subnet_id"]}};
+  if (!i.ip.empty()) fixed["ip_address"] = i.ip;
+  auto port = central.Post("/v2.0/ports", {{"port",
+                                            {{"name", i.name},
+                                             {"network_id", net["id"]},
+                                             {"fixed_ips", {fixed}},
+                                             {"binding:host_id", i.host},
+                                             {"device_owner", model::kOwnerCompute},
+                                             {"device_id", i.name}}}});
+  if (!port.ok()) return port.status();
+  const json& p = (*port)["port"];
+  std::string cidr = net["cidr"];
+  InstanceSpec spec;
+  spec.name = i.name;
+  spec.host = i.host;
+  spec.mac = p["mac_address"];
+  spec.ip_cidr = std::string(p["fixed_ips"][0]["ip_address"]) + cidr.substr(cidr.find('/'));
+  spec.gateway = net["gateway"];
+  spec.mtu = 1450;
+  spec.port_id = p["id"];
+  ISTHMUS_RETURN_IF_ERROR(CreateInstance(runner, spec));
+  facts["instances"][i.name] = {{"host", i.host},
+                                {"cloud", cloud.empty() ? facts["hosts"][i.host].value("cloud", "") : cloud},
+                                {"network", i.network},
+                                {"port_id", spec.port_id},
+                                {"mac", spec.mac},
+                                {"ip", p["fixed_ips"][0]["ip_address"]},
+                                {"gateway", spec.gateway},
+                                {"netns", InstanceNamespace(i.name)}};
+  return Status::Ok();
+}
 
 Result<json> BuildLab(const Topology& topology, Runner& runner, std::ostream& progress) {
   return Builder(topology, runner, progress).Run();

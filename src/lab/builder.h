@@ -14,6 +14,11 @@ namespace isthmus::lab {
 
 Result<nlohmann::json> BuildLab(const Topology& topology, Runner& runner, std::ostream& progress);
 
+// Creates an instance: its port through the central API (bound to i.host),
+// then its namespace plugged into the host's br-int; records it in facts.
+Status AddInstance(nlohmann::json& facts, const LabInstance& i, const std::string& cloud,
+                   Runner& runner);
+
 // Waits until every agent has applied the latest state its cloud computed for it.
 Status WaitForConvergence(const nlohmann::json& facts, int timeout_ms);
 

@@ -18,6 +18,7 @@ namespace isthmus::lab {
 namespace {
 
 std::string PidFile(const std::string& name) { return LabRoot() + "/pids/" + name + ".pid"; }
+std::string ArgvFile(const std::string& name) { return LabRoot() + "/pids/" + name + ".argv"; }
 
 pid_t ReadPid(const std::string& path) {
   std::ifstream in(path);
@@ -42,6 +43,12 @@ Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string
   mkdir(LabRoot().c_str(), 0755);
   mkdir((LabRoot() + "/pids").c_str(), 0755);
   mkdir((LabRoot() + "/logs").c_str(), 0755);
+  {
+    std::ofstream argv_out(ArgvFile(name));
+    argv_out << log_path << '\n';
+    for (const auto& a : argv) argv_out << a << '\n';
+  }
+  unlink(PidFile(name).c_str());
   pid_t pid = fork();
   if (pid < 0) return Unavailable("fork failed starting " + name);
   if (pid == 0) {
@@ -82,18 +89,44 @@ Status StopDaemon(const std::string& name) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   unlink(PidFile(name).c_str());
+  unlink(ArgvFile(name).c_str());
   return Status::Ok();
 }
 
-Status StopAllDaemons() {
-  DIR* d = opendir((LabRoot() + "/pids").c_str());
-  if (!d) return Status::Ok();
+Status SignalDaemon(const std::string& name, int signal) {
+  pid_t pid = ReadPid(PidFile(name));
+  if (!Alive(pid)) return NotFound("daemon " + name + " is not running");
+  kill(pid, signal);
+  for (int i = 0; i < 200 && signal == SIGKILL && Alive(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return Status::Ok();
+}
+
+Result<pid_t> RestartDaemon(const std::string& name) {
+  if (DaemonRunning(name)) return Conflict("daemon " + name + " is running");
+  std::ifstream in(ArgvFile(name));
+  std::string log_path, arg;
+  std::vector<std::string> argv;
+  if (!std::getline(in, log_path)) return NotFound("no daemon " + name + " in this lab");
+  while (std::getline(in, arg)) argv.push_back(arg);
+  return StartDaemon(name, argv, log_path);
+}
+
+std::vector<std::string> DaemonNames() {
   std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string f = e->d_name;
-    if (f.size() > 4 && f.substr(f.size() - 4) == ".pid") names.push_back(f.substr(0, f.size() - 4));
+  if (DIR* d = opendir((LabRoot() + "/pids").c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string f = e->d_name;
+      if (f.size() > 5 && f.substr(f.size() - 5) == ".argv") names.push_back(f.substr(0, f.size() - 5));
+    }
+    closedir(d);
   }
-  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status StopAllDaemons() {
+  std::vector<std::string> names = DaemonNames();
   // Agents first, then clouds, then central: the reverse of start-up.
   std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
     auto rank = [](const std::string& n) { return n.rfind("agent", 0) == 0 ? 0 : n.rfind("cloud", 0) == 0 ? 1 : 2; };

@@ -18,5 +18,10 @@ Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string
 Status StopDaemon(const std::string& name);
 Status StopAllDaemons();
 bool DaemonRunning(const std::string& name);
+// Sends a signal (e.g. SIGKILL to test crash recovery); the pid file stays so
+// RestartDaemon can start it again with the arguments it was first given.
+Status SignalDaemon(const std::string& name, int signal);
+Result<pid_t> RestartDaemon(const std::string& name);
+std::vector<std::string> DaemonNames();
 
 }  // namespace isthmus::lab

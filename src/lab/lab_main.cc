@@ -32,6 +32,12 @@ constexpr char kHelp[] = R"(usage: isthmus lab <command>
   show [--get PATH] print what the lab built (lab.json), or one fact of it,
         e.g. --get instance.instance1.ip, --get router.R2.net4.mac, --get hosts
   leftovers         list anything of a lab still present (empty when clean)
+  add-instance <name> --host H --network N [--ip IP]
+                    create a port bound to H and an instance namespace on it
+  wait-converged [--timeout S]  wait until every agent applied its latest state
+  daemons           list the lab's daemons and whether they run
+  kill <daemon> [--signal N]   signal a daemon (default 9: a crash)
+  start <daemon>    start a stopped or killed daemon again, with its arguments
 )";
 
 int Fail(const Status& st) {
@@ -125,6 +131,29 @@ int Show(const std::vector<std::string>& args) {
   return 0;
 }
 
+int AddInstanceCmd(const std::vector<std::string>& args) {
+  auto facts = LoadFacts(LabFactsPath());
+  if (!facts.ok()) return Fail(facts.status());
+  LabInstance i;
+  for (size_t k = 0; k < args.size(); ++k) {
+    auto value = [&]() -> std::string { return k + 1 < args.size() ? args[++k] : ""; };
+    if (args[k] == "--host") i.host = value();
+    else if (args[k] == "--network") i.network = value();
+    else if (args[k] == "--ip") i.ip = value();
+    else if (i.name.empty() && args[k].rfind("--", 0) != 0) i.name = args[k];
+    else return Fail(InvalidArgument("unexpected argument " + args[k]));
+  }
+  if (i.name.empty() || i.host.empty() || i.network.empty())
+    return Fail(InvalidArgument("usage: isthmus lab add-instance <name> --host H --network N [--ip IP]"));
+  SystemRunner runner;
+  Status st = AddInstance(*facts, i, "", runner);
+  if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
+  if (!st.ok()) return Fail(st);
+  std::cout << "instance " << i.name << " " << (*facts)["instances"][i.name].value("ip", "") << " on "
+            << i.host << "\n";
+  return 0;
+}
+
 int MatrixCmd(const std::vector<std::string>& args) {
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
@@ -151,6 +180,30 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "exec") return Exec(rest);
   if (cmd == "show") return Show(rest);
   if (cmd == "matrix") return MatrixCmd(rest);
+  if (cmd == "add-instance") return AddInstanceCmd(rest);
+  if (cmd == "wait-converged") {
+    auto facts = LoadFacts(LabFactsPath());
+    if (!facts.ok()) return Fail(facts.status());
+    int secs = rest.size() == 2 && rest[0] == "--timeout" ? std::atoi(rest[1].c_str()) : 60;
+    Status st = WaitForConvergence(*facts, secs * 1000);
+    return st.ok() ? 0 : Fail(st);
+  }
+  if (cmd == "daemons") {
+    for (const auto& n : DaemonNames())
+      std::cout << n << (DaemonRunning(n) ? " running" : " stopped") << "\n";
+    return 0;
+  }
+  if (cmd == "kill" || cmd == "start") {
+    if (rest.empty()) return Fail(InvalidArgument("usage: isthmus lab " + cmd + " <daemon>"));
+    int sig = 9;
+    if (rest.size() == 3 && rest[1] == "--signal") sig = std::atoi(rest[2].c_str());
+    if (cmd == "kill") {
+      Status st = SignalDaemon(rest[0], sig);
+      return st.ok() ? 0 : Fail(st);
+    }
+    auto pid = RestartDaemon(rest[0]);
+    return pid.ok() ? 0 : Fail(pid.status());
+  }
   if (cmd == "leftovers") {
     std::cout << LeftoversReport();
     return 0;
