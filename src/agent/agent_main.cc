@@ -35,11 +35,10 @@ void OnSignal(int) { _exit(0); }
 }  // namespace
 
 int Main(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
+  if (WantsHelp(args)) {
+    std::cout << kHelp;
+    return 0;
+  }
   auto cfg = Config::Load({{"host", ""},
                            {"role", "compute"},
                            {"cloud", ""},

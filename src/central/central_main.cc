@@ -45,11 +45,10 @@ Result<ServiceOptions> ParseVniRange(const std::string& text) {
 }  // namespace
 
 int Main(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
+  if (WantsHelp(args)) {
+    std::cout << kHelp;
+    return 0;
+  }
   auto cfg = Config::Load({{"listen", "127.0.0.1:9696"}, {"db", ""}, {"vni_range", "1000:1999"}}, args);
   Status st = cfg.ok() ? cfg->Require({"db"}) : cfg.status();
   auto options = st.ok() ? ParseVniRange(cfg->Get("vni_range")) : Result<ServiceOptions>(st);

@@ -35,11 +35,10 @@ void OnSignal(int) {
 }  // namespace
 
 int Main(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
+  if (WantsHelp(args)) {
+    std::cout << kHelp;
+    return 0;
+  }
   auto cfg = Config::Load({{"name", ""},
                            {"listen", "127.0.0.1:9701"},
                            {"central", ""},

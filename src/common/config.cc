@@ -19,6 +19,12 @@ std::string Normalize(std::string key) {
 
 }  // namespace
 
+bool WantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
 Result<bool> ParseBool(const std::string& text) {
   if (text == "true" || text == "yes" || text == "1" || text == "on") return true;
   if (text == "false" || text == "no" || text == "0" || text == "off") return false;

@@ -33,5 +33,7 @@ class Config {
 };
 
 Result<bool> ParseBool(const std::string& text);
+// True when args ask for --help (or -h).
+bool WantsHelp(const std::vector<std::string>& args);
 
 }  // namespace isthmus

@@ -19,9 +19,8 @@ wait_for() {
   done
 }
 
-# A fact of the running lab, from `isthmus lab show` (jq-free: python3 is on
-# every Debian machine as part of the base image? not guaranteed, so use the
-# lab's own query).
+# A fact of the running lab (`isthmus lab show --get PATH`), e.g.
+# instance.instance1.ip, router.R2.net4.mac, hosts.
 fact() { lab show --get "$1"; }
 
 ping_ok() { lab exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
@@ -42,4 +41,18 @@ assert_down_clean() {
   left=$(lab leftovers)
   [[ -z "$left" ]] || fail "lab down left things behind: $left"
   pass "lab down left nothing behind"
+}
+
+# Every ordered pair of the lab's instances pings (waiting up to 30 s each).
+assert_all_pairs_ping() {
+  local instances n=0
+  instances=$(fact instances)
+  for a in $instances; do
+    for b in $instances; do
+      [[ $a == "$b" ]] && continue
+      wait_for "$a -> $b ping ($1)" 30 ping_ok "$a" "$(fact instance.$b.ip)"
+      n=$((n + 1))
+    done
+  done
+  pass "$n/$n ordered pairs ping ($1)"
 }

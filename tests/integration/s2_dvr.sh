@@ -8,13 +8,7 @@ source "$(dirname "$0")/lib.sh"
 lab_up s2
 
 # 1. All 12 ordered pairs ping.
-for a in instance1 instance2 instance3 instance4; do
-  for b in instance1 instance2 instance3 instance4; do
-    [[ $a == "$b" ]] && continue
-    wait_for "$a -> $b ping" 30 ping_ok "$a" "$(fact instance.$b.ip)"
-  done
-done
-pass "12/12 ordered pairs ping (DVR)"
+assert_all_pairs_ping "DVR"
 
 # 2. No ARP for a gateway IP crosses the underlay: capture VXLAN on the
 #    underlay bridge while every instance forgets its gateway and re-resolves it.
