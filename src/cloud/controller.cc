@@ -64,6 +64,7 @@ void Controller::RebuildView() {
     it = it->second.cloud == cloud_ ? v.hosts.erase(it) : std::next(it);
   for (const auto& [n, h] : own_hosts_) v.hosts[n] = h;
   view_ = std::move(v);
+  view_.Reindex();  // after the move: the index points into view_'s own maps
 }
 
 Status Controller::Recompute() {

@@ -24,17 +24,25 @@ const model::Host* NetworkNode(const FederationView& v, const std::string& cloud
 // Legs of this cloud's routers (router id -> its interface ports).
 std::map<std::string, std::vector<const Port*>> RouterLegs(const FederationView& v) {
   std::map<std::string, std::vector<const Port*>> legs;
-  for (const auto& [id, p] : v.ports)
-    if (p.IsRouterInterface() && p.cloud == v.cloud && v.routers.count(p.device_id))
-      legs[p.device_id].push_back(&p);
+  for (const Port* p : v.router_interfaces)
+    if (p->cloud == v.cloud && v.routers.count(p->device_id)) legs[p->device_id].push_back(p);
   return legs;
 }
 
 std::set<std::string> InstanceNetworks(const FederationView& v, const std::string& host) {
   std::set<std::string> nets;
-  for (const auto& [id, p] : v.ports)
-    if (IsInstancePort(p) && p.host == host) nets.insert(p.network_id);
+  auto it = v.ports_by_host.find(host);
+  if (it != v.ports_by_host.end())
+    for (const Port* p : it->second) nets.insert(p->network_id);
   return nets;
+}
+
+// The view itself when its indexes are current, else an indexed copy.
+const FederationView& Indexed(const FederationView& view, FederationView& copy) {
+  if (view.Indexed()) return view;
+  copy = view;
+  copy.Reindex();
+  return copy;
 }
 
 // Routers instantiated on a host: DVR routers with a leg on a network that has
@@ -71,7 +79,9 @@ void SortBy(std::vector<T>& v, Key key) {
 
 }  // namespace
 
-std::set<std::string> HostNetworks(const FederationView& v, const std::string& host) {
+std::set<std::string> HostNetworks(const FederationView& view, const std::string& host) {
+  FederationView copy;
+  const FederationView& v = Indexed(view, copy);
   std::set<std::string> nets = InstanceNetworks(v, host);
   auto legs = RouterLegs(v);
   for (const Router* r : HostRouters(v, host))
@@ -79,9 +89,11 @@ std::set<std::string> HostNetworks(const FederationView& v, const std::string& h
   return nets;
 }
 
-state::HostState ComputeHostState(const FederationView& v, const std::string& host_name,
+state::HostState ComputeHostState(const FederationView& view, const std::string& host_name,
                                   const std::map<std::string, int>& lvids,
                                   const DesiredStateOptions& options) {
+  FederationView copy;
+  const FederationView& v = Indexed(view, copy);
   state::HostState s;
   const model::Host* host = v.FindHost(host_name);
   s.host = host_name;
@@ -103,11 +115,12 @@ state::HostState ComputeHostState(const FederationView& v, const std::string& ho
 
   // Networks with their flood lists (hosts of any cloud with instance ports).
   std::map<std::string, std::set<std::string>> flood;
-  for (const auto& [id, p] : v.ports) {
-    if (!IsInstancePort(p) || !nets.count(p.network_id) || p.host == host_name) continue;
-    if (const model::Host* h = v.FindHost(p.host); h && !h->vtep_ip.empty())
-      flood[p.network_id].insert(h->vtep_ip);
-  }
+  for (const auto& net_id : nets)
+    for (const Port* p : v.PortsOn(net_id)) {
+      if (!IsInstancePort(*p) || p->host == host_name) continue;
+      if (const model::Host* h = v.FindHost(p->host); h && !h->vtep_ip.empty())
+        flood[net_id].insert(h->vtep_ip);
+    }
   for (const auto& net_id : nets) {
     auto n = v.networks.find(net_id);
     auto l = lvids.find(net_id);
@@ -126,8 +139,9 @@ state::HostState ComputeHostState(const FederationView& v, const std::string& ho
       if (!leg->fixed_ips.empty()) own_gateway[leg->fixed_ips[0].subnet_id] = leg;
 
   std::set<std::string> tunnels;
-  for (const auto& [id, p] : v.ports) {
-    if (!present.count(p.network_id)) continue;
+  for (const auto& net_id : present)
+  for (const Port* pp : v.PortsOn(net_id)) {
+    const Port& p = *pp;
     if (IsInstancePort(p)) {
       std::vector<std::string> ips;
       for (const auto& f : p.fixed_ips) ips.push_back(f.ip_address);
@@ -191,11 +205,14 @@ state::HostState ComputeHostState(const FederationView& v, const std::string& ho
       ri.interfaces.push_back({leg->id, leg->network_id, f.subnet_id, leg->mac_address,
                                f.ip_address, PrefixLen(sub->second.cidr)});
     }
-    for (const auto& [id, p] : v.ports) {
-      if (p.IsRouterInterface()) continue;
-      for (const auto& f : p.fixed_ips)
-        if (subnets.count(f.subnet_id)) ri.neighbors.push_back({f.ip_address, p.mac_address});
-    }
+    std::set<std::string> leg_networks;
+    for (const auto& i : ri.interfaces) leg_networks.insert(i.network_id);
+    for (const auto& net_id : leg_networks)
+      for (const Port* p : v.PortsOn(net_id)) {
+        if (p->IsRouterInterface()) continue;
+        for (const auto& f : p->fixed_ips)
+          if (subnets.count(f.subnet_id)) ri.neighbors.push_back({f.ip_address, p->mac_address});
+      }
     SortBy(ri.interfaces, [](const auto& x) { return x.port_id; });
     SortBy(ri.neighbors, [](const auto& x) { return x.ip + " " + x.mac; });
     s.routers.push_back(ri);
@@ -203,15 +220,11 @@ state::HostState ComputeHostState(const FederationView& v, const std::string& ho
 
   // DVR MAC trust: this cloud's other hosts always; other clouds' hosts that
   // have an instance port on one of this cloud's networks, when federated.
-  std::set<std::string> foreign_hosts;
-  if (options.dvr_mac_federation)
-    for (const auto& [id, p] : v.ports)
-      if (IsInstancePort(p) && p.cloud != v.cloud && v.networks.count(p.network_id))
-        foreign_hosts.insert(p.host);
   std::set<std::string> trusted;
   for (const auto& [name, h] : v.hosts) {
     if (name == host_name || h.dvr_mac.empty()) continue;
-    if (h.cloud == v.cloud || foreign_hosts.count(name)) trusted.insert(h.dvr_mac);
+    if (h.cloud == v.cloud || (options.dvr_mac_federation && v.hosts_on_our_networks.count(name)))
+      trusted.insert(h.dvr_mac);
   }
   s.trusted_dvr_macs.assign(trusted.begin(), trusted.end());
 

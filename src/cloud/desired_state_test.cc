@@ -105,3 +105,19 @@ TEST(DesiredState, RemovingAPortTouchesOnlyHostsThatSeeIt) {
 
 }  // namespace
 }  // namespace isthmus::cloud
+
+namespace isthmus::cloud {
+namespace {
+
+TEST(DesiredState, IndexedAndUnindexedViewsAgree) {
+  for (const char* cloud : {"cloud1", "cloud2"}) {
+    auto stale = testing::S2(cloud);
+    auto indexed = stale;
+    indexed.Reindex();
+    for (const char* host : {"c1-h1", "c1-h2", "c2-h1", "c2-h2"})
+      EXPECT_EQ(Compute(indexed, host), Compute(stale, host)) << cloud << " " << host;
+  }
+}
+
+}  // namespace
+}  // namespace isthmus::cloud

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "model/resources.h"
 
@@ -20,9 +22,41 @@ struct FederationView {
   std::map<std::string, model::Port> ports;
   std::map<std::string, model::Router> routers;
 
+  // Indexes over `ports`, rebuilt by Reindex() after any change to the maps
+  // above (the desired-state computation falls back to a private copy when
+  // they are stale, so a forgotten Reindex costs time, never correctness).
+  std::map<std::string, std::vector<const model::Port*>> ports_by_network;
+  std::map<std::string, std::vector<const model::Port*>> ports_by_host;  // instance ports
+  std::vector<const model::Port*> router_interfaces;                     // every cloud's
+  std::set<std::string> hosts_on_our_networks;  // hosts (any cloud) with an instance port on them
+  size_t indexed_ports = static_cast<size_t>(-1);
+
+  void Reindex() {
+    ports_by_network.clear();
+    ports_by_host.clear();
+    router_interfaces.clear();
+    hosts_on_our_networks.clear();
+    for (const auto& [id, p] : ports) {
+      ports_by_network[p.network_id].push_back(&p);
+      if (p.IsRouterInterface()) {
+        router_interfaces.push_back(&p);
+      } else if (!p.host.empty()) {
+        ports_by_host[p.host].push_back(&p);
+        if (networks.count(p.network_id)) hosts_on_our_networks.insert(p.host);
+      }
+    }
+    indexed_ports = ports.size();
+  }
+  bool Indexed() const { return indexed_ports == ports.size(); }
+
   const model::Host* FindHost(const std::string& name) const {
     auto it = hosts.find(name);
     return it == hosts.end() ? nullptr : &it->second;
+  }
+  const std::vector<const model::Port*>& PortsOn(const std::string& network_id) const {
+    static const std::vector<const model::Port*> kNone;
+    auto it = ports_by_network.find(network_id);
+    return it == ports_by_network.end() ? kNone : it->second;
   }
 };
 
