@@ -274,8 +274,8 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   ASSIGN_OR_RETURN(mode, r.String("gateway_mode", "anycast"));
   if (r.Has("ip_version") && (!r.Raw("ip_version").is_number_integer() || r.Raw("ip_version") != 4))
     return InvalidArgument("ip_version must be 4");
-  if (mode != "anycast")
-    return InvalidArgument("gateway_mode '" + mode + "' is not supported (anycast)");
+  if (mode != "anycast" && mode != "per-cloud")
+    return InvalidArgument("gateway_mode '" + mode + "' is not one of anycast, per-cloud");
   auto cidr = Cidr::Parse(cidr_text);
   if (!cidr.ok()) return InvalidArgument("Invalid input for cidr: " + cidr.status().message());
   std::string gateway;
@@ -506,18 +506,30 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
       return Conflict("Subnet " + subnet_id + " already has a gateway in cloud " + cloud +
                       " (router " + p.device_id + ")");
   }
-  // The anycast gateway: the subnet's gateway IP in every cloud, a MAC per cloud.
+  // anycast: the subnet's gateway IP in every cloud, a MAC per cloud.
+  // per-cloud (Tricircle's): the first cloud's router takes the subnet's
+  // gateway IP, every other cloud's router a free address of its own.
   auto gw = Ipv4::Parse(sub->second.gateway_ip);
+  std::string ip = gw->ToString();
   for (const auto& [id, p] : ports_)
     for (const auto& f : p.fixed_ips)
-      if (f.subnet_id == subnet_id && !p.IsRouterInterface() && f.ip_address == gw->ToString())
-        return Conflict("Gateway IP " + f.ip_address + " is held by port " + id);
+      if (f.subnet_id == subnet_id && f.ip_address == ip) {
+        if (!p.IsRouterInterface()) return Conflict("Gateway IP " + ip + " is held by port " + id);
+        if (sub->second.gateway_mode == "per-cloud") ip.clear();
+      }
+  if (ip.empty()) {
+    std::set<uint32_t> used = UsedIps(subnet_id, "");
+    used.insert(gw->v);
+    auto next = NextFreeIp(sub->second.allocation_pools, used, net.name.empty() ? net.id : net.name);
+    if (!next.ok()) return next.status();
+    ip = *next;
+  }
   model::Port p;
   p.id = NewUuid();
   p.project_id = router->second.project_id;
   p.network_id = net.id;
   p.mac_address = NewMac();
-  p.fixed_ips = {{subnet_id, sub->second.gateway_ip}};
+  p.fixed_ips = {{subnet_id, ip}};
   p.device_owner = router->second.distributed ? model::kOwnerRouterInterfaceDistributed
                                               : model::kOwnerRouterInterface;
   p.device_id = router_id;

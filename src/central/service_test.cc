@@ -147,3 +147,26 @@ TEST_F(ServiceTest, EventsGoToTheNetworksCloudsAndSurviveRestart) {
 
 }  // namespace
 }  // namespace isthmus::central
+
+namespace isthmus::central {
+namespace {
+
+TEST_F(ServiceTest, PerCloudGatewaysGetTheirOwnAddress) {
+  auto sub = s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.8.0/24"}, {"gateway_mode", "per-cloud"}}}});
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  std::string r1 = Router("cloud1"), r2 = Router("cloud2");
+  auto a = s_->AddRouterInterface(r1, {{"subnet_id", sub->id}});
+  auto b = s_->AddRouterInterface(r2, {{"subnet_id", sub->id}});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(s_->Get("port", a->port_id)->get<model::Port>().fixed_ips[0].ip_address, "10.0.8.1");
+  EXPECT_EQ(s_->Get("port", b->port_id)->get<model::Port>().fixed_ips[0].ip_address, "10.0.8.2");
+  // Instances never get a gateway address.
+  json p = {{"port", {{"network_id", net_}, {"fixed_ips", {{{"subnet_id", sub->id}}}}}}};
+  EXPECT_EQ(s_->CreatePort(p)->fixed_ips[0].ip_address, "10.0.8.3");
+  EXPECT_EQ(s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.9.0/24"}, {"gateway_mode", "odd"}}}})
+                .status().message(),
+            "gateway_mode 'odd' is not one of anycast, per-cloud");
+}
+
+}  // namespace
+}  // namespace isthmus::central

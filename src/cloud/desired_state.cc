@@ -183,10 +183,17 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
     if (!present.count(sub.network_id) || sub.gateway_ip.empty()) continue;
     auto g = own_gateway.find(sid);
     std::string mac = g != own_gateway.end() ? g->second->mac_address : "";
-    if (drops.insert({sub.network_id, sub.gateway_ip}).second)
-      s.gateway_arp_drop.push_back({sub.network_id, sub.gateway_ip, mac});
+    // ARP for any cloud's gateway address on the subnet stays on the host:
+    // one address in anycast mode, one per cloud in per-cloud mode.
+    std::set<std::string> gateway_ips = {sub.gateway_ip};
+    for (const Port* leg : v.router_interfaces)
+      if (!leg->fixed_ips.empty() && leg->fixed_ips[0].subnet_id == sid)
+        gateway_ips.insert(leg->fixed_ips[0].ip_address);
+    for (const auto& ip : gateway_ips)
+      if (drops.insert({sub.network_id, ip}).second)
+        s.gateway_arp_drop.push_back({sub.network_id, ip, mac});
     if (g == own_gateway.end()) continue;
-    s.gateways.push_back({sub.network_id, sid, sub.cidr, sub.gateway_ip, mac,
+    s.gateways.push_back({sub.network_id, sid, sub.cidr, g->second->fixed_ips[0].ip_address, mac,
                           routers_here.count(g->second->device_id) > 0});
   }
 

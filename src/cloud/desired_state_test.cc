@@ -121,3 +121,22 @@ TEST(DesiredState, IndexedAndUnindexedViewsAgree) {
 
 }  // namespace
 }  // namespace isthmus::cloud
+
+namespace isthmus::cloud {
+namespace {
+
+TEST(DesiredState, PerCloudGatewaysUseEachCloudsOwnAddress) {
+  auto v = testing::S2("cloud2");
+  v.ports["r2-3"].fixed_ips[0].ip_address = "10.0.3.2";  // cloud2's own gateway IP on net3
+  v.subnets["sub3"].gateway_mode = "per-cloud";
+  auto s = Compute(v, "c2-h1");
+  ASSERT_FALSE(s.gateways.empty());
+  EXPECT_EQ(s.gateways[0].ip, "10.0.3.2");
+  EXPECT_EQ(s.routers[0].interfaces[0].ip, "10.0.3.2");
+  std::set<std::string> drops;
+  for (const auto& d : s.gateway_arp_drop) drops.insert(d.ip);
+  EXPECT_TRUE(drops.count("10.0.3.1") && drops.count("10.0.3.2") && drops.count("10.0.4.1"));
+}
+
+}  // namespace
+}  // namespace isthmus::cloud

@@ -42,7 +42,8 @@ class Builder {
     facts_ = {{"topology", t_.name},
               {"options",
                {{"legacy", t_.options.legacy},
-                {"dvr_mac_federation", t_.options.dvr_mac_federation}}},
+                {"dvr_mac_federation", t_.options.dvr_mac_federation},
+                {"gateway_mode", t_.options.gateway_mode}}},
               {"central", Url(kCentralPort)}};
     ISTHMUS_RETURN_IF_ERROR(Step("underlay network (namespace isth-underlay, bridge ul0)",
                                  [&] { return CreateUnderlay(runner_); }));
@@ -189,7 +190,8 @@ class Builder {
                                                  {"network_id", net_id},
                                                  {"ip_version", 4},
                                                  {"cidr", n.cidr},
-                                                 {"gateway_ip", n.gateway_ip}}}});
+                                                 {"gateway_ip", n.gateway_ip},
+                                                 {"gateway_mode", t_.options.gateway_mode}}}});
     if (!sub.ok()) return sub.status();
     facts_["networks"][n.name] = {
         {"id", net_id},
@@ -262,12 +264,19 @@ Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, 
   spec.host = i.host;
   spec.mac = p["mac_address"];
   spec.ip_cidr = std::string(p["fixed_ips"][0]["ip_address"]) + cidr.substr(cidr.find('/'));
+  // The gateway of the instance's own cloud: the subnet's in anycast mode, its
+  // cloud's router's address in per-cloud mode (DHCP will hand it out later).
+  std::string own_cloud = cloud.empty() ? facts["hosts"][i.host].value("cloud", "") : cloud;
   spec.gateway = net["gateway"];
+  if (facts.contains("routers"))
+    for (const auto& [name, r] : facts["routers"].items())
+      if (r.value("cloud", "") == own_cloud && r["legs"].contains(i.network))
+        spec.gateway = r["legs"][i.network]["ip"];
   spec.mtu = 1450;
   spec.port_id = p["id"];
   ISTHMUS_RETURN_IF_ERROR(CreateInstance(runner, spec));
   facts["instances"][i.name] = {{"host", i.host},
-                                {"cloud", cloud.empty() ? facts["hosts"][i.host].value("cloud", "") : cloud},
+                                {"cloud", own_cloud},
                                 {"network", i.network},
                                 {"port_id", spec.port_id},
                                 {"mac", spec.mac},

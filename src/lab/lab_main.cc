@@ -18,12 +18,14 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: isthmus lab <command>
 
-  up s2 [--legacy] [--no-dvr-mac-federation]
+  up s2 [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
         build the seed's scenario S2 on this machine (two clouds, two compute
         hosts each, net3 and net4 stretched over both, routers R1 and R2) and
         print its connectivity matrix. --legacy: centralized routers on one
         network node per cloud. --no-dvr-mac-federation: the clouds do not trust
-        each other's DVR MACs (the seed's failure comes back).
+        each other's DVR MACs (the seed's failure comes back). --gateway-mode:
+        anycast (default: one gateway IP, a MAC per cloud) or per-cloud
+        (Tricircle's: each cloud's router has its own gateway IP).
   down  remove everything the lab made: processes, namespaces, bridges, files
   exec <instance|host|underlay> -- <command...>
         run a command inside an instance or host namespace (on a host, the
@@ -57,6 +59,8 @@ int Up(const std::vector<std::string>& args) {
     if (a == "--legacy") options.legacy = true;
     else if (a == "--no-dvr-mac-federation") options.dvr_mac_federation = false;
     else if (a == "--dvr-mac-federation") options.dvr_mac_federation = true;
+    else if (a == "--gateway-mode=per-cloud") options.gateway_mode = "per-cloud";
+    else if (a == "--gateway-mode=anycast") options.gateway_mode = "anycast";
     else if (a.rfind("--", 0) == 0) return Fail(InvalidArgument("unknown option " + a));
     else if (name.empty()) name = a;
     else return Fail(InvalidArgument("unexpected argument " + a));
@@ -68,7 +72,8 @@ int Up(const std::vector<std::string>& args) {
     return Fail(Conflict("a lab is already up (" + LabRoot() + " exists); run `isthmus lab down` first"));
   std::cout << "isthmus lab: bringing up " << name << " ("
             << (options.legacy ? "legacy routers" : "distributed routers")
-            << ", DVR MAC federation " << (options.dvr_mac_federation ? "on" : "off") << ")\n";
+            << ", DVR MAC federation " << (options.dvr_mac_federation ? "on" : "off")
+            << ", " << options.gateway_mode << " gateways)\n";
   SystemRunner runner;
   auto facts = BuildLab(*topology, runner, std::cout);
   if (!facts.ok()) {

@@ -13,6 +13,7 @@ namespace isthmus::lab {
 struct LabOptions {
   bool legacy = false;              // legacy routers on a network node per cloud
   bool dvr_mac_federation = true;   // DESIGN requirement 6
+  std::string gateway_mode = "anycast";  // or "per-cloud" (DESIGN requirement 5)
 };
 
 struct LabCloud {
