@@ -14,6 +14,29 @@
 namespace isthmus::cloud {
 
 struct FederationView {
+  FederationView() = default;
+  // A copy has no index (it would point into the original); a move keeps it
+  // (std::map nodes, and so the pointers, move with the map).
+  FederationView(const FederationView& o) { *this = o; }
+  FederationView& operator=(const FederationView& o) {
+    if (this == &o) return *this;
+    cloud = o.cloud;
+    clouds = o.clouds;
+    hosts = o.hosts;
+    networks = o.networks;
+    subnets = o.subnets;
+    ports = o.ports;
+    routers = o.routers;
+    ports_by_network.clear();
+    ports_by_host.clear();
+    router_interfaces.clear();
+    hosts_on_our_networks.clear();
+    indexed_ports = static_cast<size_t>(-1);
+    return *this;
+  }
+  FederationView(FederationView&&) = default;
+  FederationView& operator=(FederationView&&) = default;
+
   std::string cloud;  // this cloud's name
   std::map<std::string, model::Cloud> clouds;
   std::map<std::string, model::Host> hosts;  // every cloud's, by name
