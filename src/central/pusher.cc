@@ -50,7 +50,8 @@ void Pusher::Run(const std::string& cloud) {
     if (st.ok()) st = Internal("cloud acknowledged seq " + std::to_string(applied));
     LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << st.message()
                         << "; retrying in " << backoff_ms << " ms");
-    version = service_.WaitForEvents(version, backoff_ms);
+    // New commits do not cut the backoff short: the cloud is down either way.
+    service_.Pause(backoff_ms);
     backoff_ms = std::min(backoff_ms * 2, 2000);
   }
 }

@@ -692,6 +692,11 @@ uint64_t Service::WaitForEvents(uint64_t seen, int timeout_ms) {
   return events_version_;
 }
 
+void Service::Pause(int ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  events_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return shutdown_; });
+}
+
 bool Service::shutting_down() {
   std::lock_guard<std::mutex> lock(mu_);
   return shutdown_;

@@ -64,6 +64,8 @@ class Service {
   // shutdown); returns the current version. The pushers' wake-up.
   uint64_t WaitForEvents(uint64_t seen, int timeout_ms);
   bool shutting_down();
+  // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
+  void Pause(int ms);
   void Shutdown();
 
  private:
