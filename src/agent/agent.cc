@@ -150,13 +150,14 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   // resolves names): after a port left, replace the whole table instead.
   for (const auto& name : installed_ports_)
     if (!ports.names.count(name)) full_resync_ = true;
-  size_t changes = flows.br_int.DiffFrom(installed_int_).size() +
-                   flows.br_tun.DiffFrom(installed_tun_).size();
+  auto int_diff = flows.br_int.DiffFrom(installed_int_);
+  auto tun_diff = flows.br_tun.DiffFrom(installed_tun_);
+  size_t changes = int_diff.size() + tun_diff.size();
   // br-int first: it never learns, so withdrawing trust there first leaves no
   // window in which a DVR MAC could be learned (ovs-userspace-facts.md).
-  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrInt, installed_int_, flows.br_int, full_resync_));
+  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrInt, flows.br_int, int_diff, full_resync_));
   installed_int_ = flows.br_int;
-  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, installed_tun_, flows.br_tun, full_resync_));
+  ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
   installed_ports_ = ports.names;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();

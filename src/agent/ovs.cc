@@ -69,13 +69,12 @@ Status Ovs::DeletePort(const std::string& bridge, const std::string& name) {
   return Vsctl({"--if-exists", "del-port", bridge, name}).status();
 }
 
-Status Ovs::ApplyFlows(const std::string& bridge, const FlowTable& installed,
-                       const FlowTable& desired, bool full) {
+Status Ovs::ApplyFlows(const std::string& bridge, const FlowTable& desired,
+                       const std::vector<std::string>& diff, bool full) {
   if (full) return Ofctl({"--bundle", "replace-flows", bridge, "-"}, desired.Dump()).status();
-  auto lines = desired.DiffFrom(installed);
-  if (lines.empty()) return Status::Ok();
+  if (diff.empty()) return Status::Ok();
   std::string input;
-  for (const auto& l : lines) input += l + "\n";
+  for (const auto& l : diff) input += l + "\n";
   return Ofctl({"--bundle", "add-flows", bridge, "-"}, input).status();
 }
 

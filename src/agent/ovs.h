@@ -32,10 +32,10 @@ class Ovs {
   Status AddPort(const std::string& bridge, const std::string& name, const std::string& iface_id);
   Status DeletePort(const std::string& bridge, const std::string& name);
 
-  // Turns the bridge's flows from `installed` into `desired` with one bundle.
-  // With full=true ignores `installed` and replaces every flow (replace-flows).
-  Status ApplyFlows(const std::string& bridge, const FlowTable& installed,
-                    const FlowTable& desired, bool full);
+  // Sends `diff` (desired.DiffFrom(installed)) as one bundle; nothing when it
+  // is empty. With full=true replaces every flow with `desired` (replace-flows).
+  Status ApplyFlows(const std::string& bridge, const FlowTable& desired,
+                    const std::vector<std::string>& diff, bool full);
 
   Result<std::string> Vsctl(std::vector<std::string> args);
   Result<std::string> Ofctl(std::vector<std::string> args, const std::string& input = "");
