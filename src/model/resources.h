@@ -15,6 +15,11 @@ namespace isthmus::model {
 inline constexpr char kOwnerRouterInterfaceDistributed[] = "network:router_interface_distributed";
 inline constexpr char kOwnerRouterInterface[] = "network:router_interface";
 inline constexpr char kOwnerCompute[] = "compute:nova";
+inline constexpr char kOwnerRouterGateway[] = "network:router_gateway";          // qg-, on the external network
+inline constexpr char kOwnerRouterSnat[] = "network:router_centralized_snat";    // sg-, a DVR router's SNAT leg
+inline constexpr char kOwnerDhcp[] = "network:dhcp";                             // one per (network, cloud)
+inline constexpr char kOwnerFloatingIp[] = "network:floatingip";                 // holds a floating IP's address
+inline constexpr char kOwnerFipAgentGateway[] = "network:floatingip_agent_gateway";  // fg-, per (host, external network)
 
 struct Cloud {
   std::string name;
@@ -36,8 +41,10 @@ struct Network {
   std::string name;
   std::string project_id;
   std::vector<std::string> clouds;  // availability_zone_hints: where it exists
-  std::string network_type = "vxlan";
-  int segmentation_id = 0;          // the VNI, the same in every cloud
+  std::string network_type = "vxlan";  // "vxlan", or "flat" for an external network
+  int segmentation_id = 0;          // the VNI, the same in every cloud (vxlan)
+  bool external = false;            // router:external: a cloud's provider network on br-ex
+  std::string physical_network;     // provider:physical_network of a flat network
   bool IsStretched() const { return clouds.size() > 1; }
 };
 
@@ -55,6 +62,8 @@ struct Subnet {
   std::string gateway_ip;  // empty: no gateway
   std::string gateway_mode = "anycast";
   std::vector<AllocationPool> allocation_pools;
+  bool enable_dhcp = true;
+  std::vector<std::string> dns_nameservers;
 };
 
 struct FixedIp {
@@ -78,6 +87,10 @@ struct Port {
     return device_owner == kOwnerRouterInterfaceDistributed ||
            device_owner == kOwnerRouterInterface;
   }
+  // An instance's port (Nova's compute:* owners, or no owner): bound to `host`.
+  bool IsInstance() const { return device_owner.rfind("network:", 0) != 0; }
+  // DHCP and SNAT ports live on the network node of their cloud (the cloud picks it).
+  bool OnNetworkNode() const { return device_owner == kOwnerDhcp || device_owner == kOwnerRouterSnat; }
 };
 
 struct Router {
@@ -86,16 +99,35 @@ struct Router {
   std::string project_id;
   std::string cloud;
   bool distributed = true;
+  // external_gateway_info: the external network ("" = none) and whether
+  // instances without a floating IP are source-NATed to the gateway port's IP.
+  std::string gateway_network_id;
+  bool enable_snat = true;
+};
+
+// A floating IP: an address of an external network (held by a port with owner
+// network:floatingip), associated with an instance port's fixed IP or not.
+struct FloatingIp {
+  std::string id;
+  std::string project_id;
+  std::string floating_network_id;
+  std::string floating_ip_address;
+  std::string floating_port_id;  // the network:floatingip port holding the address
+  std::string port_id;           // "" = not associated
+  std::string fixed_ip_address;
+  std::string router_id;         // the router that serves it (gateway on floating_network_id)
+  std::string cloud;             // the external network's cloud
 };
 
 // JSON: missing keys keep their defaults, so older records stay readable.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Cloud, name, endpoint, index, dvr_mac_prefix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, cloud, role, vtep_ip, dvr_mac)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id, external, physical_network)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationPool, start, end)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FixedIp, subnet_id, ip_address)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud)
 
 }  // namespace isthmus::model

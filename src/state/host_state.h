@@ -18,15 +18,20 @@ struct LocalNetwork {
   int vni = 0;                          // VXLAN segmentation ID, the same in every cloud
   int lvid = 0;                         // local VLAN on br-int, stable per (host, network)
   std::vector<std::string> flood_vteps; // VTEPs (any cloud, not this host) with ports on it
+  // The subset of flood_vteps in this host's own cloud: DHCP broadcasts (UDP
+  // 67/68) go only there, so a lease never crosses clouds.
+  std::vector<std::string> cloud_flood_vteps;
   bool operator==(const LocalNetwork&) const = default;
 };
 
-// An instance port bound to this host.
+// A port bound to this host: an instance's VIF (plugged by Nova, or the lab),
+// or a DHCP server's port (plugged by the agent, port security off).
 struct LocalPort {
   std::string id;  // OVS Interface external_ids:iface-id of its VIF
   std::string network_id;
   std::string mac;
   std::vector<std::string> ips;
+  bool port_security = true;  // anti-spoofing of MAC and IPs (tables 24, 25)
   bool operator==(const LocalPort&) const = default;
 };
 
@@ -63,14 +68,105 @@ struct Neighbor {
   bool operator==(const Neighbor&) const = default;
 };
 
-// A router instantiated on this host: every DVR router of this cloud with a leg
-// on a network that has an instance port here; a legacy router on its network node.
+// A router's leg on its external network: a qg- device on br-ex.
+struct ExternalGateway {
+  std::string port_id;  // "" = the router has no gateway here
+  std::string network_id;
+  std::string mac;
+  std::string ip;
+  int prefix_len = 0;
+  std::string gateway_ip;  // the external subnet's gateway: the default route
+  bool enable_snat = true;
+  bool operator==(const ExternalGateway&) const = default;
+};
+
+// Traffic from `cidr` with no better route goes to `via` (a DVR router's SNAT
+// leg on the network node) through the router leg of `port_id`.
+struct SnatRoute {
+  std::string cidr;
+  std::string via;
+  std::string port_id;
+  bool operator==(const SnatRoute&) const = default;
+};
+
+struct FloatingIpNat {
+  std::string floating_ip;
+  std::string fixed_ip;
+  std::string port_id;  // the instance port
+  bool operator==(const FloatingIpNat&) const = default;
+};
+
+// The link between a DVR router and its host's fip- namespace: rfp- (router
+// side) and fpr- (fip side) veth ends, a /31 from 169.254.64.0/18.
+struct FipLink {
+  std::string network_id;  // the external network (fip-<network_id>)
+  std::string router_side; // "169.254.64.0"
+  std::string fip_side;    // "169.254.64.1"
+  bool operator==(const FipLink&) const = default;
+};
+
+// A router instantiated on this host, in one of three kinds:
+//  "dvr":    qrouter-<id> on every host with an instance port on one of its
+//            networks: qr- legs, SNAT routes toward the network node, and the
+//            floating IPs of this host's instances (through fip_link);
+//  "legacy": qrouter-<id> on the network node: qr- legs, qg- gateway, SNAT and
+//            every floating IP of the router;
+//  "snat":   snat-<id> on the network node for a DVR router with a gateway:
+//            sg- legs (`interfaces`, not gateway addresses) and the qg- gateway.
 struct RouterInstance {
   std::string id;
   bool distributed = true;
+  std::string kind = "dvr";
   std::vector<RouterInterface> interfaces;
   std::vector<Neighbor> neighbors;  // permanent ARP: every port of its subnets, in any cloud
+  ExternalGateway gateway;          // legacy and snat
+  std::vector<SnatRoute> snat_routes;          // dvr
+  std::vector<FloatingIpNat> floating_ips;     // dvr (this host's) and legacy (all)
+  FipLink fip_link;                            // dvr with floating_ips
   bool operator==(const RouterInstance&) const = default;
+};
+
+// This host's floating-IP gateway on an external network (DVR): namespace
+// fip-<network_id> with an fg- device on br-ex; proxy ARP answers for the
+// floating IPs routed to it.
+struct FipGateway {
+  std::string network_id;
+  std::string port_id;
+  std::string mac;
+  std::string ip;
+  int prefix_len = 0;
+  std::string gateway_ip;
+  bool operator==(const FipGateway&) const = default;
+};
+
+// One host a DHCP server answers for: only this cloud's instance ports.
+struct DhcpHost {
+  std::string mac;
+  std::string ip;
+  std::string hostname;  // "host-10-0-3-11"
+  bool operator==(const DhcpHost&) const = default;
+};
+
+struct DhcpSubnet {
+  std::string subnet_id;
+  std::string cidr;
+  std::string router;               // this cloud's gateway IP on it ("" = no router option)
+  std::vector<std::string> dns;     // DNS servers to offer
+  bool operator==(const DhcpSubnet&) const = default;
+};
+
+// A DHCP server of this cloud for one network, on its network node: dnsmasq in
+// qdhcp-<network_id>, its tap device holding the DHCP port's addresses. The
+// port itself is also in HostState::ports (port_security false).
+struct DhcpServer {
+  std::string network_id;
+  std::string port_id;
+  std::string mac;
+  std::vector<std::string> ip_cidrs;  // "10.0.3.2/24", one per subnet
+  int mtu = 1450;
+  std::vector<DhcpSubnet> subnets;
+  std::vector<DhcpHost> hosts;
+  bool operator==(const DhcpServer&) const = default;
 };
 
 // What a local instance must see as the source MAC of routed traffic on its
@@ -113,18 +209,33 @@ struct HostState {
   std::vector<SubnetGateway> gateways;
   std::vector<ForeignGateway> foreign_gateways;
   std::vector<std::string> trusted_dvr_macs;  // other hosts' DVR MACs, any cloud
+  std::vector<FipGateway> fip_gateways;
+  std::vector<DhcpServer> dhcp_servers;
   bool operator==(const HostState&) const = default;
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalNetwork, id, vni, lvid, flood_vteps)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalPort, id, network_id, mac, ips)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalNetwork, id, vni, lvid, flood_vteps,
+                                                cloud_flood_vteps)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalPort, id, network_id, mac, ips, port_security)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RemotePort, network_id, mac, vtep)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpEntry, network_id, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInterface, port_id, network_id, subnet_id,
                                                 mac, ip, prefix_len)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Neighbor, ip, mac)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInstance, id, distributed, interfaces,
-                                                neighbors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExternalGateway, port_id, network_id, mac, ip,
+                                                prefix_len, gateway_ip, enable_snat)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SnatRoute, cidr, via, port_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIpNat, floating_ip, fixed_ip, port_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FipLink, network_id, router_side, fip_side)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInstance, id, distributed, kind, interfaces,
+                                                neighbors, gateway, snat_routes, floating_ips,
+                                                fip_link)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FipGateway, network_id, port_id, mac, ip,
+                                                prefix_len, gateway_ip)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpHost, mac, ip, hostname)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpSubnet, subnet_id, cidr, router, dns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpServer, network_id, port_id, mac, ip_cidrs,
+                                                mtu, subnets, hosts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubnetGateway, network_id, subnet_id, cidr, ip,
                                                 mac, local)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ForeignGateway, network_id, mac, cloud)
@@ -132,6 +243,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostState, revision, host, cloud
                                                 dvr_mac, dvr_mac_federation, dvr_mac_space,
                                                 tunnels, networks, ports, remote_ports,
                                                 arp_responder, gateway_arp_drop, routers,
-                                                gateways, foreign_gateways, trusted_dvr_macs)
+                                                gateways, foreign_gateways, trusted_dvr_macs,
+                                                fip_gateways, dhcp_servers)
 
 }  // namespace isthmus::state
