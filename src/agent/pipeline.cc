@@ -23,4 +23,43 @@ std::string RouterNamespaceName(const std::string& prefix, const std::string& ro
   return prefix + "qrouter-" + router_id;
 }
 
+namespace {
+// Namespace-side prefix -> OVS-side (or fip-side) prefix.
+const char* PeerPrefix(const std::string& kind) {
+  if (kind == "qr") return "qp-";
+  if (kind == "sg") return "sp-";
+  if (kind == "qg") return "gp-";
+  if (kind == "fg") return "fp-";
+  if (kind == "tap") return "dp-";
+  if (kind == "rfp") return "fpr-";
+  return "xx-";
+}
+}  // namespace
+
+std::string LegDeviceName(const std::string& kind, const std::string& port_id) {
+  return kind + (kind == "tap" ? "" : "-") + port_id.substr(0, 11);
+}
+
+std::string LegPeerName(const std::string& kind, const std::string& port_id) {
+  return PeerPrefix(kind) + port_id.substr(0, 11);
+}
+
+std::string SnatNamespaceName(const std::string& prefix, const std::string& router_id) {
+  return prefix + "snat-" + router_id;
+}
+
+std::string FipNamespaceName(const std::string& prefix, const std::string& network_id) {
+  return prefix + "fip-" + network_id;
+}
+
+std::string DhcpNamespaceName(const std::string& prefix, const std::string& network_id) {
+  return prefix + "qdhcp-" + network_id;
+}
+
+bool IsAgentPort(const std::string& name) {
+  for (const char* p : {"qp-", "sp-", "gp-", "fp-", "dp-"})
+    if (name.rfind(p, 0) == 0) return true;
+  return false;
+}
+
 }  // namespace isthmus::agent

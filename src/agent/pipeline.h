@@ -28,11 +28,24 @@ inline constexpr char kBrInt[] = "br-int";
 inline constexpr char kBrTun[] = "br-tun";
 inline constexpr char kPatchTun[] = "patch-tun";  // on br-int
 inline constexpr char kPatchInt[] = "patch-int";  // on br-tun
+inline constexpr char kBrEx[] = "br-ex";          // the external network (flat), NORMAL switching
 
 // Interface names are at most 15 characters.
 std::string TunnelPortName(const std::string& remote_ip);      // "vx0aff000b"
 std::string RouterLegPortName(const std::string& port_id);     // "qp-<11>" on br-int
 std::string RouterLegDeviceName(const std::string& port_id);   // "qr-<11>" in qrouter-
 std::string RouterNamespaceName(const std::string& prefix, const std::string& router_id);
+// Namespace-side device and its OVS-side peer, per kind of leg (<11> = the first
+// 11 characters of the port's ID):
+//   qr-<11> / qp-<11>  router leg, br-int        sg-<11> / sp-<11>  SNAT leg, br-int
+//   qg-<11> / gp-<11>  router gateway, br-ex     fg-<11> / fp-<11>  FIP gateway, br-ex
+//   tap<11> / dp-<11>  DHCP server, br-int       rfp-<11> / fpr-<11> router <-> fip- (router ID)
+std::string LegDeviceName(const std::string& kind, const std::string& port_id);
+std::string LegPeerName(const std::string& kind, const std::string& port_id);
+std::string SnatNamespaceName(const std::string& prefix, const std::string& router_id);
+std::string FipNamespaceName(const std::string& prefix, const std::string& network_id);
+std::string DhcpNamespaceName(const std::string& prefix, const std::string& network_id);
+// OVS ports the agent plugs itself (never instance VIFs).
+bool IsAgentPort(const std::string& ovs_port_name);
 
 }  // namespace isthmus::agent
