@@ -5,7 +5,7 @@
 namespace isthmus::cloud {
 
 namespace {
-const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router"};
+const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router", "floatingip"};
 }
 
 Result<std::vector<Event>> ParseEvents(const nlohmann::json& body) {

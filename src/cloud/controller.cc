@@ -59,6 +59,7 @@ void Controller::RebuildView() {
   each("subnet", v.subnets);
   each("port", v.ports);
   each("router", v.routers);
+  each("floatingip", v.floatingips);
   // This cloud's own registry is authoritative for its hosts.
   for (auto it = v.hosts.begin(); it != v.hosts.end();)
     it = it->second.cloud == cloud_ ? v.hosts.erase(it) : std::next(it);

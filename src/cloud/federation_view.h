@@ -27,7 +27,9 @@ struct FederationView {
     subnets = o.subnets;
     ports = o.ports;
     routers = o.routers;
+    floatingips = o.floatingips;
     ports_by_network.clear();
+    bound_by_host.clear();
     ports_by_host.clear();
     router_interfaces.clear();
     hosts_on_our_networks.clear();
@@ -44,12 +46,14 @@ struct FederationView {
   std::map<std::string, model::Subnet> subnets;
   std::map<std::string, model::Port> ports;
   std::map<std::string, model::Router> routers;
+  std::map<std::string, model::FloatingIp> floatingips;
 
   // Indexes over `ports`, rebuilt by Reindex() after any change to the maps
   // above (the desired-state computation falls back to a private copy when
   // they are stale, so a forgotten Reindex costs time, never correctness).
   std::map<std::string, std::vector<const model::Port*>> ports_by_network;
   std::map<std::string, std::vector<const model::Port*>> ports_by_host;  // instance ports
+  std::map<std::string, std::vector<const model::Port*>> bound_by_host;  // every port on a br-int
   std::vector<const model::Port*> router_interfaces;                     // every cloud's
   std::set<std::string> hosts_on_our_networks;  // hosts (any cloud) with an instance port on them
   size_t indexed_ports = static_cast<size_t>(-1);
@@ -57,18 +61,48 @@ struct FederationView {
   void Reindex() {
     ports_by_network.clear();
     ports_by_host.clear();
+    bound_by_host.clear();
     router_interfaces.clear();
     hosts_on_our_networks.clear();
     for (const auto& [id, p] : ports) {
       ports_by_network[p.network_id].push_back(&p);
       if (p.IsRouterInterface()) {
         router_interfaces.push_back(&p);
-      } else if (!p.host.empty()) {
-        ports_by_host[p.host].push_back(&p);
-        if (networks.count(p.network_id)) hosts_on_our_networks.insert(p.host);
+        continue;
       }
+      std::string host = BoundHost(p);
+      if (host.empty()) continue;
+      bound_by_host[host].push_back(&p);
+      if (!p.IsInstance()) continue;
+      ports_by_host[host].push_back(&p);
+      if (networks.count(p.network_id)) hosts_on_our_networks.insert(host);
     }
     indexed_ports = ports.size();
+  }
+
+  // A cloud's network node: its first host with role "network", by name. Every
+  // cloud applies the same rule, so each knows where the others' DHCP servers,
+  // SNAT legs and legacy routers are.
+  const model::Host* NetworkNode(const std::string& cloud_name) const {
+    for (const auto& [name, h] : hosts)
+      if (h.cloud == cloud_name && h.role == "network") return &h;
+    return nullptr;
+  }
+
+  // The host whose br-int holds a port: an instance's host; the network node of
+  // the port's cloud for DHCP and SNAT ports; "" for router legs (placed with
+  // their router) and for ports on external networks (br-ex, not br-int).
+  std::string BoundHost(const model::Port& p) const {
+    auto net = networks.find(p.network_id);
+    if (net != networks.end() && net->second.external) return "";
+    if (p.IsInstance()) return p.host;
+    if (p.OnNetworkNode())
+      if (const model::Host* nn = NetworkNode(p.cloud)) return nn->name;
+    return "";
+  }
+  bool IsExternal(const std::string& network_id) const {
+    auto net = networks.find(network_id);
+    return net != networks.end() && net->second.external;
   }
   bool Indexed() const { return indexed_ports == ports.size(); }
 
