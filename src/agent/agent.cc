@@ -13,7 +13,9 @@ Agent::Agent(AgentConfig config, Runner& runner)
     : config_(std::move(config)),
       runner_(runner),
       ovs_(runner, config_.ovs),
-      routers_(runner, ovs_, config_.host_netns, config_.ns_prefix) {}
+      netns_(runner, config_.host_netns),
+      routers_(netns_, ovs_, config_.ns_prefix),
+      dhcp_(netns_, ovs_, config_.ns_prefix, config_.state_dir) {}
 
 void Agent::Stop() {
   stop_ = true;
@@ -131,19 +133,23 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   for (const auto& [name, i] : ifaces) existing.insert(name);
   std::set<std::string> remote(s.tunnels.begin(), s.tunnels.end());
   ISTHMUS_RETURN_IF_ERROR(ovs_.SyncTunnels(config_.local_ip, remote, existing));
-  ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, existing));
+  ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, s.fip_gateways, existing));
+  ISTHMUS_RETURN_IF_ERROR(dhcp_.Sync(s.dhcp_servers, existing));
 
   // Ports as they are now: what the monitor saw, corrected by what this pass
   // just created or removed (the monitor's echo of it may still be on its way).
   OvsPorts ports;
   for (const auto& [name, i] : ifaces) {
-    if (name.rfind("vx", 0) == 0 || name.rfind("qp-", 0) == 0) continue;
+    // Router and gateway legs count once this pass plugged them (below);
+    // DHCP ports (dp-) are VIFs like instances'.
+    if (name.rfind("vx", 0) == 0 || (IsAgentPort(name) && name.rfind("dp-", 0) != 0)) continue;
     ports.names.insert(name);
     if (!i.iface_id.empty() && i.ofport > 0) ports.vif_by_iface_id[i.iface_id] = name;
   }
   for (const auto& ip : remote) ports.names.insert(TunnelPortName(ip));
   for (const auto& r : s.routers)
-    for (const auto& leg : r.interfaces) ports.names.insert(RouterLegPortName(leg.port_id));
+    for (const auto& leg : r.interfaces)
+      ports.names.insert(LegPeerName(r.kind == "snat" ? "sg" : "qr", leg.port_id));
 
   CompiledFlows flows = CompileFlows(s, ports);
   // Flows naming a port that left OVS cannot be deleted by name (ovs-ofctl

@@ -13,8 +13,10 @@
 #include <string>
 
 #include "agent/cloud_client.h"
+#include "agent/dhcp_ns.h"
 #include "agent/flows.h"
 #include "agent/ovs.h"
+#include "agent/netns.h"
 #include "agent/ovsdb_monitor.h"
 #include "agent/router_ns.h"
 #include "common/process.h"
@@ -30,6 +32,7 @@ struct AgentConfig {
   std::string host_netns;   // namespace OVS runs in ("" = ours)
   std::string ns_prefix;    // before "qrouter-<id>"
   std::string status_file;  // where to write {"revision", "flows"} after each pass
+  std::string state_dir;    // DHCP servers' files
 };
 
 class Agent {
@@ -48,7 +51,9 @@ class Agent {
   AgentConfig config_;
   Runner& runner_;
   Ovs ovs_;
+  Netns netns_;
   RouterNamespaces routers_;
+  DhcpServers dhcp_;
   std::optional<CloudClient> cloud_;
 
   std::mutex mu_;

@@ -13,8 +13,10 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: isthmus agent --host NAME --cloud URL --local-ip IP [options]
 
-Makes this host's Open vSwitch (br-int, br-tun) and qrouter- namespaces match the
-desired state its cloud controller computes (docs/architecture.md).
+Makes this host's Open vSwitch (br-int, br-tun, br-ex) and its namespaces
+(qrouter-, snat-, fip-, qdhcp-) match the desired state its cloud controller
+computes (docs/architecture.md). The operator plugs the external network's NIC
+into br-ex.
 
   --host NAME          this host's name, unique in the federation
   --role ROLE          compute (default) or network
@@ -23,7 +25,8 @@ desired state its cloud controller computes (docs/architecture.md).
   --ovsdb TARGET       OVSDB socket, e.g. unix:/run/openvswitch/db.sock (default)
   --ovs-rundir DIR     OVS_RUNDIR of this host's ovs-vswitchd (for ovs-ofctl)
   --host-netns NAME    network namespace that OVS runs in (lab); default: this one
-  --ns-prefix TEXT     prefix of router namespace names (lab); default none
+  --ns-prefix TEXT     prefix of the agent's namespace names (lab); default none
+  --state-dir DIR      where DHCP servers keep their files (default /var/lib/isthmus/agent)
   --status-file PATH   write {"revision", "flows"} there after every applied pass
   --config FILE        key = value file with the same keys
 )";
@@ -47,7 +50,8 @@ int Main(const std::vector<std::string>& args) {
                            {"ovs_rundir", ""},
                            {"host_netns", ""},
                            {"ns_prefix", ""},
-                           {"status_file", ""}},
+                           {"status_file", ""},
+                           {"state_dir", "/var/lib/isthmus/agent"}},
                           args);
   Status st = cfg.ok() ? cfg->Require({"host", "cloud", "local_ip"}) : cfg.status();
   if (st.ok() && cfg->Get("role") != "compute" && cfg->Get("role") != "network")
@@ -66,6 +70,7 @@ int Main(const std::vector<std::string>& args) {
   c.host_netns = cfg->Get("host_netns");
   c.ns_prefix = cfg->Get("ns_prefix");
   c.status_file = cfg->Get("status_file");
+  c.state_dir = cfg->Get("state_dir");
   SystemRunner runner;
   Agent agent(c, runner);
   std::signal(SIGTERM, OnSignal);

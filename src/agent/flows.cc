@@ -77,6 +77,13 @@ class Compiler {
       const std::string& vif = it->second;
       int lvid = Lvid(port.network_id);
       std::string in = "in_port=" + vif;
+      std::string dst = Vlan(lvid) + ",dl_dst=" + port.mac;
+      t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
+      flood_[port.network_id].push_back(vif);
+      if (!port.port_security) {  // a DHCP server's port: the network's own
+        t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntForward));
+        continue;
+      }
       t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntArpSpoof));
       // ARP: only the port's own addresses may be claimed.
       for (const auto& ip : port.ips)
@@ -89,22 +96,20 @@ class Compiler {
       t.Add(kIntMacSpoof, 2, src + ",arp", Goto(kIntForward));
       for (const auto& ip : port.ips) t.Add(kIntMacSpoof, 2, src + ",ip,nw_src=" + ip, Goto(kIntForward));
       t.Add(kIntMacSpoof, 2, src + ",udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67", Goto(kIntForward));
-      // Delivery.
-      std::string dst = Vlan(lvid) + ",dl_dst=" + port.mac;
-      t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
       // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
       // gateway MAC this instance knows: its own cloud's (DESIGN requirement 3).
       if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
         t.Add(kIntDvrToSrcMac, 20, dst, "set_field:" + gw->mac + "->eth_src," + Goto(kIntForward));
-      flood_[port.network_id].push_back(vif);
     }
   }
 
-  // Router legs (qr- devices) plugged into br-int, and the DVR process on br-tun.
+  // Router legs (qr- devices, and the sg- legs of SNAT instances) plugged into
+  // br-int, and the DVR process on br-tun.
   void RouterLegs() {
     for (const auto& router : s_.routers) {
+      bool snat = router.kind == "snat";
       for (const auto& leg : router.interfaces) {
-        std::string name = RouterLegPortName(leg.port_id);
+        std::string name = LegPeerName(snat ? "sg" : "qr", leg.port_id);
         if (!p_.Has(name) || !Known(leg.network_id)) continue;
         int lvid = Lvid(leg.network_id);
         out_.br_int.Add(kIntLocalSwitching, 100, "in_port=" + name,
@@ -112,7 +117,10 @@ class Compiler {
         out_.br_int.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + leg.mac,
                         "pop_vlan," + Output(name));
         flood_[leg.network_id].push_back(name);
-        if (!router.distributed) continue;
+        // Frames a DVR router routed toward its SNAT leg arrive from a trusted
+        // DVR MAC: delivered as they are (the leg is no instance).
+        if (snat) out_.br_int.Add(kIntDvrToSrcMac, 20, Vlan(lvid) + ",dl_dst=" + leg.mac, Goto(kIntForward));
+        if (!router.distributed || snat) continue;
         // A frame to the local gateway never leaves the host; a frame routed
         // here leaves with this host's DVR MAC as source.
         out_.br_tun.Add(kTunDvrProcess, 2, Vlan(lvid) + ",dl_dst=" + leg.mac, "drop");
@@ -153,9 +161,18 @@ class Compiler {
         std::string tun = TunnelPortName(vtep);
         if (p_.Has(tun)) tunnels += "," + Output(tun);
       }
-      if (!tunnels.empty())
-        out_.br_tun.Add(kTunFloodToTun, 1, Vlan(net.lvid),
-                        "pop_vlan,set_field:" + std::to_string(net.vni) + "->tun_id" + tunnels);
+      std::string set_vni = "pop_vlan,set_field:" + std::to_string(net.vni) + "->tun_id";
+      if (!tunnels.empty()) out_.br_tun.Add(kTunFloodToTun, 1, Vlan(net.lvid), set_vni + tunnels);
+      // DHCP broadcasts (client and server side) reach only this cloud's hosts:
+      // each cloud's DHCP server answers its own instances (issue 3).
+      std::string cloud_tunnels;
+      for (const auto& vtep : net.cloud_flood_vteps) {
+        std::string tun = TunnelPortName(vtep);
+        if (p_.Has(tun)) cloud_tunnels += "," + Output(tun);
+      }
+      for (const char* dhcp : {"udp,tp_src=68,tp_dst=67", "udp,tp_src=67,tp_dst=68"})
+        out_.br_tun.Add(kTunFloodToTun, 2, std::string(dhcp) + "," + Vlan(net.lvid),
+                        cloud_tunnels.empty() ? "drop" : set_vni + cloud_tunnels);
     }
     for (const auto& drop : s_.gateway_arp_drop) {
       if (!Known(drop.network_id)) continue;

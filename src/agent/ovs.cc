@@ -31,7 +31,10 @@ Status Ovs::EnsureBridges() {
                   kPatchTun, "--", "set", "interface", kPatchTun, "type=patch",
                   std::string("options:peer=") + kPatchInt, "--", "--may-exist", "add-port",
                   kBrTun, kPatchInt, "--", "set", "interface", kPatchInt, "type=patch",
-                  std::string("options:peer=") + kPatchTun});
+                  std::string("options:peer=") + kPatchTun,
+                  // The external network: plain L2 switching (NORMAL), as Neutron's br-ex.
+                  "--", "--may-exist", "add-br", kBrEx, "--", "set", "bridge", kBrEx,
+                  "datapath_type=netdev", "fail_mode=standalone"});
   return r.status();
 }
 

@@ -1,8 +1,6 @@
 #include "agent/router_ns.h"
 
-#include <dirent.h>
 #include <algorithm>
-#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -13,139 +11,269 @@
 namespace isthmus::agent {
 
 namespace {
-constexpr int kLegMtu = 1450;  // instances' MTU: VXLAN adds 50 bytes to a 1500 underlay
+constexpr int kLegMtu = 1450;       // instances' MTU: VXLAN adds 50 bytes to a 1500 underlay
+constexpr int kExternalMtu = 1500;  // the external network is the provider's flat network
+// Policy routing in a DVR router (docs/architecture.md, "Router namespaces"):
+// the main table holds the legs' subnets; what it cannot route goes by source:
+// a floating IP's fixed IP to fip- (table 16), a subnet to its SNAT leg.
+constexpr int kFipRulePriority = 40000;
+constexpr int kSnatRulePriority = 50000;
+constexpr int kRulePriorityEnd = 60000;
+constexpr int kFipTable = 16;
+constexpr int kSnatTableBase = 100;
+
+std::string LegKind(const state::RouterInstance& r) { return r.kind == "snat" ? "sg" : "qr"; }
+
+std::string Slash(const std::string& ip, int len) { return ip + "/" + std::to_string(len); }
+
+}  // namespace
+
+std::string NatTable(const state::RouterInstance& r) {
+  std::string t = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                  ":POSTROUTING ACCEPT [0:0]\n";
+  std::string qg = LegDeviceName("qg", r.gateway.port_id);
+  std::string rfp = LegDeviceName("rfp", r.id);
+  for (const auto& f : r.floating_ips) {
+    if (r.kind == "legacy" && !r.gateway.port_id.empty()) {
+      t += "-A PREROUTING -d " + f.floating_ip + "/32 -j DNAT --to-destination " + f.fixed_ip + "\n";
+      t += "-A POSTROUTING -s " + f.fixed_ip + "/32 -o " + qg + " -j SNAT --to-source " + f.floating_ip + "\n";
+    } else if (r.kind == "dvr" && !r.fip_link.network_id.empty()) {
+      t += "-A PREROUTING -i " + rfp + " -d " + f.floating_ip + "/32 -j DNAT --to-destination " +
+           f.fixed_ip + "\n";
+      t += "-A POSTROUTING -s " + f.fixed_ip + "/32 -o " + rfp + " -j SNAT --to-source " + f.floating_ip + "\n";
+    }
+  }
+  if (r.kind != "dvr" && !r.gateway.port_id.empty() && r.gateway.enable_snat)
+    t += "-A POSTROUTING -o " + qg + " -j SNAT --to-source " + r.gateway.ip + "\n";
+  return t + "COMMIT\n";
 }
 
-Result<std::string> RouterNamespaces::Ip(const std::vector<std::string>& args,
-                                         const std::string& netns, const std::string& input) {
-  Command cmd;
-  cmd.argv = {"ip"};
-  if (!netns.empty()) cmd.argv.insert(cmd.argv.end(), {"-n", netns});
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-  cmd.stdin_data = input;
-  return runner_.Check(cmd);
-}
-
-bool RouterNamespaces::NamespaceExists(const std::string& ns) const {
-  struct stat st;
-  return stat(("/run/netns/" + ns).c_str(), &st) == 0;
-}
-
-bool RouterNamespaces::LinkExists(const std::string& netns, const std::string& dev) {
-  return Ip({"link", "show", "dev", dev}, netns).ok();
+std::string RouterNamespaces::NamespaceOf(const state::RouterInstance& r) const {
+  return r.kind == "snat" ? SnatNamespaceName(prefix_, r.id) : RouterNamespaceName(prefix_, r.id);
 }
 
 Status RouterNamespaces::Sync(const std::vector<state::RouterInstance>& routers,
+                              const std::vector<state::FipGateway>& fips,
                               const std::set<std::string>& existing_ports) {
-  std::set<std::string> wanted_ns, wanted_legs;
+  std::set<std::string> wanted_ns, wanted_ports;
   for (const auto& r : routers) {
-    wanted_ns.insert(RouterNamespaceName(prefix_, r.id));
-    for (const auto& leg : r.interfaces) wanted_legs.insert(RouterLegPortName(leg.port_id));
+    wanted_ns.insert(NamespaceOf(r));
+    for (const auto& leg : r.interfaces) wanted_ports.insert(LegPeerName(LegKind(r), leg.port_id));
+    if (!r.gateway.port_id.empty()) wanted_ports.insert(LegPeerName("qg", r.gateway.port_id));
   }
-  // Routers that went away (and, once, leftovers of an earlier run).
+  for (const auto& f : fips) {
+    wanted_ns.insert(FipNamespaceName(prefix_, f.network_id));
+    wanted_ports.insert(LegPeerName("fg", f.port_id));
+  }
+  // Namespaces that went away (and, once, leftovers of an earlier run).
   std::set<std::string> stale;
-  for (const auto& [id, r] : applied_)
-    if (!wanted_ns.count(RouterNamespaceName(prefix_, id))) stale.insert(RouterNamespaceName(prefix_, id));
+  for (const auto& [ns, r] : applied_)
+    if (!wanted_ns.count(ns)) stale.insert(ns);
+  for (const auto& [ns, f] : applied_fips_)
+    if (!wanted_ns.count(ns)) stale.insert(ns);
   if (!swept_) {
-    std::string head = prefix_ + "qrouter-";
-    if (DIR* d = opendir("/run/netns")) {
-      while (dirent* e = readdir(d)) {
-        std::string name = e->d_name;
-        if (name.rfind(head, 0) == 0 && !wanted_ns.count(name)) stale.insert(name);
-      }
-      closedir(d);
-    }
+    for (const char* kind : {"qrouter-", "snat-", "fip-"})
+      for (const auto& ns : Netns::List(prefix_ + kind))
+        if (!wanted_ns.count(ns)) stale.insert(ns);
     swept_ = true;
   }
-  for (const auto& ns : stale) ISTHMUS_RETURN_IF_ERROR(DeleteRouter(ns));
-  for (auto it = applied_.begin(); it != applied_.end();) {
-    if (!wanted_ns.count(RouterNamespaceName(prefix_, it->first))) it = applied_.erase(it);
-    else ++it;
+  for (const auto& ns : stale) {
+    ISTHMUS_RETURN_IF_ERROR(netns_.Delete(ns));
+    applied_.erase(ns);
+    applied_fips_.erase(ns);
   }
-  for (const auto& r : routers) {
-    auto it = applied_.find(r.id);
-    if (it != applied_.end() && it->second == r) continue;
-    // Most changes are a port coming or going: only the ARP entries change.
-    Status st = it != applied_.end() && it->second.interfaces == r.interfaces
-                    ? SyncNeighbors(RouterNamespaceName(prefix_, r.id), r, &it->second)
-                    : SyncRouter(r, existing_ports);
+  // fip- first: DVR routers link into it.
+  for (const auto& f : fips) {
+    std::string ns = FipNamespaceName(prefix_, f.network_id);
+    auto it = applied_fips_.find(ns);
+    if (it != applied_fips_.end() && it->second == f) continue;
+    Status st = SyncFipGateway(f, existing_ports);
     if (!st.ok()) {
-      applied_.erase(r.id);
+      applied_fips_.erase(ns);
       return st;
     }
-    applied_[r.id] = r;
+    applied_fips_[ns] = f;
+    // Its routers' links must be checked again (a new fip- has none yet).
+    for (auto& [rns, r] : applied_)
+      if (r.fip_link.network_id == f.network_id) r.fip_link = {};
+  }
+  for (const auto& r : routers) {
+    std::string ns = NamespaceOf(r);
+    auto it = applied_.find(ns);
+    if (it != applied_.end() && it->second == r) continue;
+    Status st = SyncRouter(r, it == applied_.end() ? nullptr : &it->second, existing_ports);
+    if (!st.ok()) {
+      applied_.erase(ns);
+      return st;
+    }
+    applied_[ns] = r;
   }
   for (const auto& port : existing_ports)
-    if (port.rfind("qp-", 0) == 0 && !wanted_legs.count(port))
-      ISTHMUS_RETURN_IF_ERROR(ovs_.DeletePort("br-int", port));
+    if (IsAgentPort(port) && port.rfind("dp-", 0) != 0 && !wanted_ports.count(port)) {
+      std::string bridge = port.rfind("gp-", 0) == 0 || port.rfind("fp-", 0) == 0 ? kBrEx : kBrInt;
+      ISTHMUS_RETURN_IF_ERROR(ovs_.DeletePort(bridge, port));
+    }
   return Status::Ok();
 }
 
-Status RouterNamespaces::DeleteRouter(const std::string& ns) {
-  LOG_INFO("removing router namespace " << ns);
-  if (!NamespaceExists(ns)) return Status::Ok();
-  return Ip({"netns", "del", ns}, "").status();
+Status RouterNamespaces::SyncFipGateway(const state::FipGateway& f,
+                                        const std::set<std::string>& existing_ports) {
+  std::string ns = FipNamespaceName(prefix_, f.network_id);
+  std::string fg = LegDeviceName("fg", f.port_id);
+  ISTHMUS_RETURN_IF_ERROR(netns_.Ensure(ns, true));
+  ISTHMUS_RETURN_IF_ERROR(netns_.PlugVeth(
+      {ns, fg, LegPeerName("fg", f.port_id), kBrEx, f.port_id, f.mac, kExternalMtu, {Slash(f.ip, f.prefix_len)}},
+      ovs_, existing_ports));
+  ISTHMUS_RETURN_IF_ERROR(netns_.RemoveStaleDevices(ns, "fg-", {fg}));
+  // Proxy ARP: fg- answers for every floating IP routed into a router link.
+  ISTHMUS_RETURN_IF_ERROR(
+      netns_.Exec(ns, {"sysctl", "-q", "-w", "net.ipv4.conf." + fg + ".proxy_arp=1"}).status());
+  if (f.gateway_ip.empty()) return Status::Ok();
+  return netns_.Ip({"route", "replace", "default", "via", f.gateway_ip, "dev", fg}, ns).status();
 }
 
 Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
+                                    const state::RouterInstance* applied,
                                     const std::set<std::string>& existing_ports) {
-  std::string ns = RouterNamespaceName(prefix_, router.id);
-  if (!NamespaceExists(ns)) {
-    LOG_INFO("creating router namespace " << ns);
-    ISTHMUS_RETURN_IF_ERROR(Ip({"netns", "add", ns}, "").status());
-  }
-  ISTHMUS_RETURN_IF_ERROR(runner_
-                              .Check({{"ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-                                       "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
-                                       "net.ipv4.conf.default.rp_filter=0",
-                                       "net.ipv6.conf.all.disable_ipv6=1",
-                                       "net.ipv6.conf.default.disable_ipv6=1"},
-                                      "",
-                                      {}})
-                              .status());
-  ISTHMUS_RETURN_IF_ERROR(Ip({"link", "set", "lo", "up"}, ns).status());
+  std::string ns = NamespaceOf(router);
+  // Most changes are a port coming or going: only the ARP entries change.
+  if (applied && applied->interfaces == router.interfaces && applied->gateway == router.gateway &&
+      applied->snat_routes == router.snat_routes && applied->floating_ips == router.floating_ips &&
+      applied->fip_link == router.fip_link)
+    return SyncNeighbors(ns, router, applied);
 
-  // Legs: create missing ones, set address and MAC, remove stale qr- devices.
-  std::set<std::string> wanted_devs;
+  if (!applied) LOG_INFO("syncing " << router.kind << " router namespace " << ns);
+  ISTHMUS_RETURN_IF_ERROR(netns_.Ensure(ns, true));
+  std::string kind = LegKind(router);
+  std::set<std::string> legs;
   for (const auto& leg : router.interfaces) {
-    std::string dev = RouterLegDeviceName(leg.port_id);
-    std::string peer = RouterLegPortName(leg.port_id);
-    wanted_devs.insert(dev);
-    if (!LinkExists(ns, dev)) {
-      if (LinkExists(host_netns_, peer)) Ip({"link", "del", peer}, host_netns_);
-      ISTHMUS_RETURN_IF_ERROR(
-          Ip({"link", "add", peer, "type", "veth", "peer", "name", dev, "netns", ns}, host_netns_)
-              .status());
-      // Userspace OVS and veth checksum offload do not mix (ovs-userspace-facts.md).
-      std::vector<std::string> ethtool;
-      if (!host_netns_.empty()) ethtool = {"ip", "netns", "exec", host_netns_};
-      ethtool.insert(ethtool.end(), {"ethtool", "-K", peer, "tx", "off"});
-      ISTHMUS_RETURN_IF_ERROR(runner_.Check({ethtool, "", {}}).status());
-      ISTHMUS_RETURN_IF_ERROR(
-          runner_.Check({{"ip", "netns", "exec", ns, "ethtool", "-K", dev, "tx", "off"}, "", {}})
-              .status());
-    }
-    // Idempotent, and harmless to a leg already carrying traffic.
-    std::string mtu = std::to_string(kLegMtu);
-    std::string batch = "link set " + dev + " address " + leg.mac + " mtu " + mtu + " up\n" +
-                        "addr replace " + leg.ip + "/" + std::to_string(leg.prefix_len) +
-                        " dev " + dev + "\n";
-    ISTHMUS_RETURN_IF_ERROR(Ip({"-batch", "-"}, ns, batch).status());
-    ISTHMUS_RETURN_IF_ERROR(Ip({"link", "set", peer, "mtu", mtu, "up"}, host_netns_).status());
-    if (!existing_ports.count(peer)) ISTHMUS_RETURN_IF_ERROR(ovs_.AddPort("br-int", peer, leg.port_id));
+    std::string dev = LegDeviceName(kind, leg.port_id);
+    legs.insert(dev);
+    ISTHMUS_RETURN_IF_ERROR(netns_.PlugVeth({ns, dev, LegPeerName(kind, leg.port_id), kBrInt,
+                                             leg.port_id, leg.mac, kLegMtu,
+                                             {Slash(leg.ip, leg.prefix_len)}},
+                                            ovs_, existing_ports));
   }
-  auto links = Ip({"-j", "link", "show"}, ns);
-  if (links.ok()) {
-    auto j = nlohmann::json::parse(*links, nullptr, false);
-    if (j.is_array()) {
-      for (const auto& l : j) {
-        std::string name = l.value("ifname", "");
-        if (name.rfind("qr-", 0) == 0 && !wanted_devs.count(name))
-          ISTHMUS_RETURN_IF_ERROR(Ip({"link", "del", name}, ns).status());
-      }
-    }
+  ISTHMUS_RETURN_IF_ERROR(netns_.RemoveStaleDevices(ns, kind + "-", legs));
+
+  // The external gateway (legacy, snat): qg- on br-ex, the default route, and
+  // a legacy router's floating IPs as /32 addresses on it.
+  std::set<std::string> gateways;
+  const auto& gw = router.gateway;
+  if (!gw.port_id.empty()) {
+    std::string qg = LegDeviceName("qg", gw.port_id);
+    gateways.insert(qg);
+    std::vector<std::string> addrs = {Slash(gw.ip, gw.prefix_len)};
+    for (const auto& f : router.floating_ips) addrs.push_back(f.floating_ip + "/32");
+    ISTHMUS_RETURN_IF_ERROR(netns_.PlugVeth(
+        {ns, qg, LegPeerName("qg", gw.port_id), kBrEx, gw.port_id, gw.mac, kExternalMtu, addrs}, ovs_,
+        existing_ports));
+    if (!gw.gateway_ip.empty())
+      ISTHMUS_RETURN_IF_ERROR(
+          netns_.Ip({"route", "replace", "default", "via", gw.gateway_ip, "dev", qg}, ns).status());
   }
+  ISTHMUS_RETURN_IF_ERROR(netns_.RemoveStaleDevices(ns, "qg-", gateways));
+  if (router.kind == "dvr") {
+    ISTHMUS_RETURN_IF_ERROR(SyncFipLink(ns, router));
+    ISTHMUS_RETURN_IF_ERROR(SyncRules(ns, router, applied));
+  }
+  ISTHMUS_RETURN_IF_ERROR(SyncNat(ns, router));
   return SyncNeighbors(ns, router, nullptr);
+}
+
+Status RouterNamespaces::SyncFipLink(const std::string& ns, const state::RouterInstance& r) {
+  std::string rfp = LegDeviceName("rfp", r.id), fpr = LegPeerName("rfp", r.id);
+  const auto& link = r.fip_link;
+  if (link.network_id.empty()) {
+    if (netns_.LinkExists(ns, rfp)) ISTHMUS_RETURN_IF_ERROR(netns_.Ip({"link", "del", rfp}, ns).status());
+    return Status::Ok();
+  }
+  std::string fip_ns = FipNamespaceName(prefix_, link.network_id);
+  if (!Netns::Exists(fip_ns))
+    return Unavailable("namespace " + fip_ns + " for router " + r.id + "'s floating IPs is not there yet");
+  if (!netns_.LinkExists(ns, rfp) || !netns_.LinkExists(fip_ns, fpr)) {
+    if (netns_.LinkExists(ns, rfp)) netns_.Ip({"link", "del", rfp}, ns);
+    ISTHMUS_RETURN_IF_ERROR(
+        netns_.Ip({"link", "add", rfp, "type", "veth", "peer", "name", fpr, "netns", fip_ns}, ns).status());
+  }
+  ISTHMUS_RETURN_IF_ERROR(netns_.Ip({"-batch", "-"}, ns,
+                                    "addr replace " + link.router_side + "/31 dev " + rfp +
+                                        "\nlink set " + rfp + " up\n")
+                              .status());
+  std::string batch = "addr replace " + link.fip_side + "/31 dev " + fpr + "\nlink set " + fpr + " up\n";
+  std::set<std::string> want;
+  for (const auto& f : r.floating_ips) {
+    want.insert(f.floating_ip);
+    batch += "route replace " + f.floating_ip + "/32 via " + link.router_side + " dev " + fpr + "\n";
+  }
+  // Floating IPs that moved away from this host.
+  if (auto cur = netns_.Ip({"-j", "route", "show", "dev", fpr}, fip_ns); cur.ok()) {
+    auto j = nlohmann::json::parse(*cur, nullptr, false);
+    if (j.is_array())
+      for (const auto& e : j) {
+        std::string dst = e.value("dst", "");
+        if (e.contains("gateway") && !want.count(dst)) batch += "route del " + dst + "/32 dev " + fpr + "\n";
+      }
+  }
+  return netns_.Ip({"-batch", "-"}, fip_ns, batch).status();
+}
+
+Status RouterNamespaces::SyncRules(const std::string& ns, const state::RouterInstance& r,
+                                   const state::RouterInstance* applied) {
+  struct Rule {
+    int priority;
+    std::string from;
+    int table;
+    bool operator<(const Rule& o) const { return std::tie(priority, from, table) < std::tie(o.priority, o.from, o.table); }
+  };
+  std::set<Rule> want;
+  std::string routes;
+  if (!r.fip_link.network_id.empty()) {
+    for (size_t i = 0; i < r.floating_ips.size(); ++i)
+      want.insert({kFipRulePriority + static_cast<int>(i), r.floating_ips[i].fixed_ip + "/32", kFipTable});
+    routes += "route replace default via " + r.fip_link.fip_side + " dev " + LegDeviceName("rfp", r.id) +
+              " table " + std::to_string(kFipTable) + "\n";
+  } else {
+    routes += "route flush table " + std::to_string(kFipTable) + "\n";
+  }
+  for (size_t i = 0; i < r.snat_routes.size(); ++i) {
+    const auto& sr = r.snat_routes[i];
+    int table = kSnatTableBase + static_cast<int>(i);
+    want.insert({kSnatRulePriority + static_cast<int>(i), sr.cidr, table});
+    routes += "route replace default via " + sr.via + " dev " + LegDeviceName("qr", sr.port_id) +
+              " table " + std::to_string(table) + "\n";
+  }
+  size_t before = applied ? applied->snat_routes.size() : 64;
+  for (size_t i = r.snat_routes.size(); i < before; ++i)
+    routes += "route flush table " + std::to_string(kSnatTableBase + i) + "\n";
+
+  std::string batch;
+  auto cur = netns_.Ip({"-j", "rule", "show"}, ns);
+  if (!cur.ok()) return cur.status();
+  std::set<Rule> have;
+  auto j = nlohmann::json::parse(*cur, nullptr, false);
+  if (j.is_array())
+    for (const auto& e : j) {
+      int prio = e.value("priority", 0);
+      if (prio < kFipRulePriority || prio >= kRulePriorityEnd) continue;
+      std::string src = e.value("src", "");
+      int len = e.value("srclen", 32);
+      std::string table = e.contains("table") ? e["table"].dump() : "";
+      if (e.contains("table") && e["table"].is_string()) table = e["table"].get<std::string>();
+      Rule rule{prio, src + "/" + std::to_string(len), std::atoi(table.c_str())};
+      if (want.count(rule)) have.insert(rule);
+      else batch += "rule del priority " + std::to_string(prio) + "\n";
+    }
+  for (const auto& rule : want)
+    if (!have.count(rule))
+      batch += "rule add priority " + std::to_string(rule.priority) + " from " + rule.from + " lookup " +
+               std::to_string(rule.table) + "\n";
+  // Flushing an empty table is an error to `ip`: -force goes on past it.
+  return netns_.Ip({"-force", "-batch", "-"}, ns, batch + routes).status();
+}
+
+Status RouterNamespaces::SyncNat(const std::string& ns, const state::RouterInstance& r) {
+  return netns_.Exec(ns, {"iptables-restore", "-w", "5"}, NatTable(r)).status();
 }
 
 Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
@@ -160,7 +288,7 @@ Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::Route
     auto ip = Ipv4::Parse(leg.ip);
     if (!ip.ok()) continue;
     Cidr c{Ipv4{ip->v & Cidr{*ip, leg.prefix_len}.Mask()}, leg.prefix_len};
-    legs.push_back({c, RouterLegDeviceName(leg.port_id)});
+    legs.push_back({c, LegDeviceName(LegKind(router), leg.port_id)});
   }
   auto dev_of = [&](const std::string& text) -> std::string {
     auto ip = Ipv4::Parse(text);
@@ -186,17 +314,18 @@ Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::Route
       std::string dev = dev_of(n.ip);
       if (!dev.empty() && !wanted.count({n.ip, dev})) batch += "neigh del " + n.ip + " dev " + dev + "\n";
     }
-  } else if (auto current = Ip({"-j", "neigh", "show", "nud", "permanent"}, ns); current.ok()) {
+  } else if (auto current = netns_.Ip({"-j", "neigh", "show", "nud", "permanent"}, ns); current.ok()) {
     auto j = nlohmann::json::parse(*current, nullptr, false);
     if (j.is_array()) {
       for (const auto& e : j) {
         std::string ip = e.value("dst", ""), dev = e.value("dev", "");
+        if (dev.rfind("qg-", 0) == 0 || dev.rfind("rfp-", 0) == 0) continue;
         if (!wanted.count({ip, dev})) batch += "neigh del " + ip + " dev " + dev + "\n";
       }
     }
   }
   if (batch.empty()) return Status::Ok();
-  return Ip({"-batch", "-"}, ns, batch).status();
+  return netns_.Ip({"-batch", "-"}, ns, batch).status();
 }
 
 }  // namespace isthmus::agent

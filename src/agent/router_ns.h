@@ -1,8 +1,16 @@
-// Distributed (and legacy) router instances on this host: one qrouter-<id>
-// network namespace per router, one qr- veth leg per subnet holding the gateway
-// IP and MAC, its peer qp- plugged into br-int, and permanent ARP entries for
-// every port of its subnets in every cloud. Owns those namespaces; converges
-// them to the desired routers idempotently (docs/architecture.md, "Data plane").
+// Router instances on this host (docs/architecture.md, "Data plane"): one
+// namespace per router instance, of three kinds (state::RouterInstance):
+//   qrouter-<id> (dvr, legacy): qr- legs on br-int holding the gateway IP and
+//       MAC, permanent ARP for every port of its subnets in every cloud; a
+//       legacy router also has its qg- gateway on br-ex, SNAT and floating IPs;
+//       a DVR router policy-routes to its SNAT legs and, for this host's
+//       floating IPs, through an rfp-/fpr- link into fip-<external network>;
+//   snat-<id>: a DVR router's centralized SNAT on the network node: sg- legs on
+//       br-int and the qg- gateway on br-ex;
+//   fip-<external network>: this host's floating-IP gateway (fg- on br-ex,
+//       proxy ARP for the floating IPs routed to it).
+// Converges them idempotently; a router whose desired state did not change
+// costs nothing, one whose ports changed only rewrites ARP entries.
 #pragma once
 
 #include <map>
@@ -10,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/netns.h"
 #include "agent/ovs.h"
 #include "common/process.h"
 #include "state/host_state.h"
@@ -18,34 +27,40 @@ namespace isthmus::agent {
 
 class RouterNamespaces {
  public:
-  // host_netns: the namespace OVS runs in ("" = this one); prefix: put before
-  // "qrouter-" so several lab hosts can share one kernel.
-  RouterNamespaces(Runner& runner, Ovs& ovs, std::string host_netns, std::string prefix)
-      : runner_(runner), ovs_(ovs), host_netns_(std::move(host_netns)), prefix_(std::move(prefix)) {}
+  // prefix: put before "qrouter-", "snat-", "fip-" so several lab hosts can
+  // share one kernel.
+  RouterNamespaces(Netns& netns, Ovs& ovs, std::string prefix)
+      : netns_(netns), ovs_(ovs), prefix_(std::move(prefix)) {}
 
-  // Converges to `routers`; removes router namespaces with this prefix that are
-  // not desired (also ones left by an earlier run) and qp- ports of legs that
-  // no longer exist (existing_ports: br-int's current port names).
+  // Converges to `routers` and `fips`; removes namespaces with this prefix that
+  // are not desired (also ones left by an earlier run) and legs' OVS ports that
+  // no longer exist (existing_ports: OVS port names now).
   Status Sync(const std::vector<state::RouterInstance>& routers,
-              const std::set<std::string>& existing_ports);
+              const std::vector<state::FipGateway>& fips, const std::set<std::string>& existing_ports);
 
  private:
-  Status SyncRouter(const state::RouterInstance& router, const std::set<std::string>& existing_ports);
+  std::string NamespaceOf(const state::RouterInstance& r) const;
+  Status SyncFipGateway(const state::FipGateway& fip, const std::set<std::string>& existing_ports);
+  Status SyncRouter(const state::RouterInstance& router, const state::RouterInstance* applied,
+                    const std::set<std::string>& existing_ports);
+  Status SyncFipLink(const std::string& ns, const state::RouterInstance& router);
+  Status SyncRules(const std::string& ns, const state::RouterInstance& router,
+                   const state::RouterInstance* applied);
+  Status SyncNat(const std::string& ns, const state::RouterInstance& router);
   // applied: what this router had when last synced (nullptr: read the kernel).
   Status SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
                        const state::RouterInstance* applied);
-  Status DeleteRouter(const std::string& ns);
-  Result<std::string> Ip(const std::vector<std::string>& args, const std::string& netns,
-                         const std::string& input = "");
-  bool NamespaceExists(const std::string& ns) const;
-  bool LinkExists(const std::string& netns, const std::string& dev);
 
-  Runner& runner_;
+  Netns& netns_;
   Ovs& ovs_;
-  std::string host_netns_;
   std::string prefix_;
-  std::map<std::string, state::RouterInstance> applied_;  // by router id
+  std::map<std::string, state::RouterInstance> applied_;  // by namespace name
+  std::map<std::string, state::FipGateway> applied_fips_;  // by namespace name
   bool swept_ = false;
 };
+
+// The nat table (iptables-restore input) of a router instance: floating IPs'
+// DNAT/SNAT and the SNAT of everything else leaving through its gateway.
+std::string NatTable(const state::RouterInstance& router);
 
 }  // namespace isthmus::agent
