@@ -39,11 +39,16 @@ int main(int argc, char** argv) {
     std::string ip = "10.0.4." + std::to_string(200 + r);
     char mac[18];
     std::snprintf(mac, sizeof mac, "fa:16:3e:be:00:%02x", r);
-    lab::InstanceSpec spec{name, "c2-h2", mac, ip + "/24", "10.0.4.1", 1450, ""};
     // The port id is not known before the POST; plug with a placeholder and
     // set the real iface-id right after (one OVSDB update, as os-vif does).
-    spec.port_id = "pending-" + name;
+    // Configured statically: this measures the data plane's convergence, not DHCP.
+    lab::InstanceSpec spec{name, "c2-h2", {{"eth0", mac, "pending-" + name, 1450}}};
     Status st = lab::CreateInstance(runner, spec);
+    std::string ns = lab::InstanceNamespace(name);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0"},
+             {"ip", "-n", ns, "route", "add", "default", "via", "10.0.4.1"}})
+      if (st.ok()) st = runner.Check({args, "", {}}).status();
     if (!st.ok()) {
       std::cerr << st.message() << "\n";
       return 1;

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "lab/api_client.h"
+#include "lab/dhcp_client.h"
+#include "lab/internet.h"
 #include "lab/facts.h"
 #include "lab/paths.h"
 #include "lab/daemons.h"
@@ -47,6 +49,10 @@ class Builder {
               {"central", Url(kCentralPort)}};
     ISTHMUS_RETURN_IF_ERROR(Step("underlay network (namespace isth-underlay, bridge ul0)",
                                  [&] { return CreateUnderlay(runner_); }));
+    ISTHMUS_RETURN_IF_ERROR(Step(std::string("internet (namespace ") + kInternetNamespace +
+                                     ", HTTP service on " + kInternetServiceIp + ", one bridge per "
+                                     "cloud's external network)",
+                                 [&] { return StartInternet(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("central (federation API on " + Url(kCentralPort) + ")",
                                  [&] { return StartCentral(); }));
     for (const auto& c : t_.clouds)
@@ -60,6 +66,10 @@ class Builder {
                                  [&] { return WarmUnderlay(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("hosts registered with their clouds and central",
                                  [&] { return WaitHostsKnown(); }));
+    for (const auto& c : t_.clouds)
+      ISTHMUS_RETURN_IF_ERROR(Step("external network " + c.external_network + " " + c.external_cidr +
+                                       " (flat, br-ex) in " + c.name,
+                                   [&] { return CreateExternalNetwork(c); }));
     for (const auto& n : t_.networks)
       ISTHMUS_RETURN_IF_ERROR(Step("network " + n.name + " " + n.cidr + " stretched over " +
                                        Join(n.clouds),
@@ -69,9 +79,24 @@ class Builder {
                                        (t_.options.legacy ? "legacy" : "distributed") +
                                        ") on " + Join(r.networks),
                                    [&] { return CreateRouter(r); }));
-    for (const auto& i : t_.instances)
-      ISTHMUS_RETURN_IF_ERROR(Step("instance " + i.name + " on " + i.host + " (" + i.network + ")",
+    for (const auto& i : t_.instances) {
+      std::string nets;
+      for (const auto& n : i.nics) nets += (nets.empty() ? "" : "+") + n.network;
+      ISTHMUS_RETURN_IF_ERROR(Step("instance " + i.name + " on " + i.host + " (" + nets + ")",
                                    [&] { return CreateInstance(i); }));
+    }
+    ISTHMUS_RETURN_IF_ERROR(SaveFacts(LabFactsPath(), facts_));
+    ISTHMUS_RETURN_IF_ERROR(Step("agents converged on the desired state",
+                                 [&] { return WaitForConvergence(facts_, 60000); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("instances configured by their own cloud's DHCP server (udhcpc)",
+                                 [&] { return ConfigureAllByDhcp(); }));
+    for (const auto& i : t_.instances)
+      if (i.floating_ip)
+        ISTHMUS_RETURN_IF_ERROR(Step("floating IP for " + i.name,
+                                     [&] { return CreateFloatingIp(i); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("HTTP service on every instance (port " +
+                                     std::to_string(kInstanceServicePort) + ")",
+                                 [&] { return StartInstanceServices(); }));
     ISTHMUS_RETURN_IF_ERROR(SaveFacts(LabFactsPath(), facts_));
     ISTHMUS_RETURN_IF_ERROR(Step("agents converged on the desired state",
                                  [&] { return WaitForConvergence(facts_, 60000); }));
@@ -99,6 +124,70 @@ class Builder {
       out_ << "FAILED\n";
     }
     return st;
+  }
+
+  Status StartInternet() {
+    ISTHMUS_RETURN_IF_ERROR(CreateInternet(runner_, t_.clouds));
+    ISTHMUS_RETURN_IF_ERROR(StartService("internet", kInternetNamespace, "0.0.0.0:80"));
+    Endpoint ep{kInternetServiceIp, 80};
+    return WaitFor("the internet service", 10000, [&] {
+      auto out = Exec(runner_, kInternetNamespace,
+                      {"curl", "-s", "-m", "1", std::string("http://") + kInternetServiceIp + "/"});
+      return out.ok() && out->exit_code == 0;
+    });
+  }
+
+  Status CreateExternalNetwork(const LabCloud& c) {
+    auto net = central_.Post("/v2.0/networks", {{"network",
+                                                 {{"name", c.external_network},
+                                                  {"router:external", true},
+                                                  {"provider:network_type", "flat"},
+                                                  {"provider:physical_network", "external"},
+                                                  {"availability_zone_hints", {c.name}}}}});
+    if (!net.ok()) return net.status();
+    std::string id = (*net)["network"]["id"];
+    auto sub = central_.Post("/v2.0/subnets", {{"subnet",
+                                                {{"name", c.external_network + "-subnet"},
+                                                 {"network_id", id},
+                                                 {"ip_version", 4},
+                                                 {"cidr", c.external_cidr},
+                                                 {"gateway_ip", c.external_gateway},
+                                                 {"enable_dhcp", false}}}});
+    if (!sub.ok()) return sub.status();
+    facts_["externals"][c.name] = {{"network", c.external_network},
+                                   {"id", id},
+                                   {"subnet_id", (*sub)["subnet"]["id"]},
+                                   {"cidr", c.external_cidr},
+                                   {"gateway", c.external_gateway},
+                                   {"bridge", ExternalBridge(c.name)}};
+    return Status::Ok();
+  }
+
+  Status ConfigureAllByDhcp() {
+    ISTHMUS_RETURN_IF_ERROR(WriteDhcpScript());
+    for (const auto& i : t_.instances) ISTHMUS_RETURN_IF_ERROR(StartDhcpClients(facts_, i.name));
+    for (const auto& i : t_.instances) ISTHMUS_RETURN_IF_ERROR(WaitDhcpLeases(facts_, i.name, 30000));
+    return Status::Ok();
+  }
+
+  Status CreateFloatingIp(const LabInstance& i) {
+    const json& inst = facts_["instances"][i.name];
+    std::string cloud = inst["cloud"];
+    auto fip = central_.Post("/v2.0/floatingips",
+                             {{"floatingip",
+                               {{"floating_network_id", facts_["externals"][cloud]["id"]},
+                                {"port_id", inst["nics"][0]["port_id"]}}}});
+    if (!fip.ok()) return fip.status();
+    facts_["instances"][i.name]["floating_ip"] = (*fip)["floatingip"]["floating_ip_address"];
+    facts_["instances"][i.name]["floating_ip_id"] = (*fip)["floatingip"]["id"];
+    return Status::Ok();
+  }
+
+  Status StartInstanceServices() {
+    for (const auto& i : t_.instances)
+      ISTHMUS_RETURN_IF_ERROR(StartService(i.name, InstanceNamespace(i.name),
+                                           "0.0.0.0:" + std::to_string(kInstanceServicePort)));
+    return Status::Ok();
   }
 
   Status StartCentral() {
@@ -129,6 +218,7 @@ class Builder {
   Status StartHost(const LabHost& h) {
     ISTHMUS_RETURN_IF_ERROR(AttachHostToUnderlay(runner_, h.name, h.vtep_ip + kUnderlayPrefix));
     ISTHMUS_RETURN_IF_ERROR(StartHostOvs(runner_, h.name, h.vtep_ip + kUnderlayPrefix));
+    ISTHMUS_RETURN_IF_ERROR(AttachHostToExternal(runner_, h.name, h.cloud));
     auto ovs = OvsEnv(h.name);
     int port = 0;
     for (const auto& c : t_.clouds)
@@ -138,7 +228,8 @@ class Builder {
                            {SelfExe(), "agent", "--host", h.name, "--role", h.role, "--cloud",
                             Url(port), "--local-ip", h.vtep_ip, "--ovsdb", ovs.db, "--ovs-rundir",
                             ovs.rundir, "--host-netns", HostNamespace(h.name), "--ns-prefix",
-                            HostNamespace(h.name) + "-", "--status-file", status},
+                            HostNamespace(h.name) + "-", "--status-file", status, "--state-dir",
+                            HostDir(h.name) + "/agent"},
                            LabRoot() + "/logs/agent-" + h.name + ".log");
     if (!pid.ok()) return pid.status();
     facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", h.role},
@@ -190,7 +281,9 @@ class Builder {
                                                  {"network_id", net_id},
                                                  {"ip_version", 4},
                                                  {"cidr", n.cidr},
-                                                 {"gateway_ip", n.gateway_ip},
+                                                 {"gateway_ip", n.gateway_ip.empty() ? json(nullptr)
+                                                                                     : json(n.gateway_ip)},
+                                                 {"dns_nameservers", {kLabDnsServer}},
                                                  {"gateway_mode", t_.options.gateway_mode}}}});
     if (!sub.ok()) return sub.status();
     facts_["networks"][n.name] = {
@@ -223,6 +316,15 @@ class Builder {
           {"mac", (*port)["port"]["mac_address"]},
           {"ip", (*port)["port"]["fixed_ips"][0]["ip_address"]}};
     }
+    if (!r.external_gateway) return Status::Ok();
+    auto gw = central_.Put("/v2.0/routers/" + id,
+                           {{"router",
+                             {{"external_gateway_info",
+                               {{"network_id", facts_["externals"][r.cloud]["id"]}, {"enable_snat", true}}}}}});
+    if (!gw.ok()) return gw.status();
+    const json& info = (*gw)["router"]["external_gateway_info"];
+    if (info.is_object() && !info["external_fixed_ips"].empty())
+      facts_["routers"][r.name]["gateway_ip"] = info["external_fixed_ips"][0]["ip_address"];
     return Status::Ok();
   }
 
@@ -242,47 +344,70 @@ class Builder {
 }  // namespace
 
 Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, Runner& runner) {
-  if (!facts["networks"].contains(i.network)) return NotFound("no network " + i.network + " in this lab");
   if (!facts["hosts"].contains(i.host)) return NotFound("no host " + i.host + " in this lab");
   if (facts["instances"].contains(i.name)) return Conflict("instance " + i.name + " already exists");
+  if (i.nics.empty()) return InvalidArgument("instance " + i.name + " needs a network");
+  for (const auto& nic : i.nics)
+    if (!facts["networks"].contains(nic.network)) return NotFound("no network " + nic.network + " in this lab");
   ApiClient central(*Endpoint::Parse(facts.value("central", "")));
-  const json& net = facts["networks"][i.network];
-  json fixed = {{"subnet_id", net["subnet_id"]}};
-  if (!i.ip.empty()) fixed["ip_address"] = i.ip;
-  auto port = central.Post("/v2.0/ports", {{"port",
-                                            {{"name", i.name},
-                                             {"network_id", net["id"]},
-                                             {"fixed_ips", {fixed}},
-                                             {"binding:host_id", i.host},
-                                             {"device_owner", model::kOwnerCompute},
-                                             {"device_id", i.name}}}});
-  if (!port.ok()) return port.status();
-  const json& p = (*port)["port"];
-  std::string cidr = net["cidr"];
-  InstanceSpec spec;
-  spec.name = i.name;
-  spec.host = i.host;
-  spec.mac = p["mac_address"];
-  spec.ip_cidr = std::string(p["fixed_ips"][0]["ip_address"]) + cidr.substr(cidr.find('/'));
-  // The gateway of the instance's own cloud: the subnet's in anycast mode, its
-  // cloud's router's address in per-cloud mode (DHCP will hand it out later).
   std::string own_cloud = cloud.empty() ? facts["hosts"][i.host].value("cloud", "") : cloud;
-  spec.gateway = net["gateway"];
-  if (facts.contains("routers"))
-    for (const auto& [name, r] : facts["routers"].items())
-      if (r.value("cloud", "") == own_cloud && r["legs"].contains(i.network))
-        spec.gateway = r["legs"][i.network]["ip"];
-  spec.mtu = 1450;
-  spec.port_id = p["id"];
+  InstanceSpec spec{i.name, i.host, {}};
+  json nics = json::array();
+  for (size_t k = 0; k < i.nics.size(); ++k) {
+    const json& net = facts["networks"][i.nics[k].network];
+    json fixed = {{"subnet_id", net["subnet_id"]}};
+    if (!i.nics[k].ip.empty()) fixed["ip_address"] = i.nics[k].ip;
+    auto port = central.Post("/v2.0/ports", {{"port",
+                                              {{"name", i.name + "-eth" + std::to_string(k)},
+                                               {"network_id", net["id"]},
+                                               {"fixed_ips", {fixed}},
+                                               {"binding:host_id", i.host},
+                                               {"device_owner", model::kOwnerCompute},
+                                               {"device_id", i.name}}}});
+    if (!port.ok()) return port.status();
+    const json& p = (*port)["port"];
+    std::string dev = "eth" + std::to_string(k);
+    spec.nics.push_back({dev, p["mac_address"], p["id"], 1500});
+    nics.push_back({{"dev", dev},
+                    {"network", i.nics[k].network},
+                    {"port_id", p["id"]},
+                    {"mac", p["mac_address"]},
+                    {"ip", p["fixed_ips"][0]["ip_address"]}});
+  }
   ISTHMUS_RETURN_IF_ERROR(CreateInstance(runner, spec));
+  int m = i.matrix_nic < static_cast<int>(nics.size()) ? i.matrix_nic : 0;
   facts["instances"][i.name] = {{"host", i.host},
                                 {"cloud", own_cloud},
-                                {"network", i.network},
-                                {"port_id", spec.port_id},
-                                {"mac", spec.mac},
-                                {"ip", p["fixed_ips"][0]["ip_address"]},
-                                {"gateway", spec.gateway},
+                                {"network", nics[m]["network"]},
+                                {"port_id", nics[m]["port_id"]},
+                                {"mac", nics[m]["mac"]},
+                                {"ip", nics[m]["ip"]},
+                                {"nics", nics},
                                 {"netns", InstanceNamespace(i.name)}};
+  return Status::Ok();
+}
+
+Status StartDhcpClients(const json& facts, const std::string& instance) {
+  for (const auto& nic : facts["instances"][instance]["nics"])
+    ISTHMUS_RETURN_IF_ERROR(StartDhcpClient(instance, nic.value("dev", "")));
+  return Status::Ok();
+}
+
+Status WaitDhcpLeases(json& facts, const std::string& instance, int timeout_ms) {
+  json& inst = facts["instances"][instance];
+  for (auto& nic : inst["nics"]) {
+    std::string dev = nic.value("dev", "");
+    auto lease = WaitLease(instance, dev, 0, timeout_ms);
+    if (!lease.ok()) return lease.status();
+    if (lease->value("ip", "") != nic.value("ip", ""))
+      return Unavailable(instance + " " + dev + " got " + lease->value("ip", "") + " by DHCP, want " +
+                         nic.value("ip", ""));
+    nic["dhcp_server"] = lease->value("serverid", "");
+    nic["gateway"] = lease->value("router", "");
+    nic["mtu"] = lease->value("mtu", "");
+    nic["dns"] = lease->value("dns", "");
+    if (dev == "eth0" || inst.value("gateway", "").empty()) inst["gateway"] = nic["gateway"];
+  }
   return Status::Ok();
 }
 

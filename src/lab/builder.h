@@ -14,10 +14,18 @@ namespace isthmus::lab {
 
 Result<nlohmann::json> BuildLab(const Topology& topology, Runner& runner, std::ostream& progress);
 
-// Creates an instance: its port through the central API (bound to i.host),
-// then its namespace plugged into the host's br-int; records it in facts.
+// Creates an instance: its ports through the central API (bound to i.host),
+// then its namespace with a NIC per port plugged into the host's br-int;
+// records it in facts. Its addresses come later, by DHCP.
 Status AddInstance(nlohmann::json& facts, const LabInstance& i, const std::string& cloud,
                    Runner& runner);
+// Starts a DHCP client on every NIC of the instance; then waits until each has
+// its lease (the address central allocated) and records the lease in facts.
+Status StartDhcpClients(const nlohmann::json& facts, const std::string& instance);
+Status WaitDhcpLeases(nlohmann::json& facts, const std::string& instance, int timeout_ms);
+
+// DNS server the lab's subnets hand out (the internet namespace's address).
+inline constexpr char kLabDnsServer[] = "198.51.100.53";
 
 // Waits until every agent has applied the latest state its cloud computed for it.
 Status WaitForConvergence(const nlohmann::json& facts, int timeout_ms);

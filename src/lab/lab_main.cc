@@ -7,6 +7,8 @@
 #include "common/log.h"
 #include "lab/builder.h"
 #include "lab/facts.h"
+#include "lab/internet.h"
+#include "lab/north_south.h"
 #include "lab/paths.h"
 #include "lab/matrix.h"
 #include "lab/daemons.h"
@@ -18,28 +20,38 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: isthmus lab <command>
 
-  up s2 [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
-        build the seed's scenario S2 on this machine (two clouds, two compute
-        hosts each, net3 and net4 stretched over both, routers R1 and R2) and
-        print its connectivity matrix. --legacy: centralized routers on one
-        network node per cloud. --no-dvr-mac-federation: the clouds do not trust
-        each other's DVR MACs (the seed's failure comes back). --gateway-mode:
-        anycast (default: one gateway IP, a MAC per cloud) or per-cloud
-        (Tricircle's: each cloud's router has its own gateway IP).
+  up s1|s2 [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
+        build one of the seed's scenarios on this machine and print its
+        east-west connectivity matrix and its north-south table. Both have two
+        clouds, each with a network node (DHCP, SNAT, legacy routers), two
+        compute hosts and an external network (ext-net1, ext-net2) upstream of
+        which sits the lab's internet namespace.
+        s2: net3 and net4 stretched over both clouds, routers R1 and R2 on both,
+            four instances; instance1 and instance2 have floating IPs.
+        s1: instance1 on net1 (R1, cloud1) and instance2 on net2 (R2, cloud2),
+            each with a floating IP and a second NIC on net3, stretched, unrouted.
+        --legacy: centralized routers on the network nodes.
+        --no-dvr-mac-federation: the clouds do not trust each other's DVR MACs
+        (the seed's failure comes back). --gateway-mode: anycast (default: one
+        gateway IP, a MAC per cloud) or per-cloud (Tricircle's: each cloud's
+        router has its own gateway IP).
   down  remove everything the lab made: processes, namespaces, bridges, files
-  exec <instance|host|underlay> -- <command...>
-        run a command inside an instance or host namespace (on a host, the
-        ovs-* tools talk to that host's Open vSwitch)
-  matrix [--json]   measure the connectivity matrix again
+  exec <instance|host|internet|underlay> -- <command...>
+        run a command inside an instance, host or the internet namespace (on a
+        host, the ovs-* tools talk to that host's Open vSwitch)
+  matrix [--json]       measure the east-west connectivity matrix again
+  north-south [--json]  measure the north-south table again
   show [--get PATH] print what the lab built (lab.json), or one fact of it,
         e.g. --get instance.instance1.ip, --get router.R2.net4.mac, --get hosts
   leftovers         list anything of a lab still present (empty when clean)
   add-instance <name> --host H --network N [--ip IP]
-                    create a port bound to H and an instance namespace on it
+                    create a port bound to H and an instance on it (DHCP)
   wait-converged [--timeout S]  wait until every agent applied its latest state
   daemons           list the lab's daemons and whether they run
   kill <daemon> [--signal N]   signal a daemon (default 9: a crash)
   start <daemon>    start a stopped or killed daemon again, with its arguments
+  serve --listen ADDR:PORT --name NAME   the lab's HTTP service (answers
+                    "NAME: hello <caller's address>")
 )";
 
 int Fail(const Status& st) {
@@ -65,9 +77,9 @@ int Up(const std::vector<std::string>& args) {
     else if (name.empty()) name = a;
     else return Fail(InvalidArgument("unexpected argument " + a));
   }
-  if (name.empty()) return Fail(InvalidArgument("which topology? known: s2"));
+  if (name.empty()) return Fail(InvalidArgument("which topology? known: s1, s2"));
   auto topology = MakeTopology(name, options);
-  if (!topology) return Fail(InvalidArgument("unknown topology '" + name + "'; known: s2"));
+  if (!topology) return Fail(InvalidArgument("unknown topology '" + name + "'; known: s1, s2"));
   if (LabIsUp())
     return Fail(Conflict("a lab is already up (" + LabRoot() + " exists); run `isthmus lab down` first"));
   std::cout << "isthmus lab: bringing up " << name << " ("
@@ -81,8 +93,11 @@ int Up(const std::vector<std::string>& args) {
               << "logs are in " << LabRoot() << "/logs; `isthmus lab down` removes it all\n";
     return 1;
   }
-  std::cout << "\nconnectivity (ICMP, every ordered pair):\n";
+  std::cout << "\neast-west connectivity (ICMP, every ordered pair):\n";
   MeasureMatrix(*facts, runner, 3).Print(std::cout);
+  std::cout << "\nnorth-south (HTTP to the internet service " << kInternetServiceIp
+            << ", and from the internet to each floating IP):\n";
+  MeasureNorthSouth(*facts, runner, 3).Print(std::cout);
   return 0;
 }
 
@@ -101,7 +116,7 @@ int Down() {
 
 int Exec(const std::vector<std::string>& args) {
   if (args.size() < 3 || args[1] != "--")
-    return Fail(InvalidArgument("usage: isthmus lab exec <instance|host|underlay> -- <command...>"));
+    return Fail(InvalidArgument("usage: isthmus lab exec <instance|host|internet|underlay> -- <command...>"));
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   const std::string& target = args[0];
@@ -116,6 +131,8 @@ int Exec(const std::vector<std::string>& args) {
     env = {{"OVS_RUNDIR", ovs.rundir}, {"OVS_DBDIR", ovs.rundir}};
   } else if (target == "underlay") {
     ns = kUnderlayNamespace;
+  } else if (target == "internet") {
+    ns = kInternetNamespace;
   } else {
     return Fail(NotFound("no instance or host named '" + target + "' in this lab"));
   }
@@ -140,23 +157,40 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   LabInstance i;
+  LabNic nic;
   for (size_t k = 0; k < args.size(); ++k) {
     auto value = [&]() -> std::string { return k + 1 < args.size() ? args[++k] : ""; };
     if (args[k] == "--host") i.host = value();
-    else if (args[k] == "--network") i.network = value();
-    else if (args[k] == "--ip") i.ip = value();
+    else if (args[k] == "--network") nic.network = value();
+    else if (args[k] == "--ip") nic.ip = value();
     else if (i.name.empty() && args[k].rfind("--", 0) != 0) i.name = args[k];
     else return Fail(InvalidArgument("unexpected argument " + args[k]));
   }
-  if (i.name.empty() || i.host.empty() || i.network.empty())
+  if (i.name.empty() || i.host.empty() || nic.network.empty())
     return Fail(InvalidArgument("usage: isthmus lab add-instance <name> --host H --network N [--ip IP]"));
+  i.nics.push_back(nic);
   SystemRunner runner;
   Status st = AddInstance(*facts, i, "", runner);
+  if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
+  if (st.ok()) st = WaitForConvergence(*facts, 30000);
+  if (st.ok()) st = StartDhcpClients(*facts, i.name);
+  if (st.ok()) st = WaitDhcpLeases(*facts, i.name, 30000);
+  if (st.ok()) st = StartService(i.name, InstanceNamespace(i.name), "0.0.0.0:" + std::to_string(kInstanceServicePort));
   if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
   if (!st.ok()) return Fail(st);
   std::cout << "instance " << i.name << " " << (*facts)["instances"][i.name].value("ip", "") << " on "
             << i.host << "\n";
   return 0;
+}
+
+int NorthSouthCmd(const std::vector<std::string>& args) {
+  auto facts = LoadFacts(LabFactsPath());
+  if (!facts.ok()) return Fail(facts.status());
+  SystemRunner runner;
+  NorthSouth t = MeasureNorthSouth(*facts, runner, 3);
+  if (!args.empty() && args[0] == "--json") std::cout << t.ToJson().dump(2) << "\n";
+  else t.Print(std::cout);
+  return t.Passed() == static_cast<int>(t.rows.size()) ? 0 : 1;
 }
 
 int MatrixCmd(const std::vector<std::string>& args) {
@@ -176,6 +210,7 @@ int Main(const std::vector<std::string>& args) {
     std::cout << kHelp;
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "serve") return ServeMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (geteuid() != 0) return Fail(Status(Code::kForbidden, "the lab needs root (namespaces, Open vSwitch)"));
   SetLogTag("lab");
   const std::string& cmd = args[0];
@@ -185,6 +220,7 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "exec") return Exec(rest);
   if (cmd == "show") return Show(rest);
   if (cmd == "matrix") return MatrixCmd(rest);
+  if (cmd == "north-south") return NorthSouthCmd(rest);
   if (cmd == "add-instance") return AddInstanceCmd(rest);
   if (cmd == "wait-converged") {
     auto facts = LoadFacts(LabFactsPath());

@@ -146,28 +146,32 @@ Status StartHostOvs(Runner& r, const std::string& host, const std::string& vtep_
 
 Status CreateInstance(Runner& r, const InstanceSpec& s) {
   std::string ns = InstanceNamespace(s.name), host_ns = HostNamespace(s.host);
-  std::string peer = Short("t-", s.name), mtu = std::to_string(s.mtu);
   ISTHMUS_RETURN_IF_ERROR(NewNamespace(r, ns));
-  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", host_ns, "link", "add", peer, "type", "veth", "peer",
-                                 "name", "eth0", "netns", ns}));
-  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "link", "set", "eth0", "address", s.mac, "mtu", mtu, "up"}));
-  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "addr", "add", s.ip_cidr, "dev", "eth0"}));
-  if (!s.gateway.empty())
-    ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "route", "add", "default", "via", s.gateway}));
-  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", host_ns, "link", "set", peer, "mtu", mtu, "up"}));
-  ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"ethtool", "-K", "eth0", "tx", "off"}));
-  ISTHMUS_RETURN_IF_ERROR(InNs(r, host_ns, {"ethtool", "-K", peer, "tx", "off"}));
   auto env = OvsVars(s.host);
-  // Plug the VIF as Nova's os-vif does; br-int may not exist yet (the agent makes
-  // it with the same idempotent command).
-  return r.Check({{"ovs-vsctl", "--db=" + OvsEnv(s.host).db, "--timeout=20", "--may-exist",
-                   "add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
-                   "fail_mode=secure", "--", "--may-exist", "add-port", "br-int", peer, "--", "set",
-                   "Interface", peer, "external_ids:iface-id=" + s.port_id,
-                   "external_ids:attached-mac=" + s.mac, "external_ids:iface-status=active"},
-                  "",
-                  env})
-      .status();
+  for (size_t k = 0; k < s.nics.size(); ++k) {
+    const auto& nic = s.nics[k];
+    std::string peer = Short(k == 0 ? "t-" : "t" + std::to_string(k) + "-", s.name);
+    std::string mtu = std::to_string(nic.mtu);
+    ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", host_ns, "link", "add", peer, "type", "veth", "peer",
+                                   "name", nic.dev, "netns", ns}));
+    ISTHMUS_RETURN_IF_ERROR(
+        Ip(r, {"-n", ns, "link", "set", nic.dev, "address", nic.mac, "mtu", mtu, "up"}));
+    ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", host_ns, "link", "set", peer, "mtu", mtu, "up"}));
+    ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"ethtool", "-K", nic.dev, "tx", "off"}));
+    ISTHMUS_RETURN_IF_ERROR(InNs(r, host_ns, {"ethtool", "-K", peer, "tx", "off"}));
+    // Plug the VIF as Nova's os-vif does; br-int may not exist yet (the agent
+    // makes it with the same idempotent command).
+    ISTHMUS_RETURN_IF_ERROR(
+        r.Check({{"ovs-vsctl", "--db=" + OvsEnv(s.host).db, "--timeout=20", "--may-exist", "add-br",
+                  "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
+                  "fail_mode=secure", "--", "--may-exist", "add-port", "br-int", peer, "--", "set",
+                  "Interface", peer, "external_ids:iface-id=" + nic.port_id,
+                  "external_ids:attached-mac=" + nic.mac, "external_ids:iface-status=active"},
+                 "",
+                 env})
+            .status());
+  }
+  return Status::Ok();
 }
 
 Result<CommandOutput> Exec(Runner& r, const std::string& netns,

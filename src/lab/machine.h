@@ -28,16 +28,19 @@ OvsEnvironment OvsEnv(const std::string& host);
 // the VTEP address on its internal port (userspace tunnels need that).
 Status StartHostOvs(Runner& runner, const std::string& host, const std::string& vtep_cidr);
 
+struct InstanceNicSpec {
+  std::string dev;      // eth0, eth1, ...
+  std::string mac;
+  std::string port_id;  // external_ids:iface-id
+  int mtu = 1500;       // until DHCP says otherwise
+};
 struct InstanceSpec {
   std::string name;
   std::string host;
-  std::string mac;
-  std::string ip_cidr;  // "10.0.3.11/24"
-  std::string gateway;  // "" for none
-  int mtu = 1450;
-  std::string port_id;  // external_ids:iface-id
+  std::vector<InstanceNicSpec> nics;
 };
-// Namespace isth-<name> with eth0; its peer t-<name> on the host's br-int.
+// Namespace isth-<name> with one veth NIC per port (no address: DHCP gives it);
+// each peer (t-<name>, t1-<name>, ...) on the host's br-int, as os-vif plugs one.
 Status CreateInstance(Runner& runner, const InstanceSpec& spec);
 
 Result<CommandOutput> Exec(Runner& runner, const std::string& netns,

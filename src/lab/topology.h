@@ -19,6 +19,11 @@ struct LabOptions {
 struct LabCloud {
   std::string name;
   int api_port = 0;  // its controller listens on 127.0.0.1:api_port
+  // Its external network (flat, on br-ex of every host of the cloud), upstream
+  // of which sits the lab's "internet" namespace at gateway_ip.
+  std::string external_network;  // "ext-net1"
+  std::string external_cidr;     // "172.24.1.0/24"
+  std::string external_gateway;  // "172.24.1.1"
 };
 
 struct LabHost {
@@ -32,21 +37,34 @@ struct LabNetwork {
   std::string name;
   std::vector<std::string> clouds;
   std::string cidr;
-  std::string gateway_ip;
+  std::string gateway_ip;  // "" = no gateway (an unrouted network)
 };
 
 struct LabRouter {
   std::string name;
   std::string cloud;
   std::vector<std::string> networks;  // attached through their (only) subnet
+  bool external_gateway = true;       // gateway on its cloud's external network, SNAT on
+};
+
+struct LabNic {
+  std::string network;
+  std::string ip;  // fixed IP to ask for ("" = any); the instance learns it by DHCP
 };
 
 struct LabInstance {
   std::string name;
   std::string host;
-  std::string network;
-  std::string ip;  // fixed IP to ask for
+  std::vector<LabNic> nics;  // eth0, eth1, ...
+  bool floating_ip = false;  // one on its cloud's external network, on eth0's address
+  int matrix_nic = 0;        // the NIC whose address the east-west matrix pings
 };
+
+// The lab's internet: one namespace upstream of every cloud's external network,
+// serving HTTP on kInternetServiceIp (it answers with the caller's address).
+inline constexpr char kInternetNamespace[] = "isth-internet";
+inline constexpr char kInternetServiceIp[] = "198.51.100.10";
+inline constexpr int kInstanceServicePort = 8080;  // every instance serves HTTP there
 
 struct Topology {
   std::string name;
@@ -61,7 +79,7 @@ struct Topology {
   const LabNetwork* FindNetwork(const std::string& name) const;
 };
 
-// Known names: "s2". Unknown names are nullopt.
+// Known names: "s1", "s2". Unknown names are nullopt.
 std::optional<Topology> MakeTopology(const std::string& name, const LabOptions& options);
 std::vector<std::string> TopologyNames();
 
