@@ -20,10 +20,12 @@ json NetworkView(Service& s, const model::Network& n) {
           {"availability_zone_hints", n.clouds},
           {"availability_zones", n.clouds},
           {"provider:network_type", n.network_type},
-          {"provider:segmentation_id", n.segmentation_id},
-          {"provider:physical_network", nullptr},
-          {"mtu", 1450},
-          {"router:external", false},
+          {"provider:segmentation_id",
+           n.network_type == "flat" || n.segmentation_id == 0 ? json(nullptr) : json(n.segmentation_id)},
+          {"provider:physical_network",
+           n.physical_network.empty() ? json(nullptr) : json(n.physical_network)},
+          {"mtu", n.network_type == "flat" ? 1500 : 1450},
+          {"router:external", n.external},
           {"port_security_enabled", true},
           {"description", ""}};
 }
@@ -40,8 +42,8 @@ json SubnetView(const model::Subnet& s) {
           {"ip_version", 4},
           {"gateway_ip", s.gateway_ip.empty() ? json(nullptr) : json(s.gateway_ip)},
           {"allocation_pools", pools},
-          {"enable_dhcp", true},
-          {"dns_nameservers", json::array()},
+          {"enable_dhcp", s.enable_dhcp},
+          {"dns_nameservers", s.dns_nameservers},
           {"host_routes", json::array()},
           {"gateway_mode", s.gateway_mode},
           {"description", ""}};
@@ -67,7 +69,14 @@ json PortView(const model::Port& p) {
           {"description", ""}};
 }
 
-json RouterView(const model::Router& r) {
+json RouterView(Service& s, const model::Router& r) {
+  json gateway = nullptr;
+  if (!r.gateway_network_id.empty()) {
+    json ips = json::array();
+    if (auto p = s.GatewayPort(r.id))
+      for (const auto& f : p->fixed_ips) ips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
+    gateway = {{"network_id", r.gateway_network_id}, {"enable_snat", r.enable_snat}, {"external_fixed_ips", ips}};
+  }
   return {{"id", r.id},
           {"name", r.name},
           {"tenant_id", r.project_id},
@@ -78,7 +87,21 @@ json RouterView(const model::Router& r) {
           {"ha", false},
           {"availability_zone_hints", {r.cloud}},
           {"availability_zones", {r.cloud}},
-          {"external_gateway_info", nullptr},
+          {"external_gateway_info", gateway},
+          {"description", ""}};
+}
+
+json FloatingIpView(const model::FloatingIp& f) {
+  auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  return {{"id", f.id},
+          {"tenant_id", f.project_id},
+          {"project_id", f.project_id},
+          {"floating_network_id", f.floating_network_id},
+          {"floating_ip_address", f.floating_ip_address},
+          {"port_id", or_null(f.port_id)},
+          {"fixed_ip_address", or_null(f.fixed_ip_address)},
+          {"router_id", or_null(f.router_id)},
+          {"status", f.port_id.empty() ? "DOWN" : "ACTIVE"},
           {"description", ""}};
 }
 
@@ -86,7 +109,8 @@ json View(Service& s, const std::string& kind, const json& model) {
   if (kind == "network") return NetworkView(s, model.get<model::Network>());
   if (kind == "subnet") return SubnetView(model.get<model::Subnet>());
   if (kind == "port") return PortView(model.get<model::Port>());
-  return RouterView(model.get<model::Router>());
+  if (kind == "floatingip") return FloatingIpView(model.get<model::FloatingIp>());
+  return RouterView(s, model.get<model::Router>());
 }
 
 // Neutron list filters: ?field=value (repeatable) keeps items whose field matches.
@@ -186,7 +210,12 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
       {"router", "routers", [&](const json& b) -> Result<json> {
          auto v = s.CreateRouter(b);
          if (!v.ok()) return v.status();
-         return RouterView(*v);
+         return RouterView(s, *v);
+       }},
+      {"floatingip", "floatingips", [&](const json& b) -> Result<json> {
+         auto v = s.CreateFloatingIp(b);
+         if (!v.ok()) return v.status();
+         return FloatingIpView(*v);
        }},
   };
   for (const auto& k : kinds) {
@@ -238,6 +267,24 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
   };
   server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
   server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
+  server.Put(R"(/v2.0/routers/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto r = s.UpdateRouter(req.matches[1], *body);
+      if (!r.ok()) return r.status();
+      return json{{"router", RouterView(s, *r)}};
+    });
+  });
+  server.Put(R"(/v2.0/floatingips/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto f = s.UpdateFloatingIp(req.matches[1], *body);
+      if (!f.ok()) return f.status();
+      return json{{"floatingip", FloatingIpView(*f)}};
+    });
+  });
 }
 
 }  // namespace isthmus::central

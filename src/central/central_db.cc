@@ -32,9 +32,14 @@ Result<Snapshot> CentralDb::Load() {
   auto r = db_->Prepare("SELECT kind, id, body FROM resources");
   while (r->Step()) {
     std::string kind = r->Text(0);
-    auto& into = kind == "network" ? s.networks : kind == "subnet" ? s.subnets
-               : kind == "port"    ? s.ports    : s.routers;
-    into[r->Text(1)] = json::parse(r->Text(2));
+    std::map<std::string, json>* into = kind == "network"      ? &s.networks
+                                        : kind == "subnet"     ? &s.subnets
+                                        : kind == "port"       ? &s.ports
+                                        : kind == "router"     ? &s.routers
+                                        : kind == "floatingip" ? &s.floatingips
+                                                               : nullptr;
+    if (!into) return Internal("unknown resource kind '" + kind + "' in the database");
+    (*into)[r->Text(1)] = json::parse(r->Text(2));
   }
   ISTHMUS_RETURN_IF_ERROR(r->status());
   return s;

@@ -31,7 +31,7 @@ struct CloudRow {
 struct Snapshot {
   std::map<std::string, CloudRow> clouds;
   std::map<std::string, model::Host> hosts;
-  std::map<std::string, nlohmann::json> networks, subnets, ports, routers;  // model JSON
+  std::map<std::string, nlohmann::json> networks, subnets, ports, routers, floatingips;  // model JSON
 };
 
 // One mutation's writes; Commit applies them atomically.
@@ -39,7 +39,7 @@ struct Mutation {
   std::vector<std::pair<std::string, model::Cloud>> cloud_upserts;
   std::vector<std::string> cloud_deletes;
   std::vector<model::Host> host_upserts;
-  // (kind, id, body) upserts and (kind, id) deletes of networks/subnets/ports/routers.
+  // (kind, id, body) upserts and (kind, id) deletes of networks/subnets/ports/routers/floatingips.
   std::vector<std::tuple<std::string, std::string, nlohmann::json>> upserts;
   std::vector<std::pair<std::string, std::string>> deletes;
   std::vector<OutboxEvent> events;  // seq assigned on commit

@@ -18,6 +18,8 @@ class Request {
   static Result<Request> Parse(const nlohmann::json& body, const std::string& resource,
                                const std::set<std::string>& allowed);
   bool Has(const std::string& key) const { return obj_.contains(key) && !obj_[key].is_null(); }
+  // Present, even as null (PUT: null clears).
+  bool Contains(const std::string& key) const { return obj_.contains(key); }
   Result<std::string> String(const std::string& key, const std::string& def = "") const;
   Result<std::string> RequiredString(const std::string& key) const;
   Result<bool> Bool(const std::string& key, bool def) const;

@@ -1,5 +1,6 @@
 #include "central/service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -48,6 +49,20 @@ Result<std::string> Project(const Request& r) {
   return p.empty() ? (t.empty() ? std::string("admin") : t) : p;
 }
 
+// fixed_ips-style lists: [{"subnet_id"?, "ip_address"?}, ...].
+Result<std::vector<std::pair<std::string, std::string>>> ParseFixedIps(const json& v, const std::string& attr) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!v.is_array()) return InvalidArgument(attr + " must be a list");
+  for (const auto& f : v) {
+    if (!f.is_object()) return InvalidArgument("each " + attr + " entry must be an object");
+    for (const auto& [k, x] : f.items())
+      if ((k != "subnet_id" && k != "ip_address") || !x.is_string())
+        return InvalidArgument(attr + " entries take string subnet_id and ip_address only");
+    out.push_back({f.value("subnet_id", ""), f.value("ip_address", "")});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Service>> Service::Create(const std::string& db_path, ServiceOptions options) {
@@ -68,6 +83,7 @@ Status Service::Load() {
     for (const auto& [id, b] : snap->subnets) subnets_[id] = b.get<model::Subnet>();
     for (const auto& [id, b] : snap->ports) ports_[id] = b.get<model::Port>();
     for (const auto& [id, b] : snap->routers) routers_[id] = b.get<model::Router>();
+    for (const auto& [id, b] : snap->floatingips) floatingips_[id] = b.get<model::FloatingIp>();
   } catch (const std::exception& e) {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
@@ -210,23 +226,118 @@ std::vector<model::Host> Service::ListHosts() {
   return out;
 }
 
+// Reading through and writing into a Change
+
+template <typename F>
+void Service::EachPort(const Change& c, F&& f) const {
+  for (const auto& [id, p] : ports_)
+    if (!c.ports.count(id)) f(p);
+  for (const auto& [id, p] : c.ports)
+    if (p) f(*p);
+}
+
+std::vector<model::Port> Service::PortsNow(const Change& c) const {
+  std::vector<model::Port> out;
+  EachPort(c, [&](const model::Port& p) { out.push_back(p); });
+  return out;
+}
+
+std::vector<model::FloatingIp> Service::FipsNow(const Change& c) const {
+  std::vector<model::FloatingIp> out;
+  for (const auto& [id, f] : floatingips_)
+    if (!c.fips.count(id)) out.push_back(f);
+  for (const auto& [id, f] : c.fips)
+    if (f) out.push_back(*f);
+  return out;
+}
+
+std::optional<model::Subnet> Service::SubnetNow(const Change& c, const std::string& id) const {
+  if (auto it = c.subnets.find(id); it != c.subnets.end()) return it->second;
+  if (auto it = subnets_.find(id); it != subnets_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<model::Port> Service::PortNow(const Change& c, const std::string& id) const {
+  if (auto it = c.ports.find(id); it != c.ports.end()) return it->second;
+  if (auto it = ports_.find(id); it != ports_.end()) return it->second;
+  return std::nullopt;
+}
+
+void Service::PutPort(Change& c, const model::Port& p) {
+  c.m.upserts.push_back({"port", p.id, p});
+  Emit(c.m, "port", "upsert", p.id, p, CloudsOfNetwork(p.network_id));
+  c.ports[p.id] = p;
+}
+
+void Service::DropPort(Change& c, const std::string& id) {
+  auto p = PortNow(c, id);
+  if (!p) return;
+  c.m.deletes.push_back({"port", id});
+  Emit(c.m, "port", "delete", id, json::object(), CloudsOfNetwork(p->network_id));
+  c.ports[id] = std::nullopt;
+}
+
+void Service::PutRouter(Change& c, const model::Router& r) {
+  c.m.upserts.push_back({"router", r.id, r});
+  Emit(c.m, "router", "upsert", r.id, r, {r.cloud});
+  c.routers[r.id] = r;
+}
+
+void Service::PutFip(Change& c, const model::FloatingIp& f) {
+  c.m.upserts.push_back({"floatingip", f.id, f});
+  Emit(c.m, "floatingip", "upsert", f.id, f, {f.cloud});
+  c.fips[f.id] = f;
+}
+
+Status Service::Apply(Change& c) {
+  ISTHMUS_RETURN_IF_ERROR(Commit(c.m));
+  auto merge = [](auto& cache, const auto& changes) {
+    for (const auto& [id, v] : changes) {
+      if (v) cache[id] = *v;
+      else cache.erase(id);
+    }
+  };
+  merge(subnets_, c.subnets);
+  merge(ports_, c.ports);
+  merge(routers_, c.routers);
+  merge(floatingips_, c.fips);
+  return Status::Ok();
+}
+
 // Networks
 
 Result<model::Network> Service::CreateNetwork(const json& body) {
   ASSIGN_OR_RETURN(r, Request::Parse(body, "network",
                                      With({"availability_zone_hints", "provider:network_type",
-                                           "provider:segmentation_id", "shared", "mtu",
+                                           "provider:segmentation_id", "provider:physical_network",
+                                           "router:external", "shared", "mtu",
                                            "port_security_enabled"})));
   ASSIGN_OR_RETURN(name, r.String("name"));
   ASSIGN_OR_RETURN(project, Project(r));
   ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
-  ASSIGN_OR_RETURN(type, r.String("provider:network_type", "vxlan"));
-  if (type != "vxlan")
-    return InvalidArgument("provider:network_type '" + type + "' is not supported (vxlan)");
+  ASSIGN_OR_RETURN(external, r.Bool("router:external", false));
+  ASSIGN_OR_RETURN(type, r.String("provider:network_type", external ? "flat" : "vxlan"));
+  ASSIGN_OR_RETURN(physnet, r.String("provider:physical_network"));
+  if (type != "vxlan" && type != "flat")
+    return InvalidArgument("provider:network_type '" + type +
+                           "' is not supported (vxlan, or flat for an external network)");
+  if (type == "flat" && !external)
+    return InvalidArgument("provider:network_type flat is only supported for an external network "
+                           "(router:external true)");
+  if (external && type != "flat")
+    return InvalidArgument("an external network must be provider:network_type flat, not '" + type + "'");
+  if (type == "flat" && physnet.empty())
+    return InvalidArgument("provider:physical_network is required for a flat network");
+  if (type == "vxlan" && r.Has("provider:physical_network"))
+    return InvalidArgument("provider:physical_network is only for a flat network");
   if (r.Has("provider:segmentation_id"))
     return InvalidArgument("provider:segmentation_id is allocated by central; do not set it");
   std::lock_guard<std::mutex> lock(mu_);
-  if (hints.empty()) {
+  if (external) {
+    if (hints.size() != 1)
+      return InvalidArgument("an external network lives in exactly one cloud: give one "
+                             "availability_zone_hints entry");
+  } else if (hints.empty()) {
     if (clouds_.size() != 1)
       return InvalidArgument("availability_zone_hints must name the network's clouds");
     hints.push_back(clouds_.begin()->first);
@@ -236,14 +347,29 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
     if (!clouds_.count(h)) return NotFound("Cloud " + h + " in availability_zone_hints could not be found");
     if (!seen.insert(h).second) return InvalidArgument("Cloud " + h + " is named twice in availability_zone_hints");
   }
-  std::set<int> used;
-  for (const auto& [id, n] : networks_) used.insert(n.segmentation_id);
-  int vni = options_.vni_min;
-  while (vni <= options_.vni_max && used.count(vni)) ++vni;
-  if (vni > options_.vni_max)
-    return Conflict("No free segmentation ID in range " + std::to_string(options_.vni_min) + ":" +
-                    std::to_string(options_.vni_max));
-  model::Network n{NewUuid(), name, project, hints, "vxlan", vni};
+  model::Network n;
+  n.id = NewUuid();
+  n.name = name;
+  n.project_id = project;
+  n.clouds = hints;
+  n.network_type = type;
+  n.external = external;
+  if (external) {
+    n.physical_network = physnet;
+    for (const auto& [id, o] : networks_)
+      if (o.external && o.physical_network == physnet && o.clouds == hints)
+        return Conflict("Unable to create the flat network. Physical network " + physnet +
+                        " is in use in cloud " + hints[0] + " (network " + id + ")");
+  } else {
+    std::set<int> used;
+    for (const auto& [id, o] : networks_) used.insert(o.segmentation_id);
+    int vni = options_.vni_min;
+    while (vni <= options_.vni_max && used.count(vni)) ++vni;
+    if (vni > options_.vni_max)
+      return Conflict("No free segmentation ID in range " + std::to_string(options_.vni_min) + ":" +
+                      std::to_string(options_.vni_max));
+    n.segmentation_id = vni;
+  }
   Mutation m;
   m.upserts.push_back({"network", n.id, n});
   Emit(m, "network", "upsert", n.id, n, n.clouds);
@@ -272,10 +398,21 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   ASSIGN_OR_RETURN(network_id, r.RequiredString("network_id"));
   ASSIGN_OR_RETURN(cidr_text, r.RequiredString("cidr"));
   ASSIGN_OR_RETURN(mode, r.String("gateway_mode", "anycast"));
+  ASSIGN_OR_RETURN(dhcp, r.Bool("enable_dhcp", true));
+  ASSIGN_OR_RETURN(dns, r.StringList("dns_nameservers"));
   if (r.Has("ip_version") && (!r.Raw("ip_version").is_number_integer() || r.Raw("ip_version") != 4))
     return InvalidArgument("ip_version must be 4");
   if (mode != "anycast" && mode != "per-cloud")
     return InvalidArgument("gateway_mode '" + mode + "' is not one of anycast, per-cloud");
+  std::set<std::string> seen_dns;
+  for (auto& d : dns) {
+    auto ip = Ipv4::Parse(d);
+    if (!ip.ok())
+      return InvalidArgument("Invalid input for dns_nameservers: '" + d + "' is not a valid IPv4 address");
+    d = ip->ToString();
+    if (!seen_dns.insert(d).second)
+      return InvalidArgument("Invalid input for dns_nameservers: duplicate nameserver '" + d + "'");
+  }
   auto cidr = Cidr::Parse(cidr_text);
   if (!cidr.ok()) return InvalidArgument("Invalid input for cidr: " + cidr.status().message());
   std::string gateway;
@@ -312,37 +449,149 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
       return Conflict("Requested subnet with cidr: " + cidr->ToString() + " for network: " +
                       network_id + " overlaps with another subnet " + s.id + " (" + s.cidr + ")");
   }
-  model::Subnet s{NewUuid(), name, project, network_id, cidr->ToString(), gateway, mode, pools};
-  Mutation m;
-  m.upserts.push_back({"subnet", s.id, s});
-  Emit(m, "subnet", "upsert", s.id, s, net->second.clouds);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  subnets_[s.id] = s;
+  model::Subnet s{NewUuid(), name, project, network_id, cidr->ToString(), gateway, mode, pools, dhcp, dns};
+  Change c;
+  c.m.upserts.push_back({"subnet", s.id, s});
+  Emit(c.m, "subnet", "upsert", s.id, s, net->second.clouds);
+  c.subnets[s.id] = s;
+  // A DHCP server per cloud of the network: one port per (network, cloud),
+  // holding an address of every DHCP-enabled subnet.
+  if (dhcp && !net->second.external) {
+    for (const auto& cloud : net->second.clouds) {
+      std::optional<model::Port> existing;
+      EachPort(c, [&](const model::Port& p) {
+        if (p.device_owner == model::kOwnerDhcp && p.network_id == network_id && p.cloud == cloud) existing = p;
+      });
+      if (existing) {
+        ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, {{s.id, ""}}));
+        existing->fixed_ips.push_back(ips.front());
+        PutPort(c, *existing);
+      } else {
+        ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerDhcp, "dhcp-" + cloud, cloud, "",
+                                      net->second.project_id, {{s.id, ""}}));
+        PutPort(c, p);
+      }
+    }
+  }
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return s;
 }
 
 // Ports
 
-std::set<uint32_t> Service::UsedIps(const std::string& subnet_id, const std::string& cloud) const {
+std::set<uint32_t> Service::UsedIps(const Change& c, const std::string& subnet_id,
+                                    const std::string& cloud) const {
   std::set<uint32_t> used;
-  for (const auto& [id, p] : ports_)
+  EachPort(c, [&](const model::Port& p) {
     for (const auto& f : p.fixed_ips)
       if (f.subnet_id == subnet_id) {
         // An anycast gateway address is shared by the routers of different clouds.
         if (p.IsRouterInterface() && !cloud.empty() && p.cloud != cloud) continue;
         if (auto ip = Ipv4::Parse(f.ip_address); ip.ok()) used.insert(ip->v);
       }
+  });
   return used;
 }
 
-std::string Service::NewMac() {
+std::string Service::NewMac(const Change& c) const {
   static thread_local std::mt19937_64 rng(std::random_device{}());
   std::set<std::string> used;
-  for (const auto& [id, p] : ports_) used.insert(p.mac_address);
+  EachPort(c, [&](const model::Port& p) { used.insert(p.mac_address); });
   while (true) {
     std::string mac = Mac::FromU64(0xfa163e000000ULL | (rng() & 0xffffff)).ToString();
     if (!used.count(mac)) return mac;
   }
+}
+
+Result<std::vector<model::FixedIp>> Service::AllocateIps(const Change& c, const model::Network& net,
+                                                         WantedIps wanted) const {
+  const std::string& network_id = net.id;
+  const std::string net_name = net.name.empty() ? net.id : net.name;
+  std::vector<model::Subnet> subnets;  // the network's, in id order
+  for (const auto& [id, s] : subnets_)
+    if (s.network_id == network_id && !c.subnets.count(id)) subnets.push_back(s);
+  for (const auto& [id, s] : c.subnets)
+    if (s && s->network_id == network_id) subnets.push_back(*s);
+  std::sort(subnets.begin(), subnets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::map<std::string, std::set<uint32_t>> taken;
+  auto used_of = [&](const model::Subnet& s) -> std::set<uint32_t>& {
+    auto it = taken.find(s.id);
+    if (it == taken.end()) {
+      it = taken.emplace(s.id, UsedIps(c, s.id, "")).first;
+      if (auto gw = Ipv4::Parse(s.gateway_ip); gw.ok()) it->second.insert(gw->v);
+    }
+    return it->second;
+  };
+  std::vector<model::FixedIp> out;
+  if (wanted.empty()) {  // the first subnet with room
+    if (subnets.empty()) return out;
+    Status last;
+    for (const auto& s : subnets) {
+      auto next = NextFreeIp(s.allocation_pools, used_of(s), net_name);
+      if (next.ok()) {
+        out.push_back({s.id, *next});
+        return out;
+      }
+      last = next.status();
+    }
+    return last;
+  }
+  for (auto [subnet_id, ip_text] : wanted) {
+    if (subnet_id.empty()) {  // an IP alone: find its subnet
+      auto ip = Ipv4::Parse(ip_text);
+      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
+      for (const auto& s : subnets)
+        if (Cidr::Parse(s.cidr)->Contains(*ip)) subnet_id = s.id;
+      if (subnet_id.empty())
+        return InvalidArgument("IP address " + ip_text + " is not in any subnet of network " + network_id);
+    }
+    const model::Subnet* sub = nullptr;
+    for (const auto& s : subnets)
+      if (s.id == subnet_id) sub = &s;
+    if (!sub) {
+      if (SubnetNow(c, subnet_id)) return InvalidArgument("Subnet " + subnet_id + " is not on network " + network_id);
+      return NotFound("Subnet " + subnet_id + " could not be found");
+    }
+    auto& used = used_of(*sub);
+    if (ip_text.empty()) {
+      auto next = NextFreeIp(sub->allocation_pools, used, net_name);
+      if (!next.ok()) return next.status();
+      ip_text = *next;
+    } else {
+      auto ip = Ipv4::Parse(ip_text);
+      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
+      auto cidr = Cidr::Parse(sub->cidr);
+      if (!cidr->Contains(*ip) || ip->v == cidr->network.v || ip->v == cidr->Broadcast().v)
+        return InvalidArgument("IP address " + ip_text + " is not a valid IP for subnet " + subnet_id +
+                               " (" + sub->cidr + ")");
+      if (used.count(ip->v))
+        return Conflict("IP address " + ip_text + " already allocated in subnet " + subnet_id);
+      ip_text = ip->ToString();
+    }
+    used.insert(Ipv4::Parse(ip_text)->v);
+    out.push_back({subnet_id, ip_text});
+  }
+  return out;
+}
+
+Result<model::Port> Service::InfraPort(const Change& c, const model::Network& net, const std::string& owner,
+                                       const std::string& device_id, const std::string& cloud,
+                                       const std::string& host, const std::string& project,
+                                       WantedIps wanted) const {
+  ASSIGN_OR_RETURN(ips, AllocateIps(c, net, std::move(wanted)));
+  if (ips.empty())
+    return InvalidArgument("Network " + net.id + " has no subnet to give an address to a " + owner + " port");
+  model::Port p;
+  p.id = NewUuid();
+  p.project_id = project;
+  p.network_id = net.id;
+  p.mac_address = NewMac(c);
+  p.fixed_ips = ips;
+  p.device_owner = owner;
+  p.device_id = device_id;
+  p.host = host;
+  p.cloud = cloud;
+  return p;
 }
 
 Result<model::Port> Service::CreatePort(const json& body) {
@@ -359,16 +608,14 @@ Result<model::Port> Service::CreatePort(const json& body) {
   ASSIGN_OR_RETURN(device, r.String("device_id"));
   if (owner.rfind("network:router_interface", 0) == 0)
     return InvalidArgument("router interfaces are made with add_router_interface, not as ports");
-  std::vector<std::pair<std::string, std::string>> wanted;  // (subnet, ip or "")
+  if (owner.rfind("network:", 0) == 0)
+    return InvalidArgument("device_owner " + owner +
+                           " is reserved: central makes network:* ports itself (DHCP, router "
+                           "gateways, floating IPs)");
+  WantedIps wanted;
   if (r.Has("fixed_ips")) {
-    if (!r.Raw("fixed_ips").is_array()) return InvalidArgument("fixed_ips must be a list");
-    for (const auto& f : r.Raw("fixed_ips")) {
-      if (!f.is_object()) return InvalidArgument("each fixed_ips entry must be an object");
-      for (const auto& [k, v] : f.items())
-        if ((k != "subnet_id" && k != "ip_address") || !v.is_string())
-          return InvalidArgument("fixed_ips entries take string subnet_id and ip_address only");
-      wanted.push_back({f.value("subnet_id", ""), f.value("ip_address", "")});
-    }
+    ASSIGN_OR_RETURN(w, ParseFixedIps(r.Raw("fixed_ips"), "fixed_ips"));
+    wanted = w;
   }
   std::lock_guard<std::mutex> lock(mu_);
   auto net = networks_.find(network_id);
@@ -390,6 +637,7 @@ Result<model::Port> Service::CreatePort(const json& body) {
                              network_id + " is not present");
     p.cloud = h->second.cloud;
   }
+  Change c;
   if (!mac_text.empty()) {
     auto mac = Mac::Parse(mac_text);
     if (!mac.ok()) return InvalidArgument("Invalid input for mac_address: " + mac.status().message());
@@ -400,58 +648,116 @@ Result<model::Port> Service::CreatePort(const json& body) {
         return Conflict("Unable to complete operation for network " + network_id + ". The mac address " +
                         p.mac_address + " is in use.");
   } else {
-    p.mac_address = NewMac();
+    p.mac_address = NewMac(c);
   }
-  if (wanted.empty())
-    for (const auto& [id, s] : subnets_)
-      if (s.network_id == network_id) {
-        wanted.push_back({id, ""});
-        break;
-      }
-  std::map<std::string, std::set<uint32_t>> taken;
-  for (auto [subnet_id, ip_text] : wanted) {
-    if (subnet_id.empty()) {  // an IP alone: find its subnet
-      auto ip = Ipv4::Parse(ip_text);
-      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
-      for (const auto& [id, s] : subnets_)
-        if (s.network_id == network_id && Cidr::Parse(s.cidr)->Contains(*ip)) subnet_id = id;
-      if (subnet_id.empty())
-        return InvalidArgument("IP address " + ip_text + " is not in any subnet of network " + network_id);
-    }
-    auto sub = subnets_.find(subnet_id);
-    if (sub == subnets_.end()) return NotFound("Subnet " + subnet_id + " could not be found");
-    if (sub->second.network_id != network_id)
-      return InvalidArgument("Subnet " + subnet_id + " is not on network " + network_id);
-    if (!taken.count(subnet_id)) taken[subnet_id] = UsedIps(subnet_id, "");
-    auto& used = taken[subnet_id];
-    if (auto gw = Ipv4::Parse(sub->second.gateway_ip); gw.ok()) used.insert(gw->v);
-    if (ip_text.empty()) {
-      auto next = NextFreeIp(sub->second.allocation_pools, used, net->second.name.empty() ? network_id : net->second.name);
-      if (!next.ok()) return next.status();
-      ip_text = *next;
-    } else {
-      auto ip = Ipv4::Parse(ip_text);
-      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
-      auto cidr = Cidr::Parse(sub->second.cidr);
-      if (!cidr->Contains(*ip) || ip->v == cidr->network.v || ip->v == cidr->Broadcast().v)
-        return InvalidArgument("IP address " + ip_text + " is not a valid IP for subnet " + subnet_id +
-                               " (" + sub->second.cidr + ")");
-      if (used.count(ip->v))
-        return Conflict("IP address " + ip_text + " already allocated in subnet " + subnet_id);
-      ip_text = ip->ToString();
-    }
-    used.insert(Ipv4::Parse(ip_text)->v);
-    p.fixed_ips.push_back({subnet_id, ip_text});
-  }
-  Mutation m;
-  m.upserts.push_back({"port", p.id, p});
-  Emit(m, "port", "upsert", p.id, p, net->second.clouds);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  ports_[p.id] = p;
+  ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, wanted));
+  p.fixed_ips = ips;
+  PutPort(c, p);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return p;
 }
 
 // Routers
+
+Result<Service::GatewayRequest> Service::ParseGateway(const json& v) {
+  GatewayRequest g;
+  if (v.is_null() || (v.is_object() && v.empty())) {
+    g.clear = true;
+    return g;
+  }
+  if (!v.is_object()) return InvalidArgument("Invalid input for external_gateway_info: must be an object or null");
+  for (const auto& [k, x] : v.items())
+    if (k != "network_id" && k != "enable_snat" && k != "external_fixed_ips")
+      return InvalidArgument("Unrecognized attribute '" + k + "' in external_gateway_info");
+  if (!v.contains("network_id") || !v["network_id"].is_string() || v["network_id"].get<std::string>().empty())
+    return InvalidArgument("external_gateway_info requires network_id (a string)");
+  g.network_id = v["network_id"];
+  if (v.contains("enable_snat") && !v["enable_snat"].is_null()) {
+    if (!v["enable_snat"].is_boolean())
+      return InvalidArgument("Invalid input for enable_snat: '" + v["enable_snat"].dump() + "' is not a boolean");
+    g.enable_snat = v["enable_snat"];
+  }
+  if (v.contains("external_fixed_ips") && !v["external_fixed_ips"].is_null()) {
+    ASSIGN_OR_RETURN(ips, ParseFixedIps(v["external_fixed_ips"], "external_fixed_ips"));
+    g.ips = ips;
+    g.has_ips = !ips.empty();
+  }
+  return g;
+}
+
+Status Service::AddSnatPort(Change& c, const model::Router& r, const std::string& subnet_id) {
+  auto sub = SubnetNow(c, subnet_id);
+  if (!sub) return NotFound("Subnet " + subnet_id + " could not be found");
+  ASSIGN_OR_RETURN(p, InfraPort(c, networks_.at(sub->network_id), model::kOwnerRouterSnat, r.id, r.cloud,
+                                "", r.project_id, {{subnet_id, ""}}));
+  PutPort(c, p);
+  return Status::Ok();
+}
+
+Status Service::SetGateway(Change& c, model::Router& r, const GatewayRequest& g) {
+  std::optional<model::Port> gw_port;
+  std::vector<std::string> snat_ports, interface_subnets;
+  EachPort(c, [&](const model::Port& p) {
+    if (p.device_id != r.id) return;
+    if (p.device_owner == model::kOwnerRouterGateway) gw_port = p;
+    if (p.device_owner == model::kOwnerRouterSnat) snat_ports.push_back(p.id);
+    if (p.IsRouterInterface() && !p.fixed_ips.empty()) interface_subnets.push_back(p.fixed_ips[0].subnet_id);
+  });
+  auto fips_in_use = [&]() -> Status {
+    for (const auto& f : FipsNow(c))
+      if (f.router_id == r.id)
+        return Conflict("Gateway cannot be updated for router " + r.id + ", since a gateway to external network " +
+                        r.gateway_network_id + " is required by one or more floating IPs (" + f.id + ")");
+    return Status::Ok();
+  };
+  auto drop_all = [&] {
+    if (gw_port) DropPort(c, gw_port->id);
+    for (const auto& id : snat_ports) DropPort(c, id);
+  };
+  if (g.clear) {
+    if (r.gateway_network_id.empty() && !gw_port) return Status::Ok();
+    ISTHMUS_RETURN_IF_ERROR(fips_in_use());
+    drop_all();
+    r.gateway_network_id.clear();
+    r.enable_snat = true;
+    return Status::Ok();
+  }
+  auto net = networks_.find(g.network_id);
+  if (net == networks_.end()) return NotFound("Network " + g.network_id + " could not be found");
+  if (!net->second.external) return InvalidArgument("Network " + g.network_id + " is not an external network");
+  const std::string ext_cloud = net->second.clouds.empty() ? "" : net->second.clouds[0];
+  if (ext_cloud != r.cloud)
+    return InvalidArgument("External network " + g.network_id + " is in cloud " + ext_cloud + "; router " + r.id +
+                           " is in cloud " + r.cloud);
+  if (r.gateway_network_id == g.network_id && gw_port) {
+    r.enable_snat = g.enable_snat;
+    bool same = !g.has_ips || g.ips.size() == gw_port->fixed_ips.size();
+    for (size_t i = 0; same && g.has_ips && i < g.ips.size(); ++i) {
+      const auto& [sub, ip] = g.ips[i];
+      const auto& have = gw_port->fixed_ips[i];
+      auto parsed = Ipv4::Parse(ip);
+      same = (sub.empty() || sub == have.subnet_id) &&
+             (ip.empty() || (parsed.ok() && parsed->ToString() == have.ip_address));
+    }
+    if (same) return Status::Ok();
+    DropPort(c, gw_port->id);  // its addresses may be asked for again
+    ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerRouterGateway, r.id, r.cloud, "", r.project_id, g.ips));
+    PutPort(c, p);
+    return Status::Ok();
+  }
+  if (!r.gateway_network_id.empty() || gw_port) {
+    ISTHMUS_RETURN_IF_ERROR(fips_in_use());
+    drop_all();
+  }
+  ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerRouterGateway, r.id, r.cloud, "", r.project_id,
+                                g.has_ips ? g.ips : WantedIps{}));
+  PutPort(c, p);
+  r.gateway_network_id = g.network_id;
+  r.enable_snat = g.enable_snat;
+  if (r.distributed)
+    for (const auto& sub : interface_subnets) ISTHMUS_RETURN_IF_ERROR(AddSnatPort(c, r, sub));
+  return Status::Ok();
+}
 
 Result<model::Router> Service::CreateRouter(const json& body) {
   ASSIGN_OR_RETURN(r, Request::Parse(body, "router",
@@ -463,20 +769,49 @@ Result<model::Router> Service::CreateRouter(const json& body) {
   ASSIGN_OR_RETURN(ha, r.Bool("ha", false));
   ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
   if (ha) return InvalidArgument("ha routers are not supported");
-  if (r.Has("external_gateway_info"))
-    return InvalidArgument("external_gateway_info is not supported yet");
+  std::optional<GatewayRequest> gw;
+  if (r.Has("external_gateway_info")) {
+    ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
+    if (!g.clear) gw = g;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (hints.empty() && clouds_.size() == 1) hints.push_back(clouds_.begin()->first);
   if (hints.size() != 1)
     return InvalidArgument("a router lives in exactly one cloud: give one availability_zone_hints entry");
   if (!clouds_.count(hints[0])) return NotFound("Cloud " + hints[0] + " could not be found");
-  model::Router router{NewUuid(), name, project, hints[0], distributed};
-  Mutation m;
-  m.upserts.push_back({"router", router.id, router});
-  Emit(m, "router", "upsert", router.id, router, {router.cloud});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  routers_[router.id] = router;
+  model::Router router{NewUuid(), name, project, hints[0], distributed, "", true};
+  Change c;
+  if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
+  PutRouter(c, router);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return router;
+}
+
+Result<model::Router> Service::UpdateRouter(const std::string& router_id, const json& body) {
+  ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "external_gateway_info"}));
+  ASSIGN_OR_RETURN(name, r.String("name"));
+  std::optional<GatewayRequest> gw;
+  if (r.Contains("external_gateway_info")) {
+    ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
+    gw = g;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = routers_.find(router_id);
+  if (it == routers_.end()) return NotFound("Router " + router_id + " could not be found");
+  model::Router router = it->second;
+  if (r.Has("name")) router.name = name;
+  Change c;
+  if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
+  if (json(router) != json(it->second)) PutRouter(c, router);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return router;
+}
+
+std::optional<model::Port> Service::GatewayPort(const std::string& router_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, p] : ports_)
+    if (p.device_owner == model::kOwnerRouterGateway && p.device_id == router_id) return p;
+  return std::nullopt;
 }
 
 Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
@@ -493,6 +828,9 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
   if (sub == subnets_.end()) return NotFound("Subnet " + subnet_id + " could not be found");
   const model::Network& net = networks_.at(sub->second.network_id);
   const std::string& cloud = router->second.cloud;
+  if (net.external)
+    return InvalidArgument("Subnet " + subnet_id + " is on external network " + net.id +
+                           "; connect a router to it with external_gateway_info");
   if (std::find(net.clouds.begin(), net.clouds.end(), cloud) == net.clouds.end())
     return InvalidArgument("network " + net.id + " is not present in cloud " + cloud + " of router " +
                            router_id);
@@ -509,6 +847,7 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
   // anycast: the subnet's gateway IP in every cloud, a MAC per cloud.
   // per-cloud (Tricircle's): the first cloud's router takes the subnet's
   // gateway IP, every other cloud's router a free address of its own.
+  Change c;
   auto gw = Ipv4::Parse(sub->second.gateway_ip);
   std::string ip = gw->ToString();
   for (const auto& [id, p] : ports_)
@@ -518,7 +857,7 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
         if (sub->second.gateway_mode == "per-cloud") ip.clear();
       }
   if (ip.empty()) {
-    std::set<uint32_t> used = UsedIps(subnet_id, "");
+    std::set<uint32_t> used = UsedIps(c, subnet_id, "");
     used.insert(gw->v);
     auto next = NextFreeIp(sub->second.allocation_pools, used, net.name.empty() ? net.id : net.name);
     if (!next.ok()) return next.status();
@@ -528,17 +867,17 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
   p.id = NewUuid();
   p.project_id = router->second.project_id;
   p.network_id = net.id;
-  p.mac_address = NewMac();
+  p.mac_address = NewMac(c);
   p.fixed_ips = {{subnet_id, ip}};
   p.device_owner = router->second.distributed ? model::kOwnerRouterInterfaceDistributed
                                               : model::kOwnerRouterInterface;
   p.device_id = router_id;
   p.cloud = cloud;
-  Mutation m;
-  m.upserts.push_back({"port", p.id, p});
-  Emit(m, "port", "upsert", p.id, p, net.clouds);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  ports_[p.id] = p;
+  PutPort(c, p);
+  // A DVR router with a gateway SNATs this subnet on the network node: its sg- port.
+  if (router->second.distributed && !router->second.gateway_network_id.empty())
+    ISTHMUS_RETURN_IF_ERROR(AddSnatPort(c, router->second, subnet_id));
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return InterfaceInfo{router_id, subnet_id, p.id, net.id, p.project_id};
 }
 
@@ -553,40 +892,182 @@ Result<InterfaceInfo> Service::RemoveRouterInterface(const std::string& router_i
     if (!p.IsRouterInterface() || p.device_id != router_id || p.fixed_ips.empty()) continue;
     if ((!port_id.empty() && id == port_id) || (!subnet_id.empty() && p.fixed_ips[0].subnet_id == subnet_id)) {
       InterfaceInfo info{router_id, p.fixed_ips[0].subnet_id, id, p.network_id, p.project_id};
-      Mutation m;
-      ISTHMUS_RETURN_IF_ERROR(DeletePortLocked(id, m));
+      // Floating IPs of this router whose fixed IP is on the subnet need it.
+      for (const auto& [fid, f] : floatingips_) {
+        if (f.router_id != router_id || f.port_id.empty()) continue;
+        auto fp = ports_.find(f.port_id);
+        if (fp == ports_.end()) continue;
+        for (const auto& fixed : fp->second.fixed_ips)
+          if (fixed.ip_address == f.fixed_ip_address && fixed.subnet_id == info.subnet_id)
+            return Conflict("Router interface for subnet " + info.subnet_id + " on router " + router_id +
+                            " cannot be deleted, as it is required by one or more floating IPs (" + fid + ")");
+      }
+      Change c;
+      DropPort(c, id);
+      for (const auto& [sid, s] : ports_)
+        if (s.device_owner == model::kOwnerRouterSnat && s.device_id == router_id && !s.fixed_ips.empty() &&
+            s.fixed_ips[0].subnet_id == info.subnet_id)
+          DropPort(c, sid);
+      ISTHMUS_RETURN_IF_ERROR(Apply(c));
       return info;
     }
   }
   return NotFound("Router " + router_id + " has no interface on " + (subnet_id.empty() ? "port " + port_id : "subnet " + subnet_id));
 }
 
-Status Service::DeletePortLocked(const std::string& id, Mutation& m) {
-  const model::Port& p = ports_.at(id);
-  m.deletes.push_back({"port", id});
-  Emit(m, "port", "delete", id, json::object(), CloudsOfNetwork(p.network_id));
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  ports_.erase(id);
+// Floating IPs
+
+Status Service::Associate(Change& c, model::FloatingIp& f, const std::string& port_id,
+                          const std::string& fixed_ip) {
+  auto port = PortNow(c, port_id);
+  if (!port) return NotFound("Port " + port_id + " could not be found");
+  if (!port->IsInstance())
+    return InvalidArgument("Port " + port_id + " has owner " + port->device_owner +
+                           " and therefore cannot be associated with a floating IP");
+  if (port->fixed_ips.empty())
+    return InvalidArgument("Cannot add floating IP to port " + port_id + " that has no fixed IPv4 addresses");
+  model::FixedIp fixed = port->fixed_ips[0];
+  if (!fixed_ip.empty()) {
+    auto ip = Ipv4::Parse(fixed_ip);
+    if (!ip.ok()) return InvalidArgument("Invalid input for fixed_ip_address: " + ip.status().message());
+    bool found = false;
+    for (const auto& x : port->fixed_ips)
+      if (x.ip_address == ip->ToString()) {
+        fixed = x;
+        found = true;
+      }
+    if (!found) return InvalidArgument("Port " + port_id + " does not have fixed IP " + fixed_ip);
+  }
+  const model::Network& fnet = networks_.at(f.floating_network_id);
+  const std::string ext_cloud = fnet.clouds.empty() ? "" : fnet.clouds[0];
+  if (port->cloud.empty()) {  // not bound to a host: its network must reach the external network's cloud
+    auto clouds = CloudsOfNetwork(port->network_id);
+    if (std::find(clouds.begin(), clouds.end(), ext_cloud) == clouds.end())
+      return InvalidArgument("port " + port_id + " is not bound and its network " + port->network_id +
+                             " is not in cloud " + ext_cloud + " of floating network " + fnet.id);
+  } else if (port->cloud != ext_cloud) {
+    return InvalidArgument("port " + port_id + " is in " + port->cloud + "; floating network " + fnet.id +
+                           " is in " + ext_cloud);
+  }
+  for (const auto& o : FipsNow(c))
+    if (o.id != f.id && o.port_id == port_id && o.fixed_ip_address == fixed.ip_address)
+      return Conflict("Cannot associate floating IP " + f.floating_ip_address + " (" + f.id + ") with port " +
+                      port_id + " using fixed IP " + fixed.ip_address +
+                      ", as that fixed IP already has a floating IP on external network " +
+                      o.floating_network_id + ".");
+  const model::Router* router = nullptr;
+  for (const auto& [rid, rt] : routers_) {
+    if (rt.cloud != ext_cloud || rt.gateway_network_id != fnet.id) continue;
+    bool serves = false;
+    EachPort(c, [&](const model::Port& p) {
+      if (p.IsRouterInterface() && p.device_id == rid && !p.fixed_ips.empty() &&
+          p.fixed_ips[0].subnet_id == fixed.subnet_id)
+        serves = true;
+    });
+    if (serves) {
+      router = &rt;
+      break;
+    }
+  }
+  if (!router)
+    return NotFound("External network " + fnet.id + " is not reachable from subnet " + fixed.subnet_id +
+                    ".  Therefore, cannot associate Port " + port_id + " with a Floating IP.");
+  // A DVR router does the floating IP's NAT on the instance's host, which
+  // reaches the external network through its fg- port (one per host and network).
+  if (router->distributed && !port->host.empty()) {
+    bool have = false;
+    EachPort(c, [&](const model::Port& p) {
+      if (p.device_owner == model::kOwnerFipAgentGateway && p.network_id == fnet.id && p.host == port->host)
+        have = true;
+    });
+    if (!have) {
+      ASSIGN_OR_RETURN(fg, InfraPort(c, fnet, model::kOwnerFipAgentGateway, port->host, ext_cloud, port->host,
+                                     "", {}));
+      PutPort(c, fg);
+    }
+  }
+  f.port_id = port_id;
+  f.fixed_ip_address = fixed.ip_address;
+  f.router_id = router->id;
+  f.cloud = ext_cloud;
   return Status::Ok();
+}
+
+Result<model::FloatingIp> Service::CreateFloatingIp(const json& body) {
+  ASSIGN_OR_RETURN(r, Request::Parse(body, "floatingip",
+                                     {"floating_network_id", "floating_ip_address", "port_id",
+                                      "fixed_ip_address", "project_id", "tenant_id", "description"}));
+  ASSIGN_OR_RETURN(project, Project(r));
+  ASSIGN_OR_RETURN(network_id, r.RequiredString("floating_network_id"));
+  ASSIGN_OR_RETURN(address, r.String("floating_ip_address"));
+  ASSIGN_OR_RETURN(port_id, r.String("port_id"));
+  ASSIGN_OR_RETURN(fixed, r.String("fixed_ip_address"));
+  ASSIGN_OR_RETURN(description, r.String("description"));
+  if (!fixed.empty() && port_id.empty())
+    return InvalidArgument("fixed_ip_address cannot be specified without a port_id");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto net = networks_.find(network_id);
+  if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
+  if (!net->second.external) return InvalidArgument("Network " + network_id + " is not an external network");
+  model::FloatingIp f;
+  f.id = NewUuid();
+  f.project_id = project;
+  f.floating_network_id = network_id;
+  f.cloud = net->second.clouds.empty() ? "" : net->second.clouds[0];
+  Change c;
+  WantedIps wanted;
+  if (!address.empty()) wanted.push_back({"", address});
+  ASSIGN_OR_RETURN(port, InfraPort(c, net->second, model::kOwnerFloatingIp, f.id, f.cloud, "", project, wanted));
+  f.floating_ip_address = port.fixed_ips[0].ip_address;
+  f.floating_port_id = port.id;
+  PutPort(c, port);
+  if (!port_id.empty()) ISTHMUS_RETURN_IF_ERROR(Associate(c, f, port_id, fixed));
+  PutFip(c, f);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return f;
+}
+
+Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const json& body) {
+  ASSIGN_OR_RETURN(r, Request::Parse(body, "floatingip", {"port_id", "fixed_ip_address", "description"}));
+  ASSIGN_OR_RETURN(port_id, r.String("port_id"));
+  ASSIGN_OR_RETURN(fixed, r.String("fixed_ip_address"));
+  ASSIGN_OR_RETURN(description, r.String("description"));
+  if (!fixed.empty() && port_id.empty())
+    return InvalidArgument("fixed_ip_address cannot be specified without a port_id");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = floatingips_.find(id);
+  if (it == floatingips_.end()) return NotFound("Floating IP " + id + " could not be found");
+  model::FloatingIp f = it->second;
+  Change c;
+  if (r.Contains("port_id")) {
+    if (port_id.empty()) {
+      f.port_id.clear();
+      f.fixed_ip_address.clear();
+      f.router_id.clear();
+    } else {
+      ISTHMUS_RETURN_IF_ERROR(Associate(c, f, port_id, fixed));
+    }
+  }
+  if (json(f) != json(it->second)) PutFip(c, f);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return f;
 }
 
 // Generic reads and deletes
 
 Result<json> Service::Get(const std::string& kind, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto find = [&](const auto& map) -> Result<json> {
+  auto find = [&](const auto& map, const std::string& what) -> Result<json> {
     auto it = map.find(id);
-    if (it == map.end()) {
-      std::string k = kind;
-      k[0] = static_cast<char>(std::toupper(k[0]));
-      return NotFound(k + " " + id + " could not be found");
-    }
+    if (it == map.end()) return NotFound(what + " " + id + " could not be found");
     return json(it->second);
   };
-  if (kind == "network") return find(networks_);
-  if (kind == "subnet") return find(subnets_);
-  if (kind == "port") return find(ports_);
-  return find(routers_);
+  if (kind == "network") return find(networks_, "Network");
+  if (kind == "subnet") return find(subnets_, "Subnet");
+  if (kind == "port") return find(ports_, "Port");
+  if (kind == "router") return find(routers_, "Router");
+  if (kind == "floatingip") return find(floatingips_, "Floating IP");
+  return NotFound("Unknown resource kind " + kind);
 }
 
 std::vector<json> Service::List(const std::string& kind) {
@@ -598,64 +1079,110 @@ std::vector<json> Service::List(const std::string& kind) {
   if (kind == "network") all(networks_);
   else if (kind == "subnet") all(subnets_);
   else if (kind == "port") all(ports_);
-  else all(routers_);
+  else if (kind == "router") all(routers_);
+  else if (kind == "floatingip") all(floatingips_);
   return out;
 }
 
 Status Service::Delete(const std::string& kind, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Mutation m;
+  Change c;
   if (kind == "port") {
     auto it = ports_.find(id);
     if (it == ports_.end()) return NotFound("Port " + id + " could not be found");
     if (it->second.IsRouterInterface())
       return Conflict("Port " + id + " is a router interface; use remove_router_interface");
-    return DeletePortLocked(id, m);
+    if (!it->second.IsInstance())
+      return Conflict("Port " + id + " is owned by " + it->second.device_owner +
+                      "; central manages it with the resource that made it");
+    DropPort(c, id);
+    // Neutron: deleting an instance's port disassociates its floating IPs.
+    for (auto f : FipsNow(c))
+      if (f.port_id == id) {
+        f.port_id.clear();
+        f.fixed_ip_address.clear();
+        f.router_id.clear();
+        PutFip(c, f);
+      }
+    return Apply(c);
   }
   if (kind == "network") {
     auto it = networks_.find(id);
     if (it == networks_.end()) return NotFound("Network " + id + " could not be found");
-    for (const auto& [pid, p] : ports_)
-      if (p.network_id == id)
-        return Conflict("Unable to complete operation on network " + id +
-                        ". There are one or more ports still in use on the network (" + pid + ")");
+    // DHCP and fg- ports are central's own; they go with the network.
+    for (const auto& p : PortsNow(c)) {
+      if (p.network_id != id) continue;
+      if (p.device_owner == model::kOwnerDhcp || p.device_owner == model::kOwnerFipAgentGateway) {
+        DropPort(c, p.id);
+        continue;
+      }
+      return Conflict("Unable to complete operation on network " + id +
+                      ". There are one or more ports still in use on the network (" + p.id + ")");
+    }
     for (const auto& [sid, s] : subnets_)
       if (s.network_id == id) {
-        m.deletes.push_back({"subnet", sid});
-        Emit(m, "subnet", "delete", sid, json::object(), it->second.clouds);
+        c.m.deletes.push_back({"subnet", sid});
+        Emit(c.m, "subnet", "delete", sid, json::object(), it->second.clouds);
+        c.subnets[sid] = std::nullopt;
       }
-    m.deletes.push_back({"network", id});
-    Emit(m, "network", "delete", id, json::object(), it->second.clouds);
-    ISTHMUS_RETURN_IF_ERROR(Commit(m));
-    for (auto s = subnets_.begin(); s != subnets_.end();)
-      s = s->second.network_id == id ? subnets_.erase(s) : std::next(s);
+    c.m.deletes.push_back({"network", id});
+    Emit(c.m, "network", "delete", id, json::object(), it->second.clouds);
+    ISTHMUS_RETURN_IF_ERROR(Apply(c));
     networks_.erase(it);
     return Status::Ok();
   }
   if (kind == "subnet") {
     auto it = subnets_.find(id);
     if (it == subnets_.end()) return NotFound("Subnet " + id + " could not be found");
-    for (const auto& [pid, p] : ports_)
-      for (const auto& f : p.fixed_ips)
-        if (f.subnet_id == id)
-          return Conflict("Unable to complete operation on subnet " + id +
-                          ": one or more ports have an IP allocation from this subnet (" + pid + ")");
-    m.deletes.push_back({"subnet", id});
-    Emit(m, "subnet", "delete", id, json::object(), CloudsOfNetwork(it->second.network_id));
-    ISTHMUS_RETURN_IF_ERROR(Commit(m));
-    subnets_.erase(it);
-    return Status::Ok();
+    const std::string network_id = it->second.network_id;
+    bool floating_ips = false;  // on this external network: its fg- ports are still needed
+    for (const auto& [fid, f] : floatingips_) floating_ips |= f.floating_network_id == network_id;
+    for (auto p : PortsNow(c)) {
+      bool on = false;
+      for (const auto& f : p.fixed_ips) on |= f.subnet_id == id;
+      if (!on) continue;
+      if (p.device_owner == model::kOwnerDhcp ||
+          (p.device_owner == model::kOwnerFipAgentGateway && !floating_ips)) {
+        std::erase_if(p.fixed_ips, [&](const model::FixedIp& f) { return f.subnet_id == id; });
+        if (p.fixed_ips.empty()) DropPort(c, p.id);
+        else PutPort(c, p);
+        continue;
+      }
+      return Conflict("Unable to complete operation on subnet " + id +
+                      ": one or more ports have an IP allocation from this subnet (" + p.id + ")");
+    }
+    c.m.deletes.push_back({"subnet", id});
+    Emit(c.m, "subnet", "delete", id, json::object(), CloudsOfNetwork(network_id));
+    c.subnets[id] = std::nullopt;
+    return Apply(c);
   }
+  if (kind == "floatingip") {
+    auto it = floatingips_.find(id);
+    if (it == floatingips_.end()) return NotFound("Floating IP " + id + " could not be found");
+    DropPort(c, it->second.floating_port_id);
+    c.m.deletes.push_back({"floatingip", id});
+    Emit(c.m, "floatingip", "delete", id, json::object(), {it->second.cloud});
+    c.fips[id] = std::nullopt;
+    return Apply(c);
+  }
+  if (kind != "router") return NotFound("Unknown resource kind " + kind);
   auto it = routers_.find(id);
   if (it == routers_.end()) return NotFound("Router " + id + " could not be found");
   for (const auto& [pid, p] : ports_)
     if (p.IsRouterInterface() && p.device_id == id)
       return Conflict("Router " + id + " still has ports (" + pid + "); remove its interfaces first");
-  m.deletes.push_back({"router", id});
-  Emit(m, "router", "delete", id, json::object(), {it->second.cloud});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  routers_.erase(it);
-  return Status::Ok();
+  for (const auto& [fid, f] : floatingips_)
+    if (f.router_id == id)
+      return Conflict("Router " + id + " still has floating IPs associated (" + fid +
+                      "); disassociate them first");
+  for (const auto& [pid, p] : ports_)
+    if (p.device_id == id &&
+        (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat))
+      DropPort(c, pid);
+  c.m.deletes.push_back({"router", id});
+  Emit(c.m, "router", "delete", id, json::object(), {it->second.cloud});
+  c.routers[id] = std::nullopt;
+  return Apply(c);
 }
 
 // Outbox

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,8 +49,15 @@ class Service {
   Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id,
                                               const nlohmann::json& body);
+  // PUT /v2.0/routers/{id}: name and external_gateway_info (null clears it).
+  Result<model::Router> UpdateRouter(const std::string& router_id, const nlohmann::json& body);
+  // The router's network:router_gateway port, if it has a gateway.
+  std::optional<model::Port> GatewayPort(const std::string& router_id);
 
-  // kind: network, subnet, port, router.
+  Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
+  Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const nlohmann::json& body);
+
+  // kind: network, subnet, port, router, floatingip.
   Result<nlohmann::json> Get(const std::string& kind, const std::string& id);
   std::vector<nlohmann::json> List(const std::string& kind);
   Status Delete(const std::string& kind, const std::string& id);
@@ -71,15 +79,62 @@ class Service {
  private:
   Service(std::unique_ptr<CentralDb> db, ServiceOptions options)
       : db_(std::move(db)), options_(options) {}
+  // A mutation being built: the resources it changed so far (nullopt: deleted),
+  // which the helpers below read through; Apply commits it, then updates the cache.
+  struct Change {
+    Mutation m;
+    std::map<std::string, std::optional<model::Subnet>> subnets;
+    std::map<std::string, std::optional<model::Port>> ports;
+    std::map<std::string, std::optional<model::Router>> routers;
+    std::map<std::string, std::optional<model::FloatingIp>> fips;
+  };
+  using WantedIps = std::vector<std::pair<std::string, std::string>>;  // (subnet or "", ip or "")
+  struct GatewayRequest {
+    bool clear = false;
+    std::string network_id;
+    bool enable_snat = true;
+    bool has_ips = false;
+    WantedIps ips;
+  };
+
   Status Load();
   Status Commit(Mutation& m);  // then the caller updates the cache
+  Status Apply(Change& c);     // commits c.m, then updates the cache
   void Emit(Mutation& m, const std::string& kind, const std::string& op, const std::string& id,
             const nlohmann::json& body, const std::vector<std::string>& clouds);
   std::vector<std::string> AllClouds() const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
-  std::set<uint32_t> UsedIps(const std::string& subnet_id, const std::string& cloud) const;
-  std::string NewMac();
-  Status DeletePortLocked(const std::string& id, Mutation& m);
+
+  // Reads through a Change (the cache overlaid with its writes).
+  template <typename F>
+  void EachPort(const Change& c, F&& f) const;  // f(const model::Port&); do not write c inside
+  std::vector<model::Port> PortsNow(const Change& c) const;  // a copy: safe to write c while looping
+  std::vector<model::FloatingIp> FipsNow(const Change& c) const;
+  std::optional<model::Subnet> SubnetNow(const Change& c, const std::string& id) const;
+  std::optional<model::Port> PortNow(const Change& c, const std::string& id) const;
+  // Writes into a Change, with their events.
+  void PutPort(Change& c, const model::Port& p);
+  void DropPort(Change& c, const std::string& id);
+  void PutRouter(Change& c, const model::Router& r);
+  void PutFip(Change& c, const model::FloatingIp& f);
+
+  // IPs of a subnet held by ports; `cloud` non-empty: router interfaces of
+  // other clouds do not count (an anycast gateway is shared across clouds).
+  std::set<uint32_t> UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
+  std::string NewMac(const Change& c) const;
+  // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
+  // none wanted the first free address of the network's first subnet with room.
+  Result<std::vector<model::FixedIp>> AllocateIps(const Change& c, const model::Network& net,
+                                                  WantedIps wanted) const;
+  // A port of central's own (DHCP, gateway, SNAT, floating IP, fg) with fresh MAC and IPs.
+  Result<model::Port> InfraPort(const Change& c, const model::Network& net, const std::string& owner,
+                                const std::string& device_id, const std::string& cloud,
+                                const std::string& host, const std::string& project, WantedIps wanted) const;
+  Status AddSnatPort(Change& c, const model::Router& r, const std::string& subnet_id);
+  Status SetGateway(Change& c, model::Router& r, const GatewayRequest& g);
+  Status Associate(Change& c, model::FloatingIp& f, const std::string& port_id,
+                   const std::string& fixed_ip);
+  static Result<GatewayRequest> ParseGateway(const nlohmann::json& v);
 
   std::unique_ptr<CentralDb> db_;
   ServiceOptions options_;
@@ -93,6 +148,7 @@ class Service {
   std::map<std::string, model::Subnet> subnets_;
   std::map<std::string, model::Port> ports_;
   std::map<std::string, model::Router> routers_;
+  std::map<std::string, model::FloatingIp> floatingips_;
 };
 
 }  // namespace isthmus::central

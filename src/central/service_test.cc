@@ -20,7 +20,8 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(s_->PutHost("cloud1", "c1-h1", {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}}).ok());
     ASSERT_TRUE(s_->PutHost("cloud2", "c2-h1", {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.21"}, {"dvr_mac", "fa:16:3f:02:00:01"}}}}).ok());
     net_ = s_->CreateNetwork({{"network", {{"name", "net3"}, {"availability_zone_hints", {"cloud1", "cloud2"}}}}})->id;
-    sub_ = s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.3.0/24"}, {"ip_version", 4}}}})->id;
+    // No DHCP ports here (north_south_test.cc covers them): addresses stay predictable.
+    sub_ = s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.3.0/24"}, {"ip_version", 4}, {"enable_dhcp", false}}}})->id;
   }
   json Port(const std::string& host, const std::string& ip = "") {
     json p = {{"network_id", net_}, {"binding:host_id", host}};
@@ -152,7 +153,7 @@ namespace isthmus::central {
 namespace {
 
 TEST_F(ServiceTest, PerCloudGatewaysGetTheirOwnAddress) {
-  auto sub = s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.8.0/24"}, {"gateway_mode", "per-cloud"}}}});
+  auto sub = s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.8.0/24"}, {"gateway_mode", "per-cloud"}, {"enable_dhcp", false}}}});
   ASSERT_TRUE(sub.ok()) << sub.status().ToString();
   std::string r1 = Router("cloud1"), r2 = Router("cloud2");
   auto a = s_->AddRouterInterface(r1, {{"subnet_id", sub->id}});
