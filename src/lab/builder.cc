@@ -291,7 +291,13 @@ class Builder {
         {"vni", (*net)["network"].value("provider:segmentation_id", 0)},
         {"subnet_id", (*sub)["subnet"]["id"]},
         {"cidr", n.cidr},
-        {"gateway", n.gateway_ip}};
+        {"gateway", n.gateway_ip},
+        {"dhcp", json::object()}};
+    // Each cloud's DHCP server address on it (central made one port per cloud).
+    auto dhcp = central_.Get("/v2.0/ports?network_id=" + net_id + "&device_owner=network:dhcp");
+    if (!dhcp.ok()) return dhcp.status();
+    for (const auto& p : (*dhcp)["ports"])
+      facts_["networks"][n.name]["dhcp"][p.value("isthmus:cloud", "")] = p["fixed_ips"][0]["ip_address"];
     return Status::Ok();
   }
 
@@ -406,7 +412,9 @@ Status WaitDhcpLeases(json& facts, const std::string& instance, int timeout_ms) 
     nic["gateway"] = lease->value("router", "");
     nic["mtu"] = lease->value("mtu", "");
     nic["dns"] = lease->value("dns", "");
-    if (dev == "eth0" || inst.value("gateway", "").empty()) inst["gateway"] = nic["gateway"];
+    if (dev == "eth0") {
+      for (const char* k : {"gateway", "dhcp_server", "mtu", "dns"}) inst[k] = nic[k];
+    }
   }
   return Status::Ok();
 }
@@ -415,7 +423,7 @@ Result<json> BuildLab(const Topology& topology, Runner& runner, std::ostream& pr
   return Builder(topology, runner, progress).Run();
 }
 
-Status WaitForConvergence(const json& facts, int timeout_ms) {
+Status WaitForConvergence(const json& facts, int timeout_ms, const std::string& only_cloud) {
   // First every change reached every cloud, then every agent applied its
   // cloud's latest state for it.
   auto central = Endpoint::Parse(facts.value("central", ""));
@@ -424,11 +432,12 @@ Status WaitForConvergence(const json& facts, int timeout_ms) {
     auto r = HttpCall(*central, "GET", "/v2.0/outbox", nullptr, 2000);
     if (!r.ok() || r->status != 200) return false;
     for (const auto& [cloud, o] : r->body["outbox"].items())
-      if (o.value("pending", 1) != 0) return false;
+      if ((only_cloud.empty() || cloud == only_cloud) && o.value("pending", 1) != 0) return false;
     return true;
   }));
   return WaitFor("every agent to apply its latest desired state", timeout_ms, [&] {
     for (const auto& [name, h] : facts["hosts"].items()) {
+      if (!only_cloud.empty() && h.value("cloud", "") != only_cloud) continue;
       auto ep = Endpoint::Parse(h.value("cloud_api", ""));
       if (!ep.ok()) return false;
       auto r = HttpCall(*ep, "GET", "/v1/hosts/" + name + "/state?after=0&wait=0", nullptr, 2000);

@@ -27,7 +27,9 @@ Status WaitDhcpLeases(nlohmann::json& facts, const std::string& instance, int ti
 // DNS server the lab's subnets hand out (the internet namespace's address).
 inline constexpr char kLabDnsServer[] = "198.51.100.53";
 
-// Waits until every agent has applied the latest state its cloud computed for it.
-Status WaitForConvergence(const nlohmann::json& facts, int timeout_ms);
+// Waits until central delivered every event and every agent has applied the
+// latest state its cloud computed for it (only_cloud: that cloud's only).
+Status WaitForConvergence(const nlohmann::json& facts, int timeout_ms,
+                          const std::string& only_cloud = "");
 
 }  // namespace isthmus::lab

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <iostream>
 
 #include "common/log.h"
@@ -12,6 +14,7 @@
 #include "lab/paths.h"
 #include "lab/matrix.h"
 #include "lab/daemons.h"
+#include "lab/dhcp_client.h"
 #include "lab/topology.h"
 #include "lab/machine.h"
 
@@ -41,6 +44,9 @@ constexpr char kHelp[] = R"(usage: isthmus lab <command>
         host, the ovs-* tools talk to that host's Open vSwitch)
   matrix [--json]       measure the east-west connectivity matrix again
   north-south [--json]  measure the north-south table again
+  lease <instance> [--dev DEV] [--renew]
+                    the NIC's latest DHCP lease (JSON, with the server that
+                    answered); --renew forces a renewal and prints its answer
   show [--get PATH] print what the lab built (lab.json), or one fact of it,
         e.g. --get instance.instance1.ip, --get router.R2.net4.mac, --get hosts
   leftovers         list anything of a lab still present (empty when clean)
@@ -172,7 +178,9 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
   SystemRunner runner;
   Status st = AddInstance(*facts, i, "", runner);
   if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
-  if (st.ok()) st = WaitForConvergence(*facts, 30000);
+  // Its own cloud's agents (its host, the DHCP server) must have the port;
+  // other clouds may be down and learn of it later.
+  if (st.ok()) st = WaitForConvergence(*facts, 30000, (*facts)["instances"][i.name].value("cloud", ""));
   if (st.ok()) st = StartDhcpClients(*facts, i.name);
   if (st.ok()) st = WaitDhcpLeases(*facts, i.name, 30000);
   if (st.ok()) st = StartService(i.name, InstanceNamespace(i.name), "0.0.0.0:" + std::to_string(kInstanceServicePort));
@@ -180,6 +188,33 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
   if (!st.ok()) return Fail(st);
   std::cout << "instance " << i.name << " " << (*facts)["instances"][i.name].value("ip", "") << " on "
             << i.host << "\n";
+  return 0;
+}
+
+// `lab lease <instance> [--dev DEV] [--renew]`: the instance's latest DHCP
+// lease; --renew makes its client renew (SIGUSR1) and waits for the answer.
+int LeaseCmd(const std::vector<std::string>& args) {
+  auto facts = LoadFacts(LabFactsPath());
+  if (!facts.ok()) return Fail(facts.status());
+  std::string instance, dev = "eth0";
+  bool renew = false;
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--dev" && k + 1 < args.size()) dev = args[++k];
+    else if (args[k] == "--renew") renew = true;
+    else if (instance.empty() && args[k].rfind("--", 0) != 0) instance = args[k];
+    else return Fail(InvalidArgument("unexpected argument " + args[k]));
+  }
+  if (!(*facts)["instances"].contains(instance))
+    return Fail(NotFound("no instance named '" + instance + "' in this lab"));
+  Result<nlohmann::json> lease = ReadLease(instance, dev);
+  if (renew) {
+    int before = LeaseEvents(instance, dev);
+    Status st = SignalDaemon(DhcpClientDaemon(instance, dev), SIGUSR1);
+    if (!st.ok()) return Fail(st);
+    lease = WaitLease(instance, dev, before, 20000);
+  }
+  if (!lease.ok()) return Fail(lease.status());
+  std::cout << lease->dump() << "\n";
   return 0;
 }
 
@@ -221,6 +256,7 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "show") return Show(rest);
   if (cmd == "matrix") return MatrixCmd(rest);
   if (cmd == "north-south") return NorthSouthCmd(rest);
+  if (cmd == "lease") return LeaseCmd(rest);
   if (cmd == "add-instance") return AddInstanceCmd(rest);
   if (cmd == "wait-converged") {
     auto facts = LoadFacts(LabFactsPath());

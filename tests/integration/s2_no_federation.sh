@@ -17,8 +17,8 @@ fi
 pass "instance1 -> instance4 fails without DVR MAC federation (the seed's failure)"
 
 # The drop happens at the receiving host, on the guard against untrusted DVR MACs.
-drops=$(lab exec c2-h2 -- ovs-ofctl -O OpenFlow14 dump-flows br-tun \
-          'table=9,dl_src=fa:16:3f:00:00:00/ff:ff:ff:00:00:00' | grep -o 'n_packets=[0-9]*' | head -1)
+drops=$(lab exec c2-h2 -- ovs-ofctl -O OpenFlow14 dump-flows br-tun table=9 |
+          grep 'priority=1,dl_src=fa:16:3f:00:00:00/ff:ff:ff:00:00:00 ' | grep -o 'n_packets=[0-9]*')
 [[ "${drops#n_packets=}" -gt 0 ]] || fail "no packet hit c2-h2's untrusted-DVR-MAC guard ($drops)"
 pass "c2-h2 dropped the routed packets at its DVR MAC guard ($drops)"
 assert_down_clean
