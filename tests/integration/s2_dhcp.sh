@@ -59,7 +59,7 @@ for mode in anycast per-cloud; do
   wait "$tpid" 2>/dev/null || true
   # "IP 10.255.0.21.43210 > 10.255.0.29.4789: VXLAN ...": outer source and destination.
   packets=$(tcpdump -nn -r "$pcap" 2>/dev/null |
-    awk '{s=$3; sub(/\.[0-9]+$/, "", s); d=$5; sub(/:$/, "", d); sub(/\.[0-9]+$/, "", d); print s, d}')
+    awk '/VXLAN/ {s=$3; sub(/\.[0-9]+$/, "", s); d=$5; sub(/:$/, "", d); sub(/\.[0-9]+$/, "", d); print s, d}')
   n=$(grep -c . <<<"$packets" || true)
   ((n > 0)) || fail "no DHCP crossed the underlay at all: the capture is broken ($mode)"
   while read -r src dst; do
