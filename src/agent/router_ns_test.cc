@@ -1,0 +1,54 @@
+#include "agent/router_ns.h"
+
+#include <gtest/gtest.h>
+
+namespace isthmus::agent {
+namespace {
+
+state::RouterInstance Router(const std::string& kind) {
+  state::RouterInstance r;
+  r.id = "d24258b9-ef46-4924-a8d3-e2dfac5a684e";
+  r.kind = kind;
+  r.distributed = kind != "legacy";
+  r.floating_ips = {{"172.24.1.3", "10.0.3.11", "p1"}};
+  return r;
+}
+
+TEST(NatTable, LegacyRouterNatsFloatingIpsThenEverythingElseOnItsGateway) {
+  auto r = Router("legacy");
+  r.gateway = {"0fa92575-c394", "ext", "fa:16:3e:00:00:01", "172.24.1.2", 24, "172.24.1.1", true};
+  EXPECT_EQ(NatTable(r),
+            "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+            ":POSTROUTING ACCEPT [0:0]\n"
+            "-A PREROUTING -d 172.24.1.3/32 -j DNAT --to-destination 10.0.3.11\n"
+            "-A POSTROUTING -s 10.0.3.11/32 -o qg-0fa92575-c3 -j SNAT --to-source 172.24.1.3\n"
+            "-A POSTROUTING -o qg-0fa92575-c3 -j SNAT --to-source 172.24.1.2\n"
+            "COMMIT\n");
+  r.gateway.enable_snat = false;  // floating IPs still work
+  EXPECT_EQ(NatTable(r).find("--to-source 172.24.1.2"), std::string::npos);
+  EXPECT_NE(NatTable(r).find("--to-source 172.24.1.3"), std::string::npos);
+}
+
+TEST(NatTable, DvrRouterNatsFloatingIpsOnlyThroughItsFipLink) {
+  auto r = Router("dvr");
+  EXPECT_EQ(NatTable(r).find("-A "), std::string::npos);  // no link yet: nothing
+  r.fip_link = {"ext", "169.254.64.10", "169.254.64.11"};
+  std::string t = NatTable(r);
+  EXPECT_NE(t.find("-A PREROUTING -i rfp-d24258b9-ef -d 172.24.1.3/32 -j DNAT --to-destination 10.0.3.11\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("-A POSTROUTING -s 10.0.3.11/32 -o rfp-d24258b9-ef -j SNAT --to-source 172.24.1.3\n"),
+            std::string::npos);
+  EXPECT_EQ(t.find("qg-"), std::string::npos);  // SNAT is the network node's
+}
+
+TEST(NatTable, SnatInstanceSourceNatsToItsGateway) {
+  state::RouterInstance r;
+  r.id = "r";
+  r.kind = "snat";
+  r.gateway = {"9f00aa11-2222", "ext", "fa:16:3e:00:00:01", "172.24.2.2", 24, "172.24.2.1", true};
+  EXPECT_NE(NatTable(r).find("-A POSTROUTING -o qg-9f00aa11-22 -j SNAT --to-source 172.24.2.2\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace isthmus::agent
