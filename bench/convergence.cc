@@ -17,6 +17,7 @@
 
 #include "common/http.h"
 #include "common/process.h"
+#include "lab/builder.h"
 #include "lab/facts.h"
 #include "lab/machine.h"
 #include "lab/paths.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   }
   SystemRunner runner;
   auto central = *Endpoint::Parse((*facts)["central"]);
+  TokenSource tokens(central, lab::LabCredentials(*facts));
   const auto& net4 = (*facts)["networks"]["net4"];
   std::vector<double> results;
   for (int r = 0; r < rounds; ++r) {
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
                              {"device_owner", "compute:nova"},
                              {"device_id", name}}}};
     double t0 = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    auto reply = HttpCall(central, "POST", "/v2.0/ports", &body);
+    auto reply = AuthedCall(tokens, central, "POST", "/v2.0/ports", &body);
     std::fprintf(stderr, "POST at %.3f\n", t0);
     if (!reply.ok() || reply->status != 201) {
       std::cerr << "port create failed\n";
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
     }
     std::system("pkill -f 'ping -D -n -i 0.005' >/dev/null 2>&1");
     unlink(out_path.c_str());
-    HttpCall(central, "DELETE", "/v2.0/ports/" + port_id);
+    AuthedCall(tokens, central, "DELETE", "/v2.0/ports/" + port_id);
     runner.Run({{"ip", "netns", "del", lab::InstanceNamespace(name)}, "", {}});
     runner.Run({{"ovs-vsctl", "--db=" + lab::OvsEnv("c2-h2").db, "--if-exists", "del-port", "br-int",
                  std::string("t-") + name}, "", {}});

@@ -1,5 +1,7 @@
 #include "central/api.h"
 
+#include "central/access.h"
+
 #include "common/http.h"
 
 namespace isthmus::central {
@@ -136,17 +138,113 @@ void Respond(httplib::Response& res, int code, F&& make) {
 
 }  // namespace
 
-void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
-  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    WriteJson(res, 200, {{"versions", {{{"id", "v2.0"}, {"status", "CURRENT"}}}}});
+void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity* identity,
+                   const std::string& self_url) {
+  // Authentication: every call but version discovery and token issue carries
+  // a valid X-Auth-Token; the caller it stands for decides what it may see.
+  auto caller_of = [identity](const httplib::Request& req) -> Result<Caller> {
+    if (!identity) return Caller{"admin", "admin", "admin", "admin", {"admin"}, true};
+    std::string token = req.get_header_value("X-Auth-Token");
+    if (token.empty()) return Status(Code::kUnauthorized, "The request you have made requires authentication.");
+    return identity->Validate(token);
+  };
+  server.set_pre_routing_handler([caller_of](const httplib::Request& req, httplib::Response& res) {
+    bool open = (req.method == "GET" && (req.path == "/" || req.path == "/v3" || req.path == "/v3/")) ||
+                (req.method == "POST" && req.path == "/v3/auth/tokens");
+    if (open) return httplib::Server::HandlerResponse::Unhandled;
+    auto c = caller_of(req);
+    if (c.ok()) return httplib::Server::HandlerResponse::Unhandled;
+    WriteError(res, c.status());
+    res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // The caller of an authenticated request (the pre-routing handler let it in).
+  auto who = [caller_of](const httplib::Request& req) { return *caller_of(req); };
+  auto admin_only = [who](const httplib::Request& req) -> Status {
+    return who(req).admin ? Status::Ok() : Status(Code::kForbidden, "this call is for admins only");
+  };
+  auto base_url = [self_url](const httplib::Request& req) {
+    if (!self_url.empty()) return self_url;
+    std::string host = req.get_header_value("Host");
+    return "http://" + (host.empty() ? std::string("127.0.0.1:9696") : host);
+  };
+
+  server.Get("/", [base_url](const httplib::Request& req, httplib::Response& res) {
+    WriteJson(res, 200, {{"versions",
+                          {{{"id", "v2.0"},
+                            {"status", "CURRENT"},
+                            {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v2.0/"}}}}}}}});
+  });
+  server.Get(R"(/v3/?)", [base_url](const httplib::Request& req, httplib::Response& res) {
+    WriteJson(res, 200,
+              {{"version",
+                {{"id", "v3.14"},
+                 {"status", "stable"},
+                 {"updated", "2020-04-07T00:00:00Z"},
+                 {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v3/"}}}},
+                 {"media-types", {{{"base", "application/json"},
+                                   {"type", "application/vnd.openstack.identity-v3+json"}}}}}}});
+  });
+  server.Post("/v3/auth/tokens", [identity, base_url](const httplib::Request& req, httplib::Response& res) {
+    if (!identity) return WriteError(res, InvalidArgument("authentication is off on this central"));
+    auto body = ParseJsonBody(req);
+    if (!body.ok()) return WriteError(res, body.status());
+    auto issued = identity->IssueToken(*body, base_url(req));
+    if (!issued.ok()) return WriteError(res, issued.status());
+    res.set_header("X-Subject-Token", issued->token);
+    WriteJson(res, 201, issued->body);
+  });
+  server.Get("/v3/auth/tokens", [identity](const httplib::Request& req, httplib::Response& res) {
+    auto c = identity ? identity->Validate(req.get_header_value("X-Subject-Token"))
+                      : Result<Caller>(NotFound("authentication is off"));
+    if (!c.ok()) return WriteError(res, NotFound("Could not find token"));
+    res.set_header("X-Subject-Token", req.get_header_value("X-Subject-Token"));
+    WriteJson(res, 200, {{"token", {{"user", {{"id", c->user_id}, {"name", c->user_name}}},
+                                    {"project", {{"id", c->project_id}, {"name", c->project_name}}},
+                                    {"roles", c->roles}}}});
   });
   server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
     WriteJson(res, 200, {{"resources", json::array()}});
   });
 
+  // The Neutron extensions isthmus implements (clients probe for them).
+  static const std::vector<std::pair<std::string, std::string>> kExtensions = {
+      {"external-net", "Neutron external network"},
+      {"router", "Neutron L3 Router"},
+      {"dvr", "Distributed Virtual Router"},
+      {"ext-gw-mode", "Neutron L3 Configurable external gateway mode"},
+      {"binding", "Port Binding"},
+      {"provider", "Provider Network"},
+      {"availability_zone", "Availability Zone"},
+      {"network_availability_zone", "Network Availability Zone"},
+      {"router_availability_zone", "Router Availability Zone"},
+      {"project-id", "project_id field enabled"},
+      {"pagination", "Pagination support"},
+      {"fip-port-details", "Floating IP Port Details Extension"}};
+  auto extension = [](const std::pair<std::string, std::string>& e) {
+    return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
+                {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
+  };
+  server.Get("/v2.0/extensions", [extension](const httplib::Request&, httplib::Response& res) {
+    json list = json::array();
+    for (const auto& e : kExtensions) list.push_back(extension(e));
+    WriteJson(res, 200, {{"extensions", list}});
+  });
+  server.Get(R"(/v2.0/extensions/([^/]+))", [extension](const httplib::Request& req, httplib::Response& res) {
+    for (const auto& e : kExtensions)
+      if (e.first == req.matches[1].str()) return WriteJson(res, 200, {{"extension", extension(e)}});
+    WriteError(res, NotFound("Extension with alias " + req.matches[1].str() + " does not exist"));
+  });
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) WriteError(res, NotFound("The resource " + req.path + " could not be found."));
+    else if (res.status == 405) WriteError(res, InvalidArgument("method " + req.method + " is not allowed on " + req.path));
+  });
+
   // Clouds and hosts (the federation).
-  server.Post("/v2.0/clouds", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v2.0/clouds", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
     Respond(res, 201, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
       auto c = s.CreateCloud(*body);
@@ -165,13 +263,15 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
       return json{{"cloud", *c}};
     });
   });
-  server.Delete(R"(/v2.0/clouds/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
-    Status st = s.DeleteCloud(req.matches[1]);
+  server.Delete(R"(/v2.0/clouds/([^/]+))", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+    Status st = admin_only(req);
+    if (st.ok()) st = s.DeleteCloud(req.matches[1]);
     if (!st.ok()) return WriteError(res, st);
     res.status = 204;
   });
-  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
       auto h = s.PutHost(req.matches[1], req.matches[2], *body);
@@ -179,10 +279,12 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
       return json{{"host", *h}};
     });
   });
-  server.Get("/v2.0/hosts", [&](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v2.0/hosts", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+    if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"hosts", s.ListHosts()}});
   });
-  server.Get("/v2.0/outbox", [&](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v2.0/outbox", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+    if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"outbox", s.OutboxStatus()}});
   });
 
@@ -220,41 +322,54 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
   };
   for (const auto& k : kinds) {
     std::string base = "/v2.0/" + k.plural;
-    server.Post(base, [&s, k](const httplib::Request& req, httplib::Response& res) {
+    server.Post(base, [&s, k, who](const httplib::Request& req, httplib::Response& res) {
       Respond(res, 201, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
+        Caller c = who(req);
+        ISTHMUS_RETURN_IF_ERROR(StampProject(c, *body, k.singular));
+        ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, k.singular, *body));
         auto v = k.create(*body);
         if (!v.ok()) return v.status();
         return json{{k.singular, *v}};
       });
     });
-    server.Get(base, [&s, k](const httplib::Request& req, httplib::Response& res) {
+    server.Get(base, [&s, k, who](const httplib::Request& req, httplib::Response& res) {
       json items = json::array();
+      Caller c = who(req);
       for (const auto& m : s.List(k.singular)) {
+        if (!Visible(s, c, k.singular, m)) continue;
         json v = View(s, k.singular, m);
         if (Matches(req, v)) items.push_back(v);
       }
       WriteJson(res, 200, {{k.plural, items}});
     });
-    server.Get(base + R"(/([^/]+))", [&s, k](const httplib::Request& req, httplib::Response& res) {
+    server.Get(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.singular, req.matches[1], true));
         auto m = s.Get(k.singular, req.matches[1]);
         if (!m.ok()) return m.status();
         return json{{k.singular, View(s, k.singular, *m)}};
       });
     });
-    server.Delete(base + R"(/([^/]+))", [&s, k](const httplib::Request& req, httplib::Response& res) {
-      Status st = s.Delete(k.singular, req.matches[1]);
+    server.Delete(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
+      Status st = MayUse(s, who(req), k.singular, req.matches[1]);
+      if (st.ok()) st = s.Delete(k.singular, req.matches[1]);
       if (!st.ok()) return WriteError(res, st);
       res.status = 204;
     });
   }
   auto interface = [&](bool add) {
-    return [&s, add](const httplib::Request& req, httplib::Response& res) {
+    return [&s, add, who](const httplib::Request& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
+        Caller c = who(req);
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
+        if (body->is_object() && body->contains("subnet_id") && (*body)["subnet_id"].is_string())
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"]));
+        if (body->is_object() && body->contains("port_id") && (*body)["port_id"].is_string())
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"]));
         auto i = add ? s.AddRouterInterface(req.matches[1], *body)
                      : s.RemoveRouterInterface(req.matches[1], *body);
         if (!i.ok()) return i.status();
@@ -267,19 +382,32 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher) {
   };
   server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
   server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
-  server.Put(R"(/v2.0/routers/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const httplib::Request& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
+      Caller c = who(req);
+      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
+      const json* gw = body->is_object() && body->contains("router") && (*body)["router"].is_object() &&
+                               (*body)["router"].contains("external_gateway_info")
+                           ? &(*body)["router"]["external_gateway_info"]
+                           : nullptr;
+      if (gw && gw->is_object() && gw->contains("network_id") && (*gw)["network_id"].is_string())
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", (*gw)["network_id"], true));
       auto r = s.UpdateRouter(req.matches[1], *body);
       if (!r.ok()) return r.status();
       return json{{"router", RouterView(s, *r)}};
     });
   });
-  server.Put(R"(/v2.0/floatingips/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const httplib::Request& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
+      Caller c = who(req);
+      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "floatingip", req.matches[1]));
+      const json* in = body->is_object() && body->contains("floatingip") ? &(*body)["floatingip"] : nullptr;
+      if (in && in->is_object() && in->contains("port_id") && (*in)["port_id"].is_string())
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*in)["port_id"]));
       auto f = s.UpdateFloatingIp(req.matches[1], *body);
       if (!f.ok()) return f.status();
       return json{{"floatingip", FloatingIpView(*f)}};

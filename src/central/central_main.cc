@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "central/api.h"
 #include "central/pusher.h"
@@ -22,6 +23,12 @@ it affects (docs/architecture.md).
   --listen HOST:PORT   API address (default 127.0.0.1:9696)
   --db PATH            SQLite database file
   --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
+  --identity FILE      users, projects and roles (JSON, docs/architecture.md,
+                       "Identity"); every call but POST /v3/auth/tokens then
+                       needs an X-Auth-Token. Required unless --no-auth.
+  --no-auth            no authentication: every caller is an admin (tests only)
+  --public-url URL     central's URL in the service catalog (default: from the
+                       request's Host header)
   --config FILE        key = value file with the same keys
 )";
 
@@ -49,8 +56,26 @@ int Main(const std::vector<std::string>& args) {
     std::cout << kHelp;
     return 0;
   }
-  auto cfg = Config::Load({{"listen", "127.0.0.1:9696"}, {"db", ""}, {"vni_range", "1000:1999"}}, args);
+  auto cfg = Config::Load({{"listen", "127.0.0.1:9696"},
+                           {"db", ""},
+                           {"vni_range", "1000:1999"},
+                           {"identity", ""},
+                           {"auth", "true"},
+                           {"public_url", ""}},
+                          args);
   Status st = cfg.ok() ? cfg->Require({"db"}) : cfg.status();
+  std::optional<Identity> identity;
+  auto auth = st.ok() ? ParseBool(cfg->Get("auth")) : Result<bool>(st);
+  if (st.ok() && !auth.ok()) st = auth.status();
+  if (st.ok() && *auth) {
+    if (cfg->Get("identity").empty()) {
+      st = InvalidArgument("--identity FILE is required (or --no-auth, for tests only)");
+    } else {
+      auto id = Identity::Load(cfg->Get("identity"));
+      if (id.ok()) identity.emplace(std::move(*id));
+      else st = id.status();
+    }
+  }
   auto options = st.ok() ? ParseVniRange(cfg->Get("vni_range")) : Result<ServiceOptions>(st);
   auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
   if (st.ok() && !options.ok()) st = options.status();
@@ -69,7 +94,8 @@ int Main(const std::vector<std::string>& args) {
   pusher.Refresh();
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(16); };
-  InstallRoutes(server, **service, pusher);
+  if (!identity) LOG_WARN("authentication is off (--no-auth): every caller is an admin");
+  InstallRoutes(server, **service, pusher, identity ? &*identity : nullptr, cfg->Get("public_url"));
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unexpected error";
     try {

@@ -6,6 +6,7 @@
 
 #include "cloud/controller.h"
 #include "common/config.h"
+#include "common/keystone_client.h"
 #include "common/http.h"
 #include "common/log.h"
 
@@ -21,6 +22,11 @@ serves it to agents (docs/architecture.md).
   --name NAME                  this cloud's name, as registered at central
   --listen HOST:PORT           agent API address (default 127.0.0.1:9701)
   --central URL                central's API, e.g. http://127.0.0.1:9696
+  --central-user NAME          user (admin role) this cloud authenticates to
+                               central as; "" when central runs --no-auth
+  --central-password TEXT      its password (better in --config FILE, which
+                               `ps` does not show)
+  --central-project NAME       project to scope the token to (default: the user's)
   --db PATH                    SQLite database file
   --dvr-mac-federation BOOL    trust other clouds' DVR MACs (default true);
                                --no-dvr-mac-federation turns it off
@@ -43,7 +49,10 @@ int Main(const std::vector<std::string>& args) {
                            {"listen", "127.0.0.1:9701"},
                            {"central", ""},
                            {"db", ""},
-                           {"dvr_mac_federation", "true"}},
+                           {"dvr_mac_federation", "true"},
+                           {"central_user", ""},
+                           {"central_password", ""},
+                           {"central_project", ""}},
                           args);
   Status st = cfg.ok() ? cfg->Require({"name", "central", "db"}) : cfg.status();
   Result<bool> federation = st.ok() ? ParseBool(cfg->Get("dvr_mac_federation")) : Result<bool>(st);
@@ -106,7 +115,9 @@ int Main(const std::vector<std::string>& args) {
   });
 
   bool stop = false;
-  std::thread reporter([&] { c.RunReporter(*central, stop); });
+  TokenSource tokens(*central, {cfg->Get("central_user"), cfg->Get("central_password"),
+                                cfg->Get("central_project")});
+  std::thread reporter([&] { c.RunReporter(*central, tokens, stop); });
   g_server = &server;
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

@@ -194,7 +194,7 @@ void Controller::Shutdown() {
   reported_.notify_all();
 }
 
-void Controller::RunReporter(const Endpoint& central, const bool& stop) {
+void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop) {
   int backoff_ms = 50;
   while (true) {
     std::vector<model::Host> todo;
@@ -213,7 +213,7 @@ void Controller::RunReporter(const Endpoint& central, const bool& stop) {
     bool failed = false;
     for (const auto& h : todo) {
       json body = {{"host", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}}};
-      auto r = HttpCall(central, "PUT", "/v2.0/clouds/" + cloud_ + "/hosts/" + h.name, &body);
+      auto r = AuthedCall(tokens, central, "PUT", "/v2.0/clouds/" + cloud_ + "/hosts/" + h.name, &body);
       Status st = r.ok() ? ReplyStatus(*r) : r.status();
       if (!st.ok()) {
         LOG_WARN("reporting host " << h.name << " to central: " << st.message());

@@ -17,6 +17,7 @@
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
 #include "common/http.h"
+#include "common/keystone_client.h"
 
 namespace isthmus::cloud {
 
@@ -37,7 +38,7 @@ class Controller {
 
   // Reports registered hosts to central until each is acknowledged; returns
   // when stop is set. Wakes on registration, backs off while central is down.
-  void RunReporter(const Endpoint& central, const bool& stop);
+  void RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop);
   void Shutdown();
 
  private:

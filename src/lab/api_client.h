@@ -4,15 +4,19 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
 
 #include "common/http.h"
+#include "common/keystone_client.h"
 
 namespace isthmus::lab {
 
 class ApiClient {
  public:
-  explicit ApiClient(Endpoint ep) : ep_(std::move(ep)) {}
+  // creds: who to authenticate as (central's Keystone subset is on ep itself).
+  explicit ApiClient(Endpoint ep, Credentials creds = {})
+      : ep_(std::move(ep)), tokens_(std::make_shared<TokenSource>(ep_, std::move(creds))) {}
   Result<nlohmann::json> Get(const std::string& path) { return Call("GET", path, nullptr); }
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) {
     return Call("POST", path, &body);
@@ -25,13 +29,14 @@ class ApiClient {
  private:
   Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                               const nlohmann::json* body) {
-    auto reply = HttpCall(ep_, method, path, body, 10000);
+    auto reply = AuthedCall(*tokens_, ep_, method, path, body, 10000);
     if (!reply.ok()) return reply.status();
     Status st = ReplyStatus(*reply);
     if (!st.ok()) return Status(st.code(), method + " " + path + ": " + st.message());
     return reply->body;
   }
   Endpoint ep_;
+  std::shared_ptr<TokenSource> tokens_;
 };
 
 }  // namespace isthmus::lab

@@ -1,9 +1,11 @@
 #include "lab/builder.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <tuple>
 
 #include "lab/api_client.h"
 #include "lab/dhcp_client.h"
@@ -190,10 +192,47 @@ class Builder {
     return Status::Ok();
   }
 
+  // Identity: an admin, a member project "demo" and the clouds' service user,
+  // with fresh passwords, in a file only root reads.
+  Status WriteIdentity() {
+    json users = json::object();
+    json file = {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "service"}}}},
+                 {"users", json::array()}};
+    for (auto [user, project, role] : {std::tuple{"admin", "admin", "admin"},
+                                       std::tuple{"demo", "demo", "member"},
+                                       std::tuple{"isthmus-cloud", "service", "admin"}}) {
+      std::string password = RandomPassword();
+      file["users"].push_back({{"name", user}, {"password", password}, {"project", project}, {"roles", {role}}});
+      users[user] = {{"password", password}, {"project", project}, {"role", role}};
+    }
+    std::string path = LabRoot() + "/identity.json";
+    {
+      std::ofstream out(path);
+      out << file.dump(2) << "\n";
+    }
+    chmod(path.c_str(), 0600);
+    facts_["identity"] = {{"auth_url", Url(kCentralPort) + "/v3"}, {"file", path}, {"users", users}};
+    central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort}, LabCredentials(facts_, "admin"));
+    return Status::Ok();
+  }
+
+  static std::string RandomPassword() {
+    std::ifstream in("/dev/urandom", std::ios::binary);
+    std::string out;
+    const char* hex = "0123456789abcdef";
+    for (int i = 0; i < 12; ++i) {
+      unsigned char b = static_cast<unsigned char>(in.get());
+      out += hex[b >> 4];
+      out += hex[b & 15];
+    }
+    return out;
+  }
+
   Status StartCentral() {
+    ISTHMUS_RETURN_IF_ERROR(WriteIdentity());
     auto pid = StartDaemon("central",
                            {SelfExe(), "central", "--listen", "127.0.0.1:" + std::to_string(kCentralPort),
-                            "--db", LabRoot() + "/central.db"},
+                            "--db", LabRoot() + "/central.db", "--identity", LabRoot() + "/identity.json"},
                            LabRoot() + "/logs/central.log");
     if (!pid.ok()) return pid.status();
     return WaitHttp("central", kCentralPort);
@@ -207,7 +246,9 @@ class Builder {
                             "127.0.0.1:" + std::to_string(c.api_port), "--central",
                             Url(kCentralPort), "--db", LabRoot() + "/" + c.name + ".db",
                             "--dvr-mac-federation",
-                            t_.options.dvr_mac_federation ? "true" : "false"},
+                            t_.options.dvr_mac_federation ? "true" : "false", "--central-user",
+                            "isthmus-cloud", "--central-password",
+                            facts_["identity"]["users"]["isthmus-cloud"]["password"]},
                            LabRoot() + "/logs/cloud-" + c.name + ".log");
     if (!pid.ok()) return pid.status();
     facts_["clouds"][c.name] = {{"endpoint", Url(c.api_port)},
@@ -355,7 +396,7 @@ Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, 
   if (i.nics.empty()) return InvalidArgument("instance " + i.name + " needs a network");
   for (const auto& nic : i.nics)
     if (!facts["networks"].contains(nic.network)) return NotFound("no network " + nic.network + " in this lab");
-  ApiClient central(*Endpoint::Parse(facts.value("central", "")));
+  ApiClient central(*Endpoint::Parse(facts.value("central", "")), LabCredentials(facts));
   std::string own_cloud = cloud.empty() ? facts["hosts"][i.host].value("cloud", "") : cloud;
   InstanceSpec spec{i.name, i.host, {}};
   json nics = json::array();
@@ -419,6 +460,13 @@ Status WaitDhcpLeases(json& facts, const std::string& instance, int timeout_ms) 
   return Status::Ok();
 }
 
+Credentials LabCredentials(const json& facts, const std::string& project) {
+  if (!facts.contains("identity")) return {};
+  for (const auto& [user, u] : facts["identity"]["users"].items())
+    if (u.value("project", "") == project) return {user, u.value("password", ""), project};
+  return {};
+}
+
 Result<json> BuildLab(const Topology& topology, Runner& runner, std::ostream& progress) {
   return Builder(topology, runner, progress).Run();
 }
@@ -428,8 +476,9 @@ Status WaitForConvergence(const json& facts, int timeout_ms, const std::string& 
   // cloud's latest state for it.
   auto central = Endpoint::Parse(facts.value("central", ""));
   if (!central.ok()) return central.status();
+  TokenSource tokens(*central, LabCredentials(facts));
   ISTHMUS_RETURN_IF_ERROR(WaitFor("central to deliver every event to the clouds", timeout_ms, [&] {
-    auto r = HttpCall(*central, "GET", "/v2.0/outbox", nullptr, 2000);
+    auto r = AuthedCall(tokens, *central, "GET", "/v2.0/outbox", nullptr, 2000);
     if (!r.ok() || r->status != 200) return false;
     for (const auto& [cloud, o] : r->body["outbox"].items())
       if ((only_cloud.empty() || cloud == only_cloud) && o.value("pending", 1) != 0) return false;

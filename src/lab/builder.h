@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/keystone_client.h"
 #include "common/process.h"
 #include "lab/topology.h"
 
@@ -23,6 +24,9 @@ Status AddInstance(nlohmann::json& facts, const LabInstance& i, const std::strin
 // its lease (the address central allocated) and records the lease in facts.
 Status StartDhcpClients(const nlohmann::json& facts, const std::string& instance);
 Status WaitDhcpLeases(nlohmann::json& facts, const std::string& instance, int timeout_ms);
+
+// Credentials of a lab project's user from the facts ("admin" or "demo").
+Credentials LabCredentials(const nlohmann::json& facts, const std::string& project = "admin");
 
 // DNS server the lab's subnets hand out (the internet namespace's address).
 inline constexpr char kLabDnsServer[] = "198.51.100.53";

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "lab/builder.h"
+#include "common/keystone_client.h"
 #include "lab/facts.h"
 #include "lab/internet.h"
 #include "lab/north_south.h"
@@ -21,7 +22,7 @@
 namespace isthmus::lab {
 namespace {
 
-constexpr char kHelp[] = R"(usage: isthmus lab <command>
+constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
 
   up s1|s2 [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
         build one of the seed's scenarios on this machine and print its
@@ -49,6 +50,10 @@ constexpr char kHelp[] = R"(usage: isthmus lab <command>
                     answered); --renew forces a renewal and prints its answer
   show [--get PATH] print what the lab built (lab.json), or one fact of it,
         e.g. --get instance.instance1.ip, --get router.R2.net4.mac, --get hosts
+  openrc [--project admin|demo]  environment for the openstack CLI, as the
+                    lab's admin or the demo project's member:
+                    eval "$(isthmus lab openrc)"; openstack network list
+  token [--project admin|demo]   a token for X-Auth-Token (curl)
   leftovers         list anything of a lab still present (empty when clean)
   add-instance <name> --host H --network N [--ip IP]
                     create a port bound to H and an instance on it (DHCP)
@@ -58,7 +63,7 @@ constexpr char kHelp[] = R"(usage: isthmus lab <command>
   start <daemon>    start a stopped or killed daemon again, with its arguments
   serve --listen ADDR:PORT --name NAME   the lab's HTTP service (answers
                     "NAME: hello <caller's address>")
-)";
+)HELP";
 
 int Fail(const Status& st) {
   std::cerr << "isthmus lab: " << st.message() << "\n";
@@ -218,6 +223,45 @@ int LeaseCmd(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `lab openrc [--project NAME]` and `lab token [--project NAME]`: point the
+// openstack CLI (or curl) at the lab's central, as the admin or the demo member.
+std::string ProjectArg(const std::vector<std::string>& args, Status& st) {
+  std::string project = "admin";
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--project" && k + 1 < args.size()) project = args[++k];
+    else st = InvalidArgument("unexpected argument " + args[k]);
+  }
+  return project;
+}
+
+int OpenrcCmd(const std::vector<std::string>& args, bool token_only) {
+  auto facts = LoadFacts(LabFactsPath());
+  if (!facts.ok()) return Fail(facts.status());
+  Status st;
+  std::string project = ProjectArg(args, st);
+  if (!st.ok()) return Fail(st);
+  Credentials creds = LabCredentials(*facts, project);
+  if (creds.user.empty()) return Fail(NotFound("no user of project '" + project + "' in this lab (admin, demo)"));
+  if (token_only) {
+    TokenSource tokens(*Endpoint::Parse(facts->value("central", "")), creds);
+    auto h = tokens.Headers();
+    if (!h.ok()) return Fail(h.status());
+    std::cout << h->find("X-Auth-Token")->second << "\n";
+    return 0;
+  }
+  std::cout << "export OS_AUTH_URL=" << (*facts)["identity"].value("auth_url", "") << "\n"
+            << "export OS_IDENTITY_API_VERSION=3\n"
+            << "export OS_AUTH_TYPE=password\n"
+            << "export OS_USERNAME=" << creds.user << "\n"
+            << "export OS_PASSWORD=" << creds.password << "\n"
+            << "export OS_PROJECT_NAME=" << creds.project << "\n"
+            << "export OS_USER_DOMAIN_NAME=Default\n"
+            << "export OS_PROJECT_DOMAIN_NAME=Default\n"
+            << "export OS_REGION_NAME=RegionOne\n"
+            << "export OS_INTERFACE=public\n";
+  return 0;
+}
+
 int NorthSouthCmd(const std::vector<std::string>& args) {
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
@@ -257,6 +301,8 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "matrix") return MatrixCmd(rest);
   if (cmd == "north-south") return NorthSouthCmd(rest);
   if (cmd == "lease") return LeaseCmd(rest);
+  if (cmd == "openrc") return OpenrcCmd(rest, false);
+  if (cmd == "token") return OpenrcCmd(rest, true);
   if (cmd == "add-instance") return AddInstanceCmd(rest);
   if (cmd == "wait-converged") {
     auto facts = LoadFacts(LabFactsPath());

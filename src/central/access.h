@@ -1,0 +1,30 @@
+// Who may see and use what (Neutron's default policy, reduced to isthmus's
+// resources): an admin sees and acts on every project; a member sees its own
+// project's resources and the external networks (and their subnets), creates
+// only in its own project, attaches only its own networks, subnets and ports,
+// and may not bind ports to hosts. What a caller may not see does not exist for
+// it (404); what it sees but does not own, it may not change or attach (403).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "central/identity.h"
+#include "central/service.h"
+
+namespace isthmus::central {
+
+// kind: network, subnet, port, router, floatingip; item: the model JSON.
+bool Visible(Service& s, const Caller& c, const std::string& kind, const nlohmann::json& item);
+// The resource `id` of `kind` as the caller may use it in a request: 404 when
+// it cannot see it, 403 when it may see but not use it (use_shared: external
+// networks may be used, e.g. as a router gateway or floating IP pool).
+Status MayUse(Service& s, const Caller& c, const std::string& kind, const std::string& id,
+              bool use_shared = false);
+// Sets the body's project to the caller's, or checks the one it names: only an
+// admin creates for another project.
+Status StampProject(const Caller& c, nlohmann::json& body, const std::string& resource);
+// The checks a create of `resource` needs beyond its own project.
+Status CheckCreate(Service& s, const Caller& c, const std::string& resource, const nlohmann::json& body);
+
+}  // namespace isthmus::central

@@ -1,0 +1,46 @@
+#include "common/keystone_client.h"
+
+namespace isthmus {
+
+Result<httplib::Headers> TokenSource::Headers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (creds_.user.empty()) return httplib::Headers{};
+  if (token_.empty()) {
+    nlohmann::json auth = {
+        {"auth",
+         {{"identity",
+           {{"methods", {"password"}},
+            {"password",
+             {{"user", {{"name", creds_.user}, {"domain", {{"name", "Default"}}}, {"password", creds_.password}}}}}}}}}};
+    if (!creds_.project.empty())
+      auth["auth"]["scope"] = {{"project", {{"name", creds_.project}, {"domain", {{"name", "Default"}}}}}};
+    httplib::Client cli(identity_.host, identity_.port);
+    cli.set_connection_timeout(5, 0);
+    cli.set_read_timeout(5, 0);
+    auto r = cli.Post("/v3/auth/tokens", auth.dump(), "application/json");
+    if (!r) return Unavailable("authenticating at " + identity_.ToString() + ": " + httplib::to_string(r.error()));
+    if (r->status != 201)
+      return Status(Code::kUnauthorized, "authenticating as " + creds_.user + " at " + identity_.ToString() +
+                                             ": HTTP " + std::to_string(r->status));
+    token_ = r->get_header_value("X-Subject-Token");
+  }
+  return httplib::Headers{{"X-Auth-Token", token_}};
+}
+
+void TokenSource::Invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  token_.clear();
+}
+
+Result<HttpReply> AuthedCall(TokenSource& tokens, const Endpoint& ep, const std::string& method,
+                             const std::string& path, const nlohmann::json* body, int timeout_ms) {
+  for (int attempt = 0;; ++attempt) {
+    auto headers = tokens.Headers();
+    if (!headers.ok()) return headers.status();
+    auto reply = HttpCall(ep, method, path, body, timeout_ms, *headers);
+    if (!reply.ok() || reply->status != 401 || attempt > 0 || headers->empty()) return reply;
+    tokens.Invalidate();
+  }
+}
+
+}  // namespace isthmus
