@@ -1,6 +1,7 @@
 #include "central/api.h"
 
 #include "central/access.h"
+#include "central/listing.h"
 
 #include "common/http.h"
 
@@ -118,7 +119,7 @@ json View(Service& s, const std::string& kind, const json& model) {
 // Neutron list filters: ?field=value (repeatable) keeps items whose field matches.
 bool Matches(const httplib::Request& req, const json& item) {
   for (const auto& [key, value] : req.params) {
-    if (key == "fields" || !item.contains(key)) continue;
+    if (IsListControl(key) || !item.contains(key)) continue;
     const json& v = item[key];
     std::string text = v.is_string() ? v.get<std::string>() : v.dump();
     bool any = false;
@@ -334,22 +335,22 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
         return json{{k.singular, *v}};
       });
     });
-    server.Get(base, [&s, k, who](const httplib::Request& req, httplib::Response& res) {
-      json items = json::array();
+    server.Get(base, [&s, k, who, base_url](const httplib::Request& req, httplib::Response& res) {
+      std::vector<json> items;
       Caller c = who(req);
       for (const auto& m : s.List(k.singular)) {
         if (!Visible(s, c, k.singular, m)) continue;
         json v = View(s, k.singular, m);
         if (Matches(req, v)) items.push_back(v);
       }
-      WriteJson(res, 200, {{k.plural, items}});
+      Respond(res, 200, [&] { return Page(req, std::move(items), k.plural, base_url(req)); });
     });
     server.Get(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.singular, req.matches[1], true));
         auto m = s.Get(k.singular, req.matches[1]);
         if (!m.ok()) return m.status();
-        return json{{k.singular, View(s, k.singular, *m)}};
+        return json{{k.singular, SelectFields(req, View(s, k.singular, *m))}};
       });
     });
     server.Delete(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
@@ -359,6 +360,39 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       res.status = 204;
     });
   }
+  // Updates of networks, subnets and ports (routers and floating IPs below).
+  auto update = [&](const std::string& kind) {
+    return [&s, kind, who](const httplib::Request& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        Caller c = who(req);
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, kind, req.matches[1]));
+        if (kind == "port" && !c.admin && body->is_object() && body->contains("port") &&
+            (*body)["port"].is_object() && (*body)["port"].contains("binding:host_id"))
+          return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+        json view;
+        if (kind == "network") {
+          auto n = s.UpdateNetwork(req.matches[1], *body);
+          if (!n.ok()) return n.status();
+          view = NetworkView(s, *n);
+        } else if (kind == "subnet") {
+          auto v = s.UpdateSubnet(req.matches[1], *body);
+          if (!v.ok()) return v.status();
+          view = SubnetView(*v);
+        } else {
+          auto v = s.UpdatePort(req.matches[1], *body);
+          if (!v.ok()) return v.status();
+          view = PortView(*v);
+        }
+        return json{{kind, view}};
+      });
+    };
+  };
+  server.Put(R"(/v2.0/networks/([^/]+))", update("network"));
+  server.Put(R"(/v2.0/subnets/([^/]+))", update("subnet"));
+  server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
+
   auto interface = [&](bool add) {
     return [&s, add, who](const httplib::Request& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {

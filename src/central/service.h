@@ -51,6 +51,11 @@ class Service {
                                               const nlohmann::json& body);
   // PUT /v2.0/routers/{id}: name and external_gateway_info (null clears it).
   Result<model::Router> UpdateRouter(const std::string& router_id, const nlohmann::json& body);
+  // service_update.cc: PUT of networks (name), subnets (name, dns_nameservers)
+  // and ports (name, binding:host_id, device_owner, device_id).
+  Result<model::Network> UpdateNetwork(const std::string& id, const nlohmann::json& body);
+  Result<model::Subnet> UpdateSubnet(const std::string& id, const nlohmann::json& body);
+  Result<model::Port> UpdatePort(const std::string& id, const nlohmann::json& body);
   // The router's network:router_gateway port, if it has a gateway.
   std::optional<model::Port> GatewayPort(const std::string& router_id);
 

@@ -77,3 +77,9 @@ class Result {
     ::isthmus::Status _st = (expr);          \
     if (!_st.ok()) return _st;               \
   } while (0)
+
+// auto lhs = the value of expr (a Result<T>), or return its error.
+#define ISTHMUS_ASSIGN_OR_RETURN(lhs, expr)               \
+  auto lhs##_result = (expr);                             \
+  if (!lhs##_result.ok()) return lhs##_result.status();   \
+  auto lhs = std::move(*lhs##_result)
