@@ -447,6 +447,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       return json{{"floatingip", FloatingIpView(*f)}};
     });
   });
+  InstallAdminRoutes(server, s, pusher, admin_only);
 }
 
 }  // namespace isthmus::central

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include <functional>
+
 #include "central/identity.h"
 #include "central/pusher.h"
 #include "central/service.h"
@@ -14,5 +16,10 @@ namespace isthmus::central {
 // self_url: central's own base URL, for the Keystone catalog.
 void InstallRoutes(httplib::Server& server, Service& service, Pusher& pusher,
                    Identity* identity = nullptr, const std::string& self_url = "");
+
+// The admin API (admin_api.cc): jobs (/v2.0/jobs) and resource routings
+// (/v2.0/routings). admin_only refuses a caller without the admin role.
+void InstallAdminRoutes(httplib::Server& server, Service& service, Pusher& pusher,
+                        std::function<Status(const httplib::Request&)> admin_only);
 
 }  // namespace isthmus::central

@@ -1,8 +1,15 @@
 #include "central/central_db.h"
 
+#include <algorithm>
+
 namespace isthmus::central {
 
 using nlohmann::json;
+
+namespace {
+// Job timestamps: ISO 8601 UTC to the second, as Neutron shows created_at.
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+}  // namespace
 
 Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& path) {
   auto db = Db::Open(path);
@@ -18,7 +25,35 @@ Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& path) {
                                        body TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);
   )"));
-  return std::unique_ptr<CentralDb>(new CentralDb(std::move(*db)));
+  std::unique_ptr<CentralDb> out(new CentralDb(std::move(*db)));
+  ISTHMUS_RETURN_IF_ERROR(out->Migrate());
+  return out;
+}
+
+// The job columns of the outbox, added to a DB file made before them. Rows
+// already there are all pending (acknowledged ones used to be deleted): NEW.
+Status CentralDb::Migrate() {
+  std::set<std::string> have;
+  auto cols = db_->Prepare("SELECT name FROM pragma_table_info('outbox')");
+  while (cols->Step()) have.insert(cols->Text(0));
+  ISTHMUS_RETURN_IF_ERROR(cols->status());
+  const std::vector<std::pair<std::string, std::string>> wanted = {
+      {"status", "TEXT NOT NULL DEFAULT 'NEW'"},
+      {"attempts", "INTEGER NOT NULL DEFAULT 0"},
+      {"last_error", "TEXT NOT NULL DEFAULT ''"},
+      {"created_at", "TEXT NOT NULL DEFAULT ''"},  // ADD COLUMN takes constant defaults only
+      {"updated_at", "TEXT NOT NULL DEFAULT ''"}};
+  return db_->Transaction([&]() -> Status {
+    for (const auto& [name, type] : wanted)
+      if (!have.count(name)) ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE outbox ADD COLUMN " + name + " " + type));
+    ISTHMUS_RETURN_IF_ERROR(db_->Exec(std::string("UPDATE outbox SET created_at = ") + kNow +
+                                      " WHERE created_at = ''; UPDATE outbox SET updated_at = created_at "
+                                      "WHERE updated_at = '';"));
+    return db_->Exec(R"(
+      CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, cloud);
+      CREATE INDEX IF NOT EXISTS outbox_resource ON outbox (id);
+    )");
+  });
 }
 
 Result<Snapshot> CentralDb::Load() {
@@ -62,7 +97,7 @@ Status CentralDb::Commit(const Mutation& m) {
       auto q = db_->Prepare("DELETE FROM clouds WHERE name = ?");
       q->Bind(1, name);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
-      auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ?");
+      auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status != 'SUCCESS'");
       o->Bind(1, name);
       ISTHMUS_RETURN_IF_ERROR(run(*o));
     }
@@ -82,7 +117,9 @@ Status CentralDb::Commit(const Mutation& m) {
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
     for (const auto& e : m.events) {
-      auto q = db_->Prepare("INSERT INTO outbox (cloud, kind, op, id, body) VALUES (?, ?, ?, ?, ?)");
+      auto q = db_->Prepare(
+          std::string("INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
+                      "updated_at) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ") + kNow + ", " + kNow + ")");
       q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump());
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
@@ -94,7 +131,8 @@ Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, in
                                                     int limit) {
   std::vector<OutboxEvent> out;
   auto q = db_->Prepare(
-      "SELECT seq, kind, op, id, body FROM outbox WHERE cloud = ? AND seq > ? ORDER BY seq LIMIT ?");
+      "SELECT seq, kind, op, id, body FROM outbox WHERE cloud = ? AND seq > ? AND status != 'SUCCESS' "
+      "ORDER BY seq LIMIT ?");
   q->Bind(1, cloud).Bind(2, after).Bind(3, int64_t{limit});
   while (q->Step())
     out.push_back({q->Int(0), cloud, q->Text(1), q->Text(2), q->Text(3), json::parse(q->Text(4))});
@@ -102,14 +140,27 @@ Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, in
   return out;
 }
 
-Status CentralDb::Ack(const std::string& cloud, int64_t seq) {
+Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
   return db_->Transaction([&]() -> Status {
+    // Everything up to the previous acked_seq is SUCCESS already: look only past it.
+    auto u = db_->Prepare(std::string("UPDATE outbox SET status = 'SUCCESS', updated_at = ") + kNow +
+                          " WHERE cloud = ? AND seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
+                          " AND seq <= ? AND status != 'SUCCESS'");
+    u->Bind(1, cloud).Bind(2, cloud).Bind(3, seq);
+    u->Step();
+    ISTHMUS_RETURN_IF_ERROR(u->status());
     auto q = db_->Prepare("UPDATE clouds SET acked_seq = MAX(acked_seq, ?) WHERE name = ?");
     q->Bind(1, seq).Bind(2, cloud);
     q->Step();
     ISTHMUS_RETURN_IF_ERROR(q->status());
-    auto d = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND seq <= ?");
-    d->Bind(1, cloud).Bind(2, seq);
+    // Prune: the keep-th newest acknowledged job of the cloud is the oldest kept.
+    auto k = db_->Prepare(
+        "SELECT seq FROM outbox WHERE cloud = ? AND status = 'SUCCESS' ORDER BY seq DESC LIMIT 1 OFFSET ?");
+    k->Bind(1, cloud).Bind(2, std::max<int64_t>(keep - 1, 0));
+    if (!k->Step()) return k->status();
+    int64_t oldest_kept = keep > 0 ? k->Int(0) : k->Int(0) + 1;
+    auto d = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status = 'SUCCESS' AND seq < ?");
+    d->Bind(1, cloud).Bind(2, oldest_kept);
     d->Step();
     return d->status();
   });
@@ -117,8 +168,90 @@ Status CentralDb::Ack(const std::string& cloud, int64_t seq) {
 
 Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
   std::map<std::string, int64_t> out;
-  auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox GROUP BY cloud");
+  auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox WHERE status != 'SUCCESS' GROUP BY cloud");
   while (q->Step()) out[q->Text(0)] = q->Int(1);
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return out;
+}
+
+// Jobs
+
+Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
+  auto q = db_->Prepare(std::string("UPDATE outbox SET status = 'RUNNING', updated_at = ") + kNow +
+                        " WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
+  q->Bind(1, cloud).Bind(2, first).Bind(3, last);
+  q->Step();
+  return q->status();
+}
+
+Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
+  auto q = db_->Prepare(std::string("UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, "
+                                    "updated_at = ") + kNow +
+                        " WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
+  q->Bind(1, error).Bind(2, cloud).Bind(3, first).Bind(4, last);
+  q->Step();
+  return q->status();
+}
+
+namespace {
+constexpr const char* kJobColumns =
+    "SELECT seq, cloud, kind, op, id, status, attempts, last_error, created_at, updated_at FROM outbox";
+Job JobOf(const Stmt& q) {
+  Job j;
+  j.event = {q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), nullptr};
+  j.status = q.Text(5);
+  j.attempts = q.Int(6);
+  j.last_error = q.Text(7);
+  j.created_at = q.Text(8);
+  j.updated_at = q.Text(9);
+  return j;
+}
+}  // namespace
+
+Result<std::vector<Job>> CentralDb::Jobs(const JobFilter& f) {
+  std::string sql = kJobColumns;
+  std::vector<std::string> args;
+  auto where = [&](const std::string& column, const std::string& value) {
+    if (value.empty()) return;
+    sql += args.empty() ? " WHERE " : " AND ";
+    sql += column + " = ?";
+    args.push_back(value);
+  };
+  where("cloud", f.cloud);
+  where("status", f.status);
+  where("kind", f.kind);
+  where("id", f.id);
+  sql += " ORDER BY seq DESC LIMIT ?";
+  auto q = db_->Prepare(sql);
+  int i = 1;
+  for (const auto& a : args) q->Bind(i++, a);
+  q->Bind(i, f.limit);
+  std::vector<Job> out;
+  while (q->Step()) out.push_back(JobOf(*q));
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return out;
+}
+
+Result<Job> CentralDb::GetJob(int64_t seq) {
+  auto q = db_->Prepare(std::string(kJobColumns) + " WHERE seq = ?");
+  q->Bind(1, seq);
+  if (q->Step()) return JobOf(*q);
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return NotFound("Job " + std::to_string(seq) + " could not be found");
+}
+
+Result<int64_t> CentralDb::LastSeq(const std::string& cloud) {
+  auto q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE cloud = ?");
+  q->Bind(1, cloud);
+  int64_t seq = q->Step() ? q->Int(0) : 0;
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return seq;
+}
+
+Result<std::set<std::tuple<std::string, std::string, std::string>>> CentralDb::PendingResources() {
+  std::set<std::tuple<std::string, std::string, std::string>> out;
+  auto q = db_->Prepare("SELECT DISTINCT cloud, kind, id FROM outbox WHERE status != 'SUCCESS'");
+  while (q->Step()) out.insert({q->Text(0), q->Text(1), q->Text(2)});
   ISTHMUS_RETURN_IF_ERROR(q->status());
   return out;
 }

@@ -6,7 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,23 @@ struct OutboxEvent {
   std::string cloud, kind, op, id;
   nlohmann::json body;
 };
+
+// A job: one outbox row, kept after the cloud acknowledged it (docs/architecture.md,
+// "Central DB"). status: NEW, RUNNING (being sent), SUCCESS (acknowledged),
+// FAIL (the last send failed; the pusher retries). Pending = not SUCCESS.
+struct Job {
+  OutboxEvent event;  // body is not loaded by ListJobs/GetJob
+  std::string status, last_error, created_at, updated_at;
+  int64_t attempts = 0;
+};
+
+struct JobFilter {
+  std::string cloud, status, kind, id;  // empty: any
+  int64_t limit = 1000;
+};
+
+// Acknowledged jobs kept per cloud (older ones are pruned when an ack lands).
+inline constexpr int64_t kJobsKept = 10000;
 
 struct CloudRow {
   model::Cloud cloud;
@@ -52,11 +71,22 @@ class CentralDb {
   Status Commit(const Mutation& m);
   // Pending events of one cloud after its acknowledged sequence, in order.
   Result<std::vector<OutboxEvent>> Pending(const std::string& cloud, int64_t after, int limit);
-  Status Ack(const std::string& cloud, int64_t seq);
+  // Marks the cloud's events up to seq SUCCESS; keeps the newest `keep` of them.
+  Status Ack(const std::string& cloud, int64_t seq, int64_t keep = kJobsKept);
   Result<std::map<std::string, int64_t>> PendingCounts();
+
+  // Jobs (the admin API). A batch is the cloud's pending events in [first, last].
+  Status MarkRunning(const std::string& cloud, int64_t first, int64_t last);
+  Status MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error);
+  Result<std::vector<Job>> Jobs(const JobFilter& filter);  // newest first
+  Result<Job> GetJob(int64_t seq);                          // NotFound if pruned or never made
+  Result<int64_t> LastSeq(const std::string& cloud);        // newest event of the cloud, 0 if none
+  // (cloud, kind, id) of every pending event.
+  Result<std::set<std::tuple<std::string, std::string, std::string>>> PendingResources();
 
  private:
   explicit CentralDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Status Migrate();
   std::unique_ptr<Db> db_;
 };
 

@@ -7,16 +7,34 @@ namespace isthmus::central {
 
 void Pusher::Refresh() {
   std::lock_guard<std::mutex> lock(mu_);
+  // A thread whose cloud was deleted has ended; a cloud made again by that name gets a new one.
+  for (const auto& n : finished_) {
+    auto it = threads_.find(n);
+    if (it == threads_.end()) continue;
+    if (it->second.joinable()) it->second.join();
+    threads_.erase(it);
+  }
+  finished_.clear();
   for (const auto& c : service_.ListClouds())
-    if (!threads_.count(c.name)) threads_[c.name] = std::thread([this, n = c.name] { Run(n); });
+    if (!threads_.count(c.name))
+      threads_[c.name] = std::thread([this, n = c.name] {
+        Run(n);
+        std::lock_guard<std::mutex> lock(mu_);
+        finished_.insert(n);
+      });
 }
 
 void Pusher::Stop() {
   service_.Shutdown();
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [n, t] : threads_)
+  std::map<std::string, std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads.swap(threads_);
+  }
+  for (auto& [n, t] : threads)  // joined without mu_: an ending thread takes it
     if (t.joinable()) t.join();
-  threads_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_.clear();
 }
 
 void Pusher::Run(const std::string& cloud) {
@@ -35,6 +53,9 @@ void Pusher::Run(const std::string& cloud) {
     nlohmann::json body = {{"events", nlohmann::json::array()}};
     for (const auto& e : *pending)
       body["events"].push_back({{"seq", e.seq}, {"kind", e.kind}, {"op", e.op}, {"id", e.id}, {"body", e.body}});
+    // The batch's jobs: RUNNING now; SUCCESS with the ack, FAIL (attempts + 1) otherwise.
+    const int64_t first = pending->front().seq, last = pending->back().seq;
+    service_.StartJobs(cloud, first, last);
     Status st = ep.status();
     int64_t applied = 0;
     if (st.ok()) {
@@ -48,6 +69,7 @@ void Pusher::Run(const std::string& cloud) {
       continue;
     }
     if (st.ok()) st = Internal("cloud acknowledged seq " + std::to_string(applied));
+    service_.FailJobs(cloud, first, last, st.message());
     LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << st.message()
                         << "; retrying in " << backoff_ms << " ms");
     // New commits do not cut the backoff short: the cloud is down either way.

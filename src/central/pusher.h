@@ -4,10 +4,13 @@
 // Event-driven: it sleeps until a commit queues events; while a cloud is
 // unreachable it retries with backoff (50 ms doubling to 2 s). Nothing is lost:
 // events stay in the DB until acknowledged, across restarts of either side.
+// Each event is a job (central_db.h): RUNNING while sent, SUCCESS once
+// acknowledged, FAIL (attempts, last_error) when a send failed.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -28,6 +31,7 @@ class Pusher {
   Service& service_;
   std::mutex mu_;
   std::map<std::string, std::thread> threads_;
+  std::set<std::string> finished_;  // clouds whose thread has ended (the cloud was deleted)
 };
 
 }  // namespace isthmus::central

@@ -164,15 +164,10 @@ Result<model::Cloud> Service::GetCloud(const std::string& name) {
 Status Service::DeleteCloud(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!clouds_.count(name)) return NotFound("Cloud " + name + " could not be found");
-  for (const auto& [id, n] : networks_)
-    for (const auto& c : n.clouds)
-      if (c == name) return Conflict("Cloud " + name + " is in use by network " + id);
-  for (const auto& [id, r] : routers_)
-    if (r.cloud == name) return Conflict("Cloud " + name + " is in use by router " + id);
-  for (const auto& [n, h] : hosts_)
-    if (h.cloud == name) return Conflict("Cloud " + name + " still has host " + n);
+  if (std::string left = CloudHoldings(name); !left.empty())
+    return Conflict("Cloud " + name + " still holds " + left);
   Mutation m;
-  m.cloud_deletes.push_back(name);
+  m.cloud_deletes.push_back(name);  // with its pending jobs
   std::vector<std::string> others;
   for (const auto& [n, c] : clouds_)
     if (n != name) others.push_back(n);

@@ -81,6 +81,23 @@ class Service {
   void Pause(int ms);
   void Shutdown();
 
+  // Admin API (service_admin.cc). Jobs are the outbox rows, kept after acknowledgement.
+  // The pusher marks a batch [first, last] of a cloud's pending events.
+  Status StartJobs(const std::string& cloud, int64_t first, int64_t last);  // RUNNING
+  Status FailJobs(const std::string& cloud, int64_t first, int64_t last, const std::string& error);
+  Result<std::vector<Job>> ListJobs(const JobFilter& filter);
+  Result<Job> GetJob(int64_t seq);
+  // Queues a new event (new seq, same cloud) with the resource's current state:
+  // an upsert of its model JSON, or a delete if it is gone (or no longer goes to that cloud).
+  Result<Job> RedoJob(int64_t seq);
+  // One per (resource, cloud it is pushed to); bottom_id == top_id (clouds keep central's IDs).
+  struct Routing {
+    std::string top_id, bottom_id, cloud, resource_type, status;  // status: synced or pending
+  };
+  // Empty filters match everything.
+  Result<std::vector<Routing>> ListRoutings(const std::string& cloud, const std::string& resource_type,
+                                            const std::string& top_id);
+
  private:
   Service(std::unique_ptr<CentralDb> db, ServiceOptions options)
       : db_(std::move(db)), options_(options) {}
@@ -108,6 +125,10 @@ class Service {
   void Emit(Mutation& m, const std::string& kind, const std::string& op, const std::string& id,
             const nlohmann::json& body, const std::vector<std::string>& clouds);
   std::vector<std::string> AllClouds() const;
+  // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; service_admin.cc).
+  std::string CloudHoldings(const std::string& name) const;
+  // The clouds the resource is pushed to, as Emit's callers choose them; empty if it is gone.
+  std::vector<std::string> TargetClouds(const std::string& kind, const std::string& id) const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
 
   // Reads through a Change (the cache overlaid with its writes).
