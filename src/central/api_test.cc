@@ -1,0 +1,211 @@
+// Central's HTTP API with authentication on: tokens, projects, Neutron's list
+// conventions and updates, over a real HTTP server on loopback.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "central/api.h"
+#include "central/identity.h"
+
+namespace isthmus::central {
+namespace {
+
+using nlohmann::json;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = "/tmp/isthmus-api-test-" + std::to_string(getpid()) + ".db";
+    std::remove(path_.c_str());
+    s_ = std::move(*Service::Create(path_, {1000, 1999}));
+    auto id = Identity::FromJson(
+        {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
+         {"users",
+          {{{"name", "admin"}, {"password", "a"}, {"project", "admin"}, {"roles", {"admin"}}},
+           {{"name", "demo"}, {"password", "d"}, {"project", "demo"}, {"roles", {"member"}}},
+           {{"name", "other"}, {"password", "o"}, {"project", "other"}, {"roles", {"member"}}}}}});
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    identity_.emplace(std::move(*id));
+    pusher_ = std::make_unique<Pusher>(*s_);
+    InstallRoutes(server_, *s_, *pusher_, &*identity_, "http://127.0.0.1");
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([&] { server_.listen_after_bind(); });
+    admin_ = Token("admin", "a");
+    demo_ = Token("demo", "d");
+    other_ = Token("other", "o");
+    ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c1"}, {"endpoint", "http://127.0.0.1:1"}}}}).first, 201);
+    ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
+                   {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
+                  .first,
+              200);
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+    std::remove(path_.c_str());
+  }
+  std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
+    json auth = {{"auth", {{"identity", {{"methods", {"password"}},
+                                         {"password", {{"user", {{"name", user}, {"password", password}}}}}}}}}};
+    if (!project.empty()) auth["auth"]["scope"] = {{"project", {{"name", project}}}};
+    httplib::Client c("127.0.0.1", port_);
+    auto r = c.Post("/v3/auth/tokens", auth.dump(), "application/json");
+    if (!r || r->status != 201) return "";
+    return r->get_header_value("X-Subject-Token");
+  }
+  std::pair<int, json> Call(const std::string& token, const std::string& method, const std::string& path,
+                            const json& body = nullptr) {
+    httplib::Client c("127.0.0.1", port_);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("X-Auth-Token", token);
+    httplib::Result r = method == "GET"    ? c.Get(path, h)
+                        : method == "POST" ? c.Post(path, h, body.dump(), "application/json")
+                        : method == "PUT"  ? c.Put(path, h, body.dump(), "application/json")
+                                           : c.Delete(path, h);
+    if (!r) return {0, nullptr};
+    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
+  }
+  std::string Network(const std::string& token, const std::string& name) {
+    auto [code, n] = Call(token, "POST", "/v2.0/networks",
+                          {{"network", {{"name", name}, {"availability_zone_hints", {"c1"}}}}});
+    EXPECT_EQ(code, 201) << n.dump();
+    return code == 201 ? n["network"]["id"].get<std::string>() : "";
+  }
+
+  std::string path_;
+  std::unique_ptr<Service> s_;
+  std::optional<Identity> identity_;
+  std::unique_ptr<Pusher> pusher_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string admin_, demo_, other_;
+};
+
+TEST_F(ApiTest, TokensAndTheCatalog) {
+  EXPECT_FALSE(admin_.empty());
+  EXPECT_EQ(Token("admin", "wrong"), "");
+  EXPECT_EQ(Token("nobody", "a"), "");
+  EXPECT_EQ(Token("demo", "d", "admin"), "");  // no role in another project
+  EXPECT_FALSE(Token("demo", "d", "demo").empty());
+  httplib::Client c("127.0.0.1", port_);
+  json auth = {{"auth", {{"identity", {{"methods", {"password"}},
+                                       {"password", {{"user", {{"name", "demo"}, {"password", "d"}}}}}}}}}};
+  auto r = c.Post("/v3/auth/tokens", auth.dump(), "application/json");
+  ASSERT_TRUE(r);
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["token"]["project"]["name"], "demo");
+  EXPECT_EQ(body["token"]["roles"][0]["name"], "member");
+  bool network = false;
+  for (const auto& s : body["token"]["catalog"])
+    if (s["type"] == "network") network = s["endpoints"][0]["url"] == "http://127.0.0.1";
+  EXPECT_TRUE(network);
+}
+
+TEST_F(ApiTest, EveryCallButTokenIssueNeedsAToken) {
+  EXPECT_EQ(Call("", "GET", "/v2.0/networks").first, 401);
+  EXPECT_EQ(Call("bogus", "GET", "/v2.0/networks").first, 401);
+  EXPECT_EQ(Call("", "POST", "/v2.0/networks", {{"network", {{"name", "x"}}}}).first, 401);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks").first, 200);
+  EXPECT_EQ(Call("", "GET", "/").first, 200);  // version discovery
+  EXPECT_EQ(Call("", "GET", "/v3").first, 200);
+  // Admin-only calls.
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/hosts").first, 403);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c9"}, {"endpoint", "http://x:1"}}}}).first, 403);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/nothing-here").second["NeutronError"]["type"], "NotFound");
+}
+
+TEST_F(ApiTest, MembersSeeAndUseOnlyTheirOwnProject) {
+  std::string mine = Network(demo_, "mine");
+  std::string theirs = Network(other_, "theirs");
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks/" + mine).second["network"]["project_id"], "demo");
+  auto [code, list] = Call(demo_, "GET", "/v2.0/networks");
+  ASSERT_EQ(code, 200);
+  ASSERT_EQ(list["networks"].size(), 1u);
+  EXPECT_EQ(list["networks"][0]["id"], mine);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks").second["networks"].size(), 2u);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks/" + theirs).first, 404);
+  EXPECT_EQ(Call(demo_, "DELETE", "/v2.0/networks/" + theirs).first, 404);
+  // Attaching another project's network: refused, and nothing is made.
+  auto [c2, e2] = Call(demo_, "POST", "/v2.0/subnets",
+                       {{"subnet", {{"network_id", theirs}, {"cidr", "10.1.0.0/24"}}}});
+  EXPECT_EQ(c2, 404) << e2.dump();
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/subnets").second["subnets"].size(), 0u);
+  // Creating for another project, or binding a port: admins only.
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "x"}, {"project_id", "other"},
+                                                                 {"availability_zone_hints", {"c1"}}}}}).first,
+            403);
+  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", mine}, {"cidr", "10.2.0.0/24"},
+                                                               {"enable_dhcp", false}}}}).first,
+            201);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", mine}, {"binding:host_id", "h1"}}}}).first,
+            403);
+  EXPECT_EQ(Call(admin_, "POST", "/v2.0/ports", {{"port", {{"network_id", mine}, {"binding:host_id", "h1"},
+                                                            {"project_id", "demo"}}}}).first,
+            201);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports").second["ports"].size(), 1u);
+  EXPECT_EQ(Call(other_, "GET", "/v2.0/ports").second["ports"].size(), 0u);
+}
+
+TEST_F(ApiTest, FieldsAndPagination) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Network(admin_, "n" + std::to_string(i)));
+  std::sort(ids.begin(), ids.end());
+  auto [code, page1] = Call(admin_, "GET", "/v2.0/networks?limit=2&fields=id&fields=name");
+  ASSERT_EQ(code, 200);
+  ASSERT_EQ(page1["networks"].size(), 2u);
+  EXPECT_EQ(page1["networks"][0].size(), 2u);  // id and name only
+  EXPECT_EQ(page1["networks"][0]["id"], ids[0]);
+  EXPECT_EQ(page1["networks"][1]["id"], ids[1]);
+  ASSERT_EQ(page1["networks_links"].size(), 1u);
+  EXPECT_EQ(page1["networks_links"][0]["rel"], "next");
+  auto [c2, page2] = Call(admin_, "GET", "/v2.0/networks?limit=2&marker=" + ids[1]);
+  EXPECT_EQ(page2["networks"][0]["id"], ids[2]);
+  EXPECT_EQ(page2["networks_links"].size(), 2u);  // next and previous
+  auto [c3, back] = Call(admin_, "GET", "/v2.0/networks?limit=2&page_reverse=True&marker=" + ids[4]);
+  ASSERT_EQ(back["networks"].size(), 2u);
+  EXPECT_EQ(back["networks"][0]["id"], ids[2]);
+  EXPECT_EQ(back["networks"][1]["id"], ids[3]);
+  auto [c4, last] = Call(admin_, "GET", "/v2.0/networks?limit=2&marker=" + ids[3]);
+  EXPECT_EQ(last["networks"].size(), 1u);
+  for (const auto& l : last["networks_links"]) EXPECT_NE(l["rel"], "next");
+  auto [c5, desc] = Call(admin_, "GET", "/v2.0/networks?sort_key=name&sort_dir=desc&fields=name");
+  EXPECT_EQ(desc["networks"][0]["name"], "n4");
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks?limit=-1").first, 400);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks?limit=x").first, 400);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks?marker=nope").first, 404);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks/" + ids[0] + "?fields=name").second["network"].size(), 1u);
+}
+
+TEST_F(ApiTest, UpdatesChangeWhatMayChangeAndRefuseTheRest) {
+  std::string net = Network(admin_, "before");
+  auto [code, n] = Call(admin_, "PUT", "/v2.0/networks/" + net, {{"network", {{"name", "after"}}}});
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(n["network"]["name"], "after");
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/networks/" + net, {{"network", {{"router:external", true}}}}).first, 400);
+  auto [cs, sub] = Call(admin_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", net}, {"cidr", "10.3.0.0/24"}}}});
+  ASSERT_EQ(cs, 201);
+  std::string sid = sub["subnet"]["id"];
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"dns_nameservers", {"9.9.9.9"}}}}})
+                .second["subnet"]["dns_nameservers"],
+            json({"9.9.9.9"}));
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"enable_dhcp", false}}}}).first, 400);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"dns_nameservers", {"9.9.9"}}}}}).first, 400);
+  // Nova's flow: create unbound, then bind.
+  auto [cp, port] = Call(admin_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
+  ASSERT_EQ(cp, 201);
+  std::string pid = port["port"]["id"];
+  EXPECT_EQ(port["port"]["binding:host_id"], "");
+  auto [cb, bound] = Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"binding:host_id", "h1"}}}});
+  EXPECT_EQ(cb, 200) << bound.dump();
+  EXPECT_EQ(bound["port"]["binding:host_id"], "h1");
+  EXPECT_EQ(bound["port"]["isthmus:cloud"], "c1");
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"binding:host_id", "h9"}}}}).first, 400);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}}).first, 400);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports/" + pid).second["port"]["binding:host_id"], "h1");
+}
+
+}  // namespace
+}  // namespace isthmus::central
