@@ -68,7 +68,7 @@ class Builder {
                                  [&] { return WarmUnderlay(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("hosts registered with their clouds and central",
                                  [&] { return WaitHostsKnown(); }));
-    for (const auto& c : t_.clouds)
+    for (const auto& c : t_.external_networks ? t_.clouds : std::vector<LabCloud>{})
       ISTHMUS_RETURN_IF_ERROR(Step("external network " + c.external_network + " " + c.external_cidr +
                                        " (flat, br-ex) in " + c.name,
                                    [&] { return CreateExternalNetwork(c); }));
@@ -431,6 +431,37 @@ Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, 
                                 {"ip", nics[m]["ip"]},
                                 {"nics", nics},
                                 {"netns", InstanceNamespace(i.name)}};
+  return Status::Ok();
+}
+
+Status AddInstanceForPort(json& facts, const std::string& name, const std::string& port_id,
+                          Runner& runner) {
+  if (facts["instances"].contains(name)) return Conflict("instance " + name + " already exists");
+  ApiClient central(*Endpoint::Parse(facts.value("central", "")), LabCredentials(facts));
+  auto port = central.Get("/v2.0/ports/" + port_id);
+  if (!port.ok()) return port.status();
+  const json& p = (*port)["port"];
+  std::string host = p.value("binding:host_id", "");
+  if (host.empty() || !facts["hosts"].contains(host))
+    return InvalidArgument("port " + port_id + " is not bound to a host of this lab (binding:host_id '" + host + "')");
+  if (p["fixed_ips"].empty()) return InvalidArgument("port " + port_id + " has no fixed IP");
+  auto net = central.Get("/v2.0/networks/" + p.value("network_id", ""));
+  if (!net.ok()) return net.status();
+  InstanceSpec spec{name, host, {{"eth0", p["mac_address"], port_id, 1500}}};
+  ISTHMUS_RETURN_IF_ERROR(CreateInstance(runner, spec));
+  json nic = {{"dev", "eth0"},
+              {"network", (*net)["network"].value("name", "")},
+              {"port_id", port_id},
+              {"mac", p["mac_address"]},
+              {"ip", p["fixed_ips"][0]["ip_address"]}};
+  facts["instances"][name] = {{"host", host},
+                              {"cloud", p.value("isthmus:cloud", "")},
+                              {"network", nic["network"]},
+                              {"port_id", port_id},
+                              {"mac", nic["mac"]},
+                              {"ip", nic["ip"]},
+                              {"nics", {nic}},
+                              {"netns", InstanceNamespace(name)}};
   return Status::Ok();
 }
 

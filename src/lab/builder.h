@@ -20,6 +20,10 @@ Result<nlohmann::json> BuildLab(const Topology& topology, Runner& runner, std::o
 // records it in facts. Its addresses come later, by DHCP.
 Status AddInstance(nlohmann::json& facts, const LabInstance& i, const std::string& cloud,
                    Runner& runner);
+// An instance on an existing port (made with the openstack CLI, say): a
+// namespace with one NIC plugged on the port's host; records it in facts.
+Status AddInstanceForPort(nlohmann::json& facts, const std::string& name, const std::string& port_id,
+                          Runner& runner);
 // Starts a DHCP client on every NIC of the instance; then waits until each has
 // its lease (the address central allocated) and records the lease in facts.
 Status StartDhcpClients(const nlohmann::json& facts, const std::string& instance);

@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
 
-  up s1|s2 [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
+  up s1|s2|bare [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
         build one of the seed's scenarios on this machine and print its
         east-west connectivity matrix and its north-south table. Both have two
         clouds, each with a network node (DHCP, SNAT, legacy routers), two
@@ -34,6 +34,8 @@ constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
             four instances; instance1 and instance2 have floating IPs.
         s1: instance1 on net1 (R1, cloud1) and instance2 on net2 (R2, cloud2),
             each with a floating IP and a second NIC on net3, stretched, unrouted.
+        bare: the clouds, hosts and internet only: build on it with the
+            openstack CLI (`lab openrc`) and `lab add-instance --port`.
         --legacy: centralized routers on the network nodes.
         --no-dvr-mac-federation: the clouds do not trust each other's DVR MACs
         (the seed's failure comes back). --gateway-mode: anycast (default: one
@@ -57,6 +59,8 @@ constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
   leftovers         list anything of a lab still present (empty when clean)
   add-instance <name> --host H --network N [--ip IP]
                     create a port bound to H and an instance on it (DHCP)
+  add-instance <name> --port ID
+                    an instance on an existing port (bound to a lab host)
   wait-converged [--timeout S]  wait until every agent applied its latest state
   daemons           list the lab's daemons and whether they run
   kill <daemon> [--signal N]   signal a daemon (default 9: a crash)
@@ -88,9 +92,9 @@ int Up(const std::vector<std::string>& args) {
     else if (name.empty()) name = a;
     else return Fail(InvalidArgument("unexpected argument " + a));
   }
-  if (name.empty()) return Fail(InvalidArgument("which topology? known: s1, s2"));
+  if (name.empty()) return Fail(InvalidArgument("which topology? known: s1, s2, bare"));
   auto topology = MakeTopology(name, options);
-  if (!topology) return Fail(InvalidArgument("unknown topology '" + name + "'; known: s1, s2"));
+  if (!topology) return Fail(InvalidArgument("unknown topology '" + name + "'; known: s1, s2, bare"));
   if (LabIsUp())
     return Fail(Conflict("a lab is already up (" + LabRoot() + " exists); run `isthmus lab down` first"));
   std::cout << "isthmus lab: bringing up " << name << " ("
@@ -103,6 +107,10 @@ int Up(const std::vector<std::string>& args) {
     std::cerr << "isthmus lab: " << facts.status().message() << "\n"
               << "logs are in " << LabRoot() << "/logs; `isthmus lab down` removes it all\n";
     return 1;
+  }
+  if (!facts->contains("instances") || (*facts)["instances"].empty()) {
+    std::cout << "\nno instances yet: `eval \"$(isthmus lab openrc)\"` and build with the openstack CLI\n";
+    return 0;
   }
   std::cout << "\neast-west connectivity (ICMP, every ordered pair):\n";
   MeasureMatrix(*facts, runner, 3).Print(std::cout);
@@ -169,19 +177,22 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
   if (!facts.ok()) return Fail(facts.status());
   LabInstance i;
   LabNic nic;
+  std::string port;
   for (size_t k = 0; k < args.size(); ++k) {
     auto value = [&]() -> std::string { return k + 1 < args.size() ? args[++k] : ""; };
-    if (args[k] == "--host") i.host = value();
+    if (args[k] == "--port") port = value();
+    else if (args[k] == "--host") i.host = value();
     else if (args[k] == "--network") nic.network = value();
     else if (args[k] == "--ip") nic.ip = value();
     else if (i.name.empty() && args[k].rfind("--", 0) != 0) i.name = args[k];
     else return Fail(InvalidArgument("unexpected argument " + args[k]));
   }
-  if (i.name.empty() || i.host.empty() || nic.network.empty())
-    return Fail(InvalidArgument("usage: isthmus lab add-instance <name> --host H --network N [--ip IP]"));
+  if (i.name.empty() || (port.empty() && (i.host.empty() || nic.network.empty())) ||
+      (!port.empty() && (!i.host.empty() || !nic.network.empty())))
+    return Fail(InvalidArgument("usage: isthmus lab add-instance <name> (--host H --network N [--ip IP] | --port ID)"));
   i.nics.push_back(nic);
   SystemRunner runner;
-  Status st = AddInstance(*facts, i, "", runner);
+  Status st = port.empty() ? AddInstance(*facts, i, "", runner) : AddInstanceForPort(*facts, i.name, port, runner);
   if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
   // Its own cloud's agents (its host, the DHCP server) must have the port;
   // other clouds may be down and learn of it later.
@@ -192,7 +203,7 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
   if (st.ok()) st = SaveFacts(LabFactsPath(), *facts);
   if (!st.ok()) return Fail(st);
   std::cout << "instance " << i.name << " " << (*facts)["instances"][i.name].value("ip", "") << " on "
-            << i.host << "\n";
+            << (*facts)["instances"][i.name].value("host", "") << "\n";
   return 0;
 }
 

@@ -14,7 +14,7 @@ const LabNetwork* Topology::FindNetwork(const std::string& name) const {
   return nullptr;
 }
 
-std::vector<std::string> TopologyNames() { return {"s1", "s2"}; }
+std::vector<std::string> TopologyNames() { return {"s1", "s2", "bare"}; }
 
 namespace {
 
@@ -69,7 +69,19 @@ Topology S2(const LabOptions& options) {
 
 }  // namespace
 
+// The two clouds' machines with nothing on them: for building S2 (or anything)
+// with the openstack CLI (tests/integration/openstack_cli.sh).
+Topology Bare(const LabOptions& options) {
+  Topology t;
+  t.name = "bare";
+  t.options = options;
+  TwoClouds(t);
+  t.external_networks = false;
+  return t;
+}
+
 std::optional<Topology> MakeTopology(const std::string& name, const LabOptions& options) {
+  if (name == "bare") return Bare(options);
   if (name == "s1") return S1(options);
   if (name == "s2") return S2(options);
   return std::nullopt;

@@ -69,6 +69,9 @@ inline constexpr int kInstanceServicePort = 8080;  // every instance serves HTTP
 struct Topology {
   std::string name;
   LabOptions options;
+  // false: the machine only (clouds, hosts, internet); every resource,
+  // external networks included, is left to the user (`lab up bare`).
+  bool external_networks = true;
   std::vector<LabCloud> clouds;
   std::vector<LabHost> hosts;
   std::vector<LabNetwork> networks;
@@ -79,7 +82,7 @@ struct Topology {
   const LabNetwork* FindNetwork(const std::string& name) const;
 };
 
-// Known names: "s1", "s2". Unknown names are nullopt.
+// Known names: "s1", "s2", "bare". Unknown names are nullopt.
 std::optional<Topology> MakeTopology(const std::string& name, const LabOptions& options);
 std::vector<std::string> TopologyNames();
 
