@@ -9,22 +9,14 @@
 #include "central/api.h"
 #include "central/pusher.h"
 #include "central/service.h"
+#include "central/test_db.h"
 #include "common/http.h"
-#include "common/sqlite.h"
+#include "common/sql.h"
 
 namespace isthmus::central {
 namespace {
 
 using nlohmann::json;
-
-std::string TestPath(const std::string& tag) {
-  return "/tmp/isthmus_admin_test_" + std::to_string(getpid()) + "_" + tag + "_" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-}
-
-void Remove(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
-}
 
 JobFilter F(std::string cloud = "", std::string status = "", std::string kind = "", std::string id = "",
             int64_t limit = 1000) {
@@ -48,16 +40,12 @@ bool WaitUntil(const std::function<bool()>& f) {
 class AdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = TestPath("svc");
-    Remove(path_);
+    path_ = db_.location();
     Open();
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud1"}, {"endpoint", "http://127.0.0.1:9701"}}}}).ok());
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud2"}, {"endpoint", "http://127.0.0.1:9702"}}}}).ok());
   }
-  void TearDown() override {
-    s_.reset();
-    Remove(path_);
-  }
+  void TearDown() override { s_.reset(); }
   void Open() {
     auto s = Service::Create(path_, {});
     ASSERT_TRUE(s.ok()) << s.status().message();
@@ -86,6 +74,7 @@ class AdminTest : public ::testing::Test {
     return out;
   }
 
+  TestDb db_{"admin"};
   std::string path_;
   std::unique_ptr<Service> s_;
 };
@@ -249,14 +238,15 @@ TEST_F(AdminTest, AcknowledgedJobsArePrunedBeyondTheNewestKept) {
 
 TEST_F(AdminTest, MigratesAnOutboxMadeBeforeJobs) {
   s_.reset();
-  Remove(path_);
+  db_.Reset();
   {
-    auto db = Db::Open(path_);
-    ASSERT_TRUE(db.ok());
+    auto db = sql::Connect(path_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    std::string seq = db_.postgres() ? "seq BIGSERIAL PRIMARY KEY" : "seq INTEGER PRIMARY KEY AUTOINCREMENT";
     ASSERT_TRUE((*db)->Exec(R"(
       CREATE TABLE clouds (name TEXT PRIMARY KEY, body TEXT NOT NULL,
                            idx INTEGER NOT NULL UNIQUE, acked_seq INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, cloud TEXT NOT NULL,
+      CREATE TABLE outbox ()" + seq + R"(, cloud TEXT NOT NULL,
                            kind TEXT NOT NULL, op TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);
       INSERT INTO clouds VALUES ('cloud1', '{"name":"cloud1","endpoint":"http://127.0.0.1:9701","index":1,"dvr_mac_prefix":"fa:16:3f:01"}', 1, 1);
       INSERT INTO outbox (cloud, kind, op, id, body) VALUES ('cloud1', 'cloud', 'upsert', 'cloud1', '{}');
@@ -386,8 +376,8 @@ class FlakyCloud {
 };
 
 TEST(AdminPusher, FailedSendsAreRecordedThenTheAckMakesThemSuccess) {
-  std::string path = TestPath("pusher");
-  Remove(path);
+  TestDb db("pusher");
+  std::string path = db.location();
   auto service = std::move(*Service::Create(path, {}));
   FlakyCloud cloud(2);
   ASSERT_TRUE(service->CreateCloud({{"cloud", {{"name", "cloud1"}, {"endpoint", cloud.endpoint()}}}}).ok());
@@ -408,7 +398,6 @@ TEST(AdminPusher, FailedSendsAreRecordedThenTheAckMakesThemSuccess) {
   EXPECT_EQ(jobs[0].attempts, 0);
   pusher.Stop();
   service.reset();
-  Remove(path);
 }
 
 // The HTTP side: shapes, filters, redo, routings, and the admin role.

@@ -8,6 +8,7 @@
 
 #include "central/api.h"
 #include "central/identity.h"
+#include "central/test_db.h"
 
 namespace isthmus::central {
 namespace {
@@ -17,8 +18,7 @@ using nlohmann::json;
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = "/tmp/isthmus-api-test-" + std::to_string(getpid()) + ".db";
-    std::remove(path_.c_str());
+    path_ = db_.location();
     s_ = std::move(*Service::Create(path_, {1000, 1999}));
     auto id = Identity::FromJson(
         {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
@@ -44,7 +44,6 @@ class ApiTest : public ::testing::Test {
   void TearDown() override {
     server_.stop();
     thread_.join();
-    std::remove(path_.c_str());
   }
   std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
     json auth = {{"auth", {{"identity", {{"methods", {"password"}},
@@ -74,6 +73,7 @@ class ApiTest : public ::testing::Test {
     return code == 201 ? n["network"]["id"].get<std::string>() : "";
   }
 
+  TestDb db_{"api"};
   std::string path_;
   std::unique_ptr<Service> s_;
   std::optional<Identity> identity_;

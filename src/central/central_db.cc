@@ -1,40 +1,59 @@
 #include "central/central_db.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace isthmus::central {
 
 using nlohmann::json;
+using sql::Statement;
 
 namespace {
 // Job timestamps: ISO 8601 UTC to the second, as Neutron shows created_at.
-constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+// Computed here and bound, so both backends store the same text.
+std::string Now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The tables as first made (Migrate adds the job columns). Only the
+// auto-numbered outbox key and integer widths differ between the dialects.
+std::string Schema(sql::Dialect d) {
+  bool pg = d == sql::Dialect::kPostgres;
+  std::string integer = pg ? "BIGINT" : "INTEGER";
+  std::string seq = pg ? "seq BIGSERIAL PRIMARY KEY" : "seq INTEGER PRIMARY KEY AUTOINCREMENT";
+  return "CREATE TABLE IF NOT EXISTS clouds (name TEXT PRIMARY KEY, body TEXT NOT NULL, idx " + integer +
+         " NOT NULL UNIQUE, acked_seq " + integer + " NOT NULL DEFAULT 0);\n"
+         "CREATE TABLE IF NOT EXISTS hosts (name TEXT PRIMARY KEY, cloud TEXT NOT NULL, body TEXT NOT NULL);\n"
+         "CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, "
+         "PRIMARY KEY (kind, id));\n"
+         "CREATE TABLE IF NOT EXISTS outbox (" + seq + ", cloud TEXT NOT NULL, kind TEXT NOT NULL, "
+         "op TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);\n"
+         "CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);\n";
+}
 }  // namespace
 
-Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& path) {
-  auto db = Db::Open(path);
+Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& location) {
+  auto db = sql::Connect(location);
   if (!db.ok()) return db.status();
-  ISTHMUS_RETURN_IF_ERROR((*db)->Exec(R"(
-    CREATE TABLE IF NOT EXISTS clouds (name TEXT PRIMARY KEY, body TEXT NOT NULL,
-                                       idx INTEGER NOT NULL UNIQUE, acked_seq INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS hosts (name TEXT PRIMARY KEY, cloud TEXT NOT NULL, body TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
-                                          PRIMARY KEY (kind, id));
-    CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, cloud TEXT NOT NULL,
-                                       kind TEXT NOT NULL, op TEXT NOT NULL, id TEXT NOT NULL,
-                                       body TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);
-  )"));
+  ISTHMUS_RETURN_IF_ERROR((*db)->Exec(Schema((*db)->dialect())));
   std::unique_ptr<CentralDb> out(new CentralDb(std::move(*db)));
   ISTHMUS_RETURN_IF_ERROR(out->Migrate());
   return out;
 }
 
-// The job columns of the outbox, added to a DB file made before them. Rows
+// The job columns of the outbox, added to a DB made before them. Rows
 // already there are all pending (acknowledged ones used to be deleted): NEW.
 Status CentralDb::Migrate() {
   std::set<std::string> have;
-  auto cols = db_->Prepare("SELECT name FROM pragma_table_info('outbox')");
+  auto cols = db_->Prepare(db_->dialect() == sql::Dialect::kPostgres
+                               ? "SELECT column_name FROM information_schema.columns "
+                                 "WHERE table_schema = current_schema() AND table_name = 'outbox'"
+                               : "SELECT name FROM pragma_table_info('outbox')");
   while (cols->Step()) have.insert(cols->Text(0));
   ISTHMUS_RETURN_IF_ERROR(cols->status());
   const std::vector<std::pair<std::string, std::string>> wanted = {
@@ -46,9 +65,11 @@ Status CentralDb::Migrate() {
   return db_->Transaction([&]() -> Status {
     for (const auto& [name, type] : wanted)
       if (!have.count(name)) ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE outbox ADD COLUMN " + name + " " + type));
-    ISTHMUS_RETURN_IF_ERROR(db_->Exec(std::string("UPDATE outbox SET created_at = ") + kNow +
-                                      " WHERE created_at = ''; UPDATE outbox SET updated_at = created_at "
-                                      "WHERE updated_at = '';"));
+    auto c = db_->Prepare("UPDATE outbox SET created_at = ? WHERE created_at = ''");
+    c->Bind(1, Now());
+    c->Step();
+    ISTHMUS_RETURN_IF_ERROR(c->status());
+    ISTHMUS_RETURN_IF_ERROR(db_->Exec("UPDATE outbox SET updated_at = created_at WHERE updated_at = ''"));
     return db_->Exec(R"(
       CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, cloud);
       CREATE INDEX IF NOT EXISTS outbox_resource ON outbox (id);
@@ -81,15 +102,16 @@ Result<Snapshot> CentralDb::Load() {
 }
 
 Status CentralDb::Commit(const Mutation& m) {
+  const std::string now = Now();
   return db_->Transaction([&]() -> Status {
-    auto run = [](Stmt& st) {
+    auto run = [](Statement& st) {
       st.Step();
       return st.status();
     };
     for (const auto& [name, cloud] : m.cloud_upserts) {
       auto q = db_->Prepare(
           "INSERT INTO clouds (name, body, idx) VALUES (?, ?, ?) "
-          "ON CONFLICT(name) DO UPDATE SET body = excluded.body");
+          "ON CONFLICT (name) DO UPDATE SET body = excluded.body");
       q->Bind(1, name).Bind(2, json(cloud).dump()).Bind(3, int64_t{cloud.index});
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
@@ -102,12 +124,16 @@ Status CentralDb::Commit(const Mutation& m) {
       ISTHMUS_RETURN_IF_ERROR(run(*o));
     }
     for (const auto& host : m.host_upserts) {
-      auto q = db_->Prepare("INSERT OR REPLACE INTO hosts (name, cloud, body) VALUES (?, ?, ?)");
+      auto q = db_->Prepare(
+          "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
+          "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
       q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
     for (const auto& [kind, id, body] : m.upserts) {
-      auto q = db_->Prepare("INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?, ?, ?)");
+      auto q = db_->Prepare(
+          "INSERT INTO resources (kind, id, body) VALUES (?, ?, ?) "
+          "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
       q->Bind(1, kind).Bind(2, id).Bind(3, body.dump());
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
@@ -118,9 +144,9 @@ Status CentralDb::Commit(const Mutation& m) {
     }
     for (const auto& e : m.events) {
       auto q = db_->Prepare(
-          std::string("INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
-                      "updated_at) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ") + kNow + ", " + kNow + ")");
-      q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump());
+          "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
+          "updated_at) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?)");
+      q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump()).Bind(6, now).Bind(7, now);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
     return Status::Ok();
@@ -143,14 +169,15 @@ Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, in
 Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
   return db_->Transaction([&]() -> Status {
     // Everything up to the previous acked_seq is SUCCESS already: look only past it.
-    auto u = db_->Prepare(std::string("UPDATE outbox SET status = 'SUCCESS', updated_at = ") + kNow +
-                          " WHERE cloud = ? AND seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
-                          " AND seq <= ? AND status != 'SUCCESS'");
-    u->Bind(1, cloud).Bind(2, cloud).Bind(3, seq);
+    auto u = db_->Prepare(
+        "UPDATE outbox SET status = 'SUCCESS', updated_at = ?"
+        " WHERE cloud = ? AND seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
+        " AND seq <= ? AND status != 'SUCCESS'");
+    u->Bind(1, Now()).Bind(2, cloud).Bind(3, cloud).Bind(4, seq);
     u->Step();
     ISTHMUS_RETURN_IF_ERROR(u->status());
-    auto q = db_->Prepare("UPDATE clouds SET acked_seq = MAX(acked_seq, ?) WHERE name = ?");
-    q->Bind(1, seq).Bind(2, cloud);
+    auto q = db_->Prepare("UPDATE clouds SET acked_seq = ? WHERE name = ? AND acked_seq < ?");
+    q->Bind(1, seq).Bind(2, cloud).Bind(3, seq);
     q->Step();
     ISTHMUS_RETURN_IF_ERROR(q->status());
     // Prune: the keep-th newest acknowledged job of the cloud is the oldest kept.
@@ -177,18 +204,19 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
 // Jobs
 
 Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
-  auto q = db_->Prepare(std::string("UPDATE outbox SET status = 'RUNNING', updated_at = ") + kNow +
-                        " WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
-  q->Bind(1, cloud).Bind(2, first).Bind(3, last);
+  auto q = db_->Prepare(
+      "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND seq BETWEEN ? AND ? "
+      "AND status != 'SUCCESS'");
+  q->Bind(1, Now()).Bind(2, cloud).Bind(3, first).Bind(4, last);
   q->Step();
   return q->status();
 }
 
 Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
-  auto q = db_->Prepare(std::string("UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, "
-                                    "updated_at = ") + kNow +
-                        " WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
-  q->Bind(1, error).Bind(2, cloud).Bind(3, first).Bind(4, last);
+  auto q = db_->Prepare(
+      "UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, updated_at = ? "
+      "WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
+  q->Bind(1, error).Bind(2, Now()).Bind(3, cloud).Bind(4, first).Bind(5, last);
   q->Step();
   return q->status();
 }
@@ -196,7 +224,7 @@ Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t la
 namespace {
 constexpr const char* kJobColumns =
     "SELECT seq, cloud, kind, op, id, status, attempts, last_error, created_at, updated_at FROM outbox";
-Job JobOf(const Stmt& q) {
+Job JobOf(const Statement& q) {
   Job j;
   j.event = {q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), nullptr};
   j.status = q.Text(5);

@@ -1,6 +1,7 @@
-// Central's SQLite schema and the writes of one mutation: resource rows,
-// allocation rows and outbox events always go together in one transaction, so
-// an acknowledged change is durable and is pushed to every cloud it affects.
+// Central's schema and the writes of one mutation: resource rows, allocation
+// rows and outbox events always go together in one transaction, so an
+// acknowledged change is durable and is pushed to every cloud it affects. The
+// same SQL runs on SQLite and PostgreSQL (sql::Connection); only the DDL differs.
 // Schema: docs/architecture.md, "Central DB". Not thread-safe (Service locks).
 #pragma once
 
@@ -13,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/sqlite.h"
+#include "common/sql.h"
 #include "model/resources.h"
 
 namespace isthmus::central {
@@ -66,7 +67,8 @@ struct Mutation {
 
 class CentralDb {
  public:
-  static Result<std::unique_ptr<CentralDb>> Open(const std::string& path);
+  // location: a SQLite file path, or a libpq URL postgresql://user@host:port/dbname.
+  static Result<std::unique_ptr<CentralDb>> Open(const std::string& location);
   Result<Snapshot> Load();
   Status Commit(const Mutation& m);
   // Pending events of one cloud after its acknowledged sequence, in order.
@@ -85,9 +87,9 @@ class CentralDb {
   Result<std::set<std::tuple<std::string, std::string, std::string>>> PendingResources();
 
  private:
-  explicit CentralDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  explicit CentralDb(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   Status Migrate();
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<sql::Connection> db_;
 };
 
 }  // namespace isthmus::central

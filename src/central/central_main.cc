@@ -21,7 +21,8 @@ The federation: the user-facing API in Neutron v2.0 shapes, global allocations
 it affects (docs/architecture.md).
 
   --listen HOST:PORT   API address (default 127.0.0.1:9696)
-  --db PATH            SQLite database file
+  --db PATH|URL        SQLite database file, or a PostgreSQL libpq URL
+                       postgresql://user@host:port/dbname
   --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
   --identity FILE      users, projects and roles (JSON, docs/architecture.md,
                        "Identity"); every call but POST /v3/auth/tokens then

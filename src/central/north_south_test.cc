@@ -8,6 +8,7 @@
 
 #include "central/api.h"
 #include "central/service.h"
+#include "central/test_db.h"
 
 namespace isthmus::central {
 namespace {
@@ -17,9 +18,7 @@ using nlohmann::json;
 class NorthSouthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = "/tmp/isthmus_ns_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-    unlink(path_.c_str());
+    path_ = db_.location();
     s_ = std::move(*Service::Create(path_, {1000, 1001}));
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud1"}, {"endpoint", "http://127.0.0.1:9701"}}}}).ok());
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud2"}, {"endpoint", "http://127.0.0.1:9702"}}}}).ok());
@@ -74,6 +73,7 @@ class NorthSouthTest : public ::testing::Test {
   }
   std::vector<OutboxEvent> Events(const std::string& cloud) { return *s_->PendingEvents(cloud, 100000); }
 
+  TestDb db_{"ns"};
   std::string path_, ext_, ext_sub_, net_, sub_;
   std::unique_ptr<Service> s_;
 };

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "central/test_db.h"
 #include "common/http.h"
 
 namespace isthmus::central {
@@ -59,8 +60,8 @@ bool WaitUntil(const std::function<bool()>& f) {
 }
 
 TEST(Pusher, DeliversInOrderOnceTheCloudComesUpAndRecordsTheAck) {
-  std::string path = "/tmp/isthmus_pusher_test_" + std::to_string(getpid()) + ".db";
-  unlink(path.c_str());
+  TestDb db("pusher");
+  std::string path = db.location();
   auto service = std::move(*Service::Create(path, {}));
   FakeCloud cloud;  // bound, not serving yet: the cloud is down
   std::string endpoint = "http://127.0.0.1:" + std::to_string(cloud.port());
@@ -79,7 +80,6 @@ TEST(Pusher, DeliversInOrderOnceTheCloudComesUpAndRecordsTheAck) {
   ASSERT_TRUE(WaitUntil([&] { return cloud.kinds().size() == 3; }));
   EXPECT_EQ(cloud.kinds().back(), "router");
   pusher.Stop();
-  unlink(path.c_str());
 }
 
 }  // namespace

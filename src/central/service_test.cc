@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "central/test_db.h"
+
 namespace isthmus::central {
 namespace {
 
@@ -11,9 +13,7 @@ using nlohmann::json;
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = "/tmp/isthmus_central_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-    unlink(path_.c_str());
+    path_ = db_.location();
     s_ = std::move(*Service::Create(path_, {1000, 1001}));
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud1"}, {"endpoint", "http://127.0.0.1:9701"}}}}).ok());
     ASSERT_TRUE(s_->CreateCloud({{"cloud", {{"name", "cloud2"}, {"endpoint", "http://127.0.0.1:9702"}}}}).ok());
@@ -36,6 +36,7 @@ class ServiceTest : public ::testing::Test {
     return o["cloud1"]["pending"].get<int64_t>() + o["cloud2"]["pending"].get<int64_t>();
   }
 
+  TestDb db_{"central"};
   std::string path_, net_, sub_;
   std::unique_ptr<Service> s_;
 };

@@ -1,6 +1,7 @@
 // A thin RAII seam over SQLite, shared by the central and cloud stores.
 // Db owns one connection (WAL, synchronous=FULL: an acknowledged commit survives
 // kill -9). Not thread-safe: each store serialises its own access.
+// SqliteConnection puts Db behind the backend-neutral sql::Connection (sql.h).
 #pragma once
 
 #include <sqlite3.h>
@@ -12,26 +13,27 @@
 #include <string>
 #include <vector>
 
+#include "common/sql.h"
 #include "common/status.h"
 
 namespace isthmus {
 
-class Stmt {
+class Stmt : public sql::Statement {
  public:
   Stmt(sqlite3* db, const std::string& sql);
-  ~Stmt();
+  ~Stmt() override;
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
-  Stmt& Bind(int index, const std::string& v);
-  Stmt& Bind(int index, int64_t v);
-  Stmt& BindNull(int index);
+  Stmt& Bind(int index, const std::string& v) override;
+  Stmt& Bind(int index, int64_t v) override;
+  Stmt& BindNull(int index) override;
   // Returns true while a row is available; errors surface through status().
-  bool Step();
-  std::string Text(int col) const;
-  int64_t Int(int col) const;
-  bool IsNull(int col) const;
-  const Status& status() const { return status_; }
+  bool Step() override;
+  std::string Text(int col) const override;
+  int64_t Int(int col) const override;
+  bool IsNull(int col) const override;
+  const Status& status() const override { return status_; }
 
  private:
   sqlite3* db_;
@@ -56,6 +58,20 @@ class Db {
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+};
+
+// Db as an sql::Connection. Transaction is BEGIN IMMEDIATE/COMMIT, rolled back
+// when fn returns an error.
+class SqliteConnection : public sql::Connection {
+ public:
+  explicit SqliteConnection(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
+  Status Exec(const std::string& sql) override { return db_->Exec(sql); }
+  std::unique_ptr<sql::Statement> Prepare(const std::string& sql) override { return db_->Prepare(sql); }
+  Status Transaction(const std::function<Status()>& fn) override { return db_->Transaction(fn); }
+
+ private:
+  std::unique_ptr<Db> db_;
 };
 
 }  // namespace isthmus
