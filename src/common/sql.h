@@ -41,7 +41,9 @@ class Connection {
   virtual Status Exec(const std::string& sql) = 0;
   virtual std::unique_ptr<Statement> Prepare(const std::string& sql) = 0;
   // Runs fn in one transaction: committed if fn returns Ok, rolled back if it
-  // returns an error or if any statement inside it failed (that error is returned).
+  // returns an error. PostgreSQL also rolls back (and returns the statement's
+  // error) when a statement inside failed though fn returned Ok; callers should
+  // not rely on that and return statement errors, as central_db.cc does.
   virtual Status Transaction(const std::function<Status()>& fn) = 0;
 };
 
