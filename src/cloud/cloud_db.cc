@@ -21,6 +21,9 @@ Result<std::vector<Event>> ParseEvents(const nlohmann::json& body) {
     ev.seq = e["seq"];
     if (ev.seq <= last) return InvalidArgument("events must come in increasing seq order");
     last = ev.seq;
+    for (const char* key : {"kind", "op", "id"})
+      if (e.contains(key) && !e[key].is_string())
+        return InvalidArgument("event " + std::to_string(ev.seq) + ": " + key + " must be a string");
     ev.kind = e.value("kind", "");
     ev.op = e.value("op", "");
     ev.id = e.value("id", "");

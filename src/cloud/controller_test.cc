@@ -50,6 +50,29 @@ TEST(Controller, RedeliveredEventsAreANoOpAndBadBatchesChangeNothing) {
   EXPECT_EQ(again->Dump()["applied_seq"], 1);
 }
 
+// Found by tests/fuzz: a non-string kind, op or id was an exception (a 500),
+// and a host name central cannot take in its URL was accepted, then never
+// reported (holding up the reports of the hosts after it).
+TEST(Controller, RefusesNonStringEventFieldsAndHostNamesCentralCannotTake) {
+  auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
+  ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1)}}}).ok());
+  for (const char* key : {"kind", "op", "id"}) {
+    json e = CloudEvent(2);
+    e[key] = {{"value", "upsert"}};
+    auto r = c->ApplyEvents({{"events", {e}}});
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << key;
+  }
+  EXPECT_EQ(c->Dump()["applied_seq"], 1);
+  for (std::string name : {std::string("nul\0inside", 10), std::string("a/b"), std::string("a b"),
+                           std::string("h?x"), std::string(".."), std::string(65, 'h'), std::string("\xc3\xa9")}) {
+    json reg = {{"host", {{"name", name}, {"role", "compute"}, {"vtep_ip", "10.255.0.11"}}}};
+    EXPECT_EQ(c->RegisterHost(reg).status().code(), Code::kInvalidArgument) << name;
+  }
+  json ok = {{"host", {{"name", "compute-1.example_2"}, {"role", "compute"}, {"vtep_ip", "10.255.0.11"}}}};
+  EXPECT_TRUE(c->RegisterHost(ok).ok());
+}
+
 TEST(Controller, LongPollWakesOnChange) {
   auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
   ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1)}}}).ok());

@@ -1,5 +1,7 @@
 #include "common/http.h"
 
+#include <algorithm>
+
 namespace isthmus {
 
 Result<Endpoint> Endpoint::Parse(const std::string& url) {
@@ -101,10 +103,42 @@ void WriteError(httplib::Response& res, const Status& status) {
 
 void WriteJson(httplib::Response& res, int http_status, const nlohmann::json& body) {
   res.status = http_status;
-  res.set_content(body.dump(), "application/json");
+  // Messages may quote a request's path or an ID decoded from it, which can be
+  // any bytes (GET /v2.0/clouds/%ff): invalid UTF-8 becomes U+FFFD instead of
+  // an exception (a 500).
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
+namespace {
+// The deepest nesting of arrays and objects in a JSON text (strings skipped).
+// nlohmann parses deep documents fine but serializes them recursively, so a
+// body like [[[[...100000 levels...]]]] quoted in an error message overflowed
+// the stack (found by tests/fuzz).
+int JsonDepth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+}  // namespace
+
 Result<nlohmann::json> ParseJsonBody(const httplib::Request& req) {
+  constexpr int kMaxDepth = 32;
+  if (JsonDepth(req.body) > kMaxDepth)
+    return InvalidArgument("request body nests deeper than " + std::to_string(kMaxDepth) + " levels");
   auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (j.is_discarded()) return InvalidArgument("request body is not valid JSON");
   if (!j.is_object()) return InvalidArgument("request body must be a JSON object");
