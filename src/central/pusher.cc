@@ -63,6 +63,14 @@ void Pusher::Run(const std::string& cloud) {
       st = reply.ok() ? ReplyStatus(*reply) : reply.status();
       if (st.ok()) applied = reply->body.value("applied_seq", int64_t{0});
     }
+    // A cloud that reports more than it was sent got events from elsewhere
+    // (another central, a forged push): only what was sent counts as acknowledged,
+    // or an event committed after this reply would never be sent.
+    if (st.ok() && applied > last) {
+      LOG_WARN("cloud " << cloud << " reports applied seq " << applied << " but was sent up to " << last
+                        << ": events reached it from elsewhere");
+      applied = last;
+    }
     if (st.ok() && applied >= pending->front().seq) {
       service_.AckEvents(cloud, applied);
       backoff_ms = 50;
