@@ -149,6 +149,14 @@ TEST_F(ApiTest, MembersSeeAndUseOnlyTheirOwnProject) {
   EXPECT_EQ(Call(other_, "GET", "/v2.0/ports").second["ports"].size(), 0u);
 }
 
+TEST_F(ApiTest, HostNamesCentralCannotCarryAreRefused) {
+  json host = {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.12"}, {"dvr_mac", "fa:16:3f:01:00:02"}}}};
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/fz-x-%ff%fe", host).first, 400);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/a%20b", host).first, 400);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/hosts").second["hosts"].size(), 1u);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h2", host).first, 200);
+}
+
 TEST_F(ApiTest, FieldsAndPagination) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(Network(admin_, "n" + std::to_string(i)));

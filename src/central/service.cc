@@ -183,6 +183,8 @@ Result<model::Host> Service::PutHost(const std::string& cloud, const std::string
   ASSIGN_OR_RETURN(role, r.RequiredString("role"));
   ASSIGN_OR_RETURN(vtep, r.RequiredString("vtep_ip"));
   ASSIGN_OR_RETURN(mac_text, r.RequiredString("dvr_mac"));
+  if (!IsValidHostName(name))
+    return InvalidArgument("a host name is at most 64 letters, digits, '.', '-' or '_'");
   if (role != "compute" && role != "network")
     return InvalidArgument("role must be compute or network, not '" + role + "'");
   if (!Ipv4::Parse(vtep).ok()) return InvalidArgument("vtep_ip '" + vtep + "' is not an IPv4 address");

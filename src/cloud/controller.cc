@@ -128,10 +128,7 @@ Result<model::Host> Controller::RegisterHost(const json& body) {
   // and into OVS and namespace names: a hostname's characters only. A name
   // central cannot take would never be reported, and would hold up the
   // reports of every host after it.
-  if (host.name.size() > 64 ||
-      host.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
-          std::string::npos ||
-      host.name == "." || host.name == "..")
+  if (!IsValidHostName(host.name))
     return InvalidArgument("host.name must be at most 64 letters, digits, '.', '-' or '_'");
   if (host.role != "compute" && host.role != "network")
     return InvalidArgument("host.role must be compute or network, not '" + host.role + "'");

@@ -124,4 +124,10 @@ bool Cidr::Overlaps(const Cidr& other) const {
   return Contains(other.network) || other.Contains(network);
 }
 
+bool IsValidHostName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==
+             std::string::npos;
+}
+
 }  // namespace isthmus

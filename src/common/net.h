@@ -47,4 +47,8 @@ struct Cidr {
   bool operator==(const Cidr&) const = default;
 };
 
+// A host's name as it appears in URLs, OVS and namespace names: 1 to 64
+// letters, digits, '.', '-' or '_' (not "." or "..").
+bool IsValidHostName(const std::string& name);
+
 }  // namespace isthmus
