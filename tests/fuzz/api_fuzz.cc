@@ -684,7 +684,8 @@ std::string Fuzzer::MutateText(std::string t) {
       std::string open(depth, '['), close(depth, ']');
       auto colon = t.rfind(':');
       if (colon == std::string::npos || Chance(0.3)) return open + close;
-      return t.substr(0, colon + 1) + open + "1" + close + t.substr(t.find_first_of(",}", colon));
+      auto rest = t.find_first_of(",}", colon);
+      return t.substr(0, colon + 1) + open + "1" + close + (rest == std::string::npos ? "" : t.substr(rest));
     }
     case 4: {  // invalid UTF-8 / escapes inside a string
       static const std::vector<std::string> bits = {"\xff\xfe", "\xc0\xaf", "\\ud800", "\\udfff\\ud800",
