@@ -1,5 +1,7 @@
 #include "central/request.h"
 
+#include "common/net.h"
+
 namespace isthmus::central {
 
 Result<Request> Request::Parse(const nlohmann::json& body, const std::string& resource,
@@ -44,6 +46,19 @@ Result<std::vector<std::string>> Request::StringList(const std::string& key) con
     out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+Status CanonicalNameservers(std::vector<std::string>& dns) {
+  std::set<std::string> seen;
+  for (auto& d : dns) {
+    auto ip = Ipv4::Parse(d);
+    if (!ip.ok())
+      return InvalidArgument("Invalid input for dns_nameservers: '" + d + "' is not a valid IPv4 address");
+    d = ip->ToString();
+    if (!seen.insert(d).second)
+      return InvalidArgument("Invalid input for dns_nameservers: duplicate nameserver '" + d + "'");
+  }
+  return Status::Ok();
 }
 
 }  // namespace isthmus::central

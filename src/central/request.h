@@ -12,6 +12,10 @@
 
 namespace isthmus::central {
 
+// dns_nameservers: each an IPv4 address (rewritten in canonical form), no
+// duplicates; the error names the offending entry.
+Status CanonicalNameservers(std::vector<std::string>& dns);
+
 class Request {
  public:
   // body must be {"<resource>": {...}} with only `allowed` attributes.

@@ -401,15 +401,7 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
     return InvalidArgument("ip_version must be 4");
   if (mode != "anycast" && mode != "per-cloud")
     return InvalidArgument("gateway_mode '" + mode + "' is not one of anycast, per-cloud");
-  std::set<std::string> seen_dns;
-  for (auto& d : dns) {
-    auto ip = Ipv4::Parse(d);
-    if (!ip.ok())
-      return InvalidArgument("Invalid input for dns_nameservers: '" + d + "' is not a valid IPv4 address");
-    d = ip->ToString();
-    if (!seen_dns.insert(d).second)
-      return InvalidArgument("Invalid input for dns_nameservers: duplicate nameserver '" + d + "'");
-  }
+  ISTHMUS_RETURN_IF_ERROR(CanonicalNameservers(dns));
   auto cidr = Cidr::Parse(cidr_text);
   if (!cidr.ok()) return InvalidArgument("Invalid input for cidr: " + cidr.status().message());
   std::string gateway;

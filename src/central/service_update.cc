@@ -65,15 +65,7 @@ Result<model::Subnet> Service::UpdateSubnet(const std::string& id, const json& b
                                                      "gateway_mode", "host_routes"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(dns, r.StringList("dns_nameservers"));
-  std::set<std::string> seen;
-  for (auto& d : dns) {
-    auto ip = Ipv4::Parse(d);
-    if (!ip.ok())
-      return InvalidArgument("Invalid input for dns_nameservers: '" + d + "' is not a valid IPv4 address");
-    d = ip->ToString();
-    if (!seen.insert(d).second)
-      return InvalidArgument("Invalid input for dns_nameservers: duplicate nameserver '" + d + "'");
-  }
+  ISTHMUS_RETURN_IF_ERROR(CanonicalNameservers(dns));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = subnets_.find(id);
   if (it == subnets_.end()) return NotFound("Subnet " + id + " could not be found");
