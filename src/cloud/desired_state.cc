@@ -27,10 +27,16 @@ std::set<std::string> InstanceNetworks(const FederationView& v, const std::strin
   return nets;
 }
 
-const std::vector<const Port*>& BoundPorts(const FederationView& v, const std::string& host) {
+// The ports an index holds under `key` (none when it has no entry).
+const std::vector<const Port*>& PortsIn(const std::map<std::string, std::vector<const Port*>>& index,
+                                        const std::string& key) {
   static const std::vector<const Port*> kNone;
-  auto it = v.bound_by_host.find(host);
-  return it == v.bound_by_host.end() ? kNone : it->second;
+  auto it = index.find(key);
+  return it == index.end() ? kNone : it->second;
+}
+
+const std::vector<const Port*>& BoundPorts(const FederationView& v, const std::string& host) {
+  return PortsIn(v.bound_by_host, host);
 }
 
 // The view itself when its indexes are current, else an indexed copy.
@@ -87,8 +93,8 @@ void SortBy(std::vector<T>& v, Key key) {
 std::vector<const Port*> RouterPorts(const FederationView& v, const std::string& router_id,
                                      const char* owner) {
   std::vector<const Port*> out;
-  for (const auto& [id, p] : v.ports)
-    if (p.device_id == router_id && p.device_owner == owner && p.cloud == v.cloud) out.push_back(&p);
+  for (const Port* p : PortsIn(v.router_ports, router_id))
+    if (p->device_owner == owner && p->cloud == v.cloud) out.push_back(p);
   return out;
 }
 
@@ -347,10 +353,9 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
     }
 
   // This host's floating-IP gateways (DVR), one per external network in use here.
-  for (const auto& [id, p] : v.ports) {
-    if (p.device_owner != model::kOwnerFipAgentGateway || p.host != host_name ||
-        !fip_networks.count(p.network_id) || p.fixed_ips.empty())
-      continue;
+  for (const Port* fg : PortsIn(v.fip_agent_ports, host_name)) {
+    const Port& p = *fg;
+    if (!fip_networks.count(p.network_id) || p.fixed_ips.empty()) continue;
     const model::Subnet* sub = SubnetOf(v, p.fixed_ips[0].subnet_id);
     if (!sub) continue;
     s.fip_gateways.push_back({p.network_id, p.id, p.mac_address, p.fixed_ips[0].ip_address,

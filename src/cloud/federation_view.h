@@ -28,12 +28,7 @@ struct FederationView {
     ports = o.ports;
     routers = o.routers;
     floatingips = o.floatingips;
-    ports_by_network.clear();
-    bound_by_host.clear();
-    ports_by_host.clear();
-    router_interfaces.clear();
-    hosts_on_our_networks.clear();
-    indexed_ports = static_cast<size_t>(-1);
+    ClearIndex();
     return *this;
   }
   FederationView(FederationView&&) = default;
@@ -55,21 +50,34 @@ struct FederationView {
   std::map<std::string, std::vector<const model::Port*>> ports_by_host;  // instance ports
   std::map<std::string, std::vector<const model::Port*>> bound_by_host;  // every port on a br-int
   std::vector<const model::Port*> router_interfaces;                     // every cloud's
+  // Gateway and SNAT ports by router id; FIP agent gateway ports by host.
+  std::map<std::string, std::vector<const model::Port*>> router_ports;
+  std::map<std::string, std::vector<const model::Port*>> fip_agent_ports;
   std::set<std::string> hosts_on_our_networks;  // hosts (any cloud) with an instance port on them
   size_t indexed_ports = static_cast<size_t>(-1);
 
-  void Reindex() {
+  void ClearIndex() {
     ports_by_network.clear();
     ports_by_host.clear();
     bound_by_host.clear();
     router_interfaces.clear();
+    router_ports.clear();
+    fip_agent_ports.clear();
     hosts_on_our_networks.clear();
+    indexed_ports = static_cast<size_t>(-1);
+  }
+
+  void Reindex() {
+    ClearIndex();
     for (const auto& [id, p] : ports) {
       ports_by_network[p.network_id].push_back(&p);
       if (p.IsRouterInterface()) {
         router_interfaces.push_back(&p);
         continue;
       }
+      if (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat)
+        router_ports[p.device_id].push_back(&p);
+      if (p.device_owner == model::kOwnerFipAgentGateway) fip_agent_ports[p.host].push_back(&p);
       std::string host = BoundHost(p);
       if (host.empty()) continue;
       bound_by_host[host].push_back(&p);
