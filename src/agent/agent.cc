@@ -142,14 +142,14 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   for (const auto& [name, i] : ifaces) {
     // Router and gateway legs count once this pass plugged them (below);
     // DHCP ports (dp-) are VIFs like instances'.
-    if (name.rfind("vx", 0) == 0 || (IsAgentPort(name) && name.rfind("dp-", 0) != 0)) continue;
+    if (name.rfind("vx", 0) == 0 || IsRouterPort(name)) continue;
     ports.names.insert(name);
     if (!i.iface_id.empty() && i.ofport > 0) ports.vif_by_iface_id[i.iface_id] = name;
   }
   for (const auto& ip : remote) ports.names.insert(TunnelPortName(ip));
   for (const auto& r : s.routers)
     for (const auto& leg : r.interfaces)
-      ports.names.insert(LegPeerName(r.kind == "snat" ? "sg" : "qr", leg.port_id));
+      ports.names.insert(LegPeerName(RouterLegKind(r.kind), leg.port_id));
 
   CompiledFlows flows = CompileFlows(s, ports);
   // Flows naming a port that left OVS cannot be deleted by name (ovs-ofctl

@@ -109,7 +109,7 @@ class Compiler {
     for (const auto& router : s_.routers) {
       bool snat = router.kind == "snat";
       for (const auto& leg : router.interfaces) {
-        std::string name = LegPeerName(snat ? "sg" : "qr", leg.port_id);
+        std::string name = LegPeerName(RouterLegKind(router.kind), leg.port_id);
         if (!p_.Has(name) || !Known(leg.network_id)) continue;
         int lvid = Lvid(leg.network_id);
         out_.br_int.Add(kIntLocalSwitching, 100, "in_port=" + name,

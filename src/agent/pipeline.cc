@@ -56,8 +56,10 @@ std::string DhcpNamespaceName(const std::string& prefix, const std::string& netw
   return prefix + "qdhcp-" + network_id;
 }
 
-bool IsAgentPort(const std::string& name) {
-  for (const char* p : {"qp-", "sp-", "gp-", "fp-", "dp-"})
+std::string RouterLegKind(const std::string& router_kind) { return router_kind == "snat" ? "sg" : "qr"; }
+
+bool IsRouterPort(const std::string& name) {
+  for (const char* p : {"qp-", "sp-", "gp-", "fp-"})
     if (name.rfind(p, 0) == 0) return true;
   return false;
 }

@@ -45,7 +45,10 @@ std::string LegPeerName(const std::string& kind, const std::string& port_id);
 std::string SnatNamespaceName(const std::string& prefix, const std::string& router_id);
 std::string FipNamespaceName(const std::string& prefix, const std::string& network_id);
 std::string DhcpNamespaceName(const std::string& prefix, const std::string& network_id);
-// OVS ports the agent plugs itself (never instance VIFs).
-bool IsAgentPort(const std::string& ovs_port_name);
+// The leg kind ("qr" or "sg") of a router instance of kind dvr/legacy/snat.
+std::string RouterLegKind(const std::string& router_kind);
+// OVS ports of router legs and gateways (qp-, sp-, gp-, fp-), which the router
+// namespaces own; not DHCP ports (dp-), which are VIFs of their servers.
+bool IsRouterPort(const std::string& ovs_port_name);
 
 }  // namespace isthmus::agent

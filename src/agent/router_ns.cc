@@ -22,7 +22,7 @@ constexpr int kRulePriorityEnd = 60000;
 constexpr int kFipTable = 16;
 constexpr int kSnatTableBase = 100;
 
-std::string LegKind(const state::RouterInstance& r) { return r.kind == "snat" ? "sg" : "qr"; }
+std::string LegKind(const state::RouterInstance& r) { return RouterLegKind(r.kind); }
 
 std::string Slash(const std::string& ip, int len) { return ip + "/" + std::to_string(len); }
 
@@ -109,7 +109,7 @@ Status RouterNamespaces::Sync(const std::vector<state::RouterInstance>& routers,
     applied_[ns] = r;
   }
   for (const auto& port : existing_ports)
-    if (IsAgentPort(port) && port.rfind("dp-", 0) != 0 && !wanted_ports.count(port)) {
+    if (IsRouterPort(port) && !wanted_ports.count(port)) {
       std::string bridge = port.rfind("gp-", 0) == 0 || port.rfind("fp-", 0) == 0 ? kBrEx : kBrInt;
       ISTHMUS_RETURN_IF_ERROR(ovs_.DeletePort(bridge, port));
     }
