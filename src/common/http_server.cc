@@ -232,7 +232,7 @@ HttpServer::~HttpServer() {
   for (event* e : impl_->signal_events) event_free(e);
   event_free(impl_->replies->wake);
   event_free(impl_->stop_event);
-  evhttp_free(impl_->http);
+  if (impl_->http) evhttp_free(impl_->http);
   event_base_free(impl_->base);
 }
 
@@ -283,6 +283,9 @@ void HttpServer::Run(bool stop_on_signals) {
   impl_->cv.notify_all();
   for (auto& t : impl_->workers) t.join();
   impl_->workers.clear();
+  // Close every connection now (clients see it at once), not when the server is destroyed.
+  evhttp_free(impl_->http);
+  impl_->http = nullptr;
 }
 
 void HttpServer::Stop() { event_active(impl_->stop_event, EV_READ, 0); }
