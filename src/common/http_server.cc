@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -254,6 +256,10 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
   evhttp_bound_socket* bound =
       evhttp_bind_socket_with_handle(impl_->http, host.c_str(), static_cast<ev_uint16_t>(port));
   if (!bound) return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  // Accepted connections inherit it: an answer in several writes (a TLS record
+  // each) must not wait for the client's delayed ACK (40 ms).
+  int one = 1;
+  setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   if (getsockname(evhttp_bound_socket_get_fd(bound), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
