@@ -10,6 +10,7 @@
 #include "central/pusher.h"
 #include "central/service.h"
 #include "central/test_db.h"
+#include "central/test_identity.h"
 #include "common/http.h"
 #include "common/sql.h"
 
@@ -497,8 +498,8 @@ TEST_F(AdminApiTest, JobsAndRoutingsOverHttp) {
 TEST_F(AdminApiTest, OnlyAdminsMayUseIt) {
   auto identity = Identity::FromJson(
       {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}}},
-       {"users", {{{"name", "admin"}, {"password", "a"}, {"project", "admin"}, {"roles", {"admin"}}},
-                  {{"name", "alice"}, {"password", "b"}, {"project", "demo"}, {"roles", {"member"}}}}}});
+       {"users", {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
+                  {{"name", "alice"}, {"password_hash", TestHash("b")}, {"project", "demo"}, {"roles", {"member"}}}}}});
   ASSERT_TRUE(identity.ok()) << identity.status().message();
   Serve(&*identity);
   auto token = [&](const std::string& user, const std::string& password, const std::string& project) {

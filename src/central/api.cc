@@ -206,6 +206,14 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
                                     {"project", {{"id", c->project_id}, {"name", c->project_name}}},
                                     {"roles", c->roles}}}});
   });
+  // Revocation, as Keystone: the caller's X-Auth-Token, the token to revoke in
+  // X-Subject-Token; 204, then that token is refused everywhere.
+  server.Delete("/v3/auth/tokens", [identity, who](const httplib::Request& req, httplib::Response& res) {
+    if (!identity) return WriteError(res, NotFound("authentication is off on this central"));
+    Status st = identity->Revoke(req.get_header_value("X-Subject-Token"), who(req));
+    if (!st.ok()) return WriteError(res, st);
+    res.status = 204;
+  });
   server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
     WriteJson(res, 200, {{"resources", json::array()}});
   });

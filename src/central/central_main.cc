@@ -25,9 +25,10 @@ it affects (docs/architecture.md).
   --db PATH|URL        SQLite database file, or a PostgreSQL libpq URL
                        postgresql://user@host:port/dbname
   --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
-  --identity FILE      users, projects and roles (JSON, docs/architecture.md,
-                       "Identity"); every call but POST /v3/auth/tokens then
-                       needs an X-Auth-Token. Required unless --no-auth.
+  --identity FILE      users, projects, roles and password hashes (JSON, mode
+                       0600, docs/architecture.md, "Identity"); every call but
+                       POST /v3/auth/tokens then needs an X-Auth-Token.
+                       Required unless --no-auth.
   --no-auth            no authentication: every caller is an admin (tests only)
   --public-url URL     central's URL in the service catalog (default: from the
                        request's Host header)
@@ -101,6 +102,14 @@ int Main(const std::vector<std::string>& args) {
   if (!service.ok()) {
     LOG_ERROR(service.status().message());
     return 1;
+  }
+  if (identity) {  // tokens outlive a restart: their hashes live in the same DB
+    auto store = TokenStore::Open(cfg->Get("db"));
+    Status tokens = store.ok() ? identity->UseTokenStore(std::move(*store)) : store.status();
+    if (!tokens.ok()) {
+      LOG_ERROR("tokens: " << tokens.message());
+      return 1;
+    }
   }
   Pusher pusher(**service);
   pusher.Refresh();
