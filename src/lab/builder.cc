@@ -7,7 +7,10 @@
 #include <fstream>
 #include <tuple>
 
+#include "common/crypto.h"
 #include "common/identities.h"
+#include "common/password_hash.h"
+#include "common/secret_file.h"
 #include "lab/api_client.h"
 #include "lab/dhcp_client.h"
 #include "lab/internet.h"
@@ -208,7 +211,8 @@ class Builder {
   }
 
   // Identity: an admin, a member project "demo" and the clouds' service user,
-  // with fresh passwords, in a file only root reads.
+  // with fresh passwords; central's file holds their hashes and only root reads
+  // it (the passwords stay in the lab's facts, also root's only).
   Status WriteIdentity() {
     json users = json::object();
     json file = {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "service"}}}},
@@ -216,31 +220,19 @@ class Builder {
     for (auto [user, project, role] : {std::tuple{"admin", "admin", "admin"},
                                        std::tuple{"demo", "demo", "member"},
                                        std::tuple{"isthmus-cloud", "service", "admin"}}) {
-      std::string password = RandomPassword();
-      file["users"].push_back({{"name", user}, {"password", password}, {"project", project}, {"roles", {role}}});
+      auto secret = crypto::RandomBytes(12);
+      if (!secret.ok()) return secret.status();
+      std::string password = crypto::Hex(*secret);
+      auto hash = HashPassword(password);
+      if (!hash.ok()) return hash.status();
+      file["users"].push_back({{"name", user}, {"password_hash", *hash}, {"project", project}, {"roles", {role}}});
       users[user] = {{"password", password}, {"project", project}, {"role", role}};
     }
     std::string path = LabRoot() + "/identity.json";
-    {
-      std::ofstream out(path);
-      out << file.dump(2) << "\n";
-    }
-    chmod(path.c_str(), 0600);
+    ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(path, file.dump(2) + "\n"));
     facts_["identity"] = {{"auth_url", Url(kCentralPort) + "/v3"}, {"file", path}, {"users", users}};
     central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort, true}, LabCredentials(facts_, "admin"));
     return Status::Ok();
-  }
-
-  static std::string RandomPassword() {
-    std::ifstream in("/dev/urandom", std::ios::binary);
-    std::string out;
-    const char* hex = "0123456789abcdef";
-    for (int i = 0; i < 12; ++i) {
-      unsigned char b = static_cast<unsigned char>(in.get());
-      out += hex[b >> 4];
-      out += hex[b & 15];
-    }
-    return out;
   }
 
   Status MakePki() {
@@ -267,14 +259,17 @@ class Builder {
   Status StartCloud(const LabCloud& c) {
     auto reg = central_.Post("/v2.0/clouds", {{"cloud", {{"name", c.name}, {"endpoint", Url(c.api_port)}}}});
     if (!reg.ok()) return reg.status();
+    // The cloud's credentials go in a root-only config file, not on its command line.
+    std::string conf = LabRoot() + "/cloud-" + c.name + ".conf";
+    ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(
+        conf, "central_user = isthmus-cloud\ncentral_password = " +
+                  facts_["identity"]["users"]["isthmus-cloud"]["password"].get<std::string>() + "\n"));
     auto pid = StartDaemon("cloud-" + c.name,
                            std::vector<std::string>{SelfExe(), "cloud", "--name", c.name, "--listen",
                             "127.0.0.1:" + std::to_string(c.api_port), "--central",
                             Url(kCentralPort), "--db", LabRoot() + "/" + c.name + ".db",
                             "--dvr-mac-federation",
-                            t_.options.dvr_mac_federation ? "true" : "false", "--central-user",
-                            "isthmus-cloud", "--central-password",
-                            facts_["identity"]["users"]["isthmus-cloud"]["password"]} +
+                            t_.options.dvr_mac_federation ? "true" : "false", "--config", conf} +
                                TlsArgs(pki_.FilesOf(identities::Cloud(c.name))),
                            LabRoot() + "/logs/cloud-" + c.name + ".log");
     if (!pid.ok()) return pid.status();

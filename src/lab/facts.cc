@@ -8,6 +8,8 @@
 
 #include "common/tls.h"
 
+#include "common/secret_file.h"
+
 namespace isthmus::lab {
 
 Result<std::string> GetFact(const nlohmann::json& facts, const std::string& path) {
@@ -47,11 +49,8 @@ Status UseOperatorTls(const nlohmann::json& facts) {
 
 Status SaveFacts(const std::string& path, const nlohmann::json& facts) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) return Unavailable("cannot write " + tmp);
-    out << facts.dump(2) << "\n";
-  }
+  // Root only: the facts hold the lab users' passwords (`lab openrc`).
+  ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(tmp, facts.dump(2) + "\n"));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Unavailable("cannot write " + path);
   return Status::Ok();
 }
