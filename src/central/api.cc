@@ -208,7 +208,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   });
   // Revocation, as Keystone: the caller's X-Auth-Token, the token to revoke in
   // X-Subject-Token; 204, then that token is refused everywhere.
-  server.Delete("/v3/auth/tokens", [identity, who](const httplib::Request& req, httplib::Response& res) {
+  server.Delete("/v3/auth/tokens", [identity, who](const HttpRequest& req, httplib::Response& res) {
     if (!identity) return WriteError(res, NotFound("authentication is off on this central"));
     Status st = identity->Revoke(req.get_header_value("X-Subject-Token"), who(req));
     if (!st.ok()) return WriteError(res, st);

@@ -13,13 +13,10 @@ std::string Trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-// Keys whose values are credentials: a file holding one must be private.
+// Keys whose values are credentials (central_password): a file holding one
+// must be private. Paths to key files (tls_key) are not credentials themselves.
 bool IsSecretKey(const std::string& key) {
-  auto ends_with = [&](const std::string& tail) {
-    return key.size() >= tail.size() && key.compare(key.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
-         ends_with("key");
+  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
 }
 
 std::string Normalize(std::string key) {
