@@ -6,9 +6,8 @@
 #include <sstream>
 #include <vector>
 
-#include "common/tls.h"
-
 #include "common/secret_file.h"
+#include "common/tls.h"
 
 namespace isthmus::lab {
 
