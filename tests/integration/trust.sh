@@ -52,10 +52,12 @@ issue evil central "$pki/evil-ca.key" "$pki/evil-ca.crt"
 tls() { echo "--tls-ca $pki/ca.crt --tls-cert $pki/$1.crt --tls-key $pki/$1.key"; }
 as() { local who=$1; shift; curl -s --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/$who.crt" --key "$pki/$who.key" "$@"; }
 
-cat >"$work/identity.json" <<'EOF'
+admin_hash=$(printf 'trust-admin-pw\n' | "$ISTHMUS" hash-password)
+demo_hash=$(printf 'trust-demo-pw\n' | "$ISTHMUS" hash-password)
+cat >"$work/identity.json" <<EOF
 {"projects": [{"name": "admin"}, {"name": "demo"}],
- "users": [{"name": "admin", "password": "trust-admin-pw", "project": "admin", "roles": ["admin"]},
-           {"name": "demo", "password": "trust-demo-pw", "project": "demo", "roles": ["member"]}]}
+ "users": [{"name": "admin", "password_hash": "$admin_hash", "project": "admin", "roles": ["admin"]},
+           {"name": "demo", "password_hash": "$demo_hash", "project": "demo", "roles": ["member"]}]}
 EOF
 chmod 600 "$work/identity.json"
 cport=$(free_port)
