@@ -3,9 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 #include <mutex>
+
+#include "common/secret_file.h"
 
 namespace isthmus {
 namespace {
@@ -26,21 +27,12 @@ TlsFiles g_client;
 
 void SslCtxFree::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
 
-Status CheckSecretFile(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return InvalidArgument("cannot read " + path);
-  if (st.st_mode & (S_IRWXG | S_IRWXO))
-    return InvalidArgument(path + " holds a secret and is readable by its group or others: chmod 600 " +
-                           path);
-  return Status::Ok();
-}
-
 Result<TlsFiles> TlsFilesFrom(const std::string& ca, const std::string& cert, const std::string& key) {
   TlsFiles f{ca, cert, key};
   if (f.empty()) return f;
   if (ca.empty() || cert.empty() || key.empty())
     return InvalidArgument("TLS needs all of --tls-ca, --tls-cert and --tls-key");
-  ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(key));
+  ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(key, "a private key"));
   return f;
 }
 
@@ -58,7 +50,7 @@ Result<SslCtx> MakeServerContext(const TlsServerConfig& config) {
   const TlsFiles& f = config.files;
   if (f.ca.empty() || f.cert.empty() || f.key.empty())
     return InvalidArgument("a TLS server needs a CA, a certificate and a key");
-  ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(f.key));
+  ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(f.key, "a private key"));
   SslCtx ctx(SSL_CTX_new(TLS_server_method()));
   if (!ctx) return Internal("SSL_CTX_new: " + OpenSslError());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
@@ -102,7 +94,7 @@ Status SetClientTls(const TlsFiles& files) {
   if (!files.empty()) {
     if (files.ca.empty() || files.cert.empty() || files.key.empty())
       return InvalidArgument("TLS needs all of --tls-ca, --tls-cert and --tls-key");
-    ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(files.key));
+    ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(files.key, "a private key"));
   }
   std::lock_guard<std::mutex> lock(g_client_mu);
   g_client = files;

@@ -42,9 +42,6 @@ using SslCtx = std::unique_ptr<ssl_ctx_st, SslCtxFree>;
 // The common name of the peer's certificate, when the handshake verified one.
 std::string PeerIdentity(ssl_st* ssl);
 
-// Refuses a secret file that the group or others may read (or that is missing).
-[[nodiscard]] Status CheckSecretFile(const std::string& path);
-
 // Client side: the files every https:// call of this process uses (none: the
 // process makes only plain http:// calls). Checked like a server's.
 [[nodiscard]] Status SetClientTls(const TlsFiles& files);
