@@ -55,7 +55,7 @@ void Answer(httplib::Response& res, F&& make) {
 
 }  // namespace
 
-void InstallAdminRoutes(httplib::Server& server, Service& s, Pusher& pusher,
+void InstallAdminRoutes(HttpServer& server, Service& s, Pusher& pusher,
                         std::function<Status(const httplib::Request&)> admin_only) {
   (void)pusher;  // redo commits an event; the commit wakes the cloud's pusher
   server.Get("/v2.0/jobs", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {
@@ -107,22 +107,6 @@ void InstallAdminRoutes(httplib::Server& server, Service& s, Pusher& pusher,
       auto j = s.RedoJob(*seq);
       if (!j.ok()) return j.status();
       return json{{"job", JobView(*j)}};
-    });
-  });
-
-  // From a cloud controller when it starts: {"sync": {"applied_seq": N}}. A
-  // cloud behind central's acked_seq (or beyond its last event) gets a snapshot.
-  server.Put(R"(/v2.0/clouds/([^/]+)/sync)", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {
-    Answer(res, [&]() -> Result<json> {
-      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
-      auto body = ParseJsonBody(req);
-      if (!body.ok()) return body.status();
-      if (!body->contains("sync") || !(*body)["sync"].is_object() ||
-          !(*body)["sync"].contains("applied_seq") || !(*body)["sync"]["applied_seq"].is_number_integer())
-        return InvalidArgument("expected {\"sync\": {\"applied_seq\": <integer>}}");
-      auto r = s.ReportApplied(req.matches[1], (*body)["sync"]["applied_seq"].get<int64_t>());
-      if (!r.ok()) return r.status();
-      return json{{"sync", *r}};
     });
   });
 

@@ -54,8 +54,14 @@ EOF
 printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = %s\ndb = %s\ncentral_user = isthmus-cloud\ncentral_password = restore-cloud-pw\n' \
   "$kport" "$central" "$work/cloud1.db" >"$work/cloud.conf"
 
+# Plain HTTP on loopback (the channel's TLS is tests/integration/trust.sh's).
+insecure=()
+if "$ISTHMUS" central --help | grep -q -- '--insecure'; then
+  insecure=(--insecure)
+  echo 'insecure = true' >>"$work/cloud.conf"
+fi
 "$ISTHMUS" central --listen "127.0.0.1:$cport" --db "$work/central.db" --identity "$work/identity.json" \
-  >"$work/central.log" 2>&1 &
+  "${insecure[@]}" >"$work/central.log" 2>&1 &
 central_pid=$!
 start_cloud() {
   "$ISTHMUS" cloud --config "$work/cloud.conf" >>"$work/cloud.log" 2>&1 &
