@@ -57,13 +57,21 @@ TEST(Snapshot, HoldsExactlyWhatTheCloudShouldHold) {
   EXPECT_EQ(Keys(res["port"]), ports);
   // Queued again while it is pending and ahead of the cloud: the same one.
   EXPECT_EQ(*s->QueueSnapshot("cloud1", 0), *seq);
+  // Redo of a snapshot job: a fresh snapshot after everything queued.
+  auto redo = s->RedoJob(e.seq);
+  ASSERT_TRUE(redo.ok()) << redo.status().ToString();
+  EXPECT_EQ(redo->event.kind, "snapshot");
+  EXPECT_EQ(redo->event.cloud_seq, *seq + 1);
+  ASSERT_TRUE(s->AckEvents("cloud1", *seq + 1).ok());
   // Per-cloud seqs have no gaps: cloud1's events are 1..seq.
   JobFilter f;
   f.cloud = "cloud1";
   auto jobs = s->ListJobs(f);
   ASSERT_TRUE(jobs.ok());
-  EXPECT_EQ(static_cast<int64_t>(jobs->size()), *seq);
-  for (size_t i = 0; i < jobs->size(); ++i) EXPECT_EQ((*jobs)[i].event.cloud_seq, *seq - static_cast<int64_t>(i));
+  EXPECT_EQ(static_cast<int64_t>(jobs->size()), *seq + 1);
+  for (size_t i = 0; i < jobs->size(); ++i)
+    EXPECT_EQ((*jobs)[i].event.cloud_seq, *seq + 1 - static_cast<int64_t>(i));
+  for (const auto& j : *jobs) EXPECT_EQ(j.status, "SUCCESS") << "the snapshot covers what came before it";
 }
 
 // A cloud reporting a seq beyond what central made for it holds events from
