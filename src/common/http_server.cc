@@ -119,6 +119,21 @@ struct HttpServer::Impl {
     cv.notify_one();
   }
 
+  // No more answers are sent; each worker finishes the request it holds.
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(replies->mu);
+      replies->open = false;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    for (auto& t : workers) t.join();
+    workers.clear();
+  }
+
   void Work() {
     for (;;) {
       std::function<void()> task;
@@ -221,16 +236,7 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 }
 
 HttpServer::~HttpServer() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->replies->mu);
-    impl_->replies->open = false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  for (auto& t : impl_->workers) t.join();
+  impl_->StopWorkers();
   for (event* e : impl_->signal_events) event_free(e);
   event_free(impl_->replies->wake);
   event_free(impl_->stop_event);
@@ -277,18 +283,7 @@ void HttpServer::Run(bool stop_on_signals) {
     }
   for (int i = 0; i < impl_->options.workers; ++i) impl_->workers.emplace_back([this] { impl_->Work(); });
   event_base_dispatch(impl_->base);
-  // Stopped: no more answers; workers finish the request they hold.
-  {
-    std::lock_guard<std::mutex> lock(impl_->replies->mu);
-    impl_->replies->open = false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  for (auto& t : impl_->workers) t.join();
-  impl_->workers.clear();
+  impl_->StopWorkers();
   // Close every connection now (clients see it at once), not when the server is destroyed.
   evhttp_free(impl_->http);
   impl_->http = nullptr;
