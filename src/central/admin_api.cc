@@ -16,6 +16,7 @@ namespace {
 json JobView(const Job& j) {
   return {{"id", j.event.seq},
           {"cloud", j.event.cloud},
+          {"cloud_seq", j.event.cloud_seq},
           {"resource_type", j.event.kind},
           {"resource_id", j.event.id},
           {"operation", j.event.op},

@@ -296,6 +296,25 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       return json{{"host", *h}};
     });
   });
+  // A cloud tells its applied seq when it starts, like its host reports: with
+  // TLS, only with that cloud's certificate. {"sync": {"applied_seq": N}}; a
+  // cloud behind central's acked_seq (or beyond its last event) gets a snapshot.
+  server.Put(R"(/v2.0/clouds/([^/]+)/sync)", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
+        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its applied seq with its "
+                                        "certificate, not '" + req.peer + "'");
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      const json& sync = body->contains("sync") ? (*body)["sync"] : json();
+      if (!sync.is_object() || !sync.contains("applied_seq") || !sync["applied_seq"].is_number_integer())
+        return InvalidArgument("expected {\"sync\": {\"applied_seq\": <integer>}}");
+      auto r = s.ReportApplied(req.matches[1], sync["applied_seq"].get<int64_t>());
+      if (!r.ok()) return r.status();
+      return json{{"sync", *r}};
+    });
+  });
   server.Get("/v2.0/hosts", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"hosts", s.ListHosts()}});

@@ -123,8 +123,12 @@ int Main(const std::vector<std::string>& args) {
     if (Status st = peers.Require(req, {identities::kCentral}); !st.ok()) return WriteError(res, st);
     auto body = ParseJsonBody(req);
     auto applied = body.ok() ? c.ApplyEvents(*body) : Result<int64_t>(body.status());
-    if (!applied.ok()) return WriteError(res, applied.status());
-    WriteJson(res, 200, {{"applied_seq", *applied}});
+    if (applied.ok()) return WriteJson(res, 200, {{"applied_seq", *applied}});
+    if (applied.status().code() != Code::kConflict) return WriteError(res, applied.status());
+    // A gap: central learns where this cloud stands (docs/architecture.md, "Central -> cloud: events").
+    WriteJson(res, 409, {{"NeutronError", {{"type", "SequenceGap"}, {"message", applied.status().message()},
+                                           {"detail", ""}}},
+                         {"applied_seq", c.AppliedSeq()}});
   });
   server.Post("/v1/hosts", [&](const HttpRequest& req, httplib::Response& res) {
     auto body = ParseJsonBody(req);

@@ -29,8 +29,11 @@ class Controller {
                                                     const std::string& db_path,
                                                     DesiredStateOptions options);
 
-  // {"events": [...]} -> the applied sequence number.
+  // {"events": [...]} -> the applied sequence number. A batch that skips
+  // ahead of it is Conflict (the answer then carries AppliedSeq()); a
+  // snapshot replaces every resource received from central.
   Result<int64_t> ApplyEvents(const nlohmann::json& body);
+  int64_t AppliedSeq();
   // {"host": {"name", "role", "vtep_ip"}} -> the host with its DVR MAC.
   Result<model::Host> RegisterHost(const nlohmann::json& body);
   // The host's state once its revision > after (nullopt after wait_ms).
@@ -42,8 +45,9 @@ class Controller {
                   std::function<void(Result<std::optional<nlohmann::json>>)> done);
   nlohmann::json Dump();
 
-  // Reports registered hosts to central until each is acknowledged; returns
-  // when stop is set. Wakes on registration, backs off while central is down.
+  // Reports registered hosts to central until each is acknowledged, and once
+  // (at start) the applied seq; returns when stop is set. Wakes on
+  // registration, backs off while central is down.
   void RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop);
   void Shutdown();
 
@@ -53,6 +57,7 @@ class Controller {
   Status Load();
   void RebuildView();
   Status Recompute();
+  Status ReportSync(const Endpoint& central, TokenSource& tokens);
 
   std::string cloud_;
   std::unique_ptr<CloudDb> db_;
@@ -62,6 +67,7 @@ class Controller {
   std::condition_variable changed_;   // a host state changed
   std::condition_variable reported_;  // a host report is pending
   bool shutdown_ = false;
+  bool sync_reported_ = false;  // central knows the applied seq (once per start)
   std::map<std::string, std::map<std::string, nlohmann::json>> resources_;
   std::map<std::string, model::Host> own_hosts_;
   FederationView view_;
