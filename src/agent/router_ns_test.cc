@@ -25,13 +25,13 @@ TEST(NatTable, LegacyRouterNatsFloatingIpsThenEverythingElseOnItsGateway) {
             "-A POSTROUTING -o qg-0fa92575-c3 -j SNAT --to-source 172.24.1.2\n"
             "COMMIT\n");
   r.gateway.enable_snat = false;  // floating IPs still work
-  EXPECT_EQ(*NatTable(r).find("--to-source 172.24.1.2"), std::string::npos);
-  EXPECT_NE(*NatTable(r).find("--to-source 172.24.1.3"), std::string::npos);
+  EXPECT_EQ(NatTable(r)->find("--to-source 172.24.1.2"), std::string::npos);
+  EXPECT_NE(NatTable(r)->find("--to-source 172.24.1.3"), std::string::npos);
 }
 
 TEST(NatTable, DvrRouterNatsFloatingIpsOnlyThroughItsFipLink) {
   auto r = Router("dvr");
-  EXPECT_EQ(*NatTable(r).find("-A "), std::string::npos);  // no link yet: nothing
+  EXPECT_EQ(NatTable(r)->find("-A "), std::string::npos);  // no link yet: nothing
   r.fip_link = {"ext", "169.254.64.10", "169.254.64.11"};
   std::string t = *NatTable(r);
   EXPECT_NE(t.find("-A PREROUTING -i rfp-d24258b9-ef -d 172.24.1.3/32 -j DNAT --to-destination 10.0.3.11\n"),
@@ -46,7 +46,7 @@ TEST(NatTable, SnatInstanceSourceNatsToItsGateway) {
   r.id = "r";
   r.kind = "snat";
   r.gateway = {"9f00aa11-2222", "ext", "fa:16:3e:00:00:01", "172.24.2.2", 24, "172.24.2.1", true};
-  EXPECT_NE(*NatTable(r).find("-A POSTROUTING -o qg-9f00aa11-22 -j SNAT --to-source 172.24.2.2\n"),
+  EXPECT_NE(NatTable(r)->find("-A POSTROUTING -o qg-9f00aa11-22 -j SNAT --to-source 172.24.2.2\n"),
             std::string::npos);
 }
 
