@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "common/http_server.h"
+
 #include <thread>
 
 namespace isthmus::agent {
@@ -30,21 +32,21 @@ json GoodState() {
 class CloudClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Get(R"(/v1/hosts/([^/]+)/state)", [this](const httplib::Request&, httplib::Response& res) {
+    server_.Get(R"(/v1/hosts/([^/]+)/state)", [this](const HttpRequest&, httplib::Response& res) {
       res.set_content(served_.dump(), "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([&] { server_.listen_after_bind(); });
+    port_ = *server_.Bind("127.0.0.1", 0);
+    thread_ = std::thread([&] { server_.Run(); });
   }
   void TearDown() override {
-    server_.stop();
+    server_.Stop();
     thread_.join();
   }
   Result<std::optional<state::HostState>> Fetch() {
     CloudClient client(Endpoint{"127.0.0.1", port_});
     return client.WaitState("c1-h1", 0, 0);
   }
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   int port_ = 0;
   json served_;

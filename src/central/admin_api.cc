@@ -54,7 +54,7 @@ void Answer(httplib::Response& res, F&& make) {
 
 }  // namespace
 
-void InstallAdminRoutes(httplib::Server& server, Service& s, Pusher& pusher,
+void InstallAdminRoutes(HttpServer& server, Service& s, Pusher& pusher,
                         std::function<Status(const httplib::Request&)> admin_only) {
   (void)pusher;  // redo commits an event; the commit wakes the cloud's pusher
   server.Get("/v2.0/jobs", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {

@@ -406,11 +406,11 @@ class AdminApiTest : public AdminTest {
   void Serve(Identity* identity) {
     pusher_ = std::make_unique<Pusher>(*s_);
     InstallRoutes(server_, *s_, *pusher_, identity);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    port_ = *server_.Bind("127.0.0.1", 0);
+    thread_ = std::thread([this] { server_.Run(); });
   }
   void TearDown() override {
-    server_.stop();
+    server_.Stop();
     if (thread_.joinable()) thread_.join();
     pusher_.reset();  // no threads were started: Refresh is never called here
     AdminTest::TearDown();
@@ -424,7 +424,7 @@ class AdminApiTest : public AdminTest {
     return r.ok() ? *r : HttpReply{};
   }
 
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   std::unique_ptr<Pusher> pusher_;
   int port_ = 0;

@@ -30,8 +30,8 @@ class ApiTest : public ::testing::Test {
     identity_.emplace(std::move(*id));
     pusher_ = std::make_unique<Pusher>(*s_);
     InstallRoutes(server_, *s_, *pusher_, &*identity_, "http://127.0.0.1");
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([&] { server_.listen_after_bind(); });
+    port_ = *server_.Bind("127.0.0.1", 0);
+    thread_ = std::thread([&] { server_.Run(); });
     admin_ = Token("admin", "a");
     demo_ = Token("demo", "d");
     other_ = Token("other", "o");
@@ -42,7 +42,7 @@ class ApiTest : public ::testing::Test {
               200);
   }
   void TearDown() override {
-    server_.stop();
+    server_.Stop();
     thread_.join();
   }
   std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
@@ -78,7 +78,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<Service> s_;
   std::optional<Identity> identity_;
   std::unique_ptr<Pusher> pusher_;
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   int port_ = 0;
   std::string admin_, demo_, other_;

@@ -82,7 +82,8 @@ Status Controller::Recompute() {
       lvids_[name] = *lvids;
     }
     state::HostState s = ComputeHostState(view_, name, *lvids, options_);
-    std::string body = json(s).dump();
+    json state = s;
+    std::string body = state.dump();
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
     StoredState st{revision_counter_ + 1, body};
@@ -90,6 +91,8 @@ Status Controller::Recompute() {
     ++revision_counter_;
     states_[name] = st;
     any = true;
+    state["revision"] = st.revision;
+    watchers_.Publish(name, st.revision, state);
   }
   if (any) changed_.notify_all();
   return Status::Ok();
@@ -197,6 +200,26 @@ json Controller::Dump() {
     d["hosts"][name]["lvids"] = lvids_[name];
   }
   return d;
+}
+
+void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
+                            std::function<void(Result<std::optional<json>>)> done) {
+  std::optional<json> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
+    auto it = states_.find(host);
+    if (it != states_.end() && it->second.revision > after) {
+      ready = json::parse(it->second.body);
+      (*ready)["revision"] = it->second.revision;
+    } else if (!shutdown_ && wait_ms > 0) {
+      // Registered under mu_: a Recompute cannot publish between the check and this.
+      watchers_.Add(host, after, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
+                    [done](std::optional<json> s) { done(std::move(s)); });
+      return;
+    }
+  }
+  done(std::move(ready));
 }
 
 void Controller::Shutdown() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "cloud/cloud_db.h"
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
+#include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
 
@@ -34,6 +36,10 @@ class Controller {
   // The host's state once its revision > after (nullopt after wait_ms).
   Result<std::optional<nlohmann::json>> WaitState(const std::string& host, int64_t after,
                                                   int wait_ms);
+  // The same without a thread: `done` gets the state once its revision > after,
+  // nullopt after wait_ms (or at shutdown), or the error; from any thread.
+  void WatchState(const std::string& host, int64_t after, int wait_ms,
+                  std::function<void(Result<std::optional<nlohmann::json>>)> done);
   nlohmann::json Dump();
 
   // Reports registered hosts to central until each is acknowledged; returns
@@ -62,6 +68,7 @@ class Controller {
   std::map<std::string, std::map<std::string, int>> lvids_;
   std::map<std::string, StoredState> states_;
   int64_t revision_counter_ = 0;
+  StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists
 };
 
 }  // namespace isthmus::cloud

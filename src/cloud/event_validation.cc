@@ -46,8 +46,8 @@ void CheckCloud(FieldChecker& c, const model::Cloud& x, const std::string& id) {
   c.Cloud("name", x.name);
   c.Equal("name", x.name, id);
   auto ep = Endpoint::Parse(x.endpoint);
-  if (!ep.ok() || !IsValidHostName(ep->host) || x.endpoint.rfind("http://", 0) != 0)
-    c.Fail("endpoint", x.endpoint, "is not an http://host:port endpoint");
+  if (!ep.ok() || !IsValidHostName(ep->host) || x.endpoint != ep->ToString())
+    c.Fail("endpoint", x.endpoint, "is not an http(s)://host:port endpoint");
   if (x.index < 1 || x.index > 255) c.Fail("index", std::to_string(x.index), "is outside 1..255");
   else if (x.dvr_mac_prefix != DvrMacPrefix::ForIndex(x.index).ToString())
     c.Fail("dvr_mac_prefix", x.dvr_mac_prefix,
