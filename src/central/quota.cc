@@ -9,6 +9,13 @@ using nlohmann::json;
 
 namespace {
 constexpr char kOverQuotaPrefix[] = "Quota exceeded for resources: ";
+
+// "-1", "0", "42": an optional minus and 1 to 12 digits.
+bool IsDecimal(const std::string& s) {
+  size_t start = !s.empty() && s[0] == '-' ? 1 : 0;
+  size_t digits = s.size() - start;
+  return digits >= 1 && digits <= 12 && s.find_first_not_of("0123456789", start) == std::string::npos;
+}
 }  // namespace
 
 Result<QuotaSet> ParseQuotaUpdate(const json& body) {
@@ -20,10 +27,7 @@ Result<QuotaSet> ParseQuotaUpdate(const json& body) {
     int64_t limit = 0;
     if (v.is_number_integer()) {
       limit = v.get<int64_t>();
-    } else if (v.is_string() && !v.get_ref<const std::string&>().empty() &&
-               v.get_ref<const std::string&>().size() <= 18 &&
-               v.get_ref<const std::string&>().find_first_not_of("-0123456789") == std::string::npos &&
-               v.get_ref<const std::string&>().find('-', 1) == std::string::npos) {
+    } else if (v.is_string() && IsDecimal(v.get_ref<const std::string&>())) {
       limit = std::stoll(v.get<std::string>());
     } else {
       return InvalidArgument("Invalid input for " + k + ". Reason: '" + v.dump() + "' is not an integer.");

@@ -168,7 +168,8 @@ TEST_F(ValidationTest, QuotaApiReadsSetsListsAndResets) {
   EXPECT_EQ(listed[0]["network"], 2);
 
   for (const json& bad : {json{{"quota", {{"network", -2}}}}, json{{"quota", {{"pony", 1}}}},
-                          json{{"quota", {{"network", "many"}}}}, json{{"quota", 5}}, json{{"network", 5}}}) {
+                          json{{"quota", {{"network", "many"}}}}, json{{"quota", {{"network", "-"}}}},
+                          json{{"quota", {{"network", "1e3"}}}}, json{{"quota", {{"network", 2.5}}}}, json{{"quota", 5}}, json{{"network", 5}}}) {
     auto [c, e] = Call(admin_, "PUT", "/v2.0/quotas/demo", bad);
     EXPECT_EQ(c, 400) << bad.dump() << " " << e.dump();
   }
