@@ -93,12 +93,9 @@ int Main(const std::vector<std::string>& args) {
   if (st.ok() && !listen.ok()) st = listen.status();
   Result<bool> insecure = st.ok() ? ParseBool(cfg->Get("insecure")) : Result<bool>(st);
   if (st.ok() && !insecure.ok()) st = InvalidArgument("--insecure: " + insecure.status().message());
-  auto tls = st.ok() ? TlsFilesFrom(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"))
+  auto tls = st.ok() ? DaemonTls(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"), *insecure)
                      : Result<TlsFiles>(st);
   if (st.ok() && !tls.ok()) st = tls.status();
-  if (st.ok() && tls->empty() && !*insecure)
-    st = InvalidArgument("--tls-ca, --tls-cert and --tls-key are required (or --insecure, for tests only)");
-  if (st.ok()) st = SetClientTls(*tls);
   if (!st.ok()) {
     std::cerr << "isthmus cloud: " << st.message() << "\n";
     return 2;

@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -117,6 +119,21 @@ struct HttpServer::Impl {
     cv.notify_one();
   }
 
+  // No more answers are sent; each worker finishes the request it holds.
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(replies->mu);
+      replies->open = false;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    for (auto& t : workers) t.join();
+    workers.clear();
+  }
+
   void Work() {
     for (;;) {
       std::function<void()> task;
@@ -219,20 +236,11 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 }
 
 HttpServer::~HttpServer() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->replies->mu);
-    impl_->replies->open = false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  for (auto& t : impl_->workers) t.join();
+  impl_->StopWorkers();
   for (event* e : impl_->signal_events) event_free(e);
   event_free(impl_->replies->wake);
   event_free(impl_->stop_event);
-  evhttp_free(impl_->http);
+  if (impl_->http) evhttp_free(impl_->http);
   event_base_free(impl_->base);
 }
 
@@ -254,6 +262,10 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
   evhttp_bound_socket* bound =
       evhttp_bind_socket_with_handle(impl_->http, host.c_str(), static_cast<ev_uint16_t>(port));
   if (!bound) return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  // Accepted connections inherit it: an answer in several writes (a TLS record
+  // each) must not wait for the client's delayed ACK (40 ms).
+  int one = 1;
+  setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   if (getsockname(evhttp_bound_socket_get_fd(bound), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
@@ -271,18 +283,10 @@ void HttpServer::Run(bool stop_on_signals) {
     }
   for (int i = 0; i < impl_->options.workers; ++i) impl_->workers.emplace_back([this] { impl_->Work(); });
   event_base_dispatch(impl_->base);
-  // Stopped: no more answers; workers finish the request they hold.
-  {
-    std::lock_guard<std::mutex> lock(impl_->replies->mu);
-    impl_->replies->open = false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stopping = true;
-  }
-  impl_->cv.notify_all();
-  for (auto& t : impl_->workers) t.join();
-  impl_->workers.clear();
+  impl_->StopWorkers();
+  // Close every connection now (clients see it at once), not when the server is destroyed.
+  evhttp_free(impl_->http);
+  impl_->http = nullptr;
 }
 
 void HttpServer::Stop() { event_active(impl_->stop_event, EV_READ, 0); }

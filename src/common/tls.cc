@@ -44,6 +44,16 @@ Result<TlsFiles> TlsFilesFrom(const std::string& ca, const std::string& cert, co
   return f;
 }
 
+Result<TlsFiles> DaemonTls(const std::string& ca, const std::string& cert, const std::string& key,
+                           bool insecure) {
+  auto files = TlsFilesFrom(ca, cert, key);
+  if (!files.ok()) return files.status();
+  if (files->empty() && !insecure)
+    return InvalidArgument("--tls-ca, --tls-cert and --tls-key are required (or --insecure, for tests only)");
+  ISTHMUS_RETURN_IF_ERROR(SetClientTls(*files));
+  return files;
+}
+
 Result<SslCtx> MakeServerContext(const TlsServerConfig& config) {
   const TlsFiles& f = config.files;
   if (f.ca.empty() || f.cert.empty() || f.key.empty())

@@ -53,5 +53,9 @@ TlsFiles ClientTls();
 // Reads --tls-ca/--tls-cert/--tls-key style values: all three or none.
 [[nodiscard]] Result<TlsFiles> TlsFilesFrom(const std::string& ca, const std::string& cert,
                                             const std::string& key);
+// A server daemon's TLS (central, cloud): the three files, or none when
+// `insecure` (plain HTTP, tests only); also this process's client files.
+[[nodiscard]] Result<TlsFiles> DaemonTls(const std::string& ca, const std::string& cert,
+                                         const std::string& key, bool insecure);
 
 }  // namespace isthmus

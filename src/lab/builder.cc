@@ -227,7 +227,7 @@ class Builder {
     }
     chmod(path.c_str(), 0600);
     facts_["identity"] = {{"auth_url", Url(kCentralPort) + "/v3"}, {"file", path}, {"users", users}};
-    central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort}, LabCredentials(facts_, "admin"));
+    central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort, true}, LabCredentials(facts_, "admin"));
     return Status::Ok();
   }
 

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <vector>
 #include <sstream>
+#include <vector>
+
+#include "common/tls.h"
 
 namespace isthmus::lab {
 
@@ -35,6 +37,12 @@ Result<std::string> GetFact(const nlohmann::json& facts, const std::string& path
     return names;
   }
   return node->dump();
+}
+
+Status UseOperatorTls(const nlohmann::json& facts) {
+  if (!facts.contains("tls")) return Status::Ok();
+  const auto& tls = facts["tls"];
+  return SetClientTls({tls.value("ca", ""), tls.value("operator_cert", ""), tls.value("operator_key", "")});
 }
 
 Status SaveFacts(const std::string& path, const nlohmann::json& facts) {

@@ -9,7 +9,6 @@
 #include "common/log.h"
 #include "lab/builder.h"
 #include "common/keystone_client.h"
-#include "common/tls.h"
 #include "lab/facts.h"
 #include "lab/internet.h"
 #include "lab/north_south.h"
@@ -307,9 +306,8 @@ int Main(const std::vector<std::string>& args) {
   SetLogTag("lab");
   const std::string& cmd = args[0];
   // Commands that talk to the lab's daemons do so as its operator (docs/trust.md).
-  if (auto facts = LoadFacts(LabFactsPath()); cmd != "up" && facts.ok() && facts->contains("tls")) {
-    const auto& tls = (*facts)["tls"];
-    Status st = SetClientTls({tls.value("ca", ""), tls.value("operator_cert", ""), tls.value("operator_key", "")});
+  if (auto facts = LoadFacts(LabFactsPath()); cmd != "up" && facts.ok()) {
+    Status st = UseOperatorTls(*facts);
     if (!st.ok()) return Fail(st);
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());

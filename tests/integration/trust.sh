@@ -9,19 +9,8 @@
 # - 300 clients sending a header byte every 2 s are held while central answers
 #   ordinary requests; 2,000 long-polls are held while the cloud applies pushes;
 # - SIGTERM stops central and the cloud, long-polls pending.
-set -euo pipefail
-ISTHMUS=${1:?usage: $0 path/to/isthmus}
+source "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
-wait_for() {  # wait_for "what" SECONDS command...
-  local what=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${secs}s waiting for: $what"
-    sleep 0.2
-  done
-}
 
 work=$(mktemp -d /tmp/isthmus-trust.XXXXXX)
 pids=()
