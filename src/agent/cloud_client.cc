@@ -1,5 +1,7 @@
 #include "agent/cloud_client.h"
 
+#include "common/log.h"
+
 namespace isthmus::agent {
 
 Result<model::Host> CloudClient::Register(const std::string& name, const std::string& role,
@@ -21,11 +23,14 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
   if (!reply.ok()) return reply.status();
   if (reply->status == 304) return std::optional<state::HostState>();
   ISTHMUS_RETURN_IF_ERROR(ReplyStatus(*reply));
-  try {
-    return std::optional<state::HostState>(reply->body.get<state::HostState>());
-  } catch (const std::exception& e) {
-    return Internal(std::string("cloud sent a malformed host state: ") + e.what());
+  // Checked whole before any of it reaches a flow or a tool: an invalid state
+  // is refused and the data plane keeps its last good programming.
+  auto s = state::ParseHostState(reply->body);
+  if (!s.ok()) {
+    LOG_ERROR("refusing the host state of " << host << " from the cloud: " << s.status().message());
+    return s.status();
   }
+  return std::optional<state::HostState>(std::move(*s));
 }
 
 }  // namespace isthmus::agent

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/pipeline.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -38,6 +40,35 @@ Status CheckNetworkId(const std::string& id) {
   if (id.empty() || id[0] == '.' || id.find('/') != std::string::npos ||
       id.find('\0') != std::string::npos)
     return InvalidArgument("DHCP server: bad network id '" + id + "'");
+  return Status::Ok();
+}
+
+// Every value that reaches dnsmasq's files and command line, checked against
+// its grammar (defense in depth: the agent validated the HostState already):
+// a value can never add a line, an option or a path.
+Status CheckServer(const state::DhcpServer& s) {
+  ISTHMUS_RETURN_IF_ERROR(CheckNetworkId(s.network_id));
+  auto bad = [&](const std::string& what, const std::string& v) {
+    return InvalidArgument("DHCP server of network " + s.network_id + ": refusing " + what + " " +
+                           nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  };
+  if (!IsValidId(s.network_id)) return bad("network id", s.network_id);
+  if (!IsValidId(s.port_id)) return bad("port id", s.port_id);
+  if (!Mac::Parse(s.mac).ok()) return bad("MAC", s.mac);
+  for (const auto& a : s.ip_cidrs)
+    if (!IfaceAddress::Parse(a).ok()) return bad("address", a);
+  for (const auto& sub : s.subnets) {
+    if (!IsValidId(sub.subnet_id)) return bad("subnet id", sub.subnet_id);
+    if (!Cidr::Parse(sub.cidr).ok()) return bad("CIDR", sub.cidr);
+    if (!sub.router.empty() && !Ipv4::Parse(sub.router).ok()) return bad("router", sub.router);
+    for (const auto& d : sub.dns)
+      if (!Ipv4::Parse(d).ok()) return bad("DNS server", d);
+  }
+  for (const auto& h : s.hosts) {
+    if (!Mac::Parse(h.mac).ok()) return bad("host MAC", h.mac);
+    if (!Ipv4::Parse(h.ip).ok()) return bad("host IP", h.ip);
+    if (!IsValidDnsLabel(h.hostname)) return bad("host name", h.hostname);
+  }
   return Status::Ok();
 }
 
@@ -198,8 +229,9 @@ void RemoveStateDir(const std::string& dir) {
 Status DhcpServers::Sync(const std::vector<state::DhcpServer>& servers,
                          const std::set<std::string>& existing_ports) {
   std::set<std::string> wanted_ids, wanted_ns, wanted_peers;
+  // All checked before anything is touched: a bad server refuses the whole pass.
+  for (const auto& s : servers) ISTHMUS_RETURN_IF_ERROR(CheckServer(s));
   for (const auto& s : servers) {
-    ISTHMUS_RETURN_IF_ERROR(CheckNetworkId(s.network_id));
     wanted_ids.insert(s.network_id);
     wanted_ns.insert(DhcpNamespaceName(prefix_, s.network_id));
     wanted_peers.insert(LegPeerName("tap", s.port_id));

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -227,6 +229,30 @@ TEST_F(DhcpServersTest, RefusesANetworkIdThatLeavesTheStateDir) {
   s.network_id = "../etc";
   EXPECT_FALSE(dhcp.Sync({s}, {}).ok());
   EXPECT_TRUE(runner_.commands.empty());
+}
+
+// Defense in depth: a value outside its grammar never reaches dnsmasq's files or
+// command line, and the whole pass is refused before anything is touched.
+TEST_F(DhcpServersTest, RefusesValuesOutsideTheirGrammarBeforeTouchingAnything) {
+  std::vector<std::function<void(state::DhcpServer&)>> spoil = {
+      [](state::DhcpServer& s) { s.hosts[1].mac = "fa:16:3e:00:00:02\ndhcp-option=3,6.6.6.6"; },
+      [](state::DhcpServer& s) { s.hosts[1].hostname = "h,10.0.3.99"; },
+      [](state::DhcpServer& s) { s.hosts[1].ip = "10.0.3.11\n"; },
+      [](state::DhcpServer& s) { s.subnets[0].router = "10.0.3.1,6.6.6.6"; },
+      [](state::DhcpServer& s) { s.subnets[0].dns.push_back("8.8.4.4\ntag:x"); },
+      [](state::DhcpServer& s) { s.subnets[0].cidr = "10.0.3.0/24 --dhcp-script=/tmp/x"; },
+      [](state::DhcpServer& s) { s.port_id = "p --conf-file=/tmp/x"; },
+      [](state::DhcpServer& s) { s.ip_cidrs[0] = "10.0.3.2"; },
+  };
+  for (size_t i = 0; i < spoil.size(); ++i) {
+    DhcpServers dhcp(netns_, ovs_, prefix_, dir_.string());
+    auto bad = Server();
+    spoil[i](bad);
+    Status st = dhcp.Sync({Server(), bad}, {});
+    EXPECT_EQ(st.code(), Code::kInvalidArgument) << i;
+    EXPECT_TRUE(runner_.commands.empty()) << i << ": " << runner_.commands.front();
+    EXPECT_FALSE(fs::exists(StateDir())) << i;
+  }
 }
 
 }  // namespace

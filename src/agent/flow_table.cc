@@ -1,8 +1,24 @@
 #include "agent/flow_table.h"
 
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+
 namespace isthmus::agent {
 
+bool IsFlowText(const std::string& text) {
+  return text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "_:.,=/>()[]-") == std::string::npos;
+}
+
 void FlowTable::Add(int table, int priority, const std::string& match, const std::string& actions) {
+  if (!IsFlowText(match) || !IsFlowText(actions) || actions.empty()) {
+    std::string flow = Spec(Key{table, priority, match}) + " actions=" + actions;
+    std::string shown = nlohmann::json(flow).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    LOG_ERROR("refusing a flow with characters outside the flow syntax: " << shown);
+    refused_.push_back(shown);
+    return;
+  }
   flows_[Key{table, priority, match}] = actions;
 }
 

@@ -24,8 +24,13 @@ struct Flow {
 
 class FlowTable {
  public:
+  // Refuses (leaves out, logs and records) a flow whose match or actions hold a
+  // character outside the flow syntax the agent writes (letters, digits and
+  // _:.,=/>()[]-): a value can never add a line or a clause to a bundle.
   void Add(int table, int priority, const std::string& match, const std::string& actions);
   size_t size() const { return flows_.size(); }
+  // The flows Add refused, as "table=T,priority=P,<match> actions=<actions>" (escaped).
+  const std::vector<std::string>& refused() const { return refused_; }
   // The flow-mod text of every flow, one per line, sorted by table, priority
   // (highest first) and match: the golden-test and replace-flows format.
   std::string Dump() const;
@@ -47,6 +52,10 @@ class FlowTable {
   };
   static std::string Spec(const Key& k);
   std::map<Key, std::string> flows_;
+  std::vector<std::string> refused_;
 };
+
+// Whether text is made only of the characters of the flow syntax above.
+bool IsFlowText(const std::string& text);
 
 }  // namespace isthmus::agent

@@ -28,7 +28,26 @@ std::string Slash(const std::string& ip, int len) { return ip + "/" + std::to_st
 
 }  // namespace
 
-std::string NatTable(const state::RouterInstance& r) {
+// Every value of an iptables-restore line: an IPv4 address or a device name made
+// from an ID, never anything that could add a rule or an option.
+Status CheckNatValues(const state::RouterInstance& r) {
+  auto bad = [&](const std::string& what, const std::string& v) {
+    return InvalidArgument("router " + nlohmann::json(r.id).dump() + ": refusing " + what + " " +
+                           nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                           " in its nat table");
+  };
+  if (!IsValidId(r.id)) return bad("router id", r.id);
+  if (!r.gateway.port_id.empty() && !IsValidId(r.gateway.port_id)) return bad("gateway port", r.gateway.port_id);
+  if (!r.gateway.port_id.empty() && !Ipv4::Parse(r.gateway.ip).ok()) return bad("gateway IP", r.gateway.ip);
+  for (const auto& f : r.floating_ips) {
+    if (!Ipv4::Parse(f.floating_ip).ok()) return bad("floating IP", f.floating_ip);
+    if (!Ipv4::Parse(f.fixed_ip).ok()) return bad("fixed IP", f.fixed_ip);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> NatTable(const state::RouterInstance& r) {
+  ISTHMUS_RETURN_IF_ERROR(CheckNatValues(r));
   std::string t = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
                   ":POSTROUTING ACCEPT [0:0]\n";
   std::string qg = LegDeviceName("qg", r.gateway.port_id);
@@ -273,7 +292,9 @@ Status RouterNamespaces::SyncRules(const std::string& ns, const state::RouterIns
 }
 
 Status RouterNamespaces::SyncNat(const std::string& ns, const state::RouterInstance& r) {
-  return netns_.Exec(ns, {"iptables-restore", "-w", "5"}, NatTable(r)).status();
+  auto table = NatTable(r);
+  if (!table.ok()) return table.status();
+  return netns_.Exec(ns, {"iptables-restore", "-w", "5"}, *table).status();
 }
 
 Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
@@ -300,6 +321,9 @@ Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::Route
   std::set<std::pair<std::string, std::string>> wanted;  // (ip, dev)
   std::string batch;
   for (const auto& n : router.neighbors) {
+    if (!Mac::Parse(n.mac).ok())
+      return InvalidArgument("router " + router.id + ": refusing neighbor MAC " +
+                             nlohmann::json(n.mac).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::string dev = dev_of(n.ip);
     if (dev.empty()) continue;
     wanted.insert({n.ip, dev});

@@ -61,6 +61,7 @@ class RouterNamespaces {
 
 // The nat table (iptables-restore input) of a router instance: floating IPs'
 // DNAT/SNAT and the SNAT of everything else leaving through its gateway.
-std::string NatTable(const state::RouterInstance& router);
+// InvalidArgument if any value is not an IPv4 address or ID (nothing is written).
+Result<std::string> NatTable(const state::RouterInstance& router);
 
 }  // namespace isthmus::agent

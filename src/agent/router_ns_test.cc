@@ -17,7 +17,7 @@ state::RouterInstance Router(const std::string& kind) {
 TEST(NatTable, LegacyRouterNatsFloatingIpsThenEverythingElseOnItsGateway) {
   auto r = Router("legacy");
   r.gateway = {"0fa92575-c394", "ext", "fa:16:3e:00:00:01", "172.24.1.2", 24, "172.24.1.1", true};
-  EXPECT_EQ(NatTable(r),
+  EXPECT_EQ(*NatTable(r),
             "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
             ":POSTROUTING ACCEPT [0:0]\n"
             "-A PREROUTING -d 172.24.1.3/32 -j DNAT --to-destination 10.0.3.11\n"
@@ -25,15 +25,15 @@ TEST(NatTable, LegacyRouterNatsFloatingIpsThenEverythingElseOnItsGateway) {
             "-A POSTROUTING -o qg-0fa92575-c3 -j SNAT --to-source 172.24.1.2\n"
             "COMMIT\n");
   r.gateway.enable_snat = false;  // floating IPs still work
-  EXPECT_EQ(NatTable(r).find("--to-source 172.24.1.2"), std::string::npos);
-  EXPECT_NE(NatTable(r).find("--to-source 172.24.1.3"), std::string::npos);
+  EXPECT_EQ(NatTable(r)->find("--to-source 172.24.1.2"), std::string::npos);
+  EXPECT_NE(NatTable(r)->find("--to-source 172.24.1.3"), std::string::npos);
 }
 
 TEST(NatTable, DvrRouterNatsFloatingIpsOnlyThroughItsFipLink) {
   auto r = Router("dvr");
-  EXPECT_EQ(NatTable(r).find("-A "), std::string::npos);  // no link yet: nothing
+  EXPECT_EQ(NatTable(r)->find("-A "), std::string::npos);  // no link yet: nothing
   r.fip_link = {"ext", "169.254.64.10", "169.254.64.11"};
-  std::string t = NatTable(r);
+  std::string t = *NatTable(r);
   EXPECT_NE(t.find("-A PREROUTING -i rfp-d24258b9-ef -d 172.24.1.3/32 -j DNAT --to-destination 10.0.3.11\n"),
             std::string::npos);
   EXPECT_NE(t.find("-A POSTROUTING -s 10.0.3.11/32 -o rfp-d24258b9-ef -j SNAT --to-source 172.24.1.3\n"),
@@ -46,8 +46,25 @@ TEST(NatTable, SnatInstanceSourceNatsToItsGateway) {
   r.id = "r";
   r.kind = "snat";
   r.gateway = {"9f00aa11-2222", "ext", "fa:16:3e:00:00:01", "172.24.2.2", 24, "172.24.2.1", true};
-  EXPECT_NE(NatTable(r).find("-A POSTROUTING -o qg-9f00aa11-22 -j SNAT --to-source 172.24.2.2\n"),
+  EXPECT_NE(NatTable(r)->find("-A POSTROUTING -o qg-9f00aa11-22 -j SNAT --to-source 172.24.2.2\n"),
             std::string::npos);
+}
+
+// Defense in depth: a value that is not an address never reaches iptables-restore.
+TEST(NatTable, RefusesValuesThatAreNotAddresses) {
+  auto r = Router("legacy");
+  r.gateway = {"0fa92575-c394", "ext", "fa:16:3e:00:00:01", "172.24.1.2", 24, "172.24.1.1", true};
+  r.floating_ips[0].fixed_ip = "10.0.3.11\n-A PREROUTING -j ACCEPT";
+  auto t = NatTable(r);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(t.status().message().find("fixed IP \"10.0.3.11\\n-A"), std::string::npos) << t.status().message();
+  r = Router("legacy");
+  r.gateway = {"0fa92575-c394", "ext", "fa:16:3e:00:00:01", "172.24.1.2 -j ACCEPT", 24, "172.24.1.1", true};
+  EXPECT_FALSE(NatTable(r).ok());
+  r = Router("dvr");
+  r.id = "r 1";
+  EXPECT_FALSE(NatTable(r).ok());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "central/access.h"
 #include "central/listing.h"
+#include "central/quota.h"
 
 #include "common/http.h"
 #include "common/identities.h"
@@ -132,11 +133,73 @@ bool Matches(const httplib::Request& req, const json& item) {
   return true;
 }
 
+// WriteError, with Neutron's OverQuota type for a quota refusal.
+void WriteApiError(httplib::Response& res, const Status& st) {
+  if (!IsOverQuota(st)) return WriteError(res, st);
+  WriteJson(res, 409, {{"NeutronError", {{"type", "OverQuota"}, {"message", st.message()}, {"detail", ""}}}});
+}
+
 template <typename F>
 void Respond(httplib::Response& res, int code, F&& make) {
   auto r = make();
-  if (!r.ok()) return WriteError(res, r.status());
+  if (!r.ok()) return WriteApiError(res, r.status());
   WriteJson(res, code, *r);
+}
+
+// Neutron's quota API (quota.h): admins read and write every project's quotas;
+// a member reads its own project's.
+void InstallQuotaRoutes(HttpServer& server, Service& s,
+                        const std::function<Caller(const httplib::Request&)>& who) {
+  auto may_read = [who](const httplib::Request& req, const std::string& project) -> Status {
+    Caller c = who(req);
+    if (c.admin || c.project_id == project) return Status::Ok();
+    return Status(Code::kForbidden, "Non-admin is not authorised to access quotas for another project");
+  };
+  auto admin_only = [who](const httplib::Request& req) -> Status {
+    return who(req).admin ? Status::Ok() : Status(Code::kForbidden, "only an admin may change or list quotas");
+  };
+  auto view = [](const std::string& project, const QuotaSet& q) {
+    json v = QuotaView(q);
+    v["project_id"] = project;
+    v["tenant_id"] = project;
+    return v;
+  };
+  server.Get("/v2.0/quotas", [&s, admin_only, view](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      json list = json::array();
+      for (const auto& [project, q] : s.ListQuotas()) list.push_back(view(project, q));
+      return json{{"quotas", list}};
+    });
+  });
+  server.Get(R"(/v2.0/quotas/([^/]+)/default)", [&s, may_read](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(may_read(req, req.matches[1]));
+      return json{{"quota", QuotaView(DefaultQuotas())}};
+    });
+  });
+  server.Get(R"(/v2.0/quotas/([^/]+))", [&s, may_read](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(may_read(req, req.matches[1]));
+      return json{{"quota", QuotaView(s.QuotaOf(req.matches[1]))}};
+    });
+  });
+  server.Put(R"(/v2.0/quotas/([^/]+))", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto q = s.SetQuota(req.matches[1], *body);
+      if (!q.ok()) return q.status();
+      return json{{"quota", QuotaView(*q)}};
+    });
+  });
+  server.Delete(R"(/v2.0/quotas/([^/]+))", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {
+    Status st = admin_only(req);
+    if (st.ok()) st = s.DeleteQuota(req.matches[1]);
+    if (!st.ok()) return WriteError(res, st);
+    res.status = 204;
+  });
 }
 
 }  // namespace
@@ -231,7 +294,8 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       {"router_availability_zone", "Router Availability Zone"},
       {"project-id", "project_id field enabled"},
       {"pagination", "Pagination support"},
-      {"fip-port-details", "Floating IP Port Details Extension"}};
+      {"fip-port-details", "Floating IP Port Details Extension"},
+      {"quotas", "Quota management support"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -482,6 +546,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       return json{{"floatingip", FloatingIpView(*f)}};
     });
   });
+  InstallQuotaRoutes(server, s, who);
   InstallAdminRoutes(server, s, pusher, admin_only);
 }
 

@@ -33,7 +33,9 @@ std::string Schema(sql::Dialect d) {
          "PRIMARY KEY (kind, id));\n"
          "CREATE TABLE IF NOT EXISTS outbox (" + seq + ", cloud TEXT NOT NULL, kind TEXT NOT NULL, "
          "op TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);\n"
-         "CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);\n";
+         "CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);\n"
+         "CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, "
+         "hard_limit " + integer + " NOT NULL, PRIMARY KEY (project_id, resource));\n";
 }
 }  // namespace
 
@@ -124,6 +126,9 @@ Result<Snapshot> CentralDb::Load() {
     (*into)[r->Text(1)] = json::parse(r->Text(2));
   }
   ISTHMUS_RETURN_IF_ERROR(r->status());
+  auto q = db_->Prepare("SELECT project_id, resource, hard_limit FROM quotas");
+  while (q->Step()) s.quotas[q->Text(0)][q->Text(1)] = q->Int(2);
+  ISTHMUS_RETURN_IF_ERROR(q->status());
   return s;
 }
 
@@ -167,6 +172,16 @@ Status CentralDb::Commit(const Mutation& m) {
       auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
       q->Bind(1, kind).Bind(2, id);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
+    }
+    for (const auto& [project, limits] : m.quota_sets) {
+      auto d = db_->Prepare("DELETE FROM quotas WHERE project_id = ?");
+      d->Bind(1, project);
+      ISTHMUS_RETURN_IF_ERROR(run(*d));
+      for (const auto& [resource, limit] : limits) {
+        auto q = db_->Prepare("INSERT INTO quotas (project_id, resource, hard_limit) VALUES (?, ?, ?)");
+        q->Bind(1, project).Bind(2, resource).Bind(3, limit);
+        ISTHMUS_RETURN_IF_ERROR(run(*q));
+      }
     }
     for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
     return Status::Ok();

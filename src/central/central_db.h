@@ -58,6 +58,8 @@ struct Snapshot {
   std::map<std::string, CloudRow> clouds;
   std::map<std::string, model::Host> hosts;
   std::map<std::string, nlohmann::json> networks, subnets, ports, routers, floatingips;  // model JSON
+  // project -> resource -> limit: the quotas set apart from the defaults (quota.h).
+  std::map<std::string, std::map<std::string, int64_t>> quotas;
 };
 
 // One mutation's writes; Commit applies them atomically.
@@ -69,6 +71,9 @@ struct Mutation {
   std::vector<std::tuple<std::string, std::string, nlohmann::json>> upserts;
   std::vector<std::pair<std::string, std::string>> deletes;
   std::vector<OutboxEvent> events;  // seq assigned on commit
+  // A project's quotas replaced whole: (project, resource -> limit); an empty
+  // map puts the project back to the defaults.
+  std::vector<std::pair<std::string, std::map<std::string, int64_t>>> quota_sets;
 };
 
 class CentralDb {

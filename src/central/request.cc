@@ -13,7 +13,23 @@ Result<Request> Request::Parse(const nlohmann::json& body, const std::string& re
   r.obj_ = body[resource];
   for (const auto& [k, v] : r.obj_.items())
     if (!allowed.count(k)) return InvalidArgument("Unrecognized attribute(s) '" + k + "' for " + resource);
+  ISTHMUS_RETURN_IF_ERROR(CheckLengthLimits(r.obj_));
   return r;
+}
+
+Status CheckLengthLimits(const nlohmann::json& attributes) {
+  for (const char* key : kLimitedAttributes) {
+    if (!attributes.contains(key) || !attributes[key].is_string()) continue;
+    const std::string& v = attributes[key].get_ref<const std::string&>();
+    if (IsValidName(v, kMaxNameLength)) continue;
+    // Neutron's message; the value is cut short (a name may be megabytes).
+    std::string shown = v.substr(0, 64);
+    while (!shown.empty() && Utf8Length(shown) < 0) shown.pop_back();  // whole characters only
+    return InvalidArgument("Invalid input for " + std::string(key) + ". Reason: '" + shown +
+                           (shown.size() < v.size() ? "..." : "") + "' exceeds maximum length of " +
+                           std::to_string(kMaxNameLength) + ".");
+  }
+  return Status::Ok();
 }
 
 Result<std::string> Request::String(const std::string& key, const std::string& def) const {

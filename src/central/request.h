@@ -16,9 +16,18 @@ namespace isthmus::central {
 // duplicates; the error names the offending entry.
 Status CanonicalNameservers(std::vector<std::string>& dns);
 
+// Neutron's attribute limits: these free-text attributes hold at most 255
+// characters on every resource, on create and update (400 otherwise).
+inline constexpr size_t kMaxNameLength = 255;
+inline constexpr const char* kLimitedAttributes[] = {"name", "description", "project_id", "tenant_id",
+                                                     "device_owner", "device_id"};
+// InvalidArgument "Invalid input for name. Reason: '...' exceeds maximum length of 255."
+Status CheckLengthLimits(const nlohmann::json& attributes);
+
 class Request {
  public:
-  // body must be {"<resource>": {...}} with only `allowed` attributes.
+  // body must be {"<resource>": {...}} with only `allowed` attributes, within
+  // the length limits above.
   static Result<Request> Parse(const nlohmann::json& body, const std::string& resource,
                                const std::set<std::string>& allowed);
   bool Has(const std::string& key) const { return obj_.contains(key) && !obj_[key].is_null(); }

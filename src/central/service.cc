@@ -65,6 +65,13 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseFixedIps(const jso
 
 }  // namespace
 
+Status RefuseDvrMac(const Mac& mac) {
+  if (!InDvrMacSpace(mac)) return Status::Ok();
+  return InvalidArgument("Invalid input for mac_address: " + mac.ToString() +
+                         " is inside the DVR MAC range fa:16:3f:00:00:00/24, reserved for the DVR MACs "
+                         "of hosts (a port there would be trusted as routed traffic)");
+}
+
 Result<std::unique_ptr<Service>> Service::Create(const std::string& db_path, ServiceOptions options) {
   auto db = CentralDb::Open(db_path);
   if (!db.ok()) return db.status();
@@ -78,6 +85,7 @@ Status Service::Load() {
   if (!snap.ok()) return snap.status();
   clouds_ = snap->clouds;
   hosts_ = snap->hosts;
+  quotas_ = snap->quotas;
   try {
     for (const auto& [id, b] : snap->networks) networks_[id] = b.get<model::Network>();
     for (const auto& [id, b] : snap->subnets) subnets_[id] = b.get<model::Subnet>();
@@ -121,8 +129,13 @@ Result<model::Cloud> Service::CreateCloud(const json& body) {
   ASSIGN_OR_RETURN(r, Request::Parse(body, "cloud", {"name", "endpoint", "description"}));
   ASSIGN_OR_RETURN(name, r.RequiredString("name"));
   ASSIGN_OR_RETURN(endpoint, r.RequiredString("endpoint"));
+  // Every cloud checks the cloud events it receives against the same grammar.
+  if (!IsValidCloudName(name))
+    return InvalidArgument("Invalid input for name: a cloud name is 1 to 64 letters, digits, '.', '-' or '_'");
   auto ep = Endpoint::Parse(endpoint);
   if (!ep.ok()) return ep.status();
+  if (!IsValidHostName(ep->host))
+    return InvalidArgument("Invalid input for endpoint: '" + ep->host + "' is not a host name or address");
   std::lock_guard<std::mutex> lock(mu_);
   if (clouds_.count(name)) return Conflict("Cloud " + name + " already exists");
   std::set<int> used;
@@ -325,11 +338,15 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
     return InvalidArgument("an external network must be provider:network_type flat, not '" + type + "'");
   if (type == "flat" && physnet.empty())
     return InvalidArgument("provider:physical_network is required for a flat network");
+  if (type == "flat" && !IsValidHostName(physnet))
+    return InvalidArgument("Invalid input for provider:physical_network: at most 64 letters, digits, '.', "
+                           "'-' or '_'");
   if (type == "vxlan" && r.Has("provider:physical_network"))
     return InvalidArgument("provider:physical_network is only for a flat network");
   if (r.Has("provider:segmentation_id"))
     return InvalidArgument("provider:segmentation_id is allocated by central; do not set it");
   std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("network", project));
   if (external) {
     if (hints.size() != 1)
       return InvalidArgument("an external network lives in exactly one cloud: give one "
@@ -429,6 +446,7 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
     pools = DefaultPools(*cidr, gateway);
   }
   std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("subnet", project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   for (const auto& [id, s] : subnets_) {
@@ -607,6 +625,7 @@ Result<model::Port> Service::CreatePort(const json& body) {
     wanted = w;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("port", project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   model::Port p;
@@ -631,6 +650,7 @@ Result<model::Port> Service::CreatePort(const json& body) {
     auto mac = Mac::Parse(mac_text);
     if (!mac.ok()) return InvalidArgument("Invalid input for mac_address: " + mac.status().message());
     if (mac->b[0] & 1) return InvalidArgument("mac_address " + mac_text + " is a multicast address");
+    ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));
     p.mac_address = mac->ToString();
     for (const auto& [id, o] : ports_)
       if (o.mac_address == p.mac_address)
@@ -764,6 +784,7 @@ Result<model::Router> Service::CreateRouter(const json& body) {
     if (!g.clear) gw = g;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("router", project));
   if (hints.empty() && clouds_.size() == 1) hints.push_back(clouds_.begin()->first);
   if (hints.size() != 1)
     return InvalidArgument("a router lives in exactly one cloud: give one availability_zone_hints entry");
@@ -777,7 +798,7 @@ Result<model::Router> Service::CreateRouter(const json& body) {
 }
 
 Result<model::Router> Service::UpdateRouter(const std::string& router_id, const json& body) {
-  ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "external_gateway_info"}));
+  ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "description", "external_gateway_info"}));
   ASSIGN_OR_RETURN(name, r.String("name"));
   std::optional<GatewayRequest> gw;
   if (r.Contains("external_gateway_info")) {
@@ -1000,6 +1021,7 @@ Result<model::FloatingIp> Service::CreateFloatingIp(const json& body) {
   if (!fixed.empty() && port_id.empty())
     return InvalidArgument("fixed_ip_address cannot be specified without a port_id");
   std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("floatingip", project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   if (!net->second.external) return InvalidArgument("Network " + network_id + " is not an external network");

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "central/central_db.h"
+#include "central/quota.h"
+#include "common/net.h"
 #include "model/resources.h"
 
 namespace isthmus::central {
@@ -25,6 +27,9 @@ struct ServiceOptions {
   int vni_min = 1000;
   int vni_max = 1999;
 };
+
+// 400 for a port MAC inside the DVR MAC space fa:16:3f:00:00:00/24 (create and update).
+Status RefuseDvrMac(const Mac& mac);
 
 struct InterfaceInfo {
   std::string router_id, subnet_id, port_id, network_id, project_id;
@@ -68,6 +73,14 @@ class Service {
   Status Delete(const std::string& kind, const std::string& id);
   // Subnet ids of a network (for its Neutron view).
   std::vector<std::string> SubnetsOf(const std::string& network_id);
+
+  // Quotas (quota.cc): a project's limits (defaults overlaid with its own),
+  // every project set apart from the defaults, PUT (merges into what is set)
+  // and DELETE (back to the defaults).
+  QuotaSet QuotaOf(const std::string& project);
+  std::map<std::string, QuotaSet> ListQuotas();
+  Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
+  Status DeleteQuota(const std::string& project);
 
   // Outbox access for the pusher. Pending events start at the newest pending
   // snapshot, if any: it covers every event before it.
@@ -136,6 +149,10 @@ class Service {
   // {"resources": {kind: {id: model JSON}}} (snapshot.cc). Needs mu_.
   nlohmann::json SnapshotBody(const std::string& cloud) const;
   Result<int64_t> QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied);
+  QuotaSet QuotaOfLocked(const std::string& project) const;
+  int64_t UsageLocked(const std::string& resource, const std::string& project) const;
+  // OverQuota (409) if the project may not create one more of resource. Caller holds mu_.
+  Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
   Status Commit(Mutation& m);  // then the caller updates the cache
   Status Apply(Change& c);     // commits c.m, then updates the cache
   void Emit(Mutation& m, const std::string& kind, const std::string& op, const std::string& id,
@@ -191,6 +208,7 @@ class Service {
   std::map<std::string, model::Port> ports_;
   std::map<std::string, model::Router> routers_;
   std::map<std::string, model::FloatingIp> floatingips_;
+  std::map<std::string, QuotaSet> quotas_;  // project -> limits set apart from the defaults
 };
 
 }  // namespace isthmus::central

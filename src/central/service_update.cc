@@ -86,6 +86,10 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
                                      {"name", "description", "admin_state_up", "binding:host_id",
                                       "device_owner", "device_id", "network_id", "mac_address",
                                       "fixed_ips", "security_groups", "port_security_enabled"}));
+  if (r.Has("mac_address") && r.Raw("mac_address").is_string()) {
+    auto mac = Mac::Parse(r.Raw("mac_address").get<std::string>());
+    if (mac.ok()) ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));  // the clearer message first
+  }
   ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id", "mac_address", "fixed_ips",
                                                    "security_groups", "port_security_enabled"}));
   ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cloud/allocation.h"
+#include "cloud/event_validation.h"
 #include "common/log.h"
 #include "common/net.h"
 
@@ -102,6 +103,11 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   if (!events.ok()) return events.status();
   std::lock_guard<std::mutex> lock(mu_);
   int64_t before = db_->AppliedSeq();
+  // Every event is checked before any is stored: one bad event refuses the batch.
+  if (Status st = ValidateEvents(*events, resources_, before); !st.ok()) {
+    LOG_ERROR("refusing a batch of " << events->size() << " events from central: " << st.message());
+    return st;
+  }
   auto applied = db_->ApplyEvents(*events);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;

@@ -124,6 +124,70 @@ bool Cidr::Overlaps(const Cidr& other) const {
   return Contains(other.network) || other.Contains(network);
 }
 
+bool InDvrMacSpace(const Mac& mac) { return mac.b[0] == 0xfa && mac.b[1] == 0x16 && mac.b[2] == 0x3f; }
+
+Result<DvrMacPrefix> DvrMacPrefix::Parse(const std::string& text) {
+  auto bad = [&] {
+    return InvalidArgument("'" + text + "' is not a DVR MAC prefix (fa:16:3f:01 to fa:16:3f:ff)");
+  };
+  if (text.size() != 11 || text.compare(0, 9, "fa:16:3f:") != 0) return bad();
+  int hi = HexDigit(text[9]), lo = HexDigit(text[10]);
+  if (hi < 0 || lo < 0 || hi * 16 + lo == 0) return bad();
+  return DvrMacPrefix{hi * 16 + lo};
+}
+
+std::string DvrMacPrefix::ToString() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "fa:16:3f:%02x", index & 0xff);
+  return buf;
+}
+
+bool DvrMacPrefix::Contains(const Mac& mac) const { return InDvrMacSpace(mac) && mac.b[3] == index; }
+
+Result<IfaceAddress> IfaceAddress::Parse(const std::string& text) {
+  auto slash = text.find('/');
+  long len;
+  if (slash == std::string::npos || !ParseDecimal(text.substr(slash + 1), 0, 32, &len))
+    return InvalidArgument("'" + text + "' is not an interface address (expected a.b.c.d/len)");
+  auto ip = Ipv4::Parse(text.substr(0, slash));
+  if (!ip.ok()) return InvalidArgument("'" + text + "' is not an interface address (expected a.b.c.d/len)");
+  return IfaceAddress{*ip, static_cast<int>(len)};
+}
+
+std::string IfaceAddress::ToString() const { return ip.ToString() + "/" + std::to_string(prefix_len); }
+
+bool IsValidVni(int64_t vni) { return vni >= 1 && vni <= 0xffffff; }
+
+bool IsValidId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+             std::string::npos;
+}
+
+int64_t Utf8Length(const std::string& text) {
+  int64_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++chars) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return -1;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return -1;
+    i += n;
+  }
+  return chars;
+}
+
+bool IsValidName(const std::string& text, size_t max_chars) {
+  int64_t n = Utf8Length(text);
+  return n >= 0 && static_cast<size_t>(n) <= max_chars;
+}
+
+bool IsValidDnsLabel(const std::string& label) {
+  return !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
+         label.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") ==
+             std::string::npos;
+}
+
 bool IsValidHostName(const std::string& name) {
   return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
          name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==

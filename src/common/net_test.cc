@@ -47,3 +47,58 @@ TEST(Cidr, RefusesHostBitsWithASuggestion) {
 
 }  // namespace
 }  // namespace isthmus
+
+namespace isthmus {
+namespace {
+
+TEST(DvrMacPrefix, ParsesOnlyTheDvrSpaceAndContainsItsHosts) {
+  auto p = DvrMacPrefix::Parse("fa:16:3f:0a");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->index, 10);
+  EXPECT_EQ(p->ToString(), "fa:16:3f:0a");
+  EXPECT_TRUE(p->Contains(*Mac::Parse("fa:16:3f:0a:00:01")));
+  EXPECT_FALSE(p->Contains(*Mac::Parse("fa:16:3f:0b:00:01")));
+  EXPECT_FALSE(p->Contains(*Mac::Parse("fa:16:3e:0a:00:01")));
+  for (const char* bad : {"fa:16:3f:00", "fa:16:3e:01", "fa:16:3f:1", "fa:16:3f:01:", "fa:16:3f:0g", ""})
+    EXPECT_FALSE(DvrMacPrefix::Parse(bad).ok()) << bad;
+  EXPECT_TRUE(InDvrMacSpace(*Mac::Parse("fa:16:3f:00:00:00")));
+  EXPECT_FALSE(InDvrMacSpace(*Mac::Parse("fa:16:3e:ff:ff:ff")));
+}
+
+TEST(Mac, RefusesInjectedNewlinesAndSpaces) {
+  for (std::string bad : {std::string("fa:16:3e:00:00:01\n"), std::string("fa:16:3e:00:00:0\n"),
+                          std::string("fa:16:3e:00:00:01,actions=drop"), std::string(" fa:16:3e:00:00:01")})
+    EXPECT_FALSE(Mac::Parse(bad).ok()) << bad;
+}
+
+TEST(IfaceAddress, KeepsHostBits) {
+  auto a = IfaceAddress::Parse("10.0.3.2/24");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->ToString(), "10.0.3.2/24");
+  for (const char* bad : {"10.0.3.2", "10.0.3.2/33", "10.0.3.2/", "10.0.3.2/24\n", "x/24"})
+    EXPECT_FALSE(IfaceAddress::Parse(bad).ok()) << bad;
+}
+
+TEST(Identifiers, IdsNamesLabelsAndVnis) {
+  EXPECT_TRUE(IsValidId("6d1f3c2a-0b7e-4a51-9c3d-2f8e1a0b4c5d"));
+  for (std::string bad : {std::string(""), std::string("a/b"), std::string(".."), std::string("a\nb"),
+                          std::string(65, 'a'), std::string("a b")})
+    EXPECT_FALSE(IsValidId(bad)) << bad;
+  EXPECT_TRUE(IsValidName(std::string(255, 'n')));
+  EXPECT_FALSE(IsValidName(std::string(256, 'n')));
+  std::string e_acute = "\xc3\xa9";
+  std::string accented;
+  for (int i = 0; i < 255; ++i) accented += e_acute;
+  EXPECT_TRUE(IsValidName(accented));  // 255 characters, 510 bytes
+  EXPECT_FALSE(IsValidName("\xc3"));    // not UTF-8
+  EXPECT_EQ(Utf8Length("a\xc3\xa9"), 2);
+  EXPECT_TRUE(IsValidDnsLabel("host-10-0-3-11"));
+  for (const char* bad : {"", "-a", "a-", "a.b", "a\nb", "a b"}) EXPECT_FALSE(IsValidDnsLabel(bad)) << bad;
+  EXPECT_TRUE(IsValidVni(1));
+  EXPECT_TRUE(IsValidVni(16777215));
+  EXPECT_FALSE(IsValidVni(0));
+  EXPECT_FALSE(IsValidVni(16777216));
+}
+
+}  // namespace
+}  // namespace isthmus

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace isthmus::state {
 
 // A network present on this host (an instance port or a router leg on it).
@@ -245,5 +247,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostState, revision, host, cloud
                                                 arp_responder, gateway_arp_drop, routers,
                                                 gateways, foreign_gateways, trusted_dvr_macs,
                                                 fip_gateways, dhcp_servers)
+
+// Every MAC, IP, CIDR, ID and name of a state checked against its grammar
+// (common/net.h): the first bad one is an InvalidArgument naming its path and
+// value ("routers[0].interfaces[1].mac: 'fa:16:3e:00:00:01\n' is not a MAC
+// address"). Trusted DVR MACs must lie in the DVR MAC space. host_state.cc.
+Status Validate(const HostState& s);
+// JSON (as a cloud serves it) -> a validated HostState; malformed JSON or any
+// invalid value refuses the whole state.
+Result<HostState> ParseHostState(const nlohmann::json& body);
 
 }  // namespace isthmus::state

@@ -1,0 +1,131 @@
+#include "central/quota.h"
+
+#include "central/service.h"
+#include "common/net.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+namespace {
+constexpr char kOverQuotaPrefix[] = "Quota exceeded for resources: ";
+
+// "-1", "0", "42": an optional minus and 1 to 12 digits.
+bool IsDecimal(const std::string& s) {
+  size_t start = !s.empty() && s[0] == '-' ? 1 : 0;
+  size_t digits = s.size() - start;
+  return digits >= 1 && digits <= 12 && s.find_first_not_of("0123456789", start) == std::string::npos;
+}
+}  // namespace
+
+Result<QuotaSet> ParseQuotaUpdate(const json& body) {
+  if (!body.is_object() || !body.contains("quota") || !body["quota"].is_object())
+    return InvalidArgument("request body must be {\"quota\": {...}}");
+  QuotaSet out;
+  for (const auto& [k, v] : body["quota"].items()) {
+    if (!DefaultQuotas().count(k)) return InvalidArgument("Unrecognized attribute(s) '" + k + "' for quota");
+    int64_t limit = 0;
+    if (v.is_number_integer()) {
+      limit = v.get<int64_t>();
+    } else if (v.is_string() && IsDecimal(v.get_ref<const std::string&>())) {
+      limit = std::stoll(v.get<std::string>());
+    } else {
+      return InvalidArgument("Invalid input for " + k + ". Reason: '" + v.dump() + "' is not an integer.");
+    }
+    if (limit < kUnlimited)
+      return InvalidArgument("Invalid input for " + k + ". Reason: '" + std::to_string(limit) +
+                             "' is smaller than the minimum of '-1'.");
+    out[k] = limit;
+  }
+  return out;
+}
+
+Status OverQuota(const std::string& resource) {
+  return Conflict(std::string(kOverQuotaPrefix) + "['" + resource + "'].");
+}
+
+bool IsOverQuota(const Status& status) {
+  return status.code() == Code::kConflict && status.message().rfind(kOverQuotaPrefix, 0) == 0;
+}
+
+json QuotaView(const QuotaSet& limits) {
+  json q = json::object();
+  for (const auto& [k, v] : limits) q[k] = v;
+  return q;
+}
+
+// The Service's quotas: the cache mirrors the quotas table (only projects set
+// apart from the defaults have rows).
+
+QuotaSet Service::QuotaOf(const std::string& project) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return QuotaOfLocked(project);
+}
+
+QuotaSet Service::QuotaOfLocked(const std::string& project) const {
+  QuotaSet q = DefaultQuotas();
+  if (auto it = quotas_.find(project); it != quotas_.end())
+    for (const auto& [k, v] : it->second) q[k] = v;
+  return q;
+}
+
+std::map<std::string, QuotaSet> Service::ListQuotas() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, QuotaSet> out;
+  for (const auto& [project, set] : quotas_) out[project] = QuotaOfLocked(project);
+  return out;
+}
+
+Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body) {
+  if (!IsValidName(project) || project.empty())
+    return InvalidArgument("Invalid input for project_id: '" + project.substr(0, 64) + "'");
+  auto update = ParseQuotaUpdate(body);
+  if (!update.ok()) return update.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  QuotaSet rows = quotas_.count(project) ? quotas_[project] : QuotaSet{};
+  for (const auto& [k, v] : *update) {
+    if (v == DefaultQuotas().at(k)) rows.erase(k);  // back to the default: no row
+    else rows[k] = v;
+  }
+  Mutation m;
+  m.quota_sets.push_back({project, rows});
+  ISTHMUS_RETURN_IF_ERROR(Commit(m));
+  if (rows.empty()) quotas_.erase(project);
+  else quotas_[project] = rows;
+  return QuotaOfLocked(project);
+}
+
+Status Service::DeleteQuota(const std::string& project) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!quotas_.count(project)) return Status::Ok();  // already the defaults
+  Mutation m;
+  m.quota_sets.push_back({project, {}});
+  ISTHMUS_RETURN_IF_ERROR(Commit(m));
+  quotas_.erase(project);
+  return Status::Ok();
+}
+
+// What a project holds of a resource. Ports: its instance ports only; central's
+// own network:* ports (DHCP, router interfaces and gateways, SNAT, floating IP
+// and fg ports) count against nobody's port quota.
+int64_t Service::UsageLocked(const std::string& resource, const std::string& project) const {
+  int64_t n = 0;
+  auto count = [&](const auto& items) {
+    for (const auto& [id, r] : items) n += r.project_id == project;
+  };
+  if (resource == "network") count(networks_);
+  else if (resource == "subnet") count(subnets_);
+  else if (resource == "router") count(routers_);
+  else if (resource == "floatingip") count(floatingips_);
+  else if (resource == "port")
+    for (const auto& [id, p] : ports_) n += p.project_id == project && p.IsInstance();
+  return n;
+}
+
+Status Service::CheckQuotaLocked(const std::string& resource, const std::string& project) const {
+  int64_t limit = QuotaOfLocked(project).at(resource);
+  if (limit == kUnlimited || UsageLocked(resource, project) < limit) return Status::Ok();
+  return OverQuota(resource);
+}
+
+}  // namespace isthmus::central
