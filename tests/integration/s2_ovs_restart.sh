@@ -46,14 +46,15 @@ for kind in ovs-vswitchd ovsdb-server; do
   # Pings flow again: 100 more answers on the 10 ms ping.
   got=$(replies "$log")
   wait_for "the 10 ms ping to answer again after the $kind restart" 30 more_replies "$log" $((got + 100))
-  kill -INT "$ping_pid"
-  wait "$ping_pid" || true
-  sent=$(grep -o '[0-9]* packets transmitted' "$log" | grep -o '^[0-9]*')
-  recv=$(grep -o '[0-9]* received' "$log" | grep -o '^[0-9]*')
-  lost=$((sent - recv))
+  kill -KILL "$ping_pid"
+  wait "$ping_pid" 2>/dev/null || true
+  # Lost: sequence numbers never answered between the first and last reply.
+  read -r sent recv lost < <(grep 'bytes from' "$log" | grep -o 'icmp_seq=[0-9]*' | cut -d= -f2 | sort -nu |
+    awk 'NR == 1 {first = $1} {n++; last = $1} END {print last - first + 1, n, last - first + 1 - n}')
   after="$(flows br-int) $(flows br-tun)"
   [[ "$after" == "$before" ]] || fail "flows on $host after the $kind restart: $after, before: $before"
   pass "$kind restart on $host: agent reinstalled its flows ($after) with no other change; outage $lost lost pings x 10 ms = $((lost * 10)) ms ($recv/$sent answered)"
+  grep -E "closed its OpenFlow|is back|OVSDB monitor|applied in" "$agent_log" | tail -4 | sed 's/^/  agent: /'
   rm -f "$log"
 done
 
