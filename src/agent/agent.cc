@@ -169,9 +169,14 @@ void Agent::OnInterfaces(const InterfaceTable& table) {
 
 Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces) {
   auto start = std::chrono::steady_clock::now();
+  auto since_start = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  std::string steps;  // where a full resync's time went
   if (!bridges_ok_) {
     ISTHMUS_RETURN_IF_ERROR(ovs_.EnsureBridges());
     bridges_ok_ = true;
+    steps = "bridges " + std::to_string(since_start()) + " ms, ";
   }
   std::set<std::string> existing;
   for (const auto& [name, i] : ifaces) existing.insert(name);
@@ -179,6 +184,7 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.SyncTunnels(config_.local_ip, remote, existing));
   ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, s.fip_gateways, existing));
   ISTHMUS_RETURN_IF_ERROR(dhcp_.Sync(s.dhcp_servers, existing));
+  if (full_resync_) steps += "namespaces " + std::to_string(since_start()) + " ms, ";
 
   // Ports as they are now: what the monitor saw, corrected by what this pass
   // just created or removed (the monitor's echo of it may still be on its way).
@@ -210,10 +216,10 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
   installed_ports_ = ports.names;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto ms = since_start();
   if (full_resync_ || changes > 0)
     LOG_INFO("revision " << s.revision << " applied in " << ms << " ms ("
-                         << (full_resync_ ? "full resync, " : "") << changes << " flow changes, "
+                         << (full_resync_ ? "full resync: " + steps : "") << changes << " flow changes, "
                          << flows.br_int.size() << "+" << flows.br_tun.size() << " flows)");
   full_resync_ = false;
   WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());
