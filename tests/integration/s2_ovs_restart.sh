@@ -49,9 +49,9 @@ for kind in ovs-vswitchd ovsdb-server; do
   lab daemons | grep -q "^$daemon stopped" || fail "$daemon still runs after lab kill"
   lab start "$daemon" || fail "lab start $daemon failed"
   # Nothing else changes: the agent alone must bring its flows back.
+  wait_for "the agent's flows on $host back to $before after the $kind restart" 20 flows_are "$before"
   wait_for "the agent to notice $kind's restart" 20 bash -c \
     "(( \$(grep -c '$kind is back' '$agent_log') > $n_back ))"
-  wait_for "the agent's flows on $host back to $before after the $kind restart" 20 flows_are "$before"
   wait_for "instance1 -> instance4 after the $kind restart" 30 ping_ok instance1 "$i4"
   # Pings flow again: 100 more answers on the 10 ms ping.
   got=$(replies "$log")
