@@ -8,6 +8,10 @@
 # out, it stops on SIGTERM at once) and heals on SIGCONT.
 source "$(dirname "$0")/lib.sh"
 
+ping_pid=
+# The background ping must not outlive a failed run (lab down does not end it).
+trap '[[ -n "$ping_pid" ]] && kill -KILL "$ping_pid" 2>/dev/null; cleanup' EXIT
+
 lab_up s2
 host=$(fact instance.instance1.host)
 i4=$(fact instance.instance4.ip)
@@ -58,6 +62,7 @@ for kind in ovs-vswitchd ovsdb-server; do
   wait_for "the 10 ms ping to answer again after the $kind restart" 30 more_replies "$log" $((got + 100))
   kill -KILL "$ping_pid"
   wait "$ping_pid" 2>/dev/null || true
+  ping_pid=
   # Lost: sequence numbers never answered between the first and last reply.
   read -r sent recv lost < <(grep 'bytes from' "$log" | grep -o 'icmp_seq=[0-9]*' | cut -d= -f2 | sort -nu |
     awk 'NR == 1 {first = $1} {n++; last = $1} END {print last - first + 1, n, last - first + 1 - n}')
