@@ -79,6 +79,68 @@ int RemainingMs(Clock::time_point deadline) {
   return ms < 0 ? 0 : static_cast<int>(ms);
 }
 
+// Feeds stdin and drains stdout/stderr together so neither side blocks, until
+// both outputs are closed; closes the three fds. False when the deadline came first.
+bool Pump(int in, int out, int err, const std::string& input, Clock::time_point deadline,
+          CommandOutput* result) {
+  size_t written = 0;
+  if (input.empty()) {
+    close(in);
+    in = -1;
+  }
+  int fds_left[2] = {out, err};
+  int open_fds = 2;
+  bool expired = false;
+  while (open_fds > 0 || in >= 0) {
+    int wait_ms = RemainingMs(deadline);
+    if (wait_ms == 0) {
+      expired = true;
+      break;
+    }
+    pollfd fds[3] = {{fds_left[0], POLLIN, 0}, {fds_left[1], POLLIN, 0}, {in, POLLOUT, 0}};
+    if (poll(fds, 3, wait_ms) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    char buf[65536];
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t got = read(fds[i].fd, buf, sizeof buf);
+        if (got > 0) {
+          (i == 0 ? result->out : result->err).append(buf, got);
+        } else {
+          close(fds[i].fd);
+          fds_left[i] = -1;
+          --open_fds;
+        }
+      }
+    }
+    if (in >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(in, input.data() + written, input.size() - written);
+      if (w > 0) written += w;
+      if (w <= 0 || written == input.size()) {
+        close(in);
+        in = -1;
+      }
+    }
+  }
+  for (int fd : {in, fds_left[0], fds_left[1]})
+    if (fd >= 0) close(fd);
+  return !expired;
+}
+
+// Waits for the child's exit (without reaping it); false at the deadline.
+bool AwaitExit(pid_t pid, Clock::time_point deadline) {
+  int pidfd = PidFd(pid);
+  if (pidfd < 0) return true;  // no pidfd: Reap() blocks instead
+  pollfd p = {pidfd, POLLIN, 0};
+  int n;
+  while ((n = poll(&p, 1, RemainingMs(deadline))) < 0 && errno == EINTR) {
+  }
+  close(pidfd);
+  return n != 0;
+}
+
 }  // namespace
 
 std::string JoinArgv(const std::vector<std::string>& argv) {
@@ -119,66 +181,9 @@ Result<CommandOutput> SystemRunner::Run(const Command& cmd) {
   close(in[0]);
   close(out[1]);
   close(err[1]);
-  // Feed stdin and drain stdout/stderr together so neither side blocks.
-  size_t written = 0;
-  if (cmd.stdin_data.empty()) {
-    close(in[1]);
-    in[1] = -1;
-  }
   CommandOutput result;
-  int open_fds = 2;
-  bool expired = false;
-  while (open_fds > 0 || in[1] >= 0) {
-    int wait_ms = RemainingMs(deadline);
-    if (wait_ms == 0) {
-      expired = true;
-      break;
-    }
-    pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
-    int n = poll(fds, 3, wait_ms);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    char buf[65536];
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-        ssize_t got = read(fds[i].fd, buf, sizeof buf);
-        if (got > 0) {
-          (i == 0 ? result.out : result.err).append(buf, got);
-        } else {
-          close(fds[i].fd);
-          (i == 0 ? out[0] : err[0]) = -1;
-          --open_fds;
-        }
-      }
-    }
-    if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(in[1], cmd.stdin_data.data() + written, cmd.stdin_data.size() - written);
-      if (w > 0) written += w;
-      if (w <= 0 || written == cmd.stdin_data.size()) {
-        close(in[1]);
-        in[1] = -1;
-      }
-    }
-  }
-  for (int fd : {in[1], out[0], err[0]})
-    if (fd >= 0) close(fd);
-  // Its output is closed; it must also exit before the deadline.
-  if (!expired) {
-    int pidfd = PidFd(pid);
-    if (pidfd >= 0) {
-      pollfd p = {pidfd, POLLIN, 0};
-      while (true) {
-        int n = poll(&p, 1, RemainingMs(deadline));
-        if (n < 0 && errno == EINTR) continue;
-        expired = n == 0;
-        break;
-      }
-      close(pidfd);
-    }
-  }
-  if (expired) {
+  // Its output closed, it must also exit before the deadline.
+  if (!Pump(in[1], out[0], err[0], cmd.stdin_data, deadline, &result) || !AwaitExit(pid, deadline)) {
     KillGroup(pid);
     Reap(pid);
     return Unavailable("`" + JoinArgv(cmd.argv) + "` timed out after " +
