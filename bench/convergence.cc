@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
     std::cerr << facts.status().message() << "\n";
     return 1;
   }
+  if (Status st = lab::UseOperatorTls(*facts); !st.ok()) {
+    std::cerr << st.message() << "\n";
+    return 1;
+  }
   SystemRunner runner;
   auto central = *Endpoint::Parse((*facts)["central"]);
   TokenSource tokens(central, lab::LabCredentials(*facts));

@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "common/config.h"
+#include "common/tls.h"
 #include "common/log.h"
 
 namespace isthmus::agent {
@@ -20,7 +21,7 @@ into br-ex.
 
   --host NAME          this host's name, unique in the federation
   --role ROLE          compute (default) or network
-  --cloud URL          the cloud controller, e.g. http://127.0.0.1:9701
+  --cloud URL          the cloud controller, e.g. https://cloud1:9701
   --local-ip IP        this host's VTEP address (on br-phy)
   --ovsdb TARGET       OVSDB socket, e.g. unix:/run/openvswitch/db.sock (default)
   --ovs-rundir DIR     OVS_RUNDIR of this host's ovs-vswitchd (for ovs-ofctl)
@@ -28,6 +29,10 @@ into br-ex.
   --ns-prefix TEXT     prefix of the agent's namespace names (lab); default none
   --state-dir DIR      where DHCP servers keep their files (default /var/lib/isthmus/agent)
   --status-file PATH   write {"revision", "flows"} there after every applied pass
+  --tls-ca FILE        the federation CA's certificate (PEM)
+  --tls-cert FILE      this host's certificate (CN host/CLOUD/HOST)
+  --tls-key FILE       its private key (mode 0600); all three are needed
+                       for an https:// cloud
   --config FILE        key = value file with the same keys
 )";
 
@@ -55,11 +60,18 @@ int Main(const std::vector<std::string>& args) {
                            {"host_netns", ""},
                            {"ns_prefix", ""},
                            {"status_file", ""},
-                           {"state_dir", "/var/lib/isthmus/agent"}},
+                           {"state_dir", "/var/lib/isthmus/agent"},
+                           {"tls_ca", ""},
+                           {"tls_cert", ""},
+                           {"tls_key", ""}},
                           args);
   Status st = cfg.ok() ? cfg->Require({"host", "cloud", "local_ip"}) : cfg.status();
   if (st.ok() && cfg->Get("role") != "compute" && cfg->Get("role") != "network")
     st = InvalidArgument("--role must be compute or network, not '" + cfg->Get("role") + "'");
+  auto tls = st.ok() ? TlsFilesFrom(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"))
+                     : Result<TlsFiles>(st);
+  if (st.ok() && !tls.ok()) st = tls.status();
+  if (st.ok()) st = SetClientTls(*tls);
   if (!st.ok()) {
     std::cerr << "isthmus agent: " << st.message() << "\n";
     return 2;

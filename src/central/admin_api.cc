@@ -16,6 +16,7 @@ namespace {
 json JobView(const Job& j) {
   return {{"id", j.event.seq},
           {"cloud", j.event.cloud},
+          {"cloud_seq", j.event.cloud_seq},
           {"resource_type", j.event.kind},
           {"resource_id", j.event.id},
           {"operation", j.event.op},
@@ -54,7 +55,7 @@ void Answer(httplib::Response& res, F&& make) {
 
 }  // namespace
 
-void InstallAdminRoutes(httplib::Server& server, Service& s, Pusher& pusher,
+void InstallAdminRoutes(HttpServer& server, Service& s, Pusher& pusher,
                         std::function<Status(const httplib::Request&)> admin_only) {
   (void)pusher;  // redo commits an event; the commit wakes the cloud's pusher
   server.Get("/v2.0/jobs", [&s, admin_only](const httplib::Request& req, httplib::Response& res) {

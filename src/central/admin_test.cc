@@ -10,6 +10,7 @@
 #include "central/pusher.h"
 #include "central/service.h"
 #include "central/test_db.h"
+#include "central/test_identity.h"
 #include "common/http.h"
 #include "common/sql.h"
 
@@ -58,6 +59,8 @@ class AdminTest : public ::testing::Test {
   }
   int64_t PendingOf(const std::string& cloud) { return s_->OutboxStatus()[cloud]["pending"].get<int64_t>(); }
   int64_t LastSeq(const std::string& cloud) { return s_->PendingEvents(cloud, 100000)->back().seq; }
+  // The pusher acknowledges and fails by the cloud's own sequence (cloud_seq).
+  int64_t LastCloudSeq(const std::string& cloud) { return s_->PendingEvents(cloud, 100000)->back().cloud_seq; }
   std::string Network(std::vector<std::string> clouds) {
     auto n = s_->CreateNetwork({{"network", {{"availability_zone_hints", clouds}}}});
     EXPECT_TRUE(n.ok()) << n.status().message();
@@ -98,7 +101,7 @@ TEST_F(AdminTest, JobsAreRecordedNewAndBecomeSuccessOnAckAndAreKept) {
   EXPECT_EQ(all1[0].event.seq, j.event.seq);
   EXPECT_EQ(Jobs(F("cloud1", "", "", "", 2)).size(), 2u);
 
-  ASSERT_TRUE(s_->AckEvents("cloud1", j.event.seq).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", j.event.cloud_seq).ok());
   auto after = Jobs(F("cloud1"));
   ASSERT_EQ(after.size(), 3u) << "acknowledged jobs are kept";
   for (const auto& a : after) EXPECT_EQ(a.status, "SUCCESS");
@@ -118,11 +121,11 @@ TEST_F(AdminTest, RunningAndFailedJobsStayPendingAndOutboxCountsAreUnchanged) {
   EXPECT_EQ(PendingOf("cloud2"), 3);
   auto pending = *s_->PendingEvents("cloud1", 2);
   ASSERT_EQ(pending.size(), 2u);
-  ASSERT_TRUE(s_->StartJobs("cloud1", pending.front().seq, pending.back().seq).ok());
+  ASSERT_TRUE(s_->StartJobs("cloud1", pending.front().cloud_seq, pending.back().cloud_seq).ok());
   EXPECT_EQ(Jobs(F("cloud1", "RUNNING")).size(), 2u);
   EXPECT_EQ(PendingOf("cloud1"), 4);
-  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().seq, pending.back().seq, "connection refused").ok());
-  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().seq, pending.back().seq, "timed out").ok());
+  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().cloud_seq, pending.back().cloud_seq, "connection refused").ok());
+  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().cloud_seq, pending.back().cloud_seq, "timed out").ok());
   auto failed = Jobs(F("cloud1", "FAIL"));
   ASSERT_EQ(failed.size(), 2u);
   for (const auto& f : failed) {
@@ -132,7 +135,7 @@ TEST_F(AdminTest, RunningAndFailedJobsStayPendingAndOutboxCountsAreUnchanged) {
   EXPECT_EQ(PendingOf("cloud1"), 4);
   EXPECT_EQ(s_->PendingEvents("cloud1", 100)->size(), 4u) << "failed jobs are sent again";
   // A partial acknowledgement: only those up to the acknowledged seq stop being pending.
-  ASSERT_TRUE(s_->AckEvents("cloud1", pending.front().seq).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", pending.front().cloud_seq).ok());
   EXPECT_EQ(PendingOf("cloud1"), 3);
   EXPECT_EQ(s_->OutboxStatus()["cloud1"]["acked_seq"], pending.front().seq);
   EXPECT_EQ(s_->GetJob(pending.front().seq)->status, "SUCCESS");
@@ -140,7 +143,7 @@ TEST_F(AdminTest, RunningAndFailedJobsStayPendingAndOutboxCountsAreUnchanged) {
   EXPECT_EQ(s_->GetJob(pending.back().seq)->status, "FAIL");
   EXPECT_EQ(PendingOf("cloud2"), 3);
   // Failing again does not touch acknowledged jobs.
-  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().seq, pending.back().seq, "again").ok());
+  ASSERT_TRUE(s_->FailJobs("cloud1", pending.front().cloud_seq, pending.back().cloud_seq, "again").ok());
   EXPECT_EQ(s_->GetJob(pending.front().seq)->attempts, 2);
   EXPECT_EQ(s_->GetJob(pending.back().seq)->attempts, 3);
 }
@@ -148,8 +151,8 @@ TEST_F(AdminTest, RunningAndFailedJobsStayPendingAndOutboxCountsAreUnchanged) {
 TEST_F(AdminTest, JobsSurviveReopeningTheService) {
   std::string net = Network({"cloud1"});
   auto pending = *s_->PendingEvents("cloud1", 100);
-  ASSERT_TRUE(s_->AckEvents("cloud1", pending[1].seq).ok());
-  ASSERT_TRUE(s_->FailJobs("cloud1", pending[2].seq, pending[2].seq, "boom").ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", pending[1].cloud_seq).ok());
+  ASSERT_TRUE(s_->FailJobs("cloud1", pending[2].cloud_seq, pending[2].cloud_seq, "boom").ok());
   auto before = Jobs();
   s_.reset();
   Open();
@@ -173,9 +176,9 @@ TEST_F(AdminTest, RedoQueuesANewEventWithTheCurrentState) {
   auto router = s_->CreateRouter({{"router", {{"name", "before"}, {"availability_zone_hints", {"cloud1"}}}}});
   ASSERT_TRUE(router.ok());
   int64_t router_job = LastSeq("cloud1");
-  ASSERT_TRUE(s_->AckEvents("cloud1", router_job).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", LastCloudSeq("cloud1")).ok());
   ASSERT_TRUE(s_->UpdateRouter(router->id, {{"router", {{"name", "after"}}}}).ok());
-  ASSERT_TRUE(s_->AckEvents("cloud1", LastSeq("cloud1")).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", LastCloudSeq("cloud1")).ok());
   EXPECT_EQ(PendingOf("cloud1"), 0);
 
   auto redo = s_->RedoJob(router_job);
@@ -223,7 +226,7 @@ TEST_F(AdminTest, AcknowledgedJobsArePrunedBeyondTheNewestKept) {
   ASSERT_TRUE((*db)->Commit(m).ok());
   auto pending = *(*db)->Pending("cloud1", 0, 100);
   ASSERT_EQ(pending.size(), 8u);  // 2 cloud upserts + 6
-  ASSERT_TRUE((*db)->Ack("cloud1", pending[5].seq, 3).ok());
+  ASSERT_TRUE((*db)->Ack("cloud1", pending[5].cloud_seq, 3).ok());
   JobFilter f;
   f.cloud = "cloud1";
   auto jobs = *(*db)->Jobs(f);
@@ -267,6 +270,10 @@ TEST_F(AdminTest, MigratesAnOutboxMadeBeforeJobs) {
   s_.reset();
   Open();  // migrating again is a no-op
   EXPECT_EQ(s_->GetJob(2)->status, "SUCCESS");
+  // The per-cloud numbering continues the old one (an old row's cloud_seq is its seq).
+  EXPECT_EQ(s_->GetJob(2)->event.cloud_seq, 2);
+  Network({"cloud1"});
+  EXPECT_EQ(LastCloudSeq("cloud1"), 3);
 }
 
 TEST_F(AdminTest, RoutingsOnePerCloudGoFromPendingToSynced) {
@@ -285,10 +292,10 @@ TEST_F(AdminTest, RoutingsOnePerCloudGoFromPendingToSynced) {
   EXPECT_EQ(subnets[0].top_id, sub->id);
   EXPECT_EQ(subnets[0].resource_type, "subnet");
 
-  ASSERT_TRUE(s_->AckEvents("cloud1", LastSeq("cloud1")).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", LastCloudSeq("cloud1")).ok());
   EXPECT_EQ(RoutingStatus(net), (std::map<std::string, std::string>{{"cloud1", "synced"}, {"cloud2", "pending"}}));
   EXPECT_EQ(RoutingStatus(sub->id), (std::map<std::string, std::string>{{"cloud1", "synced"}, {"cloud2", "pending"}}));
-  ASSERT_TRUE(s_->AckEvents("cloud2", LastSeq("cloud2")).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud2", LastCloudSeq("cloud2")).ok());
   EXPECT_EQ(RoutingStatus(net), (std::map<std::string, std::string>{{"cloud1", "synced"}, {"cloud2", "synced"}}));
   EXPECT_EQ(RoutingStatus(router->id), (std::map<std::string, std::string>{{"cloud2", "synced"}}));
   // A change makes it pending again, in the clouds it goes to only.
@@ -325,7 +332,7 @@ TEST_F(AdminTest, DeletingACloudIsRefusedWhileItHoldsResources) {
   ASSERT_TRUE(s_->Delete("floatingip", fip->id).ok());
   EXPECT_EQ(s_->DeleteCloud("cloud1").code(), Code::kConflict);  // the network still
   ASSERT_TRUE(s_->Delete("network", ext->id).ok());
-  ASSERT_TRUE(s_->AckEvents("cloud1", (*s_->PendingEvents("cloud1", 100))[1].seq).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", (*s_->PendingEvents("cloud1", 100))[1].cloud_seq).ok());
   ASSERT_GT(PendingOf("cloud1"), 0);
   int64_t succeeded = Jobs(F("cloud1", "SUCCESS")).size();
   ASSERT_GT(succeeded, 0);
@@ -406,11 +413,11 @@ class AdminApiTest : public AdminTest {
   void Serve(Identity* identity) {
     pusher_ = std::make_unique<Pusher>(*s_);
     InstallRoutes(server_, *s_, *pusher_, identity);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    port_ = *server_.Bind("127.0.0.1", 0);
+    thread_ = std::thread([this] { server_.Run(); });
   }
   void TearDown() override {
-    server_.stop();
+    server_.Stop();
     if (thread_.joinable()) thread_.join();
     pusher_.reset();  // no threads were started: Refresh is never called here
     AdminTest::TearDown();
@@ -424,7 +431,7 @@ class AdminApiTest : public AdminTest {
     return r.ok() ? *r : HttpReply{};
   }
 
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   std::unique_ptr<Pusher> pusher_;
   int port_ = 0;
@@ -482,7 +489,7 @@ TEST_F(AdminApiTest, JobsAndRoutingsOverHttp) {
   EXPECT_EQ(routings.body["routings"][0],
             (json{{"top_id", net}, {"bottom_id", net}, {"cloud", "cloud1"}, {"resource_type", "network"},
                   {"status", "pending"}}));
-  ASSERT_TRUE(s_->AckEvents("cloud2", LastSeq("cloud2")).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud2", LastCloudSeq("cloud2")).ok());
   auto by_id = Call("GET", "/v2.0/routings/" + net);
   ASSERT_EQ(by_id.status, 200);
   ASSERT_EQ(by_id.body["routings"].size(), 2u);
@@ -497,8 +504,8 @@ TEST_F(AdminApiTest, JobsAndRoutingsOverHttp) {
 TEST_F(AdminApiTest, OnlyAdminsMayUseIt) {
   auto identity = Identity::FromJson(
       {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}}},
-       {"users", {{{"name", "admin"}, {"password", "a"}, {"project", "admin"}, {"roles", {"admin"}}},
-                  {{"name", "alice"}, {"password", "b"}, {"project", "demo"}, {"roles", {"member"}}}}}});
+       {"users", {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
+                  {{"name", "alice"}, {"password_hash", TestHash("b")}, {"project", "demo"}, {"roles", {"member"}}}}}});
   ASSERT_TRUE(identity.ok()) << identity.status().message();
   Serve(&*identity);
   auto token = [&](const std::string& user, const std::string& password, const std::string& project) {

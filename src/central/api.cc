@@ -1,9 +1,11 @@
 #include "central/api.h"
 
+
 #include "central/access.h"
 #include "central/listing.h"
 
 #include "common/http.h"
+#include "common/identities.h"
 
 namespace isthmus::central {
 
@@ -139,8 +141,8 @@ void Respond(httplib::Response& res, int code, F&& make) {
 
 }  // namespace
 
-void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity* identity,
-                   const std::string& self_url) {
+void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* identity,
+                   const std::string& self_url, bool cloud_certs) {
   // Authentication: every call but version discovery and token issue carries
   // a valid X-Auth-Token; the caller it stands for decides what it may see.
   auto caller_of = [identity](const httplib::Request& req) -> Result<Caller> {
@@ -149,34 +151,34 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
     if (token.empty()) return Status(Code::kUnauthorized, "The request you have made requires authentication.");
     return identity->Validate(token);
   };
-  server.set_pre_routing_handler([caller_of](const httplib::Request& req, httplib::Response& res) {
+  server.SetPreRouting([caller_of](const HttpRequest& req, httplib::Response& res) {
     bool open = (req.method == "GET" && (req.path == "/" || req.path == "/v3" || req.path == "/v3/")) ||
                 (req.method == "POST" && req.path == "/v3/auth/tokens");
-    if (open) return httplib::Server::HandlerResponse::Unhandled;
+    if (open) return false;
     auto c = caller_of(req);
-    if (c.ok()) return httplib::Server::HandlerResponse::Unhandled;
+    if (c.ok()) return false;
     WriteError(res, c.status());
     res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");
-    return httplib::Server::HandlerResponse::Handled;
+    return true;
   });
   // The caller of an authenticated request (the pre-routing handler let it in).
   auto who = [caller_of](const httplib::Request& req) { return *caller_of(req); };
   auto admin_only = [who](const httplib::Request& req) -> Status {
     return who(req).admin ? Status::Ok() : Status(Code::kForbidden, "this call is for admins only");
   };
-  auto base_url = [self_url](const httplib::Request& req) {
+  auto base_url = [self_url](const HttpRequest& req) {
     if (!self_url.empty()) return self_url;
     std::string host = req.get_header_value("Host");
-    return "http://" + (host.empty() ? std::string("127.0.0.1:9696") : host);
+    return (req.secure ? "https://" : "http://") + (host.empty() ? std::string("127.0.0.1:9696") : host);
   };
 
-  server.Get("/", [base_url](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/", [base_url](const HttpRequest& req, httplib::Response& res) {
     WriteJson(res, 200, {{"versions",
                           {{{"id", "v2.0"},
                             {"status", "CURRENT"},
                             {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v2.0/"}}}}}}}});
   });
-  server.Get(R"(/v3/?)", [base_url](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/v3/?)", [base_url](const HttpRequest& req, httplib::Response& res) {
     WriteJson(res, 200,
               {{"version",
                 {{"id", "v3.14"},
@@ -186,7 +188,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
                  {"media-types", {{{"base", "application/json"},
                                    {"type", "application/vnd.openstack.identity-v3+json"}}}}}}});
   });
-  server.Post("/v3/auth/tokens", [identity, base_url](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v3/auth/tokens", [identity, base_url](const HttpRequest& req, httplib::Response& res) {
     if (!identity) return WriteError(res, InvalidArgument("authentication is off on this central"));
     auto body = ParseJsonBody(req);
     if (!body.ok()) return WriteError(res, body.status());
@@ -195,7 +197,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
     res.set_header("X-Subject-Token", issued->token);
     WriteJson(res, 201, issued->body);
   });
-  server.Get("/v3/auth/tokens", [identity](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v3/auth/tokens", [identity](const HttpRequest& req, httplib::Response& res) {
     auto c = identity ? identity->Validate(req.get_header_value("X-Subject-Token"))
                       : Result<Caller>(NotFound("authentication is off"));
     if (!c.ok()) return WriteError(res, NotFound("Could not find token"));
@@ -203,6 +205,14 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
     WriteJson(res, 200, {{"token", {{"user", {{"id", c->user_id}, {"name", c->user_name}}},
                                     {"project", {{"id", c->project_id}, {"name", c->project_name}}},
                                     {"roles", c->roles}}}});
+  });
+  // Revocation, as Keystone: the caller's X-Auth-Token, the token to revoke in
+  // X-Subject-Token; 204, then that token is refused everywhere.
+  server.Delete("/v3/auth/tokens", [identity, who](const HttpRequest& req, httplib::Response& res) {
+    if (!identity) return WriteError(res, NotFound("authentication is off on this central"));
+    Status st = identity->Revoke(req.get_header_value("X-Subject-Token"), who(req));
+    if (!st.ok()) return WriteError(res, st);
+    res.status = 204;
   });
   server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
     WriteJson(res, 200, {{"resources", json::array()}});
@@ -231,19 +241,14 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
     for (const auto& e : kExtensions) list.push_back(extension(e));
     WriteJson(res, 200, {{"extensions", list}});
   });
-  server.Get(R"(/v2.0/extensions/([^/]+))", [extension](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/v2.0/extensions/([^/]+))", [extension](const HttpRequest& req, httplib::Response& res) {
     for (const auto& e : kExtensions)
       if (e.first == req.matches[1].str()) return WriteJson(res, 200, {{"extension", extension(e)}});
     WriteError(res, NotFound("Extension with alias " + req.matches[1].str() + " does not exist"));
   });
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    if (res.status == 404) WriteError(res, NotFound("The resource " + req.path + " could not be found."));
-    else if (res.status == 405) WriteError(res, InvalidArgument("method " + req.method + " is not allowed on " + req.path));
-  });
 
   // Clouds and hosts (the federation).
-  server.Post("/v2.0/clouds", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v2.0/clouds", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 201, [&]() -> Result<json> {
       ISTHMUS_RETURN_IF_ERROR(admin_only(req));
       auto body = ParseJsonBody(req);
@@ -254,25 +259,36 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       return json{{"cloud", *c}};
     });
   });
-  server.Get("/v2.0/clouds", [&](const httplib::Request&, httplib::Response& res) {
-    WriteJson(res, 200, {{"clouds", s.ListClouds()}});
+  // Members see the clouds' names (for availability_zone_hints), never their endpoints.
+  auto cloud_view = [who](const httplib::Request& req, json cloud) {
+    if (!who(req).admin) cloud.erase("endpoint");
+    return cloud;
+  };
+  server.Get("/v2.0/clouds", [&, cloud_view](const HttpRequest& req, httplib::Response& res) {
+    json list = json::array();
+    for (const auto& c : s.ListClouds()) list.push_back(cloud_view(req, c));
+    WriteJson(res, 200, {{"clouds", list}});
   });
-  server.Get(R"(/v2.0/clouds/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/v2.0/clouds/([^/]+))", [&, cloud_view](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto c = s.GetCloud(req.matches[1]);
       if (!c.ok()) return c.status();
-      return json{{"cloud", *c}};
+      return json{{"cloud", cloud_view(req, *c)}};
     });
   });
-  server.Delete(R"(/v2.0/clouds/([^/]+))", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+  server.Delete(R"(/v2.0/clouds/([^/]+))", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     Status st = admin_only(req);
     if (st.ok()) st = s.DeleteCloud(req.matches[1]);
     if (!st.ok()) return WriteError(res, st);
     res.status = 204;
   });
-  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+  // A cloud reports its own hosts: with TLS, only with that cloud's certificate.
+  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
+        return Status(Code::kForbidden, "hosts of cloud " + req.matches[1].str() +
+                                            " are reported with its certificate, not '" + req.peer + "'");
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
       auto h = s.PutHost(req.matches[1], req.matches[2], *body);
@@ -280,11 +296,30 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       return json{{"host", *h}};
     });
   });
-  server.Get("/v2.0/hosts", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+  // A cloud tells its applied seq when it starts, like its host reports: with
+  // TLS, only with that cloud's certificate. {"sync": {"applied_seq": N}}; a
+  // cloud behind central's acked_seq (or beyond its last event) gets a snapshot.
+  server.Put(R"(/v2.0/clouds/([^/]+)/sync)", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
+        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its applied seq with its "
+                                        "certificate, not '" + req.peer + "'");
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      const json& sync = body->contains("sync") ? (*body)["sync"] : json();
+      if (!sync.is_object() || !sync.contains("applied_seq") || !sync["applied_seq"].is_number_integer())
+        return InvalidArgument("expected {\"sync\": {\"applied_seq\": <integer>}}");
+      auto r = s.ReportApplied(req.matches[1], sync["applied_seq"].get<int64_t>());
+      if (!r.ok()) return r.status();
+      return json{{"sync", *r}};
+    });
+  });
+  server.Get("/v2.0/hosts", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"hosts", s.ListHosts()}});
   });
-  server.Get("/v2.0/outbox", [&, admin_only](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v2.0/outbox", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"outbox", s.OutboxStatus()}});
   });
@@ -323,7 +358,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
   };
   for (const auto& k : kinds) {
     std::string base = "/v2.0/" + k.plural;
-    server.Post(base, [&s, k, who](const httplib::Request& req, httplib::Response& res) {
+    server.Post(base, [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 201, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
@@ -335,7 +370,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
         return json{{k.singular, *v}};
       });
     });
-    server.Get(base, [&s, k, who, base_url](const httplib::Request& req, httplib::Response& res) {
+    server.Get(base, [&s, k, who, base_url](const HttpRequest& req, httplib::Response& res) {
       std::vector<json> items;
       Caller c = who(req);
       for (const auto& m : s.List(k.singular)) {
@@ -345,7 +380,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       }
       Respond(res, 200, [&] { return Page(req, std::move(items), k.plural, base_url(req)); });
     });
-    server.Get(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
+    server.Get(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.singular, req.matches[1], true));
         auto m = s.Get(k.singular, req.matches[1]);
@@ -353,7 +388,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
         return json{{k.singular, SelectFields(req, View(s, k.singular, *m))}};
       });
     });
-    server.Delete(base + R"(/([^/]+))", [&s, k, who](const httplib::Request& req, httplib::Response& res) {
+    server.Delete(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Status st = MayUse(s, who(req), k.singular, req.matches[1]);
       if (st.ok()) st = s.Delete(k.singular, req.matches[1]);
       if (!st.ok()) return WriteError(res, st);
@@ -362,7 +397,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
   }
   // Updates of networks, subnets and ports (routers and floating IPs below).
   auto update = [&](const std::string& kind) {
-    return [&s, kind, who](const httplib::Request& req, httplib::Response& res) {
+    return [&s, kind, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
@@ -394,7 +429,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
   server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
 
   auto interface = [&](bool add) {
-    return [&s, add, who](const httplib::Request& req, httplib::Response& res) {
+    return [&s, add, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
@@ -416,7 +451,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
   };
   server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
   server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
-  server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const httplib::Request& req, httplib::Response& res) {
+  server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
@@ -433,7 +468,7 @@ void InstallRoutes(httplib::Server& server, Service& s, Pusher& pusher, Identity
       return json{{"router", RouterView(s, *r)}};
     });
   });
-  server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const httplib::Request& req, httplib::Response& res) {
+  server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();

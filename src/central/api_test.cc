@@ -9,6 +9,7 @@
 #include "central/api.h"
 #include "central/identity.h"
 #include "central/test_db.h"
+#include "central/test_identity.h"
 
 namespace isthmus::central {
 namespace {
@@ -23,15 +24,18 @@ class ApiTest : public ::testing::Test {
     auto id = Identity::FromJson(
         {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
          {"users",
-          {{{"name", "admin"}, {"password", "a"}, {"project", "admin"}, {"roles", {"admin"}}},
-           {{"name", "demo"}, {"password", "d"}, {"project", "demo"}, {"roles", {"member"}}},
-           {{"name", "other"}, {"password", "o"}, {"project", "other"}, {"roles", {"member"}}}}}});
+          {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
+           {{"name", "demo"}, {"password_hash", TestHash("d")}, {"project", "demo"}, {"roles", {"member"}}},
+           {{"name", "other"}, {"password_hash", TestHash("o")}, {"project", "other"}, {"roles", {"member"}}}}}});
     ASSERT_TRUE(id.ok()) << id.status().message();
     identity_.emplace(std::move(*id));
+    auto tokens = TokenStore::Open(path_);
+    ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+    ASSERT_TRUE(identity_->UseTokenStore(std::move(*tokens)).ok());
     pusher_ = std::make_unique<Pusher>(*s_);
     InstallRoutes(server_, *s_, *pusher_, &*identity_, "http://127.0.0.1");
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([&] { server_.listen_after_bind(); });
+    port_ = *server_.Bind("127.0.0.1", 0);
+    thread_ = std::thread([&] { server_.Run(); });
     admin_ = Token("admin", "a");
     demo_ = Token("demo", "d");
     other_ = Token("other", "o");
@@ -42,7 +46,7 @@ class ApiTest : public ::testing::Test {
               200);
   }
   void TearDown() override {
-    server_.stop();
+    server_.Stop();
     thread_.join();
   }
   std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
@@ -78,7 +82,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<Service> s_;
   std::optional<Identity> identity_;
   std::unique_ptr<Pusher> pusher_;
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   int port_ = 0;
   std::string admin_, demo_, other_;
@@ -102,6 +106,31 @@ TEST_F(ApiTest, TokensAndTheCatalog) {
   for (const auto& s : body["token"]["catalog"])
     if (s["type"] == "network") network = s["endpoints"][0]["url"] == "http://127.0.0.1";
   EXPECT_TRUE(network);
+}
+
+// Keystone's revocation: DELETE /v3/auth/tokens names the token in
+// X-Subject-Token; 204, then the token is refused on every API.
+TEST_F(ApiTest, ARevokedTokenIsRefusedEverywhere) {
+  std::string victim = Token("demo", "d");
+  ASSERT_FALSE(victim.empty());
+  EXPECT_EQ(Call(victim, "GET", "/v2.0/networks").first, 200);
+  httplib::Client c("127.0.0.1", port_);
+  auto revoke = [&](const std::string& by, const std::string& subject) {
+    auto r = c.Delete("/v3/auth/tokens", {{"X-Auth-Token", by}, {"X-Subject-Token", subject}});
+    return r ? r->status : 0;
+  };
+  EXPECT_EQ(revoke(other_, victim), 403);  // another member's token
+  EXPECT_EQ(revoke("", victim), 401);
+  EXPECT_EQ(revoke(admin_, victim), 204);
+  EXPECT_EQ(Call(victim, "GET", "/v2.0/networks").first, 401);
+  EXPECT_EQ(Call(victim, "POST", "/v2.0/networks", {{"network", {{"name", "x"}, {"availability_zone_hints", {"c1"}}}}}).first, 401);
+  auto check = c.Get("/v3/auth/tokens", {{"X-Auth-Token", admin_}, {"X-Subject-Token", victim}});
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->status, 404);
+  EXPECT_EQ(revoke(admin_, victim), 404);
+  EXPECT_EQ(revoke(demo_, demo_), 204);  // one's own token
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks").first, 401);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks").first, 200);
 }
 
 TEST_F(ApiTest, EveryCallButTokenIssueNeedsAToken) {

@@ -46,25 +46,50 @@ Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& location) 
   return out;
 }
 
-// The job columns of the outbox, added to a DB made before them. Rows
-// already there are all pending (acknowledged ones used to be deleted): NEW.
-Status CentralDb::Migrate() {
+// The columns of a table (to add what an older DB lacks).
+namespace {
+Result<std::set<std::string>> Columns(sql::Connection& db, const std::string& table) {
   std::set<std::string> have;
-  auto cols = db_->Prepare(db_->dialect() == sql::Dialect::kPostgres
-                               ? "SELECT column_name FROM information_schema.columns "
-                                 "WHERE table_schema = current_schema() AND table_name = 'outbox'"
-                               : "SELECT name FROM pragma_table_info('outbox')");
+  auto cols = db.Prepare(db.dialect() == sql::Dialect::kPostgres
+                             ? "SELECT column_name FROM information_schema.columns "
+                               "WHERE table_schema = current_schema() AND table_name = '" + table + "'"
+                             : "SELECT name FROM pragma_table_info('" + table + "')");
   while (cols->Step()) have.insert(cols->Text(0));
   ISTHMUS_RETURN_IF_ERROR(cols->status());
+  return have;
+}
+}  // namespace
+
+// The job columns of the outbox, added to a DB made before them. Rows
+// already there are all pending (acknowledged ones used to be deleted): NEW.
+// The per-cloud numbering (outbox.cloud_seq, clouds.last_seq), added to a DB
+// made before it, continues the old one: an old row's cloud_seq is its seq, so
+// acked_seq and the clouds' applied_seq keep their meaning; the gaps this
+// leaves between a cloud's old pending events make the cloud refuse them, and
+// central then resyncs it with a snapshot (pusher.cc).
+Status CentralDb::Migrate() {
+  auto have = Columns(*db_, "outbox");
+  if (!have.ok()) return have.status();
+  auto have_clouds = Columns(*db_, "clouds");
+  if (!have_clouds.ok()) return have_clouds.status();
   const std::vector<std::pair<std::string, std::string>> wanted = {
       {"status", "TEXT NOT NULL DEFAULT 'NEW'"},
       {"attempts", "INTEGER NOT NULL DEFAULT 0"},
       {"last_error", "TEXT NOT NULL DEFAULT ''"},
       {"created_at", "TEXT NOT NULL DEFAULT ''"},  // ADD COLUMN takes constant defaults only
-      {"updated_at", "TEXT NOT NULL DEFAULT ''"}};
+      {"updated_at", "TEXT NOT NULL DEFAULT ''"},
+      {"cloud_seq", "BIGINT NOT NULL DEFAULT 0"}};
   return db_->Transaction([&]() -> Status {
     for (const auto& [name, type] : wanted)
-      if (!have.count(name)) ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE outbox ADD COLUMN " + name + " " + type));
+      if (!have->count(name)) ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE outbox ADD COLUMN " + name + " " + type));
+    if (!have->count("cloud_seq"))
+      ISTHMUS_RETURN_IF_ERROR(db_->Exec("UPDATE outbox SET cloud_seq = seq"));
+    if (!have_clouds->count("last_seq")) {
+      ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE clouds ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0"));
+      ISTHMUS_RETURN_IF_ERROR(db_->Exec(
+          "UPDATE clouds SET last_seq = COALESCE((SELECT MAX(o.cloud_seq) FROM outbox o "
+          "WHERE o.cloud = clouds.name AND o.cloud_seq > clouds.acked_seq), clouds.acked_seq)"));
+    }
     auto c = db_->Prepare("UPDATE outbox SET created_at = ? WHERE created_at = ''");
     c->Bind(1, Now());
     c->Step();
@@ -73,6 +98,7 @@ Status CentralDb::Migrate() {
     return db_->Exec(R"(
       CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, cloud);
       CREATE INDEX IF NOT EXISTS outbox_resource ON outbox (id);
+      CREATE INDEX IF NOT EXISTS outbox_cloud_seq ON outbox (cloud, cloud_seq);
     )");
   });
 }
@@ -142,26 +168,44 @@ Status CentralDb::Commit(const Mutation& m) {
       q->Bind(1, kind).Bind(2, id);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
-    for (const auto& e : m.events) {
-      auto q = db_->Prepare(
-          "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
-          "updated_at) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?)");
-      q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump()).Bind(6, now).Bind(7, now);
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
+    for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
     return Status::Ok();
   });
+}
+
+// Inside a transaction: the event gets the cloud's next cloud_seq (e.cloud_seq,
+// when set, is a floor: a snapshot may have to jump past what a cloud holds).
+Status CentralDb::InsertEvent(const OutboxEvent& e, const std::string& now) {
+  auto bump = db_->Prepare(
+      "UPDATE clouds SET last_seq = CASE WHEN last_seq + 1 > ? THEN last_seq + 1 ELSE ? END WHERE name = ?");
+  bump->Bind(1, e.cloud_seq).Bind(2, e.cloud_seq).Bind(3, e.cloud);
+  bump->Step();
+  ISTHMUS_RETURN_IF_ERROR(bump->status());
+  auto last = db_->Prepare("SELECT last_seq FROM clouds WHERE name = ?");
+  last->Bind(1, e.cloud);
+  if (!last->Step()) {
+    ISTHMUS_RETURN_IF_ERROR(last->status());
+    return Internal("an event for cloud " + e.cloud + ", which does not exist");
+  }
+  const int64_t cloud_seq = last->Int(0);
+  auto q = db_->Prepare(
+      "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
+      "updated_at, cloud_seq) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?, ?)");
+  q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump()).Bind(6, now).Bind(7, now);
+  q->Bind(8, cloud_seq);
+  q->Step();
+  return q->status();
 }
 
 Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, int64_t after,
                                                     int limit) {
   std::vector<OutboxEvent> out;
   auto q = db_->Prepare(
-      "SELECT seq, kind, op, id, body FROM outbox WHERE cloud = ? AND seq > ? AND status != 'SUCCESS' "
-      "ORDER BY seq LIMIT ?");
+      "SELECT seq, kind, op, id, body, cloud_seq FROM outbox WHERE cloud = ? AND cloud_seq > ? "
+      "AND status != 'SUCCESS' ORDER BY cloud_seq LIMIT ?");
   q->Bind(1, cloud).Bind(2, after).Bind(3, int64_t{limit});
   while (q->Step())
-    out.push_back({q->Int(0), cloud, q->Text(1), q->Text(2), q->Text(3), json::parse(q->Text(4))});
+    out.push_back({q->Int(0), cloud, q->Text(1), q->Text(2), q->Text(3), json::parse(q->Text(4)), q->Int(5)});
   ISTHMUS_RETURN_IF_ERROR(q->status());
   return out;
 }
@@ -171,8 +215,8 @@ Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
     // Everything up to the previous acked_seq is SUCCESS already: look only past it.
     auto u = db_->Prepare(
         "UPDATE outbox SET status = 'SUCCESS', updated_at = ?"
-        " WHERE cloud = ? AND seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
-        " AND seq <= ? AND status != 'SUCCESS'");
+        " WHERE cloud = ? AND cloud_seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
+        " AND cloud_seq <= ? AND status != 'SUCCESS'");
     u->Bind(1, Now()).Bind(2, cloud).Bind(3, cloud).Bind(4, seq);
     u->Step();
     ISTHMUS_RETURN_IF_ERROR(u->status());
@@ -193,6 +237,37 @@ Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
   });
 }
 
+Result<int64_t> CentralDb::LastCloudSeq(const std::string& cloud) {
+  auto q = db_->Prepare("SELECT last_seq FROM clouds WHERE name = ?");
+  q->Bind(1, cloud);
+  int64_t seq = q->Step() ? q->Int(0) : 0;
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return seq;
+}
+
+Result<int64_t> CentralDb::PendingSnapshot(const std::string& cloud) {
+  auto q = db_->Prepare(
+      "SELECT COALESCE(MAX(cloud_seq), 0) FROM outbox WHERE cloud = ? AND kind = 'snapshot' "
+      "AND status != 'SUCCESS'");
+  q->Bind(1, cloud);
+  int64_t seq = q->Step() ? q->Int(0) : 0;
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return seq;
+}
+
+Result<int64_t> CentralDb::AppendSnapshot(const std::string& cloud, int64_t above, const json& body) {
+  int64_t seq = 0;
+  Status st = db_->Transaction([&]() -> Status {
+    ISTHMUS_RETURN_IF_ERROR(InsertEvent({0, cloud, "snapshot", "replace", cloud, body, above + 1}, Now()));
+    auto last = LastCloudSeq(cloud);
+    if (!last.ok()) return last.status();
+    seq = *last;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return seq;
+}
+
 Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
   std::map<std::string, int64_t> out;
   auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox WHERE status != 'SUCCESS' GROUP BY cloud");
@@ -205,7 +280,7 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
 
 Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
   auto q = db_->Prepare(
-      "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND seq BETWEEN ? AND ? "
+      "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? "
       "AND status != 'SUCCESS'");
   q->Bind(1, Now()).Bind(2, cloud).Bind(3, first).Bind(4, last);
   q->Step();
@@ -215,7 +290,7 @@ Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t l
 Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
   auto q = db_->Prepare(
       "UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, updated_at = ? "
-      "WHERE cloud = ? AND seq BETWEEN ? AND ? AND status != 'SUCCESS'");
+      "WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? AND status != 'SUCCESS'");
   q->Bind(1, error).Bind(2, Now()).Bind(3, cloud).Bind(4, first).Bind(5, last);
   q->Step();
   return q->status();
@@ -223,10 +298,10 @@ Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t la
 
 namespace {
 constexpr const char* kJobColumns =
-    "SELECT seq, cloud, kind, op, id, status, attempts, last_error, created_at, updated_at FROM outbox";
+    "SELECT seq, cloud, kind, op, id, status, attempts, last_error, created_at, updated_at, cloud_seq FROM outbox";
 Job JobOf(const Statement& q) {
   Job j;
-  j.event = {q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), nullptr};
+  j.event = {q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), nullptr, q.Int(10)};
   j.status = q.Text(5);
   j.attempts = q.Int(6);
   j.last_error = q.Text(7);

@@ -19,10 +19,16 @@
 
 namespace isthmus::central {
 
+// seq numbers every job (the admin API's job id) across clouds; cloud_seq
+// numbers one cloud's events 1, 2, 3, ... with no gap: what the cloud sees as
+// "seq" and what acked_seq counts (docs/architecture.md, "Central -> cloud").
+// kind "snapshot" (op "replace", id = the cloud) is a resync: body holds every
+// resource the cloud should have (snapshot.cc).
 struct OutboxEvent {
   int64_t seq = 0;
   std::string cloud, kind, op, id;
   nlohmann::json body;
+  int64_t cloud_seq = 0;
 };
 
 // A job: one outbox row, kept after the cloud acknowledged it (docs/architecture.md,
@@ -71,13 +77,19 @@ class CentralDb {
   static Result<std::unique_ptr<CentralDb>> Open(const std::string& location);
   Result<Snapshot> Load();
   Status Commit(const Mutation& m);
-  // Pending events of one cloud after its acknowledged sequence, in order.
+  // Pending events of one cloud with cloud_seq > after, in order.
   Result<std::vector<OutboxEvent>> Pending(const std::string& cloud, int64_t after, int limit);
-  // Marks the cloud's events up to seq SUCCESS; keeps the newest `keep` of them.
+  // Marks the cloud's events up to cloud_seq `seq` SUCCESS; keeps the newest `keep` of them.
   Status Ack(const std::string& cloud, int64_t seq, int64_t keep = kJobsKept);
+  // The cloud's newest cloud_seq (its event counter; 0 if none or no such cloud).
+  Result<int64_t> LastCloudSeq(const std::string& cloud);
+  // cloud_seq of the cloud's newest snapshot not yet acknowledged, 0 if none.
+  Result<int64_t> PendingSnapshot(const std::string& cloud);
+  // Queues a snapshot event at cloud_seq max(newest, above) + 1; returns that cloud_seq.
+  Result<int64_t> AppendSnapshot(const std::string& cloud, int64_t above, const nlohmann::json& body);
   Result<std::map<std::string, int64_t>> PendingCounts();
 
-  // Jobs (the admin API). A batch is the cloud's pending events in [first, last].
+  // Jobs (the admin API). A batch is the cloud's pending events with cloud_seq in [first, last].
   Status MarkRunning(const std::string& cloud, int64_t first, int64_t last);
   Status MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error);
   Result<std::vector<Job>> Jobs(const JobFilter& filter);  // newest first
@@ -89,6 +101,7 @@ class CentralDb {
  private:
   explicit CentralDb(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   Status Migrate();
+  Status InsertEvent(const OutboxEvent& e, const std::string& now);
   std::unique_ptr<sql::Connection> db_;
 };
 

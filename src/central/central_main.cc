@@ -1,6 +1,5 @@
 #include "central/central_main.h"
 
-#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -9,6 +8,8 @@
 #include "central/service.h"
 #include "common/config.h"
 #include "common/http.h"
+#include "common/http_server.h"
+#include "common/tls.h"
 #include "common/log.h"
 
 namespace isthmus::central {
@@ -24,19 +25,21 @@ it affects (docs/architecture.md).
   --db PATH|URL        SQLite database file, or a PostgreSQL libpq URL
                        postgresql://user@host:port/dbname
   --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
-  --identity FILE      users, projects and roles (JSON, docs/architecture.md,
-                       "Identity"); every call but POST /v3/auth/tokens then
-                       needs an X-Auth-Token. Required unless --no-auth.
+  --identity FILE      users, projects, roles and password hashes (JSON, mode
+                       0600, docs/architecture.md, "Identity"); every call but
+                       POST /v3/auth/tokens then needs an X-Auth-Token.
+                       Required unless --no-auth.
   --no-auth            no authentication: every caller is an admin (tests only)
   --public-url URL     central's URL in the service catalog (default: from the
                        request's Host header)
+  --tls-ca FILE        the federation CA's certificate (PEM)
+  --tls-cert FILE      central's certificate (CN central): served to every
+                       client, shown to clouds when pushing
+  --tls-key FILE       its private key (mode 0600)
+  --insecure           plain HTTP: clouds' reports are not checked against
+                       their certificates, pushes go to http:// clouds (tests only)
   --config FILE        key = value file with the same keys
 )";
-
-httplib::Server* g_server = nullptr;
-void OnSignal(int) {
-  if (g_server) g_server->stop();
-}
 
 Result<ServiceOptions> ParseVniRange(const std::string& text) {
   auto colon = text.find(':');
@@ -62,7 +65,11 @@ int Main(const std::vector<std::string>& args) {
                            {"vni_range", "1000:1999"},
                            {"identity", ""},
                            {"auth", "true"},
-                           {"public_url", ""}},
+                           {"public_url", ""},
+                           {"tls_ca", ""},
+                           {"tls_cert", ""},
+                           {"tls_key", ""},
+                           {"insecure", "false"}},
                           args);
   Status st = cfg.ok() ? cfg->Require({"db"}) : cfg.status();
   std::optional<Identity> identity;
@@ -81,6 +88,11 @@ int Main(const std::vector<std::string>& args) {
   auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
   if (st.ok() && !options.ok()) st = options.status();
   if (st.ok() && !listen.ok()) st = listen.status();
+  Result<bool> insecure = st.ok() ? ParseBool(cfg->Get("insecure")) : Result<bool>(st);
+  if (st.ok() && !insecure.ok()) st = InvalidArgument("--insecure: " + insecure.status().message());
+  auto tls = st.ok() ? DaemonTls(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"), *insecure)
+                     : Result<TlsFiles>(st);
+  if (st.ok() && !tls.ok()) st = tls.status();
   if (!st.ok()) {
     std::cerr << "isthmus central: " << st.message() << "\n";
     return 2;
@@ -91,30 +103,35 @@ int Main(const std::vector<std::string>& args) {
     LOG_ERROR(service.status().message());
     return 1;
   }
+  if (identity) {  // tokens outlive a restart: their hashes live in the same DB
+    auto store = TokenStore::Open(cfg->Get("db"));
+    Status tokens = store.ok() ? identity->UseTokenStore(std::move(*store)) : store.status();
+    if (!tokens.ok()) {
+      LOG_ERROR("tokens: " << tokens.message());
+      return 1;
+    }
+  }
   Pusher pusher(**service);
   pusher.Refresh();
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  HttpServerOptions server_options;
+  server_options.workers = 8;
+  server_options.max_body_bytes = 1u << 20;
+  if (!tls->empty()) server_options.tls = TlsServerConfig{*tls, /*require_client_cert=*/false};
+  else LOG_WARN("serving without TLS (--insecure)");
+  HttpServer server(server_options);
   if (!identity) LOG_WARN("authentication is off (--no-auth): every caller is an admin");
-  InstallRoutes(server, **service, pusher, identity ? &*identity : nullptr, cfg->Get("public_url"));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unexpected error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    WriteError(res, Internal(what));
-  });
-  g_server = &server;
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  LOG_INFO("serving the federation API on " << listen->ToString());
-  bool ok = server.listen(listen->host.c_str(), listen->port);
-  if (!ok) LOG_ERROR("cannot listen on " << listen->ToString());
+  InstallRoutes(server, **service, pusher, identity ? &*identity : nullptr, cfg->Get("public_url"),
+                /*cloud_certs=*/!tls->empty());
+  auto port = server.Bind(listen->host, listen->port);
+  if (!port.ok()) {
+    LOG_ERROR(port.status().message());
+    return 1;
+  }
+  LOG_INFO("serving the federation API on " << listen->ToString() << (tls->empty() ? "" : " (TLS)"));
+  server.Run(/*stop_on_signals=*/true);
+  LOG_INFO("stopping");
   pusher.Stop();
-  return ok ? 0 : 1;
+  return 0;
 }
 
 }  // namespace isthmus::central

@@ -508,10 +508,10 @@ TEST_F(FloatingIpTest, StateSurvivesReopeningTheService) {
 TEST_F(FloatingIpTest, ApiShapes) {
   std::string vm = Instance("c1-h1");  // on net3's first subnet, which r_ serves
   Pusher pusher(*s_);  // never refreshed: nothing is pushed
-  httplib::Server server;
+  HttpServer server;
   InstallRoutes(server, *s_, pusher);
-  int port = server.bind_to_any_port("127.0.0.1");
-  std::thread t([&] { server.listen_after_bind(); });
+  int port = *server.Bind("127.0.0.1", 0);
+  std::thread t([&] { server.Run(); });
   httplib::Client client("127.0.0.1", port);
   auto call = [&](const std::string& method, const std::string& path, const json& body = nullptr) {
     httplib::Result r = method == "GET"    ? client.Get(path)
@@ -566,7 +566,7 @@ TEST_F(FloatingIpTest, ApiShapes) {
   EXPECT_EQ(call("POST", "/v2.0/floatingips", {{"floatingip", {{"floating_network_id", net_}}}}).first, 400);
   EXPECT_EQ(call("DELETE", "/v2.0/floatingips/" + id).first, 204);
   EXPECT_EQ(call("GET", "/v2.0/floatingips/" + id).first, 404);
-  server.stop();
+  server.Stop();
   t.join();
 }
 

@@ -37,6 +37,43 @@ void Pusher::Stop() {
   finished_.clear();
 }
 
+PushVerdict JudgeReply(const std::string& cloud, int64_t first, int64_t last, const Status& reply,
+                       std::optional<int64_t> applied) {
+  PushVerdict v;
+  const std::string batch = "seqs " + std::to_string(first) + ".." + std::to_string(last);
+  if (!applied || (!reply.ok() && reply.code() != Code::kConflict)) {
+    v.fail_first = first;
+    v.error = reply.ok() ? "cloud " + cloud + " answered without an applied_seq" : reply.message();
+    return v;
+  }
+  const int64_t a = *applied;
+  v.applied = a;
+  if (a >= first && a <= last && reply.ok()) {
+    v.ack = a;
+    if (a < last) {
+      v.fail_first = a + 1;
+      v.error = "cloud " + cloud + " applied only up to seq " + std::to_string(a) + " of " + batch;
+    }
+    return v;
+  }
+  v.fail_first = first;
+  const std::string said = reply.ok() ? "" : " (it answered: " + reply.message() + ")";
+  if (a > last) {
+    v.resync = true;
+    v.error = "cloud " + cloud + " reports applied seq " + std::to_string(a) + " beyond " + batch +
+              " that central sent: it holds events central did not send (a forged or foreign push), so it "
+              "skipped these" + said + "; resyncing it with a snapshot";
+  } else if (a < first - 1 || !reply.ok()) {
+    v.resync = true;
+    v.error = "cloud " + cloud + " has applied only up to seq " + std::to_string(a) + ", behind seq " +
+              std::to_string(first - 1) + " that central counts as delivered (a database restored from a "
+              "backup, or lost?)" + said + "; resyncing it with a snapshot";
+  } else {
+    v.error = "cloud " + cloud + " acknowledged seq " + std::to_string(a) + ": nothing of " + batch + " was applied";
+  }
+  return v;
+}
+
 void Pusher::Run(const std::string& cloud) {
   int backoff_ms = 50;
   uint64_t version = 0;
@@ -52,34 +89,33 @@ void Pusher::Run(const std::string& cloud) {
     auto ep = Endpoint::Parse(c->endpoint);
     nlohmann::json body = {{"events", nlohmann::json::array()}};
     for (const auto& e : *pending)
-      body["events"].push_back({{"seq", e.seq}, {"kind", e.kind}, {"op", e.op}, {"id", e.id}, {"body", e.body}});
+      body["events"].push_back(
+          {{"seq", e.cloud_seq}, {"kind", e.kind}, {"op", e.op}, {"id", e.id}, {"body", e.body}});
     // The batch's jobs: RUNNING now; SUCCESS with the ack, FAIL (attempts + 1) otherwise.
-    const int64_t first = pending->front().seq, last = pending->back().seq;
+    const int64_t first = pending->front().cloud_seq, last = pending->back().cloud_seq;
     service_.StartJobs(cloud, first, last);
     Status st = ep.status();
-    int64_t applied = 0;
+    std::optional<int64_t> applied;
     if (st.ok()) {
       auto reply = HttpCall(*ep, "POST", "/v1/federation/events", &body, 10000);
       st = reply.ok() ? ReplyStatus(*reply) : reply.status();
-      if (st.ok()) applied = reply->body.value("applied_seq", int64_t{0});
+      if (reply.ok() && reply->body.is_object() && reply->body.contains("applied_seq") &&
+          reply->body["applied_seq"].is_number_integer())
+        applied = reply->body["applied_seq"].get<int64_t>();
     }
-    // A cloud that reports more than it was sent got events from elsewhere
-    // (another central, a forged push): only what was sent counts as acknowledged,
-    // or an event committed after this reply would never be sent.
-    if (st.ok() && applied > last) {
-      LOG_WARN("cloud " << cloud << " reports applied seq " << applied << " but was sent up to " << last
-                        << ": events reached it from elsewhere");
-      applied = last;
+    PushVerdict v = JudgeReply(cloud, first, last, st, applied);
+    if (v.ack) service_.AckEvents(cloud, v.ack);
+    if (v.resync) {
+      auto snap = service_.QueueSnapshot(cloud, v.applied);
+      if (!snap.ok()) v.error += ", which failed: " + snap.status().message();
     }
-    if (st.ok() && applied >= pending->front().seq) {
-      service_.AckEvents(cloud, applied);
+    if (!v.fail_first) {
       backoff_ms = 50;
       continue;
     }
-    if (st.ok()) st = Internal("cloud acknowledged seq " + std::to_string(applied));
-    service_.FailJobs(cloud, first, last, st.message());
-    LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << st.message()
-                        << "; retrying in " << backoff_ms << " ms");
+    service_.FailJobs(cloud, v.fail_first, last, v.error);
+    LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << v.error << "; retrying in "
+                        << backoff_ms << " ms");
     // New commits do not cut the backoff short: the cloud is down either way.
     service_.Pause(backoff_ms);
     backoff_ms = std::min(backoff_ms * 2, 2000);

@@ -5,11 +5,15 @@
 // unreachable it retries with backoff (50 ms doubling to 2 s). Nothing is lost:
 // events stay in the DB until acknowledged, across restarts of either side.
 // Each event is a job (central_db.h): RUNNING while sent, SUCCESS once
-// acknowledged, FAIL (attempts, last_error) when a send failed.
+// acknowledged, FAIL (attempts, last_error) when a send failed or the cloud did
+// not apply it. A cloud behind what central acknowledged (a restored or lost
+// DB), or holding events central never sent, is resynced with a snapshot
+// (snapshot.cc). docs/architecture.md, "Central -> cloud: events".
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -17,6 +21,20 @@
 #include "central/service.h"
 
 namespace isthmus::central {
+
+// What a cloud's answer to a batch with cloud_seqs [first, last] means.
+// `reply` is the call's outcome (a 409 names the cloud's gap), applied the
+// applied_seq it answered (nullopt if none). Only seqs <= applied and <= last
+// are acknowledged; every other event of the batch fails with a reason.
+struct PushVerdict {
+  int64_t ack = 0;         // acknowledge up to this cloud_seq (0: nothing)
+  int64_t fail_first = 0;  // jobs [fail_first, last] fail with error (0: none)
+  std::string error;
+  bool resync = false;     // queue a snapshot above `applied`
+  int64_t applied = 0;
+};
+PushVerdict JudgeReply(const std::string& cloud, int64_t first, int64_t last, const Status& reply,
+                       std::optional<int64_t> applied);
 
 class Pusher {
  public:

@@ -1185,7 +1185,9 @@ Result<std::vector<OutboxEvent>> Service::PendingEvents(const std::string& cloud
   std::lock_guard<std::mutex> lock(mu_);
   auto c = clouds_.find(cloud);
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
-  return db_->Pending(cloud, c->second.acked_seq, limit);
+  auto snapshot = db_->PendingSnapshot(cloud);
+  if (!snapshot.ok()) return snapshot.status();
+  return db_->Pending(cloud, std::max(c->second.acked_seq, *snapshot - 1), limit);
 }
 
 Status Service::AckEvents(const std::string& cloud, int64_t seq) {

@@ -69,7 +69,8 @@ class Service {
   // Subnet ids of a network (for its Neutron view).
   std::vector<std::string> SubnetsOf(const std::string& network_id);
 
-  // Outbox access for the pusher.
+  // Outbox access for the pusher. Pending events start at the newest pending
+  // snapshot, if any: it covers every event before it.
   Result<std::vector<OutboxEvent>> PendingEvents(const std::string& cloud, int limit);
   Status AckEvents(const std::string& cloud, int64_t seq);
   nlohmann::json OutboxStatus();
@@ -80,6 +81,17 @@ class Service {
   // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
   void Pause(int ms);
   void Shutdown();
+
+  // Resync (snapshot.cc): a cloud that holds less (or other) than central
+  // acknowledged gets every resource it should hold as one snapshot event at
+  // its next cloud_seq, above `cloud_applied` (the seq the cloud reports).
+  // Returns the snapshot's cloud_seq (an already pending one above
+  // cloud_applied is reused).
+  Result<int64_t> QueueSnapshot(const std::string& cloud, int64_t cloud_applied);
+  // A cloud reports its applied seq (when it starts): a snapshot is queued
+  // when it is behind central's acked_seq or beyond the last event central
+  // made for it. Answers {"cloud", "applied_seq", "acked_seq", "resync"}.
+  Result<nlohmann::json> ReportApplied(const std::string& cloud, int64_t applied);
 
   // Admin API (service_admin.cc). Jobs are the outbox rows, kept after acknowledgement.
   // The pusher marks a batch [first, last] of a cloud's pending events.
@@ -120,6 +132,10 @@ class Service {
   };
 
   Status Load();
+  // Every resource the cloud should hold, by the fan-out rule (TargetClouds):
+  // {"resources": {kind: {id: model JSON}}} (snapshot.cc). Needs mu_.
+  nlohmann::json SnapshotBody(const std::string& cloud) const;
+  Result<int64_t> QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied);
   Status Commit(Mutation& m);  // then the caller updates the cache
   Status Apply(Change& c);     // commits c.m, then updates the cache
   void Emit(Mutation& m, const std::string& kind, const std::string& op, const std::string& id,

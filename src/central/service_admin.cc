@@ -62,6 +62,15 @@ Result<Job> Service::RedoJob(int64_t seq) {
   const std::string cloud = job->event.cloud, kind = job->event.kind, id = job->event.id;
   if (!clouds_.count(cloud))
     return Conflict("Job " + std::to_string(seq) + " was for cloud " + cloud + ", which no longer exists");
+  if (kind == "snapshot") {  // a fresh snapshot of the cloud, after everything queued for it
+    auto last = db_->LastCloudSeq(cloud);
+    if (!last.ok()) return last.status();
+    auto snap = QueueSnapshotLocked(cloud, *last);
+    if (!snap.ok()) return snap.status();
+    auto newest = db_->LastSeq(cloud);
+    if (!newest.ok()) return newest.status();
+    return db_->GetJob(*newest);
+  }
   json body = json::object();
   auto targets = TargetClouds(kind, id);
   bool upsert = std::find(targets.begin(), targets.end(), cloud) != targets.end();

@@ -139,7 +139,7 @@ TEST_F(ServiceTest, EventsGoToTheNetworksCloudsAndSurviveRestart) {
   EXPECT_EQ(s_->PendingEvents("cloud2", 10000)->size(), before2 + 1);
   auto last = s_->PendingEvents("cloud1", 10000)->back();
   EXPECT_EQ(last.kind, "router");
-  ASSERT_TRUE(s_->AckEvents("cloud1", last.seq).ok());
+  ASSERT_TRUE(s_->AckEvents("cloud1", last.cloud_seq).ok());
   s_.reset();
   s_ = std::move(*Service::Create(path_, {1000, 1001}));
   EXPECT_TRUE(s_->PendingEvents("cloud1", 10000)->empty());

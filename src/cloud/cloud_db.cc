@@ -8,6 +8,39 @@ namespace {
 const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router", "floatingip"};
 }
 
+namespace {
+// {"seq", "kind": "snapshot", "op": "replace", "id", "body": {"resources": {kind: {id: object}}}}.
+Status ParseSnapshot(const nlohmann::json& e, Event& ev) {
+  const std::string what = "event " + std::to_string(ev.seq) + " (snapshot)";
+  if (ev.op != "replace") return InvalidArgument(what + ": op must be replace");
+  if (!e.contains("body") || !e["body"].is_object() || !e["body"].contains("resources") ||
+      !e["body"]["resources"].is_object())
+    return InvalidArgument(what + ": body must be {\"resources\": {kind: {id: body}}}");
+  for (const auto& [kind, items] : e["body"]["resources"].items()) {
+    if (!kKinds.count(kind)) return InvalidArgument(what + ": unknown kind '" + kind + "'");
+    if (!items.is_object()) return InvalidArgument(what + ": resources." + kind + " must be an object");
+    for (const auto& [id, b] : items.items())
+      if (id.empty() || !b.is_object())
+        return InvalidArgument(what + ": resources." + kind + " needs non-empty ids and object bodies");
+  }
+  ev.body = e["body"];
+  return Status::Ok();
+}
+}  // namespace
+
+Status CheckSequence(const std::vector<Event>& events, int64_t applied) {
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].seq != events[i - 1].seq + 1)
+      return InvalidArgument("seqs in a batch must be contiguous: event " + std::to_string(events[i].seq) +
+                             " follows " + std::to_string(events[i - 1].seq));
+    if (events[i].kind == "snapshot") return InvalidArgument("a snapshot must be the first event of its batch");
+  }
+  if (events.empty() || events[0].kind == "snapshot" || events[0].seq <= applied + 1) return Status::Ok();
+  return Conflict("events start at seq " + std::to_string(events[0].seq) + " but this cloud has applied up to seq " +
+                  std::to_string(applied) + ": seqs " + std::to_string(applied + 1) + ".." +
+                  std::to_string(events[0].seq - 1) + " are missing; nothing was applied");
+}
+
 Result<std::vector<Event>> ParseEvents(const nlohmann::json& body) {
   if (!body.is_object() || !body.contains("events") || !body["events"].is_array())
     return InvalidArgument("expected {\"events\": [...]}");
@@ -27,6 +60,11 @@ Result<std::vector<Event>> ParseEvents(const nlohmann::json& body) {
     ev.kind = e.value("kind", "");
     ev.op = e.value("op", "");
     ev.id = e.value("id", "");
+    if (ev.kind == "snapshot") {
+      ISTHMUS_RETURN_IF_ERROR(ParseSnapshot(e, ev));
+      events.push_back(std::move(ev));
+      continue;
+    }
     if (!kKinds.count(ev.kind)) return InvalidArgument("event " + std::to_string(ev.seq) + ": unknown kind '" + ev.kind + "'");
     if (ev.op != "upsert" && ev.op != "delete")
       return InvalidArgument("event " + std::to_string(ev.seq) + ": op must be upsert or delete");
@@ -67,11 +105,29 @@ int64_t CloudDb::MetaInt(const std::string& key) {
 int64_t CloudDb::AppliedSeq() { return MetaInt("applied_seq"); }
 int64_t CloudDb::RevisionCounter() { return MetaInt("revision"); }
 
+Status CloudDb::ReplaceResources(const nlohmann::json& resources) {
+  ISTHMUS_RETURN_IF_ERROR(db_->Exec("DELETE FROM resources"));
+  for (const auto& [kind, items] : resources.items())
+    for (const auto& [id, body] : items.items()) {
+      auto q = db_->Prepare("INSERT INTO resources (kind, id, body) VALUES (?, ?, ?)");
+      q->Bind(1, kind).Bind(2, id).Bind(3, body.dump());
+      q->Step();
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+    }
+  return Status::Ok();
+}
+
 Result<int64_t> CloudDb::ApplyEvents(const std::vector<Event>& events) {
   int64_t applied = AppliedSeq();
+  ISTHMUS_RETURN_IF_ERROR(CheckSequence(events, applied));
   Status st = db_->Transaction([&]() -> Status {
     for (const auto& e : events) {
       if (e.seq <= applied) continue;
+      if (e.kind == "snapshot") {
+        ISTHMUS_RETURN_IF_ERROR(ReplaceResources(e.body["resources"]));
+        applied = e.seq;
+        continue;
+      }
       auto q = e.op == "upsert"
                    ? db_->Prepare("INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?, ?, ?)")
                    : db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");

@@ -20,14 +20,20 @@ namespace isthmus::cloud {
 
 struct Event {
   int64_t seq = 0;
-  std::string kind;  // cloud, host, network, subnet, port, router
-  std::string op;    // upsert, delete
+  std::string kind;  // cloud, host, network, subnet, port, router, floatingip; or snapshot
+  std::string op;    // upsert, delete; replace (snapshot)
   std::string id;
-  nlohmann::json body;
+  nlohmann::json body;  // snapshot: {"resources": {kind: {id: body}}}
 };
 
 // Parses and validates {"events": [...]}; InvalidArgument names the bad field.
 Result<std::vector<Event>> ParseEvents(const nlohmann::json& body);
+
+// The ordering rule (docs/architecture.md, "Central -> cloud: events"): seqs of
+// a batch are contiguous; a snapshot comes only first; a batch whose first
+// event is not a snapshot must start at or below applied + 1 (Conflict names
+// the gap otherwise). Nothing of a refused batch is applied.
+Status CheckSequence(const std::vector<Event>& events, int64_t applied);
 
 struct StoredState {
   int64_t revision = 0;
@@ -38,8 +44,9 @@ class CloudDb {
  public:
   static Result<std::unique_ptr<CloudDb>> Open(const std::string& path);
 
-  // Applies the events with seq > applied_seq in one transaction; returns the
-  // new applied sequence.
+  // Applies the events with seq > applied_seq in one transaction, after
+  // CheckSequence; returns the new applied sequence. A snapshot replaces every
+  // resource (not the hosts registered here, their DVR MACs, local VLANs or states).
   Result<int64_t> ApplyEvents(const std::vector<Event>& events);
   int64_t AppliedSeq();
   // Every stored resource: kind -> id -> body.
@@ -60,6 +67,7 @@ class CloudDb {
  private:
   explicit CloudDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   int64_t MetaInt(const std::string& key);
+  Status ReplaceResources(const nlohmann::json& resources);  // inside a transaction
   std::unique_ptr<Db> db_;
 };
 

@@ -1,6 +1,5 @@
 #include "cloud/cloud_main.h"
 
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -8,6 +7,9 @@
 #include "common/config.h"
 #include "common/keystone_client.h"
 #include "common/http.h"
+#include "common/http_server.h"
+#include "common/identities.h"
+#include "common/tls.h"
 #include "common/log.h"
 
 namespace isthmus::cloud {
@@ -30,13 +32,36 @@ serves it to agents (docs/architecture.md).
   --db PATH                    SQLite database file
   --dvr-mac-federation BOOL    trust other clouds' DVR MACs (default true);
                                --no-dvr-mac-federation turns it off
+  --tls-ca FILE                the federation CA's certificate (PEM)
+  --tls-cert FILE              this cloud's certificate (CN cloud/NAME), served
+                               to agents and central and shown to central
+  --tls-key FILE               its private key (mode 0600)
+  --insecure                   plain HTTP, no peer identities: anyone may push
+                               events and register hosts (tests only)
   --config FILE                key = value file with the same keys
 )";
 
-httplib::Server* g_server = nullptr;
-void OnSignal(int) {
-  if (g_server) g_server->stop();
-}
+// Who may call what (docs/trust.md): events only from central; a host's
+// registration and state only by that host (its state also by central and
+// operators); the dump by central and operators. Without TLS (--insecure, tests
+// only) there is no peer identity and everything is allowed.
+class Peers {
+ public:
+  Peers(std::string cloud, bool enforce) : cloud_(std::move(cloud)), enforce_(enforce) {}
+  Status Require(const HttpRequest& req, std::initializer_list<std::string> allowed) const {
+    if (!enforce_) return Status::Ok();
+    for (const auto& a : allowed)
+      if (req.peer == a) return Status::Ok();
+    LOG_WARN("refused " << req.method << " " << req.path << " from '" << req.peer << "' at "
+                        << req.remote_addr);
+    return Status(Code::kForbidden, "certificate '" + req.peer + "' may not " + req.method + " " + req.path);
+  }
+  std::string Host(const std::string& host) const { return identities::Host(cloud_, host); }
+
+ private:
+  std::string cloud_;
+  bool enforce_;
+};
 
 }  // namespace
 
@@ -52,7 +77,11 @@ int Main(const std::vector<std::string>& args) {
                            {"dvr_mac_federation", "true"},
                            {"central_user", ""},
                            {"central_password", ""},
-                           {"central_project", ""}},
+                           {"central_project", ""},
+                           {"tls_ca", ""},
+                           {"tls_cert", ""},
+                           {"tls_key", ""},
+                           {"insecure", "false"}},
                           args);
   Status st = cfg.ok() ? cfg->Require({"name", "central", "db"}) : cfg.status();
   Result<bool> federation = st.ok() ? ParseBool(cfg->Get("dvr_mac_federation")) : Result<bool>(st);
@@ -62,6 +91,11 @@ int Main(const std::vector<std::string>& args) {
   auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
   if (st.ok() && !central.ok()) st = central.status();
   if (st.ok() && !listen.ok()) st = listen.status();
+  Result<bool> insecure = st.ok() ? ParseBool(cfg->Get("insecure")) : Result<bool>(st);
+  if (st.ok() && !insecure.ok()) st = InvalidArgument("--insecure: " + insecure.status().message());
+  auto tls = st.ok() ? DaemonTls(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"), *insecure)
+                     : Result<TlsFiles>(st);
+  if (st.ok() && !tls.ok()) st = tls.status();
   if (!st.ok()) {
     std::cerr << "isthmus cloud: " << st.message() << "\n";
     return 2;
@@ -75,60 +109,86 @@ int Main(const std::vector<std::string>& args) {
   }
   Controller& c = **controller;
 
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+  HttpServerOptions options;
+  options.workers = 4;
+  options.max_body_bytes = 256u << 20;  // central's batches and snapshots; only central may send them
+  if (!tls->empty()) options.tls = TlsServerConfig{*tls, /*require_client_cert=*/true};
+  else LOG_WARN("serving without TLS (--insecure): anyone may push events and register hosts");
+  Peers peers(cfg->Get("name"), !tls->empty());
+  HttpServer server(options);
+  server.Get("/", [](const HttpRequest&, httplib::Response& res) {
     WriteJson(res, 200, {{"service", "isthmus cloud"}});
   });
-  server.Post("/v1/federation/events", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/federation/events", [&](const HttpRequest& req, httplib::Response& res) {
+    if (Status st = peers.Require(req, {identities::kCentral}); !st.ok()) return WriteError(res, st);
     auto body = ParseJsonBody(req);
     auto applied = body.ok() ? c.ApplyEvents(*body) : Result<int64_t>(body.status());
-    if (!applied.ok()) return WriteError(res, applied.status());
-    WriteJson(res, 200, {{"applied_seq", *applied}});
+    if (applied.ok()) return WriteJson(res, 200, {{"applied_seq", *applied}});
+    if (applied.status().code() != Code::kConflict) return WriteError(res, applied.status());
+    // A gap: central learns where this cloud stands (docs/architecture.md, "Central -> cloud: events").
+    WriteJson(res, 409, {{"NeutronError", {{"type", "SequenceGap"}, {"message", applied.status().message()},
+                                           {"detail", ""}}},
+                         {"applied_seq", c.AppliedSeq()}});
   });
-  server.Post("/v1/hosts", [&](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/hosts", [&](const HttpRequest& req, httplib::Response& res) {
     auto body = ParseJsonBody(req);
-    auto host = body.ok() ? c.RegisterHost(*body) : Result<model::Host>(body.status());
+    if (!body.ok()) return WriteError(res, body.status());
+    const auto& name = (*body)["host"].is_object() ? (*body)["host"].value("name", nlohmann::json()) : nlohmann::json();
+    if (Status st = peers.Require(req, {peers.Host(name.is_string() ? name.get<std::string>() : "")}); !st.ok())
+      return WriteError(res, st);
+    auto host = c.RegisterHost(*body);
     if (!host.ok()) return WriteError(res, host.status());
     WriteJson(res, 200, {{"host", *host}});
   });
-  server.Get(R"(/v1/hosts/([^/]+)/state)", [&](const httplib::Request& req, httplib::Response& res) {
+  server.GetAsync(R"(/v1/hosts/([^/]+)/state)", [&](const HttpRequest& req, HttpServer::Reply reply) {
+    httplib::Response res;
+    if (Status st = peers.Require(req, {peers.Host(req.matches[1]), identities::kCentral, identities::kOperator});
+        !st.ok()) {
+      WriteError(res, st);
+      return reply(std::move(res));
+    }
     int64_t after = 0;
     int wait_s = 30;
     try {
       if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
       if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
     } catch (...) {
-      return WriteError(res, InvalidArgument("after and wait must be integers"));
+      WriteError(res, InvalidArgument("after and wait must be integers"));
+      return reply(std::move(res));
     }
     wait_s = std::clamp(wait_s, 0, 60);
-    auto s = c.WaitState(req.matches[1], after, wait_s * 1000);
-    if (!s.ok()) return WriteError(res, s.status());
-    if (!s->has_value()) {
-      res.status = 304;
-      return;
-    }
-    WriteJson(res, 200, **s);
+    c.WatchState(req.matches[1], after, wait_s * 1000,
+                 [reply](Result<std::optional<nlohmann::json>> s) {
+                   httplib::Response res;
+                   if (!s.ok()) WriteError(res, s.status());
+                   else if (!s->has_value()) res.status = 304;
+                   else WriteJson(res, 200, **s);
+                   reply(std::move(res));
+                 });
   });
-  server.Get("/v1/dump", [&](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/dump", [&](const HttpRequest& req, httplib::Response& res) {
+    if (Status st = peers.Require(req, {identities::kCentral, identities::kOperator}); !st.ok())
+      return WriteError(res, st);
     WriteJson(res, 200, c.Dump());
   });
+  auto port = server.Bind(listen->host, listen->port);
+  if (!port.ok()) {
+    LOG_ERROR(port.status().message());
+    return 1;
+  }
 
   bool stop = false;
   TokenSource tokens(*central, {cfg->Get("central_user"), cfg->Get("central_password"),
                                 cfg->Get("central_project")});
   std::thread reporter([&] { c.RunReporter(*central, tokens, stop); });
-  g_server = &server;
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  LOG_INFO("serving agents on " << listen->ToString() << ", DVR MAC federation "
-                                << (*federation ? "on" : "off"));
-  bool ok = server.listen(listen->host.c_str(), listen->port);
-  if (!ok) LOG_ERROR("cannot listen on " << listen->ToString());
+  LOG_INFO("serving agents on " << listen->ToString() << (tls->empty() ? "" : " (TLS)")
+                                << ", DVR MAC federation " << (*federation ? "on" : "off"));
+  server.Run(/*stop_on_signals=*/true);
+  LOG_INFO("stopping");
   stop = true;
   c.Shutdown();
   reporter.join();
-  return ok ? 0 : 1;
+  return 0;
 }
 
 }  // namespace isthmus::cloud

@@ -81,7 +81,8 @@ Status Controller::Recompute() {
       lvids_[name] = *lvids;
     }
     state::HostState s = ComputeHostState(view_, name, *lvids, options_);
-    std::string body = json(s).dump();
+    json state = s;
+    std::string body = state.dump();
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
     StoredState st{revision_counter_ + 1, body};
@@ -89,6 +90,8 @@ Status Controller::Recompute() {
     ++revision_counter_;
     states_[name] = st;
     any = true;
+    state["revision"] = st.revision;
+    watchers_.Publish(name, st.revision, state);
   }
   if (any) changed_.notify_all();
   return Status::Ok();
@@ -102,10 +105,19 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   auto applied = db_->ApplyEvents(*events);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;
-  for (const auto& e : *events) {
-    if (e.seq <= before) continue;
-    if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
-    else resources_[e.kind].erase(e.id);
+  if (events->front().kind == "snapshot" && events->front().seq > before) {
+    // Replaced whole (and the events after it applied): read back what the DB holds.
+    auto res = db_->LoadResources();
+    if (!res.ok()) return res.status();
+    resources_ = std::move(*res);
+    LOG_INFO("applied a snapshot from central at seq " << events->front().seq << " (was at seq " << before
+                                                       << ")");
+  } else {
+    for (const auto& e : *events) {
+      if (e.seq <= before) continue;
+      if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
+      else resources_[e.kind].erase(e.id);
+    }
   }
   RebuildView();
   ISTHMUS_RETURN_IF_ERROR(Recompute());
@@ -183,7 +195,11 @@ json Controller::Dump() {
             {"applied_seq", db_->AppliedSeq()},
             {"revision", revision_counter_},
             {"dvr_mac_federation", options_.dvr_mac_federation}};
-  for (const auto& [kind, items] : resources_) d["resources"][kind] = items.size();
+  for (const auto& [kind, items] : resources_) {
+    d["resources"][kind] = items.size();
+    d["resource_ids"][kind] = json::array();
+    for (const auto& [id, body] : items) d["resource_ids"][kind].push_back(id);
+  }
   for (const auto& [name, h] : own_hosts_) {
     d["hosts"][name] = h;
     auto it = states_.find(name);
@@ -193,6 +209,26 @@ json Controller::Dump() {
   return d;
 }
 
+void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
+                            std::function<void(Result<std::optional<json>>)> done) {
+  std::optional<json> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
+    auto it = states_.find(host);
+    if (it != states_.end() && it->second.revision > after) {
+      ready = json::parse(it->second.body);
+      (*ready)["revision"] = it->second.revision;
+    } else if (!shutdown_ && wait_ms > 0) {
+      // Registered under mu_: a Recompute cannot publish between the check and this.
+      watchers_.Add(host, after, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
+                    [done](std::optional<json> s) { done(std::move(s)); });
+      return;
+    }
+  }
+  done(std::move(ready));
+}
+
 void Controller::Shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   shutdown_ = true;
@@ -200,23 +236,54 @@ void Controller::Shutdown() {
   reported_.notify_all();
 }
 
+int64_t Controller::AppliedSeq() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return db_->AppliedSeq();
+}
+
+// Tells central the seq this cloud applied (docs/architecture.md, "Central ->
+// cloud: events"): central resyncs a cloud behind what it acknowledged.
+Status Controller::ReportSync(const Endpoint& central, TokenSource& tokens) {
+  json body = {{"sync", {{"applied_seq", AppliedSeq()}}}};
+  auto r = AuthedCall(tokens, central, "PUT", "/v2.0/clouds/" + cloud_ + "/sync", &body);
+  Status st = r.ok() ? ReplyStatus(*r) : r.status();
+  if (!st.ok()) return st;
+  if (r->body.is_object() && r->body.contains("sync") && r->body["sync"].value("resync", false))
+    LOG_WARN("central acknowledged up to seq " << r->body["sync"].value("acked_seq", int64_t{0})
+                                               << " but this cloud applied up to " << body["sync"]["applied_seq"]
+                                               << ": central resyncs it with a snapshot");
+  std::lock_guard<std::mutex> lock(mu_);
+  sync_reported_ = true;
+  return Status::Ok();
+}
+
 void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop) {
   int backoff_ms = 50;
   while (true) {
     std::vector<model::Host> todo;
+    bool sync_due = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       auto pending = db_->PendingReports();
       if (pending.ok())
         for (const auto& n : *pending)
           if (own_hosts_.count(n)) todo.push_back(own_hosts_[n]);
-      if (todo.empty()) {
+      sync_due = !sync_reported_;
+      if (todo.empty() && !sync_due) {
         reported_.wait(lock, [&] { return shutdown_ || stop || !db_->PendingReports()->empty(); });
         if (shutdown_ || stop) return;
         continue;
       }
     }
     bool failed = false;
+    if (sync_due) {
+      // A failure here does not hold up the host reports.
+      Status st = ReportSync(central, tokens);
+      if (!st.ok()) {
+        LOG_WARN("reporting the applied seq to central: " << st.message());
+        failed = true;
+      }
+    }
     for (const auto& h : todo) {
       json body = {{"host", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}}};
       auto r = AuthedCall(tokens, central, "PUT", "/v2.0/clouds/" + cloud_ + "/hosts/" + h.name, &body);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "cloud/cloud_db.h"
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
+#include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
 
@@ -27,17 +29,25 @@ class Controller {
                                                     const std::string& db_path,
                                                     DesiredStateOptions options);
 
-  // {"events": [...]} -> the applied sequence number.
+  // {"events": [...]} -> the applied sequence number. A batch that skips
+  // ahead of it is Conflict (the answer then carries AppliedSeq()); a
+  // snapshot replaces every resource received from central.
   Result<int64_t> ApplyEvents(const nlohmann::json& body);
+  int64_t AppliedSeq();
   // {"host": {"name", "role", "vtep_ip"}} -> the host with its DVR MAC.
   Result<model::Host> RegisterHost(const nlohmann::json& body);
   // The host's state once its revision > after (nullopt after wait_ms).
   Result<std::optional<nlohmann::json>> WaitState(const std::string& host, int64_t after,
                                                   int wait_ms);
+  // The same without a thread: `done` gets the state once its revision > after,
+  // nullopt after wait_ms (or at shutdown), or the error; from any thread.
+  void WatchState(const std::string& host, int64_t after, int wait_ms,
+                  std::function<void(Result<std::optional<nlohmann::json>>)> done);
   nlohmann::json Dump();
 
-  // Reports registered hosts to central until each is acknowledged; returns
-  // when stop is set. Wakes on registration, backs off while central is down.
+  // Reports registered hosts to central until each is acknowledged, and once
+  // (at start) the applied seq; returns when stop is set. Wakes on
+  // registration, backs off while central is down.
   void RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop);
   void Shutdown();
 
@@ -47,6 +57,7 @@ class Controller {
   Status Load();
   void RebuildView();
   Status Recompute();
+  Status ReportSync(const Endpoint& central, TokenSource& tokens);
 
   std::string cloud_;
   std::unique_ptr<CloudDb> db_;
@@ -56,12 +67,14 @@ class Controller {
   std::condition_variable changed_;   // a host state changed
   std::condition_variable reported_;  // a host report is pending
   bool shutdown_ = false;
+  bool sync_reported_ = false;  // central knows the applied seq (once per start)
   std::map<std::string, std::map<std::string, nlohmann::json>> resources_;
   std::map<std::string, model::Host> own_hosts_;
   FederationView view_;
   std::map<std::string, std::map<std::string, int>> lvids_;
   std::map<std::string, StoredState> states_;
   int64_t revision_counter_ = 0;
+  StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists
 };
 
 }  // namespace isthmus::cloud

@@ -73,6 +73,95 @@ TEST(Controller, RefusesNonStringEventFieldsAndHostNamesCentralCannotTake) {
   EXPECT_TRUE(c->RegisterHost(ok).ok());
 }
 
+json NetEvent(int64_t seq, const std::string& id) {
+  return {{"seq", seq}, {"kind", "network"}, {"op", "upsert"}, {"id", id},
+          {"body", {{"id", id}, {"clouds", {"cloud1"}}, {"segmentation_id", 1000}}}};
+}
+
+json PortBody(const std::string& id, const std::string& net, const std::string& host) {
+  return {{"id", id}, {"network_id", net}, {"host", host}, {"cloud", "cloud1"},
+          {"mac_address", "fa:16:3e:00:00:01"}, {"device_owner", "compute:nova"}};
+}
+
+std::vector<std::string> Ids(Controller& c, const std::string& kind) {
+  json d = c.Dump();
+  if (!d.contains("resource_ids") || !d["resource_ids"].contains(kind)) return {};
+  return d["resource_ids"][kind].get<std::vector<std::string>>();
+}
+
+// A forged event with a huge seq used to make the cloud skip every real event
+// after it: a batch that skips ahead of the applied seq is refused whole.
+TEST(Controller, RefusesABatchThatSkipsAheadAndAppliesNothingOfIt) {
+  auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
+  ASSERT_EQ(*c->ApplyEvents({{"events", {CloudEvent(1)}}}), 1);
+  auto forged = c->ApplyEvents({{"events", {NetEvent(1000000, "forged"), NetEvent(1000001, "forged2")}}});
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.status().code(), Code::kConflict);
+  EXPECT_EQ(forged.status().message(),
+            "events start at seq 1000000 but this cloud has applied up to seq 1: seqs 2..999999 are missing; "
+            "nothing was applied");
+  EXPECT_EQ(c->AppliedSeq(), 1);
+  EXPECT_TRUE(Ids(*c, "network").empty());
+  // The real events still apply, and a batch overlapping what was applied is fine.
+  EXPECT_EQ(*c->ApplyEvents({{"events", {NetEvent(2, "n2")}}}), 2);
+  EXPECT_EQ(*c->ApplyEvents({{"events", {NetEvent(2, "n2"), NetEvent(3, "n3")}}}), 3);
+  EXPECT_EQ(Ids(*c, "network"), (std::vector<std::string>{"n2", "n3"}));
+}
+
+TEST(Controller, RefusesANonContiguousBatchAndAppliesNothingOfIt) {
+  auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
+  ASSERT_EQ(*c->ApplyEvents({{"events", {CloudEvent(1)}}}), 1);
+  auto r = c->ApplyEvents({{"events", {NetEvent(2, "n2"), NetEvent(4, "n4")}}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "seqs in a batch must be contiguous: event 4 follows 2");
+  EXPECT_EQ(c->AppliedSeq(), 1);
+  EXPECT_TRUE(Ids(*c, "network").empty());
+  json snap = {{"seq", 3}, {"kind", "snapshot"}, {"op", "replace"}, {"id", "cloud1"},
+               {"body", {{"resources", json::object()}}}};
+  r = c->ApplyEvents({{"events", {NetEvent(2, "n2"), snap}}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "a snapshot must be the first event of its batch");
+  EXPECT_EQ(c->AppliedSeq(), 1);
+}
+
+// A snapshot replaces everything central pushed, keeps what the cloud owns
+// (hosts registered here, their DVR MACs, local VLANs), and survives a restart.
+TEST(Controller, ASnapshotReplacesExactlyWhatCentralPushed) {
+  std::string path = TempDb();
+  auto c = std::move(*Controller::Create("cloud1", path, {}));
+  ASSERT_EQ(*c->ApplyEvents({{"events", {CloudEvent(1), NetEvent(2, "old"), NetEvent(3, "kept")}}}), 3);
+  json reg = {{"host", {{"name", "h1"}, {"role", "compute"}, {"vtep_ip", "10.255.0.11"}}}};
+  ASSERT_TRUE(c->RegisterHost(reg).ok());
+  json port = {{"seq", 4}, {"kind", "port"}, {"op", "upsert"}, {"id", "p-old"}, {"body", PortBody("p-old", "kept", "h1")}};
+  ASSERT_EQ(*c->ApplyEvents({{"events", {port}}}), 4);
+  int lvid = c->Dump()["hosts"]["h1"]["lvids"]["kept"];
+  // Central's state: cloud1, network "kept" (renamed), network "new", port p-new on "kept".
+  json res = {{"cloud", {{"cloud1", CloudEvent(1)["body"]}}},
+              {"network", {{"kept", {{"id", "kept"}, {"name", "renamed"}, {"clouds", {"cloud1"}}, {"segmentation_id", 1000}}},
+                           {"new", {{"id", "new"}, {"clouds", {"cloud1"}}, {"segmentation_id", 1001}}}}},
+              {"port", {{"p-new", PortBody("p-new", "kept", "h1")}}}};
+  json snap = {{"seq", 9}, {"kind", "snapshot"}, {"op", "replace"}, {"id", "cloud1"}, {"body", {{"resources", res}}}};
+  // A snapshot may skip ahead (it replaces everything), and events may follow it.
+  EXPECT_EQ(*c->ApplyEvents({{"events", {snap, NetEvent(10, "after")}}}), 10);
+  auto check = [&](Controller& k) {
+    EXPECT_EQ(Ids(k, "network"), (std::vector<std::string>{"after", "kept", "new"}));
+    EXPECT_EQ(Ids(k, "port"), (std::vector<std::string>{"p-new"}));
+    EXPECT_EQ(Ids(k, "cloud"), (std::vector<std::string>{"cloud1"}));
+    json d = k.Dump();
+    EXPECT_EQ(d["hosts"]["h1"]["dvr_mac"], "fa:16:3f:01:00:01");
+    EXPECT_EQ(d["hosts"]["h1"]["lvids"]["kept"], lvid);
+  };
+  check(*c);
+  // Redelivered (seq <= applied), it is a no-op: the later event stays.
+  EXPECT_EQ(*c->ApplyEvents({{"events", {snap}}}), 10);
+  check(*c);
+  c.reset();
+  auto again = std::move(*Controller::Create("cloud1", path, {}));
+  check(*again);
+  EXPECT_EQ(again->AppliedSeq(), 10);
+}
+
 TEST(Controller, LongPollWakesOnChange) {
   auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
   ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1)}}}).ok());

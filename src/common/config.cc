@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "common/secret_file.h"
+
 namespace isthmus {
 namespace {
 
@@ -9,6 +11,12 @@ std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r");
   size_t e = s.find_last_not_of(" \t\r");
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// Keys whose values are credentials (central_password): a file holding one
+// must be private. Paths to key files (tls_key) are not credentials themselves.
+bool IsSecretKey(const std::string& key) {
+  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
 }
 
 std::string Normalize(std::string key) {
@@ -50,7 +58,7 @@ Result<Config> Config::Load(const std::map<std::string, std::string>& known,
     if (path.empty()) continue;
     std::ifstream in(path);
     if (!in) return InvalidArgument("cannot read configuration file " + path);
-    std::string line;
+    std::string line, secret;
     int lineno = 0;
     while (std::getline(in, line)) {
       ++lineno;
@@ -59,8 +67,11 @@ Result<Config> Config::Load(const std::map<std::string, std::string>& known,
       auto eq = line.find('=');
       std::string where = path + ":" + std::to_string(lineno);
       if (eq == std::string::npos) return InvalidArgument(where + ": expected 'key = value'");
-      ISTHMUS_RETURN_IF_ERROR(set(Trim(line.substr(0, eq)), Trim(line.substr(eq + 1)), where));
+      std::string key = Trim(line.substr(0, eq));
+      ISTHMUS_RETURN_IF_ERROR(set(key, Trim(line.substr(eq + 1)), where));
+      if (secret.empty() && IsSecretKey(Normalize(key))) secret = Normalize(key);
     }
+    if (!secret.empty()) ISTHMUS_RETURN_IF_ERROR(CheckSecretFile(path, secret));
   }
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];

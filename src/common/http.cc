@@ -1,17 +1,27 @@
 #include "common/http.h"
 
 #include <algorithm>
+#include <memory>
+
+#include "common/tls.h"
 
 namespace isthmus {
 
 Result<Endpoint> Endpoint::Parse(const std::string& url) {
   std::string rest = url;
-  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  bool tls = false;
+  if (rest.rfind("http://", 0) == 0) {
+    rest = rest.substr(7);
+  } else if (rest.rfind("https://", 0) == 0) {
+    rest = rest.substr(8);
+    tls = true;
+  }
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   auto colon = rest.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return InvalidArgument("'" + url + "' is not an endpoint (expected http://host:port)");
   Endpoint ep;
+  ep.tls = tls;
   ep.host = rest.substr(0, colon);
   std::string port = rest.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
@@ -24,7 +34,19 @@ Result<Endpoint> Endpoint::Parse(const std::string& url) {
 Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
                            const nlohmann::json* body, int timeout_ms,
                            const httplib::Headers& headers) {
-  httplib::Client cli(ep.host, ep.port);
+  std::unique_ptr<httplib::ClientImpl> client;
+  if (ep.tls) {
+    TlsFiles tls = ClientTls();
+    if (tls.empty()) return InvalidArgument(ep.ToString() + " is https but this process has no TLS files");
+    auto ssl = std::make_unique<httplib::SSLClient>(ep.host, ep.port, tls.cert, tls.key);
+    ssl->set_ca_cert_path(tls.ca.c_str());
+    ssl->enable_server_certificate_verification(true);
+    if (!ssl->is_valid()) return InvalidArgument("TLS certificate " + tls.cert + " or key " + tls.key + " is unusable");
+    client = std::move(ssl);
+  } else {
+    client = std::make_unique<httplib::ClientImpl>(ep.host, ep.port);
+  }
+  httplib::ClientImpl& cli = *client;
   auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
   cli.set_connection_timeout(sec, usec);
   cli.set_read_timeout(sec, usec);
@@ -44,6 +66,7 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
   HttpReply reply;
   reply.status = r->status;
   reply.raw = r->body;
+  reply.headers = r->headers;
   if (!r->body.empty()) reply.body = nlohmann::json::parse(r->body, nullptr, false);
   if (reply.body.is_discarded()) reply.body = nullptr;
   return reply;

@@ -15,20 +15,25 @@ namespace isthmus {
 struct Endpoint {
   std::string host;
   int port = 0;
-  // Parses "http://127.0.0.1:9696" (also without the scheme).
+  bool tls = false;  // https: calls use the process's TLS files (tls.h SetClientTls)
+  // Parses "https://central:9696" or "http://127.0.0.1:9696" (http without a scheme).
   static Result<Endpoint> Parse(const std::string& url);
-  std::string ToString() const { return "http://" + host + ":" + std::to_string(port); }
+  std::string ToString() const {
+    return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  }
 };
 
 struct HttpReply {
   int status = 0;
   nlohmann::json body;  // null when the body is empty or not JSON
   std::string raw;
+  httplib::Headers headers;
 };
 
 // One request. Transport failures are Unavailable; any HTTP status is returned
 // as a reply (the caller decides what a 4xx means). timeout_ms bounds connect,
-// read and write.
+// read and write. An https endpoint is called with this process's certificate,
+// and its own certificate must be the federation CA's, for its host name.
 Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
                            const nlohmann::json* body = nullptr, int timeout_ms = 5000,
                            const httplib::Headers& headers = {});

@@ -14,15 +14,12 @@ Result<httplib::Headers> TokenSource::Headers() {
              {{"user", {{"name", creds_.user}, {"domain", {{"name", "Default"}}}, {"password", creds_.password}}}}}}}}}};
     if (!creds_.project.empty())
       auth["auth"]["scope"] = {{"project", {{"name", creds_.project}, {"domain", {{"name", "Default"}}}}}};
-    httplib::Client cli(identity_.host, identity_.port);
-    cli.set_connection_timeout(5, 0);
-    cli.set_read_timeout(5, 0);
-    auto r = cli.Post("/v3/auth/tokens", auth.dump(), "application/json");
-    if (!r) return Unavailable("authenticating at " + identity_.ToString() + ": " + httplib::to_string(r.error()));
+    auto r = HttpCall(identity_, "POST", "/v3/auth/tokens", &auth, 5000);
+    if (!r.ok()) return Unavailable("authenticating at " + identity_.ToString() + ": " + r.status().message());
     if (r->status != 201)
       return Status(Code::kUnauthorized, "authenticating as " + creds_.user + " at " + identity_.ToString() +
                                              ": HTTP " + std::to_string(r->status));
-    token_ = r->get_header_value("X-Subject-Token");
+    token_ = r->headers.count("X-Subject-Token") ? r->headers.find("X-Subject-Token")->second : "";
   }
   return httplib::Headers{{"X-Auth-Token", token_}};
 }

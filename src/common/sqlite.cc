@@ -1,5 +1,10 @@
 #include "common/sqlite.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 namespace isthmus {
@@ -49,6 +54,13 @@ int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  // A new database file is made here with mode 0600 (SQLite would make it
+  // 0644); SQLite gives its -wal and -shm files the database file's mode.
+  if (path != ":memory:" && path.rfind("file:", 0) != 0) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+    else if (errno != EEXIST) return Unavailable("cannot create database " + path + ": " + std::strerror(errno));
+  }
   sqlite3* raw = nullptr;
   if (sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

@@ -1,6 +1,7 @@
 #include "common/sqlite.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace isthmus {
@@ -33,6 +34,26 @@ TEST(Db, ConstraintViolationIsConflict) {
   auto ins = (*db)->Prepare("INSERT INTO t VALUES ('x')");
   EXPECT_FALSE(ins->Step());
   EXPECT_EQ(ins->status().code(), Code::kConflict);
+}
+
+// The database and its -wal and -shm files hold central's state and token
+// hashes: only their owner may read them, whatever the umask.
+TEST(Db, FilesAreMadeOwnerOnly) {
+  std::string path = "/tmp/isthmus_sqlite_mode_" + std::to_string(getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
+  mode_t old = umask(022);
+  {
+    auto db = Db::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT); INSERT INTO t VALUES ('x')").ok());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(stat((path + suffix).c_str(), &st), 0) << path << suffix;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << path << suffix;
+    }
+  }
+  umask(old);
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
 }
 
 }  // namespace

@@ -7,11 +7,16 @@
 #include <fstream>
 #include <tuple>
 
+#include "common/crypto.h"
+#include "common/identities.h"
+#include "common/password_hash.h"
+#include "common/secret_file.h"
 #include "lab/api_client.h"
 #include "lab/dhcp_client.h"
 #include "lab/internet.h"
 #include "lab/facts.h"
 #include "lab/paths.h"
+#include "lab/pki.h"
 #include "lab/daemons.h"
 #include "lab/machine.h"
 #include "model/resources.h"
@@ -27,10 +32,20 @@ std::string SelfExe() {
   return n > 0 ? std::string(buf, n) : "isthmus";
 }
 
-std::string Url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+// Every daemon of the lab serves TLS (docs/trust.md).
+std::string Url(int port) { return "https://127.0.0.1:" + std::to_string(port); }
+
+std::vector<std::string> TlsArgs(const TlsFiles& f) {
+  return {"--tls-ca", f.ca, "--tls-cert", f.cert, "--tls-key", f.key};
+}
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
 
 Status WaitHttp(const std::string& what, int port) {
-  Endpoint ep{"127.0.0.1", port};
+  Endpoint ep{"127.0.0.1", port, /*tls=*/true};
   return WaitFor(what + " answering on " + ep.ToString(), 10000, [&] {
     auto r = HttpCall(ep, "GET", "/", nullptr, 500);
     return r.ok();
@@ -40,7 +55,8 @@ Status WaitHttp(const std::string& what, int port) {
 class Builder {
  public:
   Builder(const Topology& t, Runner& runner, std::ostream& out)
-      : t_(t), runner_(runner), out_(out), central_(Endpoint{"127.0.0.1", kCentralPort}) {}
+      : t_(t), runner_(runner), out_(out), central_(Endpoint{"127.0.0.1", kCentralPort, true}),
+        pki_(LabRoot() + "/pki") {}
 
   Result<json> Run() {
     facts_ = {{"topology", t_.name},
@@ -55,6 +71,8 @@ class Builder {
                                      ", HTTP service on " + kInternetServiceIp + ", one bridge per "
                                      "cloud's external network)",
                                  [&] { return StartInternet(); }));
+    ISTHMUS_RETURN_IF_ERROR(Step("federation CA and a key and certificate per process (openssl)",
+                                 [&] { return MakePki(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("central (federation API on " + Url(kCentralPort) + ")",
                                  [&] { return StartCentral(); }));
     for (const auto& c : t_.clouds)
@@ -193,7 +211,8 @@ class Builder {
   }
 
   // Identity: an admin, a member project "demo" and the clouds' service user,
-  // with fresh passwords, in a file only root reads.
+  // with fresh passwords; central's file holds their hashes and only root reads
+  // it (the passwords stay in the lab's facts, also root's only).
   Status WriteIdentity() {
     json users = json::object();
     json file = {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "service"}}}},
@@ -201,38 +220,37 @@ class Builder {
     for (auto [user, project, role] : {std::tuple{"admin", "admin", "admin"},
                                        std::tuple{"demo", "demo", "member"},
                                        std::tuple{"isthmus-cloud", "service", "admin"}}) {
-      std::string password = RandomPassword();
-      file["users"].push_back({{"name", user}, {"password", password}, {"project", project}, {"roles", {role}}});
+      auto secret = crypto::RandomBytes(12);
+      if (!secret.ok()) return secret.status();
+      std::string password = crypto::Hex(*secret);
+      auto hash = HashPassword(password);
+      if (!hash.ok()) return hash.status();
+      file["users"].push_back({{"name", user}, {"password_hash", *hash}, {"project", project}, {"roles", {role}}});
       users[user] = {{"password", password}, {"project", project}, {"role", role}};
     }
     std::string path = LabRoot() + "/identity.json";
-    {
-      std::ofstream out(path);
-      out << file.dump(2) << "\n";
-    }
-    chmod(path.c_str(), 0600);
+    ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(path, file.dump(2) + "\n"));
     facts_["identity"] = {{"auth_url", Url(kCentralPort) + "/v3"}, {"file", path}, {"users", users}};
-    central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort}, LabCredentials(facts_, "admin"));
+    central_ = ApiClient(Endpoint{"127.0.0.1", kCentralPort, true}, LabCredentials(facts_, "admin"));
     return Status::Ok();
   }
 
-  static std::string RandomPassword() {
-    std::ifstream in("/dev/urandom", std::ios::binary);
-    std::string out;
-    const char* hex = "0123456789abcdef";
-    for (int i = 0; i < 12; ++i) {
-      unsigned char b = static_cast<unsigned char>(in.get());
-      out += hex[b >> 4];
-      out += hex[b & 15];
-    }
-    return out;
+  Status MakePki() {
+    std::vector<std::string> ids = {identities::kCentral, identities::kOperator};
+    for (const auto& c : t_.clouds) ids.push_back(identities::Cloud(c.name));
+    for (const auto& h : t_.hosts) ids.push_back(identities::Host(h.cloud, h.name));
+    ISTHMUS_RETURN_IF_ERROR(pki_.Make(runner_, ids));
+    TlsFiles op = pki_.FilesOf(identities::kOperator);
+    facts_["tls"] = {{"ca", op.ca}, {"operator_cert", op.cert}, {"operator_key", op.key}};
+    return SetClientTls(op);  // the lab calls central and the clouds as an operator
   }
 
   Status StartCentral() {
     ISTHMUS_RETURN_IF_ERROR(WriteIdentity());
     auto pid = StartDaemon("central",
-                           {SelfExe(), "central", "--listen", "127.0.0.1:" + std::to_string(kCentralPort),
-                            "--db", LabRoot() + "/central.db", "--identity", LabRoot() + "/identity.json"},
+                           std::vector<std::string>{SelfExe(), "central", "--listen", "127.0.0.1:" + std::to_string(kCentralPort),
+                            "--db", LabRoot() + "/central.db", "--identity", LabRoot() + "/identity.json"} +
+                               TlsArgs(pki_.FilesOf(identities::kCentral)),
                            LabRoot() + "/logs/central.log");
     if (!pid.ok()) return pid.status();
     return WaitHttp("central", kCentralPort);
@@ -241,14 +259,18 @@ class Builder {
   Status StartCloud(const LabCloud& c) {
     auto reg = central_.Post("/v2.0/clouds", {{"cloud", {{"name", c.name}, {"endpoint", Url(c.api_port)}}}});
     if (!reg.ok()) return reg.status();
+    // The cloud's credentials go in a root-only config file, not on its command line.
+    std::string conf = LabRoot() + "/cloud-" + c.name + ".conf";
+    ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(
+        conf, "central_user = isthmus-cloud\ncentral_password = " +
+                  facts_["identity"]["users"]["isthmus-cloud"]["password"].get<std::string>() + "\n"));
     auto pid = StartDaemon("cloud-" + c.name,
-                           {SelfExe(), "cloud", "--name", c.name, "--listen",
+                           std::vector<std::string>{SelfExe(), "cloud", "--name", c.name, "--listen",
                             "127.0.0.1:" + std::to_string(c.api_port), "--central",
                             Url(kCentralPort), "--db", LabRoot() + "/" + c.name + ".db",
                             "--dvr-mac-federation",
-                            t_.options.dvr_mac_federation ? "true" : "false", "--central-user",
-                            "isthmus-cloud", "--central-password",
-                            facts_["identity"]["users"]["isthmus-cloud"]["password"]},
+                            t_.options.dvr_mac_federation ? "true" : "false", "--config", conf} +
+                               TlsArgs(pki_.FilesOf(identities::Cloud(c.name))),
                            LabRoot() + "/logs/cloud-" + c.name + ".log");
     if (!pid.ok()) return pid.status();
     facts_["clouds"][c.name] = {{"endpoint", Url(c.api_port)},
@@ -266,11 +288,12 @@ class Builder {
       if (c.name == h.cloud) port = c.api_port;
     std::string status = LabRoot() + "/status-" + h.name + ".json";
     auto pid = StartDaemon("agent-" + h.name,
-                           {SelfExe(), "agent", "--host", h.name, "--role", h.role, "--cloud",
+                           std::vector<std::string>{SelfExe(), "agent", "--host", h.name, "--role", h.role, "--cloud",
                             Url(port), "--local-ip", h.vtep_ip, "--ovsdb", ovs.db, "--ovs-rundir",
                             ovs.rundir, "--host-netns", HostNamespace(h.name), "--ns-prefix",
                             HostNamespace(h.name) + "-", "--status-file", status, "--state-dir",
-                            HostDir(h.name) + "/agent"},
+                            HostDir(h.name) + "/agent"} +
+                               TlsArgs(pki_.FilesOf(identities::Host(h.cloud, h.name))),
                            LabRoot() + "/logs/agent-" + h.name + ".log");
     if (!pid.ok()) return pid.status();
     facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", h.role},
@@ -384,6 +407,7 @@ class Builder {
   Runner& runner_;
   std::ostream& out_;
   ApiClient central_;
+  LabPki pki_;
   json facts_;
   int step_ = 0;
 };

@@ -58,6 +58,8 @@ Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string
     dup2(devnull, 0);
     dup2(log, 1);
     dup2(log, 2);
+    // A daemon inherits nothing else of the lab's caller (e.g. a test's lock file).
+    close_range(3, ~0U, 0);
     // Detach fully: the grandchild is the daemon, reparented to init.
     if (fork() != 0) _exit(0);
     std::ofstream(PidFile(name)) << getpid() << "\n";

@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <vector>
 #include <sstream>
+#include <vector>
+
+#include "common/secret_file.h"
+#include "common/tls.h"
 
 namespace isthmus::lab {
 
@@ -37,13 +40,16 @@ Result<std::string> GetFact(const nlohmann::json& facts, const std::string& path
   return node->dump();
 }
 
+Status UseOperatorTls(const nlohmann::json& facts) {
+  if (!facts.contains("tls")) return Status::Ok();
+  const auto& tls = facts["tls"];
+  return SetClientTls({tls.value("ca", ""), tls.value("operator_cert", ""), tls.value("operator_key", "")});
+}
+
 Status SaveFacts(const std::string& path, const nlohmann::json& facts) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) return Unavailable("cannot write " + tmp);
-    out << facts.dump(2) << "\n";
-  }
+  // Root only: the facts hold the lab users' passwords (`lab openrc`).
+  ISTHMUS_RETURN_IF_ERROR(WriteSecretFile(tmp, facts.dump(2) + "\n"));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Unavailable("cannot write " + path);
   return Status::Ok();
 }

@@ -16,5 +16,8 @@ Result<std::string> GetFact(const nlohmann::json& facts, const std::string& path
 
 Status SaveFacts(const std::string& path, const nlohmann::json& facts);
 Result<nlohmann::json> LoadFacts(const std::string& path);
+// Makes this process call the lab's daemons as its operator (the lab's TLS
+// files, docs/trust.md); nothing when the lab has none.
+[[nodiscard]] Status UseOperatorTls(const nlohmann::json& facts);
 
 }  // namespace isthmus::lab

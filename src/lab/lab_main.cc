@@ -274,6 +274,7 @@ int OpenrcCmd(const std::vector<std::string>& args, bool token_only) {
             << "export OS_PROJECT_DOMAIN_NAME=Default\n"
             << "export OS_REGION_NAME=RegionOne\n"
             << "export OS_INTERFACE=public\n";
+  if ((*facts).contains("tls")) std::cout << "export OS_CACERT=" << (*facts)["tls"].value("ca", "") << "\n";
   return 0;
 }
 
@@ -325,6 +326,11 @@ int Main(const std::vector<std::string>& args) {
   if (geteuid() != 0) return Fail(Status(Code::kForbidden, "the lab needs root (namespaces, Open vSwitch)"));
   SetLogTag("lab");
   const std::string& cmd = args[0];
+  // Commands that talk to the lab's daemons do so as its operator (docs/trust.md).
+  if (auto facts = LoadFacts(LabFactsPath()); cmd != "up" && facts.ok()) {
+    Status st = UseOperatorTls(*facts);
+    if (!st.ok()) return Fail(st);
+  }
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "up") return Up(rest);
   if (cmd == "down") return Down();

@@ -69,13 +69,19 @@ printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = http://127.0.0.1:%s\ndb 
 auth=0
 if "$BUILD/isthmus" central --help | grep -q -- '--identity'; then
   auth=1
-  cat >"$work/identity.json" <<'EOF'
+  # Central stores password hashes (isthmus hash-password) and refuses secret
+  # files that others may read.
+  admin_hash=$(printf 'fuzz-admin-pw\n' | "$BUILD/isthmus" hash-password)
+  demo_hash=$(printf 'fuzz-demo-pw\n' | "$BUILD/isthmus" hash-password)
+  cat >"$work/identity.json" <<EOF
 {"projects": [{"name": "admin"}, {"name": "demo"}],
- "users": [{"name": "admin", "password": "fuzz-admin-pw", "project": "admin", "roles": ["admin"]},
-           {"name": "demo", "password": "fuzz-demo-pw", "project": "demo", "roles": ["member"]}]}
+ "users": [{"name": "admin", "password_hash": "$admin_hash", "project": "admin", "roles": ["admin"]},
+           {"name": "demo", "password_hash": "$demo_hash", "project": "demo", "roles": ["member"]}]}
 EOF
+  chmod 600 "$work/identity.json"
   central_args+=(--identity "$work/identity.json")
   printf 'central_user = admin\ncentral_password = fuzz-admin-pw\n' >>"$cloud_conf"
+  chmod 600 "$cloud_conf"
 fi
 
 "$BUILD/isthmus" central "${central_args[@]}" >"$work/central.log" 2>&1 &

@@ -33,7 +33,13 @@ trap cleanup EXIT
 lab_up() {
   lab down >/dev/null 2>&1 || true
   lab up "$@" || fail "lab up $* failed"
+  LAB_TLS=(--cacert "$(fact tls.ca)" --cert "$(fact tls.operator_cert)" --key "$(fact tls.operator_key)")
 }
+
+# curl to the lab's central or clouds: every daemon serves TLS from the lab's
+# federation CA, and the clouds want a client certificate (the operator's).
+LAB_TLS=()
+lab_curl() { curl "${LAB_TLS[@]}" "$@"; }
 
 assert_down_clean() {
   lab down || fail "lab down failed"

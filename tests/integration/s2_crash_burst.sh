@@ -27,7 +27,7 @@ api() {
   for _ in 1 2; do
     hdr=()
     [[ -n "$tok" ]] && hdr=(-H "X-Auth-Token: $tok")
-    out=$(curl -s --max-time 10 -w '\n%{http_code}' -X "$1" "${hdr[@]}" -H 'Content-Type: application/json' \
+    out=$(lab_curl -s --max-time 10 -w '\n%{http_code}' -X "$1" "${hdr[@]}" -H 'Content-Type: application/json' \
           ${3:+-d "$3"} "$central$2") || true
     code=${out##*$'\n'}
     [[ $code == 401 ]] || break
@@ -154,7 +154,7 @@ cloud2_caught_up() {
   local outbox dump all want
   outbox=$(api GET /v2.0/outbox | body_of)
   [[ $(jq -r '.outbox.cloud2.pending' <<<"$outbox") == 0 ]] || return 1
-  dump=$(curl -s --max-time 5 "$cloud2/v1/dump") || return 1
+  dump=$(lab_curl -s --max-time 5 "$cloud2/v1/dump") || return 1
   [[ $(jq -r '.applied_seq' <<<"$dump") == $(jq -r '.outbox.cloud2.acked_seq' <<<"$outbox") ]] || return 1
   all=$(ports_json)
   nets=$(api GET /v2.0/networks | body_of)
@@ -163,7 +163,7 @@ cloud2_caught_up() {
   [[ $(jq -r '.resources.port' <<<"$dump") == "$want" ]]
 }
 wait_for "cloud2 applied every event and holds every port of its networks" 60 cloud2_caught_up
-dump=$(curl -s "$cloud2/v1/dump")
+dump=$(lab_curl -s "$cloud2/v1/dump")
 pass "cloud2 caught up after its restart: applied_seq $(jq -r .applied_seq <<<"$dump"), $(jq -r .resources.port <<<"$dump") ports"
 
 assert_all_pairs_ping "after central and cloud2 were killed during bursts"

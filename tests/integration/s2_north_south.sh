@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 central=""
 fip_put() {  # fip_put ID JSON-PORT-ID
-  curl -sf -X PUT "$central/v2.0/floatingips/$1" -H 'Content-Type: application/json' \
+  lab_curl -sf -X PUT "$central/v2.0/floatingips/$1" -H 'Content-Type: application/json' \
     -H "X-Auth-Token: $(lab token)" \
     -d "{\"floatingip\": {\"port_id\": $2}}" >/dev/null
 }

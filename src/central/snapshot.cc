@@ -1,0 +1,74 @@
+// Resync of a cloud: the snapshot event that replaces everything a cloud
+// received from central with what it should hold now (the fan-out rule of
+// TargetClouds), queued when the cloud is behind or beside central's record.
+// docs/architecture.md, "Central -> cloud: events".
+#include <limits>
+
+#include "central/service.h"
+#include "common/log.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+json Service::SnapshotBody(const std::string& cloud) const {
+  json resources = json::object();
+  for (const char* kind : {"cloud", "host", "network", "subnet", "port", "router", "floatingip"})
+    resources[kind] = json::object();
+  auto add = [&](const std::string& kind, const auto& map, auto body_of) {
+    for (const auto& [id, v] : map) {
+      auto targets = TargetClouds(kind, id);
+      if (std::find(targets.begin(), targets.end(), cloud) != targets.end()) resources[kind][id] = body_of(v);
+    }
+  };
+  auto same = [](const auto& v) { return json(v); };
+  add("cloud", clouds_, [](const CloudRow& r) { return json(r.cloud); });
+  add("host", hosts_, same);
+  add("network", networks_, same);
+  add("subnet", subnets_, same);
+  add("port", ports_, same);
+  add("router", routers_, same);
+  add("floatingip", floatingips_, same);
+  return {{"resources", resources}};
+}
+
+Result<int64_t> Service::QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied) {
+  if (!clouds_.count(cloud)) return NotFound("Cloud " + cloud + " could not be found");
+  auto pending = db_->PendingSnapshot(cloud);
+  if (!pending.ok()) return pending.status();
+  if (*pending > cloud_applied) return *pending;  // it will replace what the cloud holds
+  if (cloud_applied >= std::numeric_limits<int64_t>::max() - 1)
+    return Conflict("cloud " + cloud + " reports applied seq " + std::to_string(cloud_applied) +
+                    ", beyond any seq central can send: reset its database");
+  auto seq = db_->AppendSnapshot(cloud, cloud_applied, SnapshotBody(cloud));
+  if (!seq.ok()) return seq.status();
+  LOG_INFO("queued a snapshot of cloud " << cloud << " at seq " << *seq << " (the cloud reports applied seq "
+                                          << cloud_applied << ", central acknowledged "
+                                          << clouds_.at(cloud).acked_seq << ")");
+  ++events_version_;
+  events_.notify_all();
+  return seq;
+}
+
+Result<int64_t> Service::QueueSnapshot(const std::string& cloud, int64_t cloud_applied) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return QueueSnapshotLocked(cloud, cloud_applied);
+}
+
+Result<json> Service::ReportApplied(const std::string& cloud, int64_t applied) {
+  if (applied < 0) return InvalidArgument("applied_seq must be >= 0");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto c = clouds_.find(cloud);
+  if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
+  auto last = db_->LastCloudSeq(cloud);
+  if (!last.ok()) return last.status();
+  const int64_t acked = c->second.acked_seq;
+  bool resync = applied < acked || applied > *last;
+  if (resync) {
+    auto seq = QueueSnapshotLocked(cloud, applied);
+    if (!seq.ok()) return seq.status();
+  }
+  return json{{"cloud", cloud}, {"applied_seq", applied}, {"acked_seq", acked}, {"resync", resync}};
+}
+
+}  // namespace isthmus::central

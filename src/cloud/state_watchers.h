@@ -1,0 +1,50 @@
+// Agents waiting for their host's next desired state (long-polls), without a
+// thread each: a watcher is a callback with a deadline. The controller hands a
+// host's new state to the watchers it wakes; one thread answers the ones whose
+// deadline passed with "nothing new". Thread-safe; callbacks run without the
+// watchers' lock held.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace isthmus::cloud {
+
+class StateWatchers {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // The host's state, or nullopt when the deadline passed (or on shutdown).
+  using Done = std::function<void(std::optional<nlohmann::json>)>;
+
+  StateWatchers();
+  ~StateWatchers();  // answers every watcher with nullopt
+
+  void Add(const std::string& host, int64_t after, Clock::time_point deadline, Done done);
+  // Wakes the host's watchers that have not seen `revision` yet with `state`.
+  void Publish(const std::string& host, int64_t revision, const nlohmann::json& state);
+  size_t size();
+
+ private:
+  struct Watcher {
+    std::string host;
+    int64_t after;
+    Done done;
+  };
+  void Expire();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::multimap<Clock::time_point, Watcher> by_deadline_;
+  std::thread expirer_;
+};
+
+}  // namespace isthmus::cloud

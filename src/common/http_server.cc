@@ -1,0 +1,325 @@
+#include "common/http_server.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "common/http.h"
+#include "common/log.h"
+
+namespace isthmus {
+namespace {
+
+// Answers finished on any thread, handed to the loop thread; Reply callables
+// hold it, so one that outlives the server finds it closed and does nothing.
+struct ReplyQueue {
+  std::mutex mu;
+  bool open = true;
+  event* wake = nullptr;  // the loop's event that drains `done`
+  std::vector<std::pair<evhttp_request*, httplib::Response>> done;
+
+  void Push(evhttp_request* req, httplib::Response res) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!open) return;
+    done.emplace_back(req, std::move(res));
+    event_active(wake, EV_READ, 0);  // thread-safe: evthread_use_pthreads()
+  }
+};
+
+void UseThreads() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    evthread_use_pthreads();
+    // Each connection is a descriptor: long-polling agents and idle clients
+    // must not run the process out of them at 1,024.
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+  });
+}
+
+std::string Decode(const std::string& text, bool plus_is_space) {
+  size_t len = 0;
+  char* d = evhttp_uridecode(text.c_str(), plus_is_space ? 1 : 0, &len);
+  if (!d) return text;
+  std::string out(d, len);
+  std::free(d);
+  return out;
+}
+
+void ParseQuery(const std::string& query, httplib::Params& params) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t amp = query.find('&', start);
+    std::string part = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      std::string key = Decode(part.substr(0, eq), true);
+      std::string value = eq == std::string::npos ? "" : Decode(part.substr(eq + 1), true);
+      params.emplace(std::move(key), std::move(value));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+}
+
+const char* MethodName(evhttp_cmd_type cmd) {
+  switch (cmd) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServer* self = nullptr;
+  HttpServerOptions options;
+  event_base* base = nullptr;
+  evhttp* http = nullptr;
+  SslCtx ssl_ctx;
+  std::shared_ptr<ReplyQueue> replies = std::make_shared<ReplyQueue>();
+  std::vector<event*> signal_events;
+  event* stop_event = nullptr;  // activated by Stop(), from any thread, even before Run()
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> tasks;
+  bool stopping = false;
+  std::vector<std::thread> workers;
+
+  void Enqueue(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      tasks.push_back(std::move(task));
+    }
+    cv.notify_one();
+  }
+
+  // No more answers are sent; each worker finishes the request it holds.
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(replies->mu);
+      replies->open = false;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    for (auto& t : workers) t.join();
+    workers.clear();
+  }
+
+  void Work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stopping || !tasks.empty(); });
+        if (stopping) return;
+        task = std::move(tasks.front());
+        tasks.pop_front();
+      }
+      task();
+    }
+  }
+
+  // Loop thread: a complete request (head and body read, limits checked).
+  static void OnRequest(evhttp_request* ev, void* arg) {
+    auto* impl = static_cast<Impl*>(arg);
+    const char* method = MethodName(evhttp_request_get_command(ev));
+    if (!method) return evhttp_send_error(ev, 405, nullptr);
+    auto req = std::make_shared<HttpRequest>();
+    req->method = method;
+    req->version = "HTTP/1.1";
+    std::string uri = evhttp_request_get_uri(ev);
+    req->target = uri;
+    size_t q = uri.find('?');
+    req->path = Decode(uri.substr(0, q), false);
+    if (q != std::string::npos) ParseQuery(uri.substr(q + 1), req->params);
+    evkeyvalq* headers = evhttp_request_get_input_headers(ev);
+    for (evkeyval* kv = headers->tqh_first; kv; kv = kv->next.tqe_next) req->headers.emplace(kv->key, kv->value);
+    evbuffer* in = evhttp_request_get_input_buffer(ev);
+    req->body.resize(evbuffer_get_length(in));
+    if (!req->body.empty()) evbuffer_remove(in, req->body.data(), req->body.size());
+    evhttp_connection* conn = evhttp_request_get_connection(ev);
+    if (conn) {
+      char* addr = nullptr;
+      ev_uint16_t port = 0;
+      evhttp_connection_get_peer(conn, &addr, &port);
+      if (addr) req->remote_addr = addr;
+      req->remote_port = port;
+      req->secure = impl->ssl_ctx != nullptr;
+      if (req->secure)
+        req->peer = PeerIdentity(bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(conn)));
+    }
+    // Exactly one answer per request, whichever thread gives it.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Reply reply = [queue = impl->replies, ev, answered](httplib::Response res) {
+      if (!answered->exchange(true)) queue->Push(ev, std::move(res));
+    };
+    impl->Enqueue([impl, req, reply] { impl->self->Dispatch(req, reply); });
+  }
+
+  // Loop thread: sends the answers the workers finished.
+  static void OnReplies(evutil_socket_t, short, void* arg) {
+    auto* impl = static_cast<Impl*>(arg);
+    std::vector<std::pair<evhttp_request*, httplib::Response>> done;
+    {
+      std::lock_guard<std::mutex> lock(impl->replies->mu);
+      done.swap(impl->replies->done);
+    }
+    for (auto& [ev, res] : done) {
+      evkeyvalq* out = evhttp_request_get_output_headers(ev);
+      for (const auto& [k, v] : res.headers) evhttp_add_header(out, k.c_str(), v.c_str());
+      evbuffer* body = evbuffer_new();
+      if (!res.body.empty()) evbuffer_add(body, res.body.data(), res.body.size());
+      // A request whose client went away is only freed by this call.
+      evhttp_send_reply(ev, res.status, nullptr, body);
+      evbuffer_free(body);
+    }
+  }
+
+  static bufferevent* MakeTlsConnection(event_base* base, void* arg) {
+    auto* impl = static_cast<Impl*>(arg);
+    SSL* ssl = SSL_new(impl->ssl_ctx.get());
+    bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE);
+    if (bev) bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return bev;
+  }
+
+  static void OnStop(evutil_socket_t, short, void* arg) {
+    event_base_loopbreak(static_cast<Impl*>(arg)->base);
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
+  UseThreads();
+  impl_->self = this;
+  impl_->options = std::move(options);
+  impl_->base = event_base_new();
+  impl_->http = evhttp_new(impl_->base);
+  evhttp_set_allowed_methods(impl_->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+  evhttp_set_max_headers_size(impl_->http, impl_->options.max_header_bytes);
+  evhttp_set_max_body_size(impl_->http, impl_->options.max_body_bytes);
+  evhttp_set_timeout(impl_->http, impl_->options.timeout_s);
+  evhttp_set_default_content_type(impl_->http, "application/json");
+  evhttp_set_gencb(impl_->http, &Impl::OnRequest, impl_.get());
+  impl_->replies->wake = event_new(impl_->base, -1, EV_PERSIST, &Impl::OnReplies, impl_.get());
+  impl_->stop_event = event_new(impl_->base, -1, 0, &Impl::OnStop, impl_.get());
+}
+
+HttpServer::~HttpServer() {
+  impl_->StopWorkers();
+  for (event* e : impl_->signal_events) event_free(e);
+  event_free(impl_->replies->wake);
+  event_free(impl_->stop_event);
+  if (impl_->http) evhttp_free(impl_->http);
+  event_base_free(impl_->base);
+}
+
+void HttpServer::Add(const std::string& method, const std::string& pattern, Handler h) {
+  routes_.push_back(Route{method, std::regex(pattern), std::move(h), nullptr});
+}
+
+void HttpServer::GetAsync(const std::string& pattern, AsyncHandler h) {
+  routes_.push_back(Route{"GET", std::regex(pattern), nullptr, std::move(h)});
+}
+
+Result<int> HttpServer::Bind(const std::string& host, int port) {
+  if (impl_->options.tls) {
+    auto ctx = MakeServerContext(*impl_->options.tls);
+    if (!ctx.ok()) return ctx.status();
+    impl_->ssl_ctx = std::move(*ctx);
+    evhttp_set_bevcb(impl_->http, &Impl::MakeTlsConnection, impl_.get());
+  }
+  evhttp_bound_socket* bound =
+      evhttp_bind_socket_with_handle(impl_->http, host.c_str(), static_cast<ev_uint16_t>(port));
+  if (!bound) return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  // Accepted connections inherit it: an answer in several writes (a TLS record
+  // each) must not wait for the client's delayed ACK (40 ms).
+  int one = 1;
+  setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (getsockname(evhttp_bound_socket_get_fd(bound), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return Internal("getsockname failed");
+  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+void HttpServer::Run(bool stop_on_signals) {
+  if (stop_on_signals)
+    for (int sig : {SIGTERM, SIGINT}) {
+      event* e = evsignal_new(impl_->base, sig, &Impl::OnStop, impl_.get());
+      event_add(e, nullptr);
+      impl_->signal_events.push_back(e);
+    }
+  for (int i = 0; i < impl_->options.workers; ++i) impl_->workers.emplace_back([this] { impl_->Work(); });
+  event_base_dispatch(impl_->base);
+  impl_->StopWorkers();
+  // Close every connection now (clients see it at once), not when the server is destroyed.
+  evhttp_free(impl_->http);
+  impl_->http = nullptr;
+}
+
+void HttpServer::Stop() { event_active(impl_->stop_event, EV_READ, 0); }
+
+void HttpServer::Dispatch(std::shared_ptr<HttpRequest> req, Reply reply) {
+  httplib::Response res;
+  try {
+    if (pre_routing_ && pre_routing_(*req, res)) return reply(std::move(res));
+    bool path_known = false;
+    const std::string& method = req->method == "HEAD" ? std::string("GET") : req->method;
+    for (const Route& route : routes_) {
+      if (!std::regex_match(req->path, req->matches, route.pattern)) continue;
+      path_known = true;
+      if (route.method != method) continue;
+      if (route.async) return route.async(*req, reply);
+      route.handler(*req, res);
+      if (res.status == -1) res.status = 200;
+      return reply(std::move(res));
+    }
+    if (path_known) {
+      WriteError(res, InvalidArgument("method " + req->method + " is not allowed on " + req->path));
+      res.status = 405;
+    } else {
+      WriteError(res, NotFound("The resource " + req->path + " could not be found."));
+    }
+  } catch (const std::exception& e) {
+    res = httplib::Response();
+    WriteError(res, Internal(e.what()));
+  } catch (...) {
+    res = httplib::Response();
+    WriteError(res, Internal("unexpected error"));
+  }
+  reply(std::move(res));
+}
+
+}  // namespace isthmus
