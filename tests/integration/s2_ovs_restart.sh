@@ -104,9 +104,9 @@ wait_for "instance1 -> instance4 after SIGCONT" 30 ping_ok instance1 "$i4"
 pass "vswitchd SIGCONT'ed: the agent healed ($before flows, instance1 -> instance4 pings)"
 
 # The agent stops on SIGTERM within 2 s while it waits on its long-poll; so
-# does central.
-for d in "agent-$host" central; do
+# do a cloud (its agents' long-polls pending) and central.
+for d in "agent-$host" cloud-cloud1 central; do
   stops_on_sigterm "$(cat "/run/isthmus/lab/pids/$d.pid")" || fail "$d did not stop within 2 s of SIGTERM"
 done
-pass "agent (in its long-poll) and central each stopped within 2 s of SIGTERM"
+pass "agent (in its long-poll), cloud1 (long-polls pending) and central each stopped within 2 s of SIGTERM"
 assert_down_clean
