@@ -39,6 +39,7 @@ int Agent::Run() {
     LOG_WARN("bridges: " << st.message());
     pause();
   }
+  bridges_ok_ = true;
   backoff_ms = 50;
   while (!stop_) {
     auto host = cloud_->Register(config_.host, config_.role, config_.local_ip);
@@ -50,24 +51,25 @@ int Agent::Run() {
     LOG_WARN("registration: " << host.status().message());
     pause();
   }
-  OvsdbMonitor monitor(config_.ovs.db.empty() ? "unix:/var/run/openvswitch/db.sock"
-                                              : config_.ovs.db,
-                       [this](const InterfaceTable& t) { OnInterfaces(t); });
+  OvsdbMonitor monitor(
+      config_.ovs.db.empty() ? "unix:/var/run/openvswitch/db.sock" : config_.ovs.db,
+      [this](const InterfaceTable& t) { OnInterfaces(t); }, [this] { OnOvsBack("ovsdb-server"); });
+  VswitchdWatch vswitchd(
+      config_.ovs.rundir, kBrInt, [this] { OnOvsLost(); }, [this] { OnOvsBack("ovs-vswitchd"); });
   monitor.Start();
+  vswitchd.Start();
   std::thread watcher([this] { WatchState(); });
 
   backoff_ms = 50;
+  auto retry_pause = [&] {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return stop_ || wake_; });
+    backoff_ms = std::min(backoff_ms * 2, 2000);
+  };
   while (!stop_) {
     std::optional<state::HostState> s;
     InterfaceTable ifaces;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || (dirty_ && state_ && have_ifaces_); });
-      if (stop_) break;
-      dirty_ = false;
-      s = state_;
-      ifaces = ifaces_;
-    }
+    if (!WaitForWork(&s, &ifaces)) break;
     Status st = Reconcile(*s, ifaces);
     if (st.ok()) {
       backoff_ms = 50;
@@ -75,13 +77,51 @@ int Agent::Run() {
     }
     LOG_WARN("revision " << s->revision << " not applied, will retry: " << st.message());
     full_resync_ = true;
-    pause();
+    retry_pause();
     std::lock_guard<std::mutex> lock(mu_);
     dirty_ = true;
   }
+  vswitchd.Stop();
   monitor.Stop();
   watcher.join();
   return 0;
+}
+
+bool Agent::WaitForWork(std::optional<state::HostState>* s, InterfaceTable* ifaces) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return stop_ || (dirty_ && state_ && have_ifaces_); });
+  // vswitchd is restarting: every command would wait for it and time out.
+  // Wait for it to answer (VswitchdWatch), but not forever: a pass is what
+  // recreates a bridge someone deleted.
+  if (ovs_lost_ && !stop_)
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return stop_ || !ovs_lost_; });
+  if (stop_) return false;
+  dirty_ = false;
+  wake_ = false;
+  if (resync_all_) {
+    resync_all_ = false;
+    full_resync_ = true;
+    bridges_ok_ = false;
+  }
+  *s = state_;
+  *ifaces = ifaces_;
+  return true;
+}
+
+void Agent::OnOvsLost() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ovs_lost_ = true;
+  resync_all_ = true;
+}
+
+void Agent::OnOvsBack(const char* what) {
+  LOG_INFO(what << " is back: reinstalling bridges, ports and every flow");
+  std::lock_guard<std::mutex> lock(mu_);
+  ovs_lost_ = false;
+  resync_all_ = true;
+  dirty_ = true;
+  wake_ = true;
+  cv_.notify_all();
 }
 
 void Agent::WatchState() {
@@ -129,12 +169,22 @@ void Agent::OnInterfaces(const InterfaceTable& table) {
 
 Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces) {
   auto start = std::chrono::steady_clock::now();
+  auto since_start = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  std::string steps;  // where a full resync's time went
+  if (!bridges_ok_) {
+    ISTHMUS_RETURN_IF_ERROR(ovs_.EnsureBridges());
+    bridges_ok_ = true;
+    steps = "bridges " + std::to_string(since_start()) + " ms, ";
+  }
   std::set<std::string> existing;
   for (const auto& [name, i] : ifaces) existing.insert(name);
   std::set<std::string> remote(s.tunnels.begin(), s.tunnels.end());
   ISTHMUS_RETURN_IF_ERROR(ovs_.SyncTunnels(config_.local_ip, remote, existing));
   ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, s.fip_gateways, existing));
   ISTHMUS_RETURN_IF_ERROR(dhcp_.Sync(s.dhcp_servers, existing));
+  if (full_resync_) steps += "namespaces " + std::to_string(since_start()) + " ms, ";
 
   // Ports as they are now: what the monitor saw, corrected by what this pass
   // just created or removed (the monitor's echo of it may still be on its way).
@@ -166,10 +216,10 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
   installed_ports_ = ports.names;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto ms = since_start();
   if (full_resync_ || changes > 0)
     LOG_INFO("revision " << s.revision << " applied in " << ms << " ms ("
-                         << (full_resync_ ? "full resync, " : "") << changes << " flow changes, "
+                         << (full_resync_ ? "full resync: " + steps : "") << changes << " flow changes, "
                          << flows.br_int.size() << "+" << flows.br_tun.size() << " flows)");
   full_resync_ = false;
   WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());

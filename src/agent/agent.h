@@ -3,6 +3,8 @@
 // router namespaces to them. Owns nothing durable: after a restart the first
 // pass is a full resync, later passes send only differences. A failed pass is
 // retried with backoff and the data plane keeps its last good programming.
+// When ovs-vswitchd or ovsdb-server restarts (VswitchdWatch, OvsdbMonitor) the
+// next pass reinstalls everything: bridges, ports and every flow.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "agent/netns.h"
 #include "agent/ovsdb_monitor.h"
 #include "agent/router_ns.h"
+#include "agent/vswitchd_watch.h"
 #include "common/process.h"
 
 namespace isthmus::agent {
@@ -45,6 +48,12 @@ class Agent {
  private:
   void WatchState();
   void OnInterfaces(const InterfaceTable& table);
+  // From the watches: OVS lost (vswitchd closed its connection) / OVS back
+  // (vswitchd answers again, or ovsdb-server does): resync everything.
+  void OnOvsLost();
+  void OnOvsBack(const char* what);
+  // Waits for a pass to do; false when stopping.
+  bool WaitForWork(std::optional<state::HostState>* s, InterfaceTable* ifaces);
   Status Reconcile(const state::HostState& s, const InterfaceTable& ifaces);
   void WriteStatus(int64_t revision, size_t flows);
 
@@ -62,10 +71,14 @@ class Agent {
   std::optional<state::HostState> state_;
   InterfaceTable ifaces_;
   bool have_ifaces_ = false;
+  bool ovs_lost_ = false;    // vswitchd went away and has not answered since
+  bool resync_all_ = false;  // the next pass reinstalls bridges and every flow
+  bool wake_ = false;        // cuts a retry backoff short (OVS is back)
   std::atomic<bool> stop_{false};
 
   // Owned by the reconcile loop only.
   bool full_resync_ = true;
+  bool bridges_ok_ = false;  // EnsureBridges succeeded since the last loss
   FlowTable installed_int_, installed_tun_;
   std::set<std::string> installed_ports_;  // OVS ports the installed flows may name
 };

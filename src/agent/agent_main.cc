@@ -37,8 +37,12 @@ into br-ex.
 )";
 
 // The agent owns nothing durable and the data plane keeps its programming
-// without it, so a termination signal simply ends the process.
+// without it, so a termination signal simply ends the process, at once, even
+// mid-command or mid-long-poll: its children (a command, the vswitchd watch's
+// `ovs-ofctl monitor`) die with it (PR_SET_PDEATHSIG, src/common/process.h).
 void OnSignal(int) { _exit(0); }
+
+constexpr int kCommandTimeoutMs = 5000;
 
 }  // namespace
 
@@ -83,7 +87,9 @@ int Main(const std::vector<std::string>& args) {
   c.ns_prefix = cfg->Get("ns_prefix");
   c.status_file = cfg->Get("status_file");
   c.state_dir = cfg->Get("state_dir");
-  SystemRunner runner;
+  // Every command the agent runs gets a few seconds: a wedged ovs-vswitchd
+  // costs a failed pass (retried with backoff), never a hung agent.
+  SystemRunner runner(kCommandTimeoutMs);
   Agent agent(c, runner);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

@@ -71,8 +71,11 @@ void ApplyInterfaceUpdate(const json& table_update, std::map<std::string, OvsInt
 }
 
 OvsdbMonitor::OvsdbMonitor(std::string socket_path,
-                           std::function<void(const InterfaceTable&)> on_change)
-    : path_(std::move(socket_path)), on_change_(std::move(on_change)) {
+                           std::function<void(const InterfaceTable&)> on_change,
+                           std::function<void()> on_reconnect)
+    : path_(std::move(socket_path)),
+      on_change_(std::move(on_change)),
+      on_reconnect_(std::move(on_reconnect)) {
   if (path_.rfind("unix:", 0) == 0) path_ = path_.substr(5);
 }
 
@@ -82,32 +85,57 @@ void OvsdbMonitor::Start() { thread_ = std::thread([this] { Loop(); }); }
 
 void OvsdbMonitor::Stop() {
   stop_ = true;
+  stop_signal_.Raise();
   int fd = fd_.exchange(-1);
   if (fd >= 0) shutdown(fd, SHUT_RDWR);
   if (thread_.joinable()) thread_.join();
 }
 
+// Connects; when the socket is not there or refuses, waits until ovsdb-server
+// creates it again. Right after it appears a few quick retries cover the gap
+// between its bind() and listen(); the 5 s wait is only a safety net.
 void OvsdbMonitor::Loop() {
-  int backoff_ms = 50;
+  SocketWatch watch(path_);
+  int quick = 0;
   while (!stop_) {
-    if (RunSession()) backoff_ms = 50;
+    watch.Drain();
+    Session s = RunSession();
     if (stop_) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-    backoff_ms = std::min(backoff_ms * 2, 2000);
+    if (s == Session::kEnded) {
+      quick = 0;
+      continue;  // try again at once: a restarted server may already listen
+    }
+    if (s == Session::kNoReply) {
+      if (!stop_signal_.SleepFor(100)) break;
+      continue;
+    }
+    if (quick > 0 && quick < 6) {
+      if (!stop_signal_.SleepFor(10 << quick)) break;
+      ++quick;
+      continue;
+    }
+    auto ev = watch.Wait(stop_signal_, 5000);
+    if (ev == SocketWatch::Event::kStopped) break;
+    quick = ev == SocketWatch::Event::kCreated ? 1 : 0;
   }
 }
 
-bool OvsdbMonitor::RunSession() {
+OvsdbMonitor::Session OvsdbMonitor::RunSession() {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return Session::kNotConnected;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return false;
+    return Session::kNotConnected;
   }
   fd_ = fd;
+  if (stop_) {
+    fd_ = -1;
+    close(fd);
+    return Session::kEnded;
+  }
   auto send = [&](const json& msg) {
     std::string s = msg.dump();
     return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
@@ -118,6 +146,7 @@ bool OvsdbMonitor::RunSession() {
                {"Open_vSwitch", "isthmus-interfaces",
                 {{"Interface", {{"columns", {"name", "ofport", "external_ids"}}}}}}}};
   bool ok = send(req);
+  bool replied = false;
   std::map<std::string, OvsInterface> by_uuid;
   JsonStreamSplitter splitter;
   char buf[65536];
@@ -137,6 +166,11 @@ bool OvsdbMonitor::RunSession() {
       const json* update = nullptr;
       if (msg.contains("result") && msg.value("id", json()) == "isthmus-monitor") {
         update = &msg["result"];
+        if (replied_once_ && on_reconnect_) {
+          LOG_INFO("OVSDB monitor on " << path_ << " connected again");
+          on_reconnect_();
+        }
+        replied = replied_once_ = true;
       } else if (method == "update" && msg["params"].is_array() && msg["params"].size() == 2) {
         update = &msg["params"][1];
       }
@@ -150,8 +184,10 @@ bool OvsdbMonitor::RunSession() {
   int expected = fd;
   fd_.compare_exchange_strong(expected, -1);
   close(fd);
-  if (!stop_) LOG_WARN("OVSDB monitor on " << path_ << " lost; reconnecting");
-  return true;
+  if (stop_) return Session::kEnded;
+  if (!replied) return Session::kNoReply;
+  LOG_WARN("OVSDB monitor on " << path_ << " lost; reconnecting when ovsdb-server is back");
+  return Session::kEnded;
 }
 
 }  // namespace isthmus::agent

@@ -1,8 +1,9 @@
 // Watches the host's OVSDB Interface table over the OVSDB JSON-RPC protocol
 // (RFC 7047 "monitor") on its unix socket, so the agent learns the moment a VIF
 // is plugged or gets its OpenFlow port: event-driven, no polling. Runs its own
-// thread; reconnects with backoff; calls on_change with the full table after
-// every update.
+// thread; calls on_change with the full table after every update. When
+// ovsdb-server goes away it waits for its socket to be created again (inotify)
+// and reconnects at once, then calls on_reconnect (the agent resyncs).
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,8 @@
 #include <map>
 #include <string>
 #include <thread>
+
+#include "agent/socket_watch.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,18 +47,23 @@ void ApplyInterfaceUpdate(const nlohmann::json& table_update, std::map<std::stri
 
 class OvsdbMonitor {
  public:
-  OvsdbMonitor(std::string socket_path, std::function<void(const InterfaceTable&)> on_change);
+  OvsdbMonitor(std::string socket_path, std::function<void(const InterfaceTable&)> on_change,
+               std::function<void()> on_reconnect = {});
   ~OvsdbMonitor();
   void Start();
   void Stop();
 
  private:
+  enum class Session { kNotConnected, kNoReply, kEnded };
   void Loop();
-  bool RunSession();  // false when stopping
+  Session RunSession();
 
   std::string path_;
   std::function<void(const InterfaceTable&)> on_change_;
+  std::function<void()> on_reconnect_;
   std::atomic<bool> stop_{false};
+  StopSignal stop_signal_;
+  bool replied_once_ = false;  // the monitor thread's: a reply came on some session
   std::atomic<int> fd_{-1};
   std::thread thread_;
 };

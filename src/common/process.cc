@@ -3,13 +3,145 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
+extern char** environ;
+
 namespace isthmus {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The child's environment, built before fork (the child may only call
+// async-signal-safe functions: the agent is multi-threaded).
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && extra.count(kv.substr(0, eq))) continue;
+    env.push_back(std::move(kv));
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& strings) {
+  std::vector<char*> p;
+  for (auto& s : strings) p.push_back(s.data());
+  p.push_back(nullptr);
+  return p;
+}
+
+// In the child after fork: own process group (so a timeout kills what it
+// started too), dies with the thread that spawned it, then exec.
+[[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, char** argv,
+                            char** envp) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);  // the parent is already gone
+  dup2(in_fd, 0);
+  dup2(out_fd, 1);
+  dup2(err_fd, 2);
+  signal(SIGPIPE, SIG_DFL);
+  execvpe(argv[0], argv, envp);
+  dprintf(2, "cannot execute %s: %s\n", argv[0], std::strerror(errno));
+  _exit(127);
+}
+
+int PidFd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+int ExitCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void KillGroup(pid_t pid) {
+  kill(-pid, SIGKILL);
+  kill(pid, SIGKILL);
+}
+
+int Reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return ExitCode(status);
+}
+
+int RemainingMs(Clock::time_point deadline) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return ms < 0 ? 0 : static_cast<int>(ms);
+}
+
+// Feeds stdin and drains stdout/stderr together so neither side blocks, until
+// both outputs are closed; closes the three fds. False when the deadline came first.
+bool Pump(int in, int out, int err, const std::string& input, Clock::time_point deadline,
+          CommandOutput* result) {
+  size_t written = 0;
+  if (input.empty()) {
+    close(in);
+    in = -1;
+  }
+  int fds_left[2] = {out, err};
+  int open_fds = 2;
+  bool expired = false;
+  while (open_fds > 0 || in >= 0) {
+    int wait_ms = RemainingMs(deadline);
+    if (wait_ms == 0) {
+      expired = true;
+      break;
+    }
+    pollfd fds[3] = {{fds_left[0], POLLIN, 0}, {fds_left[1], POLLIN, 0}, {in, POLLOUT, 0}};
+    if (poll(fds, 3, wait_ms) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    char buf[65536];
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t got = read(fds[i].fd, buf, sizeof buf);
+        if (got > 0) {
+          (i == 0 ? result->out : result->err).append(buf, got);
+        } else {
+          close(fds[i].fd);
+          fds_left[i] = -1;
+          --open_fds;
+        }
+      }
+    }
+    if (in >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(in, input.data() + written, input.size() - written);
+      if (w > 0) written += w;
+      if (w <= 0 || written == input.size()) {
+        close(in);
+        in = -1;
+      }
+    }
+  }
+  for (int fd : {in, fds_left[0], fds_left[1]})
+    if (fd >= 0) close(fd);
+  return !expired;
+}
+
+// Waits for the child's exit (without reaping it); false at the deadline.
+bool AwaitExit(pid_t pid, Clock::time_point deadline) {
+  int pidfd = PidFd(pid);
+  if (pidfd < 0) return true;  // no pidfd: Reap() blocks instead
+  pollfd p = {pidfd, POLLIN, 0};
+  int n;
+  while ((n = poll(&p, 1, RemainingMs(deadline))) < 0 && errno == EINTR) {
+  }
+  close(pidfd);
+  return n != 0;
+}
+
+}  // namespace
 
 std::string JoinArgv(const std::vector<std::string>& argv) {
   std::string s;
@@ -34,68 +166,69 @@ Result<std::string> Runner::Check(const Command& cmd) {
 
 Result<CommandOutput> SystemRunner::Run(const Command& cmd) {
   if (cmd.argv.empty()) return InvalidArgument("empty command");
+  const int timeout_ms = cmd.timeout_ms > 0 ? cmd.timeout_ms : default_timeout_ms_;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::vector<std::string> argv_s = cmd.argv, env_s = ChildEnvironment(cmd.env);
+  std::vector<char*> argv = Pointers(argv_s), envp = Pointers(env_s);
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     return Unavailable(std::string("pipe: ") + std::strerror(errno));
+  signal(SIGPIPE, SIG_IGN);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return Unavailable(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    for (const auto& [k, v] : cmd.env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : cmd.argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    dprintf(2, "cannot execute %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
+  if (pid == 0) ExecChild(parent, in[0], out[1], err[1], argv.data(), envp.data());
   close(in[0]);
   close(out[1]);
   close(err[1]);
-  // Feed stdin and drain stdout/stderr together so neither side blocks.
-  size_t written = 0;
-  if (cmd.stdin_data.empty()) {
-    close(in[1]);
-    in[1] = -1;
-  }
   CommandOutput result;
-  int open_fds = 2;
-  signal(SIGPIPE, SIG_IGN);
-  while (open_fds > 0 || in[1] >= 0) {
-    pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
-    if (poll(fds, 3, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    char buf[65536];
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-        ssize_t n = read(fds[i].fd, buf, sizeof buf);
-        if (n > 0) {
-          (i == 0 ? result.out : result.err).append(buf, n);
-        } else {
-          close(fds[i].fd);
-          (i == 0 ? out[0] : err[0]) = -1;
-          --open_fds;
-        }
-      }
-    }
-    if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t n = write(in[1], cmd.stdin_data.data() + written, cmd.stdin_data.size() - written);
-      if (n > 0) written += n;
-      if (n <= 0 || written == cmd.stdin_data.size()) {
-        close(in[1]);
-        in[1] = -1;
-      }
-    }
+  // Its output closed, it must also exit before the deadline.
+  if (!Pump(in[1], out[0], err[0], cmd.stdin_data, deadline, &result) || !AwaitExit(pid, deadline)) {
+    KillGroup(pid);
+    Reap(pid);
+    return Unavailable("`" + JoinArgv(cmd.argv) + "` timed out after " +
+                       std::to_string(timeout_ms) + " ms (killed)");
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = Reap(pid);
   return result;
+}
+
+Status Child::Spawn(const Command& cmd) {
+  if (cmd.argv.empty()) return InvalidArgument("empty command");
+  Stop();
+  std::vector<std::string> argv_s = cmd.argv, env_s = ChildEnvironment(cmd.env);
+  std::vector<char*> argv = Pointers(argv_s), envp = Pointers(env_s);
+  int out[2];
+  if (pipe2(out, O_CLOEXEC)) return Unavailable(std::string("pipe: ") + std::strerror(errno));
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out[0]);
+    close(out[1]);
+    if (devnull >= 0) close(devnull);
+    return Unavailable(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) ExecChild(parent, devnull, out[1], out[1], argv.data(), envp.data());
+  close(out[1]);
+  if (devnull >= 0) close(devnull);
+  pid_ = pid;
+  fd_ = out[0];
+  return Status::Ok();
+}
+
+int Child::Stop() {
+  int code = -1;
+  if (pid_ > 0) {
+    KillGroup(pid_);
+    code = Reap(pid_);
+    pid_ = -1;
+  }
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+  return code;
 }
 
 }  // namespace isthmus

@@ -1,6 +1,7 @@
 #include "common/process.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace isthmus {
 namespace {
@@ -34,6 +35,56 @@ TEST(SystemRunner, LargeStdinDoesNotDeadlock) {
   auto out = r.Check({{"wc", "-c"}, big, {}});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, "1048576\n");
+}
+
+TEST(SystemRunner, KillsACommandAtItsDeadline) {
+  SystemRunner r;
+  Command sleep{{"sleep", "10"}, "", {}, 200};
+  auto out = r.Run(sleep);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Code::kUnavailable);
+  EXPECT_EQ(out.status().message(), "`sleep 10` timed out after 200 ms (killed)");
+  auto checked = r.Check(sleep);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.status().message(), "`sleep 10` timed out after 200 ms (killed)");
+}
+
+TEST(SystemRunner, DefaultTimeoutAppliesToEveryCommand) {
+  SystemRunner r(200);
+  auto out = r.Run({{"sleep", "10"}, "", {}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "`sleep 10` timed out after 200 ms (killed)");
+  // A command that finishes in time is not affected.
+  auto quick = r.Check({{"true"}, "", {}});
+  EXPECT_TRUE(quick.ok());
+}
+
+TEST(SystemRunner, TimeoutKillsWhatTheCommandStarted) {
+  SystemRunner r;
+  // The shell's own child holds the output pipe: killing only the shell would
+  // leave it behind (and a reader waiting for EOF).
+  auto out = r.Run({{"sh", "-c", "sleep 10; true"}, "", {}, 200});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Code::kUnavailable);
+}
+
+TEST(Child, ReportsEndOfOutputWhenTheChildExits) {
+  Child c;
+  ASSERT_TRUE(c.Spawn({{"sh", "-c", "echo up; exit 3"}, "", {}}).ok());
+  std::string got;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(c.fd(), buf, sizeof buf)) > 0) got.append(buf, n);
+  EXPECT_EQ(got, "up\n");
+  EXPECT_EQ(c.Stop(), 3);
+  EXPECT_FALSE(c.running());
+}
+
+TEST(Child, StopKillsARunningChild) {
+  Child c;
+  ASSERT_TRUE(c.Spawn({{"sleep", "10"}, "", {}}).ok());
+  EXPECT_TRUE(c.running());
+  EXPECT_EQ(c.Stop(), 128 + 9);
 }
 
 }  // namespace

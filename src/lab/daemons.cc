@@ -129,9 +129,16 @@ std::vector<std::string> DaemonNames() {
 
 Status StopAllDaemons() {
   std::vector<std::string> names = DaemonNames();
-  // Agents first, then clouds, then central: the reverse of start-up.
-  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-    auto rank = [](const std::string& n) { return n.rfind("agent", 0) == 0 ? 0 : n.rfind("cloud", 0) == 0 ? 1 : 2; };
+  // Agents first, then clouds, then central, then each host's Open vSwitch:
+  // the reverse of start-up.
+  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    auto rank = [](const std::string& n) {
+      if (n.rfind("agent", 0) == 0) return 0;
+      if (n.rfind("cloud", 0) == 0) return 1;
+      if (n.rfind("ovs-vswitchd-", 0) == 0) return 3;
+      if (n.rfind("ovsdb-server-", 0) == 0) return 4;
+      return 2;
+    };
     return rank(a) < rank(b);
   });
   for (const auto& n : names) ISTHMUS_RETURN_IF_ERROR(StopDaemon(n));

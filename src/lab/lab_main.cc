@@ -62,9 +62,13 @@ constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
   add-instance <name> --port ID
                     an instance on an existing port (bound to a lab host)
   wait-converged [--timeout S]  wait until every agent applied its latest state
-  daemons           list the lab's daemons and whether they run
+  daemons           list the lab's daemons and whether they run: central,
+                    cloud-*, agent-*, each host's ovsdb-server-<host> and
+                    ovs-vswitchd-<host>, DHCP clients, services
   kill <daemon> [--signal N]   signal a daemon (default 9: a crash)
   start <daemon>    start a stopped or killed daemon again, with its arguments
+                    (in its namespace; a restarted ovs-vswitchd also gets the
+                    host's VTEP address back on br-phy)
   serve --listen ADDR:PORT --name NAME   the lab's HTTP service (answers
                     "NAME: hello <caller's address>")
 )HELP";
@@ -294,6 +298,23 @@ int MatrixCmd(const std::vector<std::string>& args) {
   return 0;
 }
 
+// `lab start NAME`: a daemon again, with the arguments it was first given. A
+// restarted ovs-vswitchd also gets its host's VTEP address back on br-phy
+// (which it recreated empty), as `lab up` did.
+int StartCmd(const std::string& name) {
+  auto pid = RestartDaemon(name);
+  if (!pid.ok()) return Fail(pid.status());
+  const std::string prefix = "ovs-vswitchd-";
+  if (name.rfind(prefix, 0) != 0) return 0;
+  auto facts = LoadFacts(LabFactsPath());
+  if (!facts.ok()) return Fail(facts.status());
+  std::string host = name.substr(prefix.size());
+  if (!(*facts)["hosts"].contains(host)) return Fail(NotFound("no host named '" + host + "' in this lab"));
+  SystemRunner runner;
+  Status st = RestoreHostVtep(runner, host, (*facts)["hosts"][host].value("vtep_ip", "") + kUnderlayPrefix);
+  return st.ok() ? 0 : Fail(st);
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& args) {
@@ -341,8 +362,7 @@ int Main(const std::vector<std::string>& args) {
       Status st = SignalDaemon(rest[0], sig);
       return st.ok() ? 0 : Fail(st);
     }
-    auto pid = RestartDaemon(rest[0]);
-    return pid.ok() ? 0 : Fail(pid.status());
+    return StartCmd(rest[0]);
   }
   if (cmd == "leftovers") {
     std::cout << LeftoversReport();

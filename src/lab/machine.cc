@@ -113,8 +113,28 @@ OvsEnvironment OvsEnv(const std::string& host) {
   return {"unix:" + HostDir(host) + "/db.sock", HostDir(host)};
 }
 
+std::string OvsdbServerDaemon(const std::string& host) { return "ovsdb-server-" + host; }
+std::string VswitchdDaemon(const std::string& host) { return "ovs-vswitchd-" + host; }
+
+namespace {
+
+// ovsdb-server or ovs-vswitchd of a host as a lab daemon (foreground, no
+// --detach): `lab kill`/`lab start` act on it with the same arguments and
+// environment, inside the host's namespace.
+Status StartOvsDaemon(const std::string& name, const std::string& host,
+                      const std::vector<std::string>& program) {
+  std::vector<std::string> argv = {"env"};
+  for (const auto& [k, v] : OvsVars(host)) argv.push_back(k + "=" + v);
+  for (const char* a : {"ip", "netns", "exec"}) argv.push_back(a);
+  argv.push_back(HostNamespace(host));
+  argv.insert(argv.end(), program.begin(), program.end());
+  return StartDaemon(name, argv, LabRoot() + "/logs/" + name + ".log").status();
+}
+
+}  // namespace
+
 Status StartHostOvs(Runner& r, const std::string& host, const std::string& vtep_cidr) {
-  std::string dir = HostDir(host), ns = HostNamespace(host);
+  std::string dir = HostDir(host);
   std::filesystem::create_directories(dir);
   auto env = OvsVars(host);
   ISTHMUS_RETURN_IF_ERROR(r.Check({{"ovsdb-tool", "create", dir + "/conf.db",
@@ -122,25 +142,34 @@ Status StartHostOvs(Runner& r, const std::string& host, const std::string& vtep_
                                    "",
                                    env})
                               .status());
-  ISTHMUS_RETURN_IF_ERROR(InNs(r, ns,
-                               {"ovsdb-server", dir + "/conf.db", "--remote=punix:" + dir + "/db.sock",
-                                "--pidfile=" + dir + "/ovsdb-server.pid", "--detach",
-                                "--log-file=" + dir + "/ovsdb-server.log"},
-                               env));
+  ISTHMUS_RETURN_IF_ERROR(StartOvsDaemon(
+      OvsdbServerDaemon(host), host,
+      {"ovsdb-server", dir + "/conf.db", "--remote=punix:" + dir + "/db.sock",
+       "--pidfile=" + dir + "/ovsdb-server.pid", "--log-file=" + dir + "/ovsdb-server.log"}));
   std::string db = "--db=unix:" + dir + "/db.sock";
-  ISTHMUS_RETURN_IF_ERROR(r.Check({{"ovs-vsctl", db, "--no-wait", "init"}, "", env}).status());
-  ISTHMUS_RETURN_IF_ERROR(InNs(r, ns,
-                               {"ovs-vswitchd", "unix:" + dir + "/db.sock",
-                                "--pidfile=" + dir + "/ovs-vswitchd.pid", "--detach",
-                                "--log-file=" + dir + "/ovs-vswitchd.log"},
-                               env));
+  ISTHMUS_RETURN_IF_ERROR(
+      r.Check({{"ovs-vsctl", db, "--retry", "--timeout=20", "--no-wait", "init"}, "", env}).status());
+  ISTHMUS_RETURN_IF_ERROR(StartOvsDaemon(
+      VswitchdDaemon(host), host,
+      {"ovs-vswitchd", "unix:" + dir + "/db.sock", "--pidfile=" + dir + "/ovs-vswitchd.pid",
+       "--log-file=" + dir + "/ovs-vswitchd.log"}));
   ISTHMUS_RETURN_IF_ERROR(r.Check({{"ovs-vsctl", db, "--timeout=20", "add-br", "br-phy", "--",
                                     "set", "bridge", "br-phy", "datapath_type=netdev", "--",
                                     "add-port", "br-phy", "eth0"},
                                    "",
                                    env})
                               .status());
-  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "addr", "add", vtep_cidr, "dev", "br-phy"}));
+  return RestoreHostVtep(r, host, vtep_cidr);
+}
+
+Status RestoreHostVtep(Runner& r, const std::string& host, const std::string& vtep_cidr) {
+  std::string ns = HostNamespace(host);
+  // vswitchd creates br-phy's port as it starts (and again after a restart).
+  ISTHMUS_RETURN_IF_ERROR(WaitFor("br-phy in " + ns, 20000, [&] {
+    auto out = r.Run({{"ip", "-n", ns, "link", "show", "br-phy"}, "", {}});
+    return out.ok() && out->exit_code == 0;
+  }));
+  ISTHMUS_RETURN_IF_ERROR(Ip(r, {"-n", ns, "addr", "replace", vtep_cidr, "dev", "br-phy"}));
   return Ip(r, {"-n", ns, "link", "set", "br-phy", "up"});
 }
 

@@ -24,9 +24,15 @@ struct OvsEnvironment {
   std::string rundir;  // OVS_RUNDIR: <bridge>.mgmt, ovs-vswitchd.<pid>.ctl
 };
 OvsEnvironment OvsEnv(const std::string& host);
-// ovsdb-server + ovs-vswitchd inside isth-<host>, and br-phy holding eth0 with
+// ovsdb-server + ovs-vswitchd inside isth-<host>, each a lab daemon named
+// below (so `lab kill`/`lab start` restart them), and br-phy holding eth0 with
 // the VTEP address on its internal port (userspace tunnels need that).
 Status StartHostOvs(Runner& runner, const std::string& host, const std::string& vtep_cidr);
+std::string OvsdbServerDaemon(const std::string& host);  // "ovsdb-server-<host>"
+std::string VswitchdDaemon(const std::string& host);     // "ovs-vswitchd-<host>"
+// br-phy's internal port is vswitchd's: a restarted vswitchd makes it anew,
+// without the VTEP address. Waits for it and puts the address back.
+Status RestoreHostVtep(Runner& runner, const std::string& host, const std::string& vtep_cidr);
 
 struct InstanceNicSpec {
   std::string dev;      // eth0, eth1, ...
