@@ -202,6 +202,11 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
       ports.names.insert(LegPeerName(RouterLegKind(r.kind), leg.port_id));
 
   CompiledFlows flows = CompileFlows(s, ports);
+  // A flow the table refused (a value outside its grammar) fails the pass whole:
+  // the bridges keep their last good programming.
+  for (const FlowTable* t : {&flows.br_int, &flows.br_tun})
+    if (!t->refused().empty())
+      return InvalidArgument(std::to_string(t->refused().size()) + " flows refused, first: " + t->refused()[0]);
   // Flows naming a port that left OVS cannot be deleted by name (ovs-ofctl
   // resolves names): after a port left, replace the whole table instead.
   for (const auto& name : installed_ports_)
@@ -210,7 +215,7 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   auto tun_diff = flows.br_tun.DiffFrom(installed_tun_);
   size_t changes = int_diff.size() + tun_diff.size();
   // br-int first: it never learns, so withdrawing trust there first leaves no
-  // window in which a DVR MAC could be learned (ovs-userspace-facts.md).
+  // window in which a DVR MAC could be learned (docs/architecture.md, "Installing flows").
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrInt, flows.br_int, int_diff, full_resync_));
   installed_int_ = flows.br_int;
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));

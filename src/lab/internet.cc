@@ -52,7 +52,7 @@ Status AttachHostToExternal(Runner& r, const std::string& host, const std::strin
   ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", kInternetNamespace, "link", "set", peer, "master",
                                   ExternalBridge(cloud), "up"}));
   ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", hns, "link", "set", "eth1", "up"}));
-  // Userspace OVS and veth checksum offload do not mix (ovs-userspace-facts.md).
+  // Userspace OVS and veth checksum offload do not mix (docs/architecture.md, "Data plane: bridges and ports").
   ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "netns", "exec", hns, "ethtool", "-K", "eth1", "tx", "off"}));
   ISTHMUS_RETURN_IF_ERROR(
       Run(r, {"ip", "netns", "exec", kInternetNamespace, "ethtool", "-K", peer, "tx", "off"}));

@@ -104,7 +104,7 @@ Status AttachHostToUnderlay(Runner& r, const std::string& host, const std::strin
   // answer ARP for the VTEP address with eth0's MAC.
   ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1",
                                        "net.ipv4.conf.eth0.arp_ignore=1"}));
-  // Userspace OVS and veth checksum offload do not mix (ovs-userspace-facts.md).
+  // Userspace OVS and veth checksum offload do not mix (docs/architecture.md, "Data plane: bridges and ports").
   ISTHMUS_RETURN_IF_ERROR(InNs(r, ns, {"ethtool", "-K", "eth0", "tx", "off"}));
   return InNs(r, kUnderlayNamespace, {"ethtool", "-K", peer, "tx", "off"});
 }
