@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "central/api.h"
+#include "central/test_identity.h"
 #include "central/identity.h"
 #include "central/test_db.h"
 
@@ -24,8 +25,8 @@ class ValidationTest : public ::testing::Test {
     auto id = Identity::FromJson(
         {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
          {"users",
-          {{{"name", "admin"}, {"password", "a"}, {"project", "admin"}, {"roles", {"admin"}}},
-           {{"name", "demo"}, {"password", "d"}, {"project", "demo"}, {"roles", {"member"}}}}}});
+          {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
+           {{"name", "demo"}, {"password_hash", TestHash("d")}, {"project", "demo"}, {"roles", {"member"}}}}}});
     ASSERT_TRUE(id.ok()) << id.status().message();
     identity_.emplace(std::move(*id));
     pusher_ = std::make_unique<Pusher>(*s_);
