@@ -46,10 +46,14 @@ kport=$(free_port)
 while [[ $kport == "$cport" ]]; do kport=$(free_port); done
 central="http://127.0.0.1:$cport" cloud="http://127.0.0.1:$kport"
 
-cat >"$work/identity.json" <<'EOF'
+# Secrets as central and the cloud want them: password hashes, files 0600.
+umask 077
+admin_hash=$(printf 'restore-admin-pw\n' | "$ISTHMUS" hash-password)
+cloud_hash=$(printf 'restore-cloud-pw\n' | "$ISTHMUS" hash-password)
+cat >"$work/identity.json" <<EOF
 {"projects": [{"name": "admin"}, {"name": "service"}],
- "users": [{"name": "admin", "password": "restore-admin-pw", "project": "admin", "roles": ["admin"]},
-           {"name": "isthmus-cloud", "password": "restore-cloud-pw", "project": "service", "roles": ["admin"]}]}
+ "users": [{"name": "admin", "password_hash": "$admin_hash", "project": "admin", "roles": ["admin"]},
+           {"name": "isthmus-cloud", "password_hash": "$cloud_hash", "project": "service", "roles": ["admin"]}]}
 EOF
 printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = %s\ndb = %s\ncentral_user = isthmus-cloud\ncentral_password = restore-cloud-pw\n' \
   "$kport" "$central" "$work/cloud1.db" >"$work/cloud.conf"
