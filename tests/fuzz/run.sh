@@ -38,15 +38,15 @@ if [[ $mode == --build || ( -z $mode && "${FUZZ_NO_BUILD:-}" != 1 ) ]]; then  # 
     echo "FAIL: building $BUILD (full log: $BUILD/build.log)" >&2
     exit 1
   fi
+  touch "$BUILD/fuzz-built.stamp"  # when the binaries were last brought up to date
   echo "   built in $((SECONDS - start)) s"
   [[ $mode == --build ]] && exit 0
 fi
 if [[ $mode == --from-ctest ]]; then
-  # Stale: a source or build file changed after the binaries were linked.
+  # Stale: a source or build file changed after the last build.
   stale=""
-  [[ -x $DAEMONS && -x $FUZZER ]] || stale="missing"
-  [[ -n $stale ]] || stale=$(find src tests/fuzz CMakeLists.txt -newer "$DAEMONS" -print -quit)
-  [[ -n $stale ]] || stale=$(find tests/fuzz -newer "$FUZZER" -print -quit)
+  [[ -x $DAEMONS && -x $FUZZER && -e $BUILD/fuzz-built.stamp ]] || stale="not built"
+  [[ -n $stale ]] || stale=$(find src tests/fuzz CMakeLists.txt -newer "$BUILD/fuzz-built.stamp" -print -quit)
   if [[ -n $stale ]]; then
     echo "FAIL: $BUILD is not built or is older than the sources ($stale): run tests/fuzz/run.sh --build" \
          "first (scripts/test does)" >&2
