@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <iostream>
@@ -32,6 +33,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "common/http.h"
 #include "live_set.h"
@@ -48,6 +51,7 @@ struct Options {
   int timeout_ms = 10000;
   bool verbose = false;
   bool keep_going = false;  // report every distinct failure, not only the first
+  std::vector<int> daemon_pids;  // whose CPU time to report per 1,000 requests (with the fuzzer's own)
 };
 
 struct Req {
@@ -136,6 +140,7 @@ class Fuzzer {
       }
       httplib::Headers h;
       if (!o_.token.empty() && !to_cloud) h.emplace("X-Auth-Token", o_.token);
+      ++reads_;
       auto res = cli->Get(path, h);
       if (res) {
         rep.ok = true;
@@ -229,13 +234,17 @@ class Fuzzer {
   // Requests per second of each 1,000: flat when the cost per request does not grow.
   void PrintRates(std::ostream& os) {
     if (block_secs_.empty()) return;
-    os << "api_fuzz: requests/s per 1,000 requests:";
-    for (size_t k = 0; k < block_secs_.size(); ++k) {
-      int n = k + 1 < block_secs_.size() || o_.requests % 1000 == 0 ? 1000 : o_.requests % 1000;
-      os << " " << static_cast<int>(n / block_secs_[k]);
-    }
-    if (o_.requests % 1000) os << " (the last of " << o_.requests % 1000 << ")";
-    os << "\n";
+    auto per_block = [&](const char* what, const std::vector<double>& v, bool rate) {
+      os << "api_fuzz: " << what << " per 1,000 requests:";
+      for (size_t k = 0; k < v.size(); ++k) {
+        int n = k + 1 < v.size() || o_.requests % 1000 == 0 ? 1000 : o_.requests % 1000;
+        os << " " << static_cast<int>(rate ? n / v[k] : v[k] * 1000 / n);
+      }
+      if (o_.requests % 1000) os << " (the last of " << o_.requests % 1000 << ")";
+      os << "\n";
+    };
+    per_block("requests/s", block_secs_, true);
+    per_block(o_.daemon_pids.empty() ? "CPU s of the fuzzer" : "CPU s of the daemons and the fuzzer", block_cpu_, false);
   }
 
   void PrintSummary(std::ostream& os) {
@@ -260,7 +269,35 @@ class Fuzzer {
   isthmus::fuzz::LiveSet live_;
   isthmus::fuzz::Lists lists_;  // central's lists at the last snapshot
   long removals_ = 0;           // requests of live_'s plans
+  long reads_ = 0;              // snapshot reads (GetJson)
   std::vector<double> block_secs_;  // seconds taken by each 1,000 requests under test
+  std::vector<double> block_cpu_;   // CPU seconds of the daemons and the fuzzer in each 1,000
+  double cpu_at_block_start_ = 0;
+  // CPU seconds used so far by the daemons (--daemon-pids) and this process:
+  // the cost per request, which the other work on the machine does not change.
+  double CpuSeconds() {
+    double ticks = 0;
+    std::vector<std::string> stats = {"/proc/self/stat"};
+    for (int p : o_.daemon_pids) stats.push_back("/proc/" + std::to_string(p) + "/stat");
+    for (const auto& path : stats) {
+      std::ifstream f(path);
+      std::string line;
+      if (!std::getline(f, line) || line.rfind(')') == std::string::npos) continue;
+      std::istringstream rest(line.substr(line.rfind(')') + 2));  // fields from 3 (state) on
+      std::string field;
+      for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  void EndBlock(Clock::time_point& block_t0) {
+    auto now = Clock::now();
+    double cpu = CpuSeconds();
+    block_secs_.push_back(std::chrono::duration<double>(now - block_t0).count());
+    block_cpu_.push_back(cpu - cpu_at_block_start_);
+    cpu_at_block_start_ = cpu;
+    block_t0 = now;
+  }
   size_t central_hosts_ = 0;        // hosts in central's list at the last snapshot
   json cloud_counts_;               // the cloud's resource counts at the last snapshot
   // The state the fuzzing has grown to (central's lists and the cloud's counts).
@@ -447,7 +484,7 @@ std::string Fuzzer::JunkString() {
     case 12: return "18446744073709551616";
     case 13: return "\t\n\r";
     case 14: return "fa:16:3f:01:00:01";
-    default: return BoundedName("fz-j", 4);
+    default: return BoundedName("fz-j", 2);
   }
 }
 
@@ -465,7 +502,7 @@ std::string Fuzzer::JunkId() {
     default: {
       if (unknown_ids_.empty()) {
         static const char* hex = "0123456789abcdef";
-        for (int k = 0; k < 16; ++k) {
+        for (int k = 0; k < 4; ++k) {
           std::string s;
           for (int i = 0; i < 36; ++i) s += (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hex[Rand(16)];
           unknown_ids_.push_back(s);
@@ -619,7 +656,7 @@ json Fuzzer::ValidBody(const std::string& kind) {
     return {{"host", {{"role", Chance(0.5) ? "compute" : "network"}, {"vtep_ip", RandIp()}, {"dvr_mac", mac}}}};
   }
   if (kind == "host") {
-    json h = {{"name", Chance(0.8) ? Pick(hosts_) : Chance(0.5) ? BoundedName("fz-h", 4) : JunkString()},
+    json h = {{"name", Chance(0.8) ? Pick(hosts_) : Chance(0.5) ? BoundedName("fz-h", 2) : JunkString()},
               {"role", Chance(0.9) ? (Chance(0.5) ? "compute" : "network") : JunkString()},
               {"vtep_ip", Chance(0.8) ? "192.0.2." + std::to_string(10 + Rand(5)) : RandIp()}};
     return {{"host", h}};
@@ -817,7 +854,7 @@ Req Fuzzer::GenerateCentral() {
     // Never a host the cloud registered: central would then disagree with the
     // cloud about it (only the cloud itself reports its hosts).
     r.path = "/v2.0/clouds/" + (Chance(0.8) ? o_.cloud_name : JunkId()) + "/hosts/" +
-             "fz-x-" + (Chance(0.5) ? std::to_string(Rand(8)) : JunkId());
+             "fz-x-" + (Chance(0.5) ? std::to_string(Rand(4)) : JunkId());
     body = ValidBody("cloud_host");
   } else if (what < 80) {  // delete, more often when there is a lot
     std::string k = Pick(kinds);
@@ -981,6 +1018,7 @@ void Fuzzer::EnsureBaseline() {
 int Fuzzer::Run() {
   auto t0 = Clock::now();
   auto block_t0 = t0;
+  cpu_at_block_start_ = CpuSeconds();
   EnsureBaseline();
   std::optional<Snapshot> before;
   for (int i = 0; i < o_.requests; ++i) {
@@ -999,11 +1037,10 @@ int Fuzzer::Run() {
       }
     }
     if (i > 0 && i % 1000 == 0) {
-      auto now = Clock::now();
-      block_secs_.push_back(std::chrono::duration<double>(now - block_t0).count());
-      block_t0 = now;
-      std::cout << "api_fuzz: " << i << " requests, " << static_cast<int>(std::chrono::duration<double>(now - t0).count())
-                << " s, " << static_cast<int>(1000 / block_secs_.back()) << " requests/s in the last 1,000; " << StateSize()
+      EndBlock(block_t0);
+      std::cout << "api_fuzz: " << i << " requests, " << static_cast<int>(std::chrono::duration<double>(Clock::now() - t0).count())
+                << " s; the last 1,000: " << static_cast<int>(1000 / block_secs_.back()) << " requests/s, "
+                << static_cast<int>(block_cpu_.back()) << " CPU s; " << reads_ << " snapshot reads so far; " << StateSize()
                 << std::endl;
     }
     if (!before) before = Take();
@@ -1047,7 +1084,7 @@ int Fuzzer::Run() {
       if (r.method != "GET") before.reset();
     }
   }
-  if (o_.requests > 0) block_secs_.push_back(std::chrono::duration<double>(Clock::now() - block_t0).count());
+  if (o_.requests > 0) EndBlock(block_t0);
   Take();  // the federation settles at the end, too
   if (findings_) Fail(std::to_string(findings_) + " failures (" + std::to_string(seen_findings_.size()) + " distinct), printed above");
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -1080,10 +1117,14 @@ int main(int argc, char** argv) {
     else if (a == "--token") o.token = next();
     else if (a == "-v" || a == "--verbose") o.verbose = true;
     else if (a == "--keep-going") o.keep_going = true;
+    else if (a == "--daemon-pids") {
+      std::stringstream pids(next());
+      for (std::string p; std::getline(pids, p, ',');) o.daemon_pids.push_back(std::atoi(p.c_str()));
+    }
     else {
       std::cerr << "usage: api_fuzz --central URL --cloud URL [--cloud-name cloud1] [--seed N]\n"
                    "                [--requests N] [--timeout-ms MS] [--token TOKEN (or $ISTHMUS_TOKEN)]\n"
-                   "                [--keep-going] [-v]\n";
+                   "                [--keep-going] [--daemon-pids PID,PID] [-v]\n";
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
