@@ -47,7 +47,7 @@ if [[ $mode == --from-ctest ]]; then
   # Stale: a source or build file changed after the last build.
   stale=""
   [[ -x $DAEMONS && -x $FUZZER && -e $BUILD/fuzz-built.stamp ]] || stale="not built"
-  [[ -n $stale ]] || stale=$(find src tests/fuzz CMakeLists.txt -newer "$BUILD/fuzz-built.stamp" -print -quit)
+  [[ -n $stale ]] || stale=$(find src tests/fuzz CMakeLists.txt -type f -newer "$BUILD/fuzz-built.stamp" -print -quit)
   if [[ -n $stale ]]; then
     echo "FAIL: $BUILD is not built, or older than the sources ($stale): run tests/fuzz/run.sh --build" \
          "first (scripts/test does)" >&2
