@@ -27,7 +27,7 @@ fi
 REQUESTS=${FUZZ_REQUESTS:-6000}
 SEED=${FUZZ_SEED:-$(date +%s)}
 BUILD=${FUZZ_BUILD_DIR:-build-asan}
-DAEMONS="$BUILD/tests/fuzz/fuzz_daemons"  # `isthmus central` and `isthmus cloud`
+DAEMONS="$BUILD/tests/fuzz/fuzz_daemons"  # `isthmus central`, `cloud` and `hash-password`
 FUZZER="$BUILD/tests/fuzz/api_fuzz"
 start=$SECONDS
 
@@ -97,8 +97,8 @@ if "$DAEMONS" central --help | grep -q -- '--identity'; then
   auth=1
   # Central stores password hashes (isthmus hash-password) and refuses secret
   # files that others may read.
-  admin_hash=$(printf 'fuzz-admin-pw\n' | "$BUILD/isthmus" hash-password)
-  demo_hash=$(printf 'fuzz-demo-pw\n' | "$BUILD/isthmus" hash-password)
+  admin_hash=$(printf 'fuzz-admin-pw\n' | "$DAEMONS" hash-password)
+  demo_hash=$(printf 'fuzz-demo-pw\n' | "$DAEMONS" hash-password)
   cat >"$work/identity.json" <<EOF
 {"projects": [{"name": "admin"}, {"name": "demo"}],
  "users": [{"name": "admin", "password_hash": "$admin_hash", "project": "admin", "roles": ["admin"]},
