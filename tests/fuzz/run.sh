@@ -92,6 +92,11 @@ central_args=(--listen "127.0.0.1:$cport" --db "$work/central.db")
 cloud_conf="$work/cloud.conf"
 printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = http://127.0.0.1:%s\ndb = %s\n' \
   "$kport" "$cport" "$work/cloud.db" >"$cloud_conf"
+# The fuzzer speaks plain HTTP: daemons that want TLS get --insecure.
+if "$DAEMONS" central --help | grep -q -- '--insecure'; then
+  central_args+=(--insecure)
+  printf 'insecure = true\n' >>"$cloud_conf"
+fi
 auth=0
 if "$DAEMONS" central --help | grep -q -- '--identity'; then
   auth=1
