@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <iostream>
@@ -33,7 +34,10 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "common/http.h"
+#include "live_set.h"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -47,6 +51,7 @@ struct Options {
   int timeout_ms = 10000;
   bool verbose = false;
   bool keep_going = false;  // report every distinct failure, not only the first
+  std::vector<int> daemon_pids;  // whose CPU time to report per 1,000 requests (with the fuzzer's own)
 };
 
 struct Req {
@@ -78,7 +83,9 @@ struct Reply {
 
 class Fuzzer {
  public:
-  explicit Fuzzer(Options o) : o_(std::move(o)) {
+  explicit Fuzzer(Options o)
+      : o_(std::move(o)),
+        live_({.kept_names = {"fz-base", "fz-base-sub", "fz-ext", "fz-ext-sub", "fz-router", "fz-port", o_.cloud_name}}) {
     rng_.seed(o_.seed);
     central_ = *isthmus::Endpoint::Parse(o_.central);
     cloud_ = *isthmus::Endpoint::Parse(o_.cloud);
@@ -133,6 +140,7 @@ class Fuzzer {
       }
       httplib::Headers h;
       if (!o_.token.empty() && !to_cloud) h.emplace("X-Auth-Token", o_.token);
+      ++reads_;
       auto res = cli->Get(path, h);
       if (res) {
         rep.ok = true;
@@ -150,7 +158,7 @@ class Fuzzer {
   }
   json Call(bool to_cloud, const std::string& method, const std::string& path, const json& body,
             int* status = nullptr) {
-    Req r{to_cloud, method, path, body.is_null() ? "" : body.dump(), "application/json"};
+    Req r{to_cloud, method, path, body.is_null() ? "" : body.dump(), "application/json", std::nullopt};
     Reply rep = Send(r);
     if (!rep.ok) Fail("setup " + r.Describe() + ": " + rep.error);
     if (status) *status = rep.status;
@@ -191,7 +199,12 @@ class Fuzzer {
   std::string JunkString();
   std::string JunkId();
   json JunkValue(int depth = 0);
-  std::string RandName() { return "fz-" + std::to_string(rng_() % 100000); }
+  // Names and IDs come from bounded sets: what a request can make and nothing
+  // can remove (hosts) or what costs central for as long as it lives (clouds)
+  // must not grow with the number of requests.
+  std::string RandName() { return "fz-" + std::to_string(Rand(1000)); }
+  std::string BoundedName(const std::string& prefix, int n) { return prefix + std::to_string(Rand(n)); }
+  std::vector<std::string> unknown_ids_;  // well-formed IDs nothing has (JunkId), made from the seed
   std::string RandCidr();
   std::string RandIp();
   std::string RandMac();
@@ -203,13 +216,41 @@ class Fuzzer {
   Req GenerateCloud();
   std::string JunkQuery();
 
-  // ---- baseline ----
+  // ---- baseline and bounded state ----
   void EnsureBaseline();
   void RefreshPools(const Snapshot& s);
+  // One request of live_'s plan; only a 5xx or no answer is a finding (it may be refused).
+  void Remove(const isthmus::fuzz::RemoveStep& step, int i) {
+    Req r{false, step.method, step.path, step.body.is_null() ? "" : step.body.dump(), "application/json", std::nullopt};
+    Reply rep = Send(r);
+    ++removals_;
+    std::string shape = "removal " + r.method + " " + r.path.substr(0, r.path.find('/', 6));
+    if (!rep.ok)
+      Finding(shape + " transport", "no answer (" + rep.error + ") to a removal before request #" + std::to_string(i) + ": " + r.Describe());
+    else if (rep.status >= 500)
+      Finding(shape + " " + std::to_string(rep.status), "HTTP " + std::to_string(rep.status) + " " + rep.body.substr(0, 500) +
+              " for a removal before request #" + std::to_string(i) + ": " + r.Describe());
+  }
+  // Requests per second of each 1,000: flat when the cost per request does not grow.
+  void PrintRates(std::ostream& os) {
+    if (block_secs_.empty()) return;
+    auto per_block = [&](const char* what, const std::vector<double>& v, bool rate) {
+      os << "api_fuzz: " << what << " per 1,000 requests:";
+      for (size_t k = 0; k < v.size(); ++k) {
+        int n = k + 1 < v.size() || o_.requests % 1000 == 0 ? 1000 : o_.requests % 1000;
+        os << " " << static_cast<int>(rate ? n / v[k] : v[k] * 1000 / n);
+      }
+      if (o_.requests % 1000) os << " (the last of " << o_.requests % 1000 << ")";
+      os << "\n";
+    };
+    per_block("requests/s", block_secs_, true);
+    per_block(o_.daemon_pids.empty() ? "CPU s of the fuzzer" : "CPU s of the daemons and the fuzzer", block_cpu_, false);
+  }
 
   void PrintSummary(std::ostream& os) {
     os << "api_fuzz: " << sent_ << " requests sent, " << refused_ << " refused (4xx, each checked "
-       << "to change nothing), " << accepted_ << " accepted (2xx), " << other_ << " other; status counts:";
+       << "to change nothing), " << accepted_ << " accepted (2xx), " << other_ << " other, and " << removals_
+       << " removals to keep the state bounded; status counts:";
     for (const auto& [st, n] : status_counts_) os << " " << st << "=" << n;
     os << "; slowest " << static_cast<int>(slowest_ms_) << " ms\n";
   }
@@ -225,6 +266,49 @@ class Fuzzer {
   long sent_ = 0, refused_ = 0, accepted_ = 0, other_ = 0;
   std::map<int, long> status_counts_;
   double slowest_ms_ = 0;
+  isthmus::fuzz::LiveSet live_;
+  isthmus::fuzz::Lists lists_;  // central's lists at the last snapshot
+  long removals_ = 0;           // requests of live_'s plans
+  long reads_ = 0;              // snapshot reads (GetJson)
+  std::vector<double> block_secs_;  // seconds taken by each 1,000 requests under test
+  std::vector<double> block_cpu_;   // CPU seconds of the daemons and the fuzzer in each 1,000
+  double cpu_at_block_start_ = 0;
+  // CPU seconds used so far by the daemons (--daemon-pids) and this process:
+  // the cost per request, which the other work on the machine does not change.
+  double CpuSeconds() {
+    double ticks = 0;
+    std::vector<std::string> stats = {"/proc/self/stat"};
+    for (int p : o_.daemon_pids) stats.push_back("/proc/" + std::to_string(p) + "/stat");
+    for (const auto& path : stats) {
+      std::ifstream f(path);
+      std::string line;
+      if (!std::getline(f, line) || line.rfind(')') == std::string::npos) continue;
+      std::istringstream rest(line.substr(line.rfind(')') + 2));  // fields from 3 (state) on
+      std::string field;
+      for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  void EndBlock(Clock::time_point& block_t0) {
+    auto now = Clock::now();
+    double cpu = CpuSeconds();
+    block_secs_.push_back(std::chrono::duration<double>(now - block_t0).count());
+    block_cpu_.push_back(cpu - cpu_at_block_start_);
+    cpu_at_block_start_ = cpu;
+    block_t0 = now;
+  }
+  size_t central_hosts_ = 0;        // hosts in central's list at the last snapshot
+  json cloud_counts_;               // the cloud's resource counts at the last snapshot
+  // The state the fuzzing has grown to (central's lists and the cloud's counts).
+  std::string StateSize() {
+    std::string out = "live:";
+    for (const char* k : {"network", "subnet", "port", "router", "floatingip"})
+      out += " " + std::to_string(pool_[k].size()) + " " + k + "s";
+    out += ", " + std::to_string(clouds_.size()) + " clouds, " + std::to_string(central_hosts_) + " hosts; cloud: " +
+           cloud_counts_.dump();
+    return out;
+  }
   std::string last_;  // the request under test, for messages
   std::unique_ptr<httplib::Client> central_cli_, cloud_cli_;
   long findings_ = 0;
@@ -313,6 +397,8 @@ Fuzzer::Snapshot Fuzzer::Take() {
     }
     if (!reported || again != outbox) continue;
     applied_seq_ = dump.value("applied_seq", int64_t{0});
+    cloud_counts_ = dump["resources"];
+    cloud_counts_["own_hosts"] = own.size();
     RefreshPools(s);
     return s;
   }
@@ -362,6 +448,11 @@ void Fuzzer::RefreshPools(const Snapshot& s) {
   for (const auto& x : items("/v2.0/floatingips", "floatingips")) pool_["floatingip"].push_back(x.value("id", ""));
   clouds_.clear();
   for (const auto& x : items("/v2.0/clouds", "clouds")) clouds_.push_back(x.value("name", ""));
+  central_hosts_ = items("/v2.0/hosts", "hosts").size();
+  lists_ = {items("/v2.0/networks", "networks"), items("/v2.0/subnets", "subnets"), items("/v2.0/ports", "ports"),
+            items("/v2.0/routers", "routers"),   items("/v2.0/floatingips", "floatingips"),
+            items("/v2.0/clouds", "clouds")};
+  live_.Observe(lists_);
 }
 
 std::string Fuzzer::PickId(const std::string& kind) {
@@ -393,7 +484,7 @@ std::string Fuzzer::JunkString() {
     case 12: return "18446744073709551616";
     case 13: return "\t\n\r";
     case 14: return "fa:16:3f:01:00:01";
-    default: return RandName();
+    default: return BoundedName("fz-j", 2);
   }
 }
 
@@ -409,10 +500,15 @@ std::string Fuzzer::JunkId() {
     case 7: return "id%20with%20space";
     case 8: return "-1";
     default: {
-      static const char* hex = "0123456789abcdef";
-      std::string s;
-      for (int i = 0; i < 36; ++i) s += (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hex[Rand(16)];
-      return s;
+      if (unknown_ids_.empty()) {
+        static const char* hex = "0123456789abcdef";
+        for (int k = 0; k < 4; ++k) {
+          std::string s;
+          for (int i = 0; i < 36; ++i) s += (i == 8 || i == 13 || i == 18 || i == 23) ? '-' : hex[Rand(16)];
+          unknown_ids_.push_back(s);
+        }
+      }
+      return Pick(unknown_ids_);
     }
   }
 }
@@ -550,7 +646,7 @@ json Fuzzer::ValidBody(const std::string& kind) {
   if (kind == "floatingip_update") return {{"floatingip", {{"port_id", Chance(0.4) ? json(nullptr) : json(PickId("port"))}}}};
   if (kind == "cloud") {
     // Never a second name for our controller's endpoint by design: a dead one.
-    return {{"cloud", {{"name", Chance(0.5) ? RandName() : Pick(clouds_.empty() ? std::vector<std::string>{"cloud1"} : clouds_)},
+    return {{"cloud", {{"name", Chance(0.5) ? BoundedName("fz-cloud", 4) : Pick(clouds_.empty() ? std::vector<std::string>{"cloud1"} : clouds_)},
                        {"endpoint", Chance(0.8) ? "http://127.0.0.1:1" : JunkString()}}}};
   }
   if (kind == "cloud_host") {
@@ -560,7 +656,7 @@ json Fuzzer::ValidBody(const std::string& kind) {
     return {{"host", {{"role", Chance(0.5) ? "compute" : "network"}, {"vtep_ip", RandIp()}, {"dvr_mac", mac}}}};
   }
   if (kind == "host") {
-    json h = {{"name", Chance(0.8) ? Pick(hosts_) : Chance(0.5) ? RandName() : JunkString()},
+    json h = {{"name", Chance(0.8) ? Pick(hosts_) : Chance(0.5) ? BoundedName("fz-h", 2) : JunkString()},
               {"role", Chance(0.9) ? (Chance(0.5) ? "compute" : "network") : JunkString()},
               {"vtep_ip", Chance(0.8) ? "192.0.2." + std::to_string(10 + Rand(5)) : RandIp()}};
     return {{"host", h}};
@@ -758,7 +854,7 @@ Req Fuzzer::GenerateCentral() {
     // Never a host the cloud registered: central would then disagree with the
     // cloud about it (only the cloud itself reports its hosts).
     r.path = "/v2.0/clouds/" + (Chance(0.8) ? o_.cloud_name : JunkId()) + "/hosts/" +
-             "fz-x-" + (Chance(0.5) ? std::to_string(Rand(1000)) : JunkId());
+             "fz-x-" + (Chance(0.5) ? std::to_string(Rand(4)) : JunkId());
     body = ValidBody("cloud_host");
   } else if (what < 80) {  // delete, more often when there is a lot
     std::string k = Pick(kinds);
@@ -921,6 +1017,8 @@ void Fuzzer::EnsureBaseline() {
 
 int Fuzzer::Run() {
   auto t0 = Clock::now();
+  auto block_t0 = t0;
+  cpu_at_block_start_ = CpuSeconds();
   EnsureBaseline();
   std::optional<Snapshot> before;
   for (int i = 0; i < o_.requests; ++i) {
@@ -928,22 +1026,23 @@ int Fuzzer::Run() {
       EnsureBaseline();
       before.reset();
     }
-    // Keep the lists short: the snapshots read them whole.
-    if (pool_["port"].size() > 30 || pool_["network"].size() > 16 || pool_["subnet"].size() > 16 ||
-        pool_["router"].size() > 12) {
-      for (const char* k : {"floatingip", "port", "router", "subnet", "network"}) {
-        auto ids = pool_[k];
-        for (const auto& id : ids) {
-          int st;
-          Call(false, "DELETE", "/v2.0/" + std::string(k) + "s/" + id, json(), &st);
-        }
+    // Keep the live state bounded (live_set.h): past a cap the oldest goes.
+    // Every 25 requests: a removal central refuses is not retried at once.
+    if (i % 25 == 0) {
+      auto steps = live_.Plan(lists_);
+      for (const auto& step : steps) Remove(step, i);
+      if (!steps.empty()) {
+        EnsureBaseline();
+        before.reset();
       }
-      EnsureBaseline();
-      before.reset();
     }
-    if (i > 0 && i % 2000 == 0)
-      std::cout << "api_fuzz: " << i << " requests, "
-                << static_cast<int>(std::chrono::duration<double>(Clock::now() - t0).count()) << " s" << std::endl;
+    if (i > 0 && i % 1000 == 0) {
+      EndBlock(block_t0);
+      std::cout << "api_fuzz: " << i << " requests, " << static_cast<int>(std::chrono::duration<double>(Clock::now() - t0).count())
+                << " s; the last 1,000: " << static_cast<int>(1000 / block_secs_.back()) << " requests/s, "
+                << static_cast<int>(block_cpu_.back()) << " CPU s; " << reads_ << " snapshot reads so far; " << StateSize()
+                << std::endl;
+    }
     if (!before) before = Take();
     Req r = Generate();
     last_ = r.Describe();
@@ -985,10 +1084,12 @@ int Fuzzer::Run() {
       if (r.method != "GET") before.reset();
     }
   }
+  if (o_.requests > 0) EndBlock(block_t0);
   Take();  // the federation settles at the end, too
   if (findings_) Fail(std::to_string(findings_) + " failures (" + std::to_string(seen_findings_.size()) + " distinct), printed above");
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   PrintSummary(std::cout);
+  PrintRates(std::cout);
   std::cout << "api_fuzz: " << o_.requests << " requests in " << static_cast<int>(secs) << " s (seed " << o_.seed << ")\n";
   return 0;
 }
@@ -1016,10 +1117,14 @@ int main(int argc, char** argv) {
     else if (a == "--token") o.token = next();
     else if (a == "-v" || a == "--verbose") o.verbose = true;
     else if (a == "--keep-going") o.keep_going = true;
+    else if (a == "--daemon-pids") {
+      std::stringstream pids(next());
+      for (std::string p; std::getline(pids, p, ',');) o.daemon_pids.push_back(std::atoi(p.c_str()));
+    }
     else {
       std::cerr << "usage: api_fuzz --central URL --cloud URL [--cloud-name cloud1] [--seed N]\n"
                    "                [--requests N] [--timeout-ms MS] [--token TOKEN (or $ISTHMUS_TOKEN)]\n"
-                   "                [--keep-going] [-v]\n";
+                   "                [--keep-going] [--daemon-pids PID,PID] [-v]\n";
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }

@@ -1,32 +1,58 @@
 #!/usr/bin/env bash
-# The API fuzz test (issue 4): builds isthmus and api_fuzz with AddressSanitizer
-# and UndefinedBehaviorSanitizer (tree build-asan), starts one central and one
-# cloud controller on free loopback ports with temporary databases, registers
-# the cloud, runs the fuzzer, then stops both with SIGTERM. Fails when the
-# fuzzer found something, when a daemon crashed or did not stop, or when a
-# daemon's log holds a sanitizer report.
+# The API fuzz test (issue 4): central and a cloud controller built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (tree build-asan: targets
+# fuzz_daemons and api_fuzz only, build type Sanitize = -O1 -g1), started on
+# free loopback ports with temporary databases; registers the cloud, runs the
+# fuzzer, then stops both with SIGTERM. Fails when the fuzzer found something,
+# when a daemon crashed or did not stop, or when a daemon's log holds a
+# sanitizer report.
 #
-#   tests/fuzz/run.sh   # FUZZ_REQUESTS (default 6000), FUZZ_SEED (default: time),
-#                      # FUZZ_ARGS=--keep-going (report every distinct failure)
+#   tests/fuzz/run.sh           # builds build-asan, then fuzzes
+#   tests/fuzz/run.sh --build   # only builds build-asan (scripts/test's setup step)
+#   FUZZ_REQUESTS (default 6000: ~1.5 min on 2 idle cores, at most ~5 min while other
+#   builds share them; the rates and CPU per 1,000 requests are printed at the end),
+#   FUZZ_SEED (default: time), FUZZ_ARGS=--keep-going (report every distinct failure)
 #
-# As a CTest test (label `fuzz`) it runs only with ISTHMUS_FUZZ=1, so a plain
-# `ctest` of the normal build does not spend minutes on it by accident:
-#   ISTHMUS_FUZZ=1 ctest --test-dir build -L fuzz --output-on-failure
+# As a CTest test (label `fuzz`, run.sh --from-ctest) it never builds: the
+# build stays outside the test's timeout, and a missing or stale build-asan
+# fails with what to run. It runs only with ISTHMUS_FUZZ=1, so a plain `ctest`
+# of the normal build does not spend minutes on it by accident:
+#   tests/fuzz/run.sh --build && ISTHMUS_FUZZ=1 ctest --test-dir build -L fuzz --output-on-failure
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [[ "${1:-}" == --from-ctest && "${ISTHMUS_FUZZ:-}" != 1 ]]; then
+mode=${1:-}
+if [[ $mode == --from-ctest && "${ISTHMUS_FUZZ:-}" != 1 ]]; then
   echo "SKIP: the fuzz test runs with ISTHMUS_FUZZ=1"; exit 77
 fi
-REQUESTS=${FUZZ_REQUESTS:-20000}  # ~15 ms each under ASan (RelWithDebInfo) on 2 cores: ~5 min
+REQUESTS=${FUZZ_REQUESTS:-6000}
 SEED=${FUZZ_SEED:-$(date +%s)}
 BUILD=${FUZZ_BUILD_DIR:-build-asan}
+DAEMONS="$BUILD/tests/fuzz/fuzz_daemons"  # `isthmus central`, `cloud` and `hash-password`
+FUZZER="$BUILD/tests/fuzz/api_fuzz"
 start=$SECONDS
 
-if [[ "${FUZZ_NO_BUILD:-}" != 1 ]]; then  # FUZZ_NO_BUILD=1: use $BUILD's binaries as they are
-  echo "== building $BUILD (ASan + UBSan)"
-  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISTHMUS_SANITIZE=ON >/dev/null
-  cmake --build "$BUILD" -j"$(nproc)" --target isthmus api_fuzz >/dev/null
+if [[ $mode == --build || ( -z $mode && "${FUZZ_NO_BUILD:-}" != 1 ) ]]; then  # FUZZ_NO_BUILD=1: $BUILD as it is
+  echo "== building $BUILD (ASan + UBSan; fuzz_daemons and api_fuzz)"
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Sanitize -DISTHMUS_SANITIZE=ON >/dev/null
+  if ! cmake --build "$BUILD" -j"$(nproc)" --target fuzz_daemons api_fuzz >"$BUILD/build.log" 2>&1; then
+    grep -E "error|Error" "$BUILD/build.log" | head -40 >&2
+    echo "FAIL: building $BUILD (full log: $BUILD/build.log)" >&2
+    exit 1
+  fi
+  touch "$BUILD/fuzz-built.stamp"  # when the binaries were last brought up to date
   echo "   built in $((SECONDS - start)) s"
+  [[ $mode == --build ]] && exit 0
+fi
+if [[ $mode == --from-ctest ]]; then
+  # Stale: a source or build file changed after the last build.
+  stale=""
+  [[ -x $DAEMONS && -x $FUZZER && -e $BUILD/fuzz-built.stamp ]] || stale="not built"
+  [[ -n $stale ]] || stale=$(find src tests/fuzz CMakeLists.txt -type f -newer "$BUILD/fuzz-built.stamp" -print -quit)
+  if [[ -n $stale ]]; then
+    echo "FAIL: $BUILD is not built, or older than the sources ($stale): run tests/fuzz/run.sh --build" \
+         "first (scripts/test does)" >&2
+    exit 1
+  fi
 fi
 
 work=$(mktemp -d /tmp/isthmus-fuzz.XXXXXX)
@@ -66,13 +92,18 @@ central_args=(--listen "127.0.0.1:$cport" --db "$work/central.db")
 cloud_conf="$work/cloud.conf"
 printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = http://127.0.0.1:%s\ndb = %s\n' \
   "$kport" "$cport" "$work/cloud.db" >"$cloud_conf"
+# The fuzzer speaks plain HTTP: daemons that want TLS get --insecure.
+if "$DAEMONS" central --help | grep -q -- '--insecure'; then
+  central_args+=(--insecure)
+  printf 'insecure = true\n' >>"$cloud_conf"
+fi
 auth=0
-if "$BUILD/isthmus" central --help | grep -q -- '--identity'; then
+if "$DAEMONS" central --help | grep -q -- '--identity'; then
   auth=1
   # Central stores password hashes (isthmus hash-password) and refuses secret
   # files that others may read.
-  admin_hash=$(printf 'fuzz-admin-pw\n' | "$BUILD/isthmus" hash-password)
-  demo_hash=$(printf 'fuzz-demo-pw\n' | "$BUILD/isthmus" hash-password)
+  admin_hash=$(printf 'fuzz-admin-pw\n' | "$DAEMONS" hash-password)
+  demo_hash=$(printf 'fuzz-demo-pw\n' | "$DAEMONS" hash-password)
   cat >"$work/identity.json" <<EOF
 {"projects": [{"name": "admin"}, {"name": "demo"}],
  "users": [{"name": "admin", "password_hash": "$admin_hash", "project": "admin", "roles": ["admin"]},
@@ -84,10 +115,10 @@ EOF
   chmod 600 "$cloud_conf"
 fi
 
-"$BUILD/isthmus" central "${central_args[@]}" >"$work/central.log" 2>&1 &
+"$DAEMONS" central "${central_args[@]}" >"$work/central.log" 2>&1 &
 central_pid=$!
 wait_up "127.0.0.1:$cport" "$central_pid" central
-"$BUILD/isthmus" cloud --config "$cloud_conf" >"$work/cloud.log" 2>&1 &
+"$DAEMONS" cloud --config "$cloud_conf" >"$work/cloud.log" 2>&1 &
 cloud_pid=$!
 wait_up "127.0.0.1:$kport" "$cloud_pid" cloud
 
@@ -110,8 +141,9 @@ code=$(curl -s -o "$work/cloud.json" -w '%{http_code}' "${hdr[@]}" -H 'Content-T
 echo "== fuzzing central 127.0.0.1:$cport and cloud1 127.0.0.1:$kport: $REQUESTS requests, seed $SEED"
 fuzz_start=$SECONDS
 rc=0
-ISTHMUS_TOKEN="$token" "$BUILD/tests/fuzz/api_fuzz" --central "http://127.0.0.1:$cport" \
-  --cloud "http://127.0.0.1:$kport" --seed "$SEED" --requests "$REQUESTS" ${FUZZ_ARGS:-} || rc=$?
+ISTHMUS_TOKEN="$token" "$FUZZER" --central "http://127.0.0.1:$cport" \
+  --cloud "http://127.0.0.1:$kport" --seed "$SEED" --requests "$REQUESTS" --daemon-pids "$central_pid,$cloud_pid" \
+  ${FUZZ_ARGS:-} || rc=$?
 echo "   fuzzing took $((SECONDS - fuzz_start)) s"
 
 # Both daemons must still be alive, then stop on SIGTERM.
