@@ -109,14 +109,7 @@ void OvsdbMonitor::Loop() {
       if (!stop_signal_.SleepFor(100)) break;
       continue;
     }
-    if (quick > 0 && quick < 6) {
-      if (!stop_signal_.SleepFor(10 << quick)) break;
-      ++quick;
-      continue;
-    }
-    auto ev = watch.Wait(stop_signal_, 5000);
-    if (ev == SocketWatch::Event::kStopped) break;
-    quick = ev == SocketWatch::Event::kCreated ? 1 : 0;
+    if (!watch.WaitToRetry(stop_signal_, quick)) break;
   }
 }
 

@@ -86,4 +86,16 @@ SocketWatch::Event SocketWatch::Wait(const StopSignal& stop, int max_ms) {
   }
 }
 
+bool SocketWatch::WaitToRetry(const StopSignal& stop, int& quick) {
+  if (quick > 0 && quick < 6) {
+    if (!stop.SleepFor(10 << quick)) return false;
+    ++quick;
+    return true;
+  }
+  auto ev = Wait(stop, 5000);
+  if (ev == Event::kStopped) return false;
+  quick = ev == Event::kCreated ? 1 : 0;
+  return true;
+}
+
 }  // namespace isthmus::agent

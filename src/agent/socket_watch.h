@@ -40,6 +40,13 @@ class SocketWatch {
   enum class Event { kCreated, kTimeout, kStopped };
   Event Wait(const StopSignal& stop, int max_ms);
 
+  // Between two connection attempts that found no daemon: a few quick retries
+  // (20..320 ms) right after the socket reappeared, which covers the gap
+  // between the daemon creating it and accepting on it; otherwise waits for the
+  // socket to be (re)created (5 s at most). `quick` carries the retry count
+  // between calls (0 after a good session). False when `stop` was raised.
+  bool WaitToRetry(const StopSignal& stop, int& quick);
+
  private:
   bool ReadEvents();  // true when one names our file
   std::string name_;
