@@ -150,7 +150,7 @@ Status CentralDb::Commit(const Mutation& m) {
       auto q = db_->Prepare("DELETE FROM clouds WHERE name = ?");
       q->Bind(1, name);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
-      auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status != 'SUCCESS'");
+      auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
       o->Bind(1, name);
       ISTHMUS_RETURN_IF_ERROR(run(*o));
     }
@@ -217,7 +217,7 @@ Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, in
   std::vector<OutboxEvent> out;
   auto q = db_->Prepare(
       "SELECT seq, kind, op, id, body, cloud_seq FROM outbox WHERE cloud = ? AND cloud_seq > ? "
-      "AND status != 'SUCCESS' ORDER BY cloud_seq LIMIT ?");
+      "AND status IN ('NEW', 'RUNNING', 'FAIL') ORDER BY cloud_seq LIMIT ?");
   q->Bind(1, cloud).Bind(2, after).Bind(3, int64_t{limit});
   while (q->Step())
     out.push_back({q->Int(0), cloud, q->Text(1), q->Text(2), q->Text(3), json::parse(q->Text(4)), q->Int(5)});
@@ -231,7 +231,7 @@ Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
     auto u = db_->Prepare(
         "UPDATE outbox SET status = 'SUCCESS', updated_at = ?"
         " WHERE cloud = ? AND cloud_seq > COALESCE((SELECT acked_seq FROM clouds WHERE name = ?), 0)"
-        " AND cloud_seq <= ? AND status != 'SUCCESS'");
+        " AND cloud_seq <= ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
     u->Bind(1, Now()).Bind(2, cloud).Bind(3, cloud).Bind(4, seq);
     u->Step();
     ISTHMUS_RETURN_IF_ERROR(u->status());
@@ -263,7 +263,7 @@ Result<int64_t> CentralDb::LastCloudSeq(const std::string& cloud) {
 Result<int64_t> CentralDb::PendingSnapshot(const std::string& cloud) {
   auto q = db_->Prepare(
       "SELECT COALESCE(MAX(cloud_seq), 0) FROM outbox WHERE cloud = ? AND kind = 'snapshot' "
-      "AND status != 'SUCCESS'");
+      "AND status IN ('NEW', 'RUNNING', 'FAIL')");
   q->Bind(1, cloud);
   int64_t seq = q->Step() ? q->Int(0) : 0;
   ISTHMUS_RETURN_IF_ERROR(q->status());
@@ -285,7 +285,7 @@ Result<int64_t> CentralDb::AppendSnapshot(const std::string& cloud, int64_t abov
 
 Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
   std::map<std::string, int64_t> out;
-  auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox WHERE status != 'SUCCESS' GROUP BY cloud");
+  auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox WHERE status IN ('NEW', 'RUNNING', 'FAIL') GROUP BY cloud");
   while (q->Step()) out[q->Text(0)] = q->Int(1);
   ISTHMUS_RETURN_IF_ERROR(q->status());
   return out;
@@ -296,7 +296,7 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
 Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
   auto q = db_->Prepare(
       "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? "
-      "AND status != 'SUCCESS'");
+      "AND status IN ('NEW', 'RUNNING', 'FAIL')");
   q->Bind(1, Now()).Bind(2, cloud).Bind(3, first).Bind(4, last);
   q->Step();
   return q->status();
@@ -305,7 +305,7 @@ Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t l
 Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
   auto q = db_->Prepare(
       "UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, updated_at = ? "
-      "WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? AND status != 'SUCCESS'");
+      "WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
   q->Bind(1, error).Bind(2, Now()).Bind(3, cloud).Bind(4, first).Bind(5, last);
   q->Step();
   return q->status();
@@ -368,7 +368,7 @@ Result<int64_t> CentralDb::LastSeq(const std::string& cloud) {
 
 Result<std::set<std::tuple<std::string, std::string, std::string>>> CentralDb::PendingResources() {
   std::set<std::tuple<std::string, std::string, std::string>> out;
-  auto q = db_->Prepare("SELECT DISTINCT cloud, kind, id FROM outbox WHERE status != 'SUCCESS'");
+  auto q = db_->Prepare("SELECT DISTINCT cloud, kind, id FROM outbox WHERE status IN ('NEW', 'RUNNING', 'FAIL')");
   while (q->Step()) out.insert({q->Text(0), q->Text(1), q->Text(2)});
   ISTHMUS_RETURN_IF_ERROR(q->status());
   return out;
