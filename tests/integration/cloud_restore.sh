@@ -10,8 +10,8 @@
 #  3. A forged push with a huge seq is refused (409 with applied_seq) and
 #     central's later events still apply.
 #   tests/integration/cloud_restore.sh build/isthmus
-set -euo pipefail
-ISTHMUS=$(realpath "${1:?usage: $0 path/to/isthmus}")
+source "$(dirname "$0")/lib.sh"
+ISTHMUS=$(realpath "$ISTHMUS")
 work=$(mktemp -d /tmp/isthmus-restore.XXXXXX)
 central_pid="" cloud_pid=""
 cleanup() {
@@ -24,23 +24,7 @@ fail() {
   for n in central cloud; do echo "---- tail of $n.log" >&2; tail -15 "$work/$n.log" >&2 || true; done
   exit 1
 }
-pass() { echo "ok: $*"; }
-# wait_for "description" SECONDS command...: polls until the command succeeds.
-wait_for() {
-  local what=$1 secs=$2; shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${secs}s waiting for: $what (last: $("$@" 2>&1 | tail -1))"
-    sleep 0.2
-  done
-}
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))  # below the ephemeral range: no outgoing connection holds it
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+
 cport=$(free_port)
 kport=$(free_port)
 while [[ $kport == "$cport" ]]; do kport=$(free_port); done

@@ -14,8 +14,18 @@ wait_for() {
   local what=$1 secs=$2; shift 2
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${secs}s waiting for: $what"
+    ((SECONDS < deadline)) || fail "timed out after ${secs}s waiting for: $what (last: $("$@" 2>&1 | tail -1))"
     sleep 0.2
+  done
+}
+
+# A loopback port nobody listens on, below the ephemeral range (so no outgoing
+# connection holds it), for tests that run daemons without the lab.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
 

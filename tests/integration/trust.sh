@@ -19,13 +19,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
 
 # The federation CA and a key and certificate per identity.
 pki=$work/pki
@@ -62,6 +55,7 @@ EOF
 chmod 600 "$work/identity.json"
 cport=$(free_port)
 kport=$(free_port)
+while [[ $kport == "$cport" ]]; do kport=$(free_port); done
 central=https://127.0.0.1:$cport
 cloud=https://127.0.0.1:$kport
 # shellcheck disable=SC2046
