@@ -6,86 +6,24 @@
 
 #include <thread>
 
-#include "central/api.h"
-#include "central/identity.h"
-#include "central/test_db.h"
-#include "central/test_identity.h"
+#include "central/api_test_fixture.h"
 
 namespace isthmus::central {
 namespace {
 
 using nlohmann::json;
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public CentralApiTest {
  protected:
+  ApiTest() : CentralApiTest("api") {}
   void SetUp() override {
-    path_ = db_.location();
-    s_ = std::move(*Service::Create(path_, {1000, 1999}));
-    auto id = Identity::FromJson(
-        {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
-         {"users",
-          {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
-           {{"name", "demo"}, {"password_hash", TestHash("d")}, {"project", "demo"}, {"roles", {"member"}}},
-           {{"name", "other"}, {"password_hash", TestHash("o")}, {"project", "other"}, {"roles", {"member"}}}}}});
-    ASSERT_TRUE(id.ok()) << id.status().message();
-    identity_.emplace(std::move(*id));
-    auto tokens = TokenStore::Open(path_);
-    ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
-    ASSERT_TRUE(identity_->UseTokenStore(std::move(*tokens)).ok());
-    pusher_ = std::make_unique<Pusher>(*s_);
-    InstallRoutes(server_, *s_, *pusher_, &*identity_, "http://127.0.0.1");
-    port_ = *server_.Bind("127.0.0.1", 0);
-    thread_ = std::thread([&] { server_.Run(); });
-    admin_ = Token("admin", "a");
-    demo_ = Token("demo", "d");
-    other_ = Token("other", "o");
-    ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c1"}, {"endpoint", "http://127.0.0.1:1"}}}}).first, 201);
+    CentralApiTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
                    {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
                   .first,
               200);
   }
-  void TearDown() override {
-    server_.Stop();
-    thread_.join();
-  }
-  std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
-    json auth = {{"auth", {{"identity", {{"methods", {"password"}},
-                                         {"password", {{"user", {{"name", user}, {"password", password}}}}}}}}}};
-    if (!project.empty()) auth["auth"]["scope"] = {{"project", {{"name", project}}}};
-    httplib::Client c("127.0.0.1", port_);
-    auto r = c.Post("/v3/auth/tokens", auth.dump(), "application/json");
-    if (!r || r->status != 201) return "";
-    return r->get_header_value("X-Subject-Token");
-  }
-  std::pair<int, json> Call(const std::string& token, const std::string& method, const std::string& path,
-                            const json& body = nullptr) {
-    httplib::Client c("127.0.0.1", port_);
-    httplib::Headers h;
-    if (!token.empty()) h.emplace("X-Auth-Token", token);
-    httplib::Result r = method == "GET"    ? c.Get(path, h)
-                        : method == "POST" ? c.Post(path, h, body.dump(), "application/json")
-                        : method == "PUT"  ? c.Put(path, h, body.dump(), "application/json")
-                                           : c.Delete(path, h);
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
-  std::string Network(const std::string& token, const std::string& name) {
-    auto [code, n] = Call(token, "POST", "/v2.0/networks",
-                          {{"network", {{"name", name}, {"availability_zone_hints", {"c1"}}}}});
-    EXPECT_EQ(code, 201) << n.dump();
-    return code == 201 ? n["network"]["id"].get<std::string>() : "";
-  }
-
-  TestDb db_{"api"};
-  std::string path_;
-  std::unique_ptr<Service> s_;
-  std::optional<Identity> identity_;
-  std::unique_ptr<Pusher> pusher_;
-  HttpServer server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::string admin_, demo_, other_;
 };
 
 TEST_F(ApiTest, TokensAndTheCatalog) {

@@ -4,79 +4,22 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "common/http_server.h"
-
-#include <thread>
-
-#include "central/api.h"
-#include "central/test_identity.h"
-#include "central/identity.h"
-#include "central/test_db.h"
+#include "central/api_test_fixture.h"
 
 namespace isthmus::central {
 namespace {
 
 using nlohmann::json;
 
-class ValidationTest : public ::testing::Test {
+class ValidationTest : public CentralApiTest {
  protected:
-  void SetUp() override {
-    s_ = std::move(*Service::Create(db_.location(), {1000, 1999}));
-    auto id = Identity::FromJson(
-        {{"projects", {{{"name", "admin"}}, {{"name", "demo"}}, {{"name", "other"}}}},
-         {"users",
-          {{{"name", "admin"}, {"password_hash", TestHash("a")}, {"project", "admin"}, {"roles", {"admin"}}},
-           {{"name", "demo"}, {"password_hash", TestHash("d")}, {"project", "demo"}, {"roles", {"member"}}}}}});
-    ASSERT_TRUE(id.ok()) << id.status().message();
-    identity_.emplace(std::move(*id));
-    pusher_ = std::make_unique<Pusher>(*s_);
-    InstallRoutes(server_, *s_, *pusher_, &*identity_, "http://127.0.0.1");
-    port_ = *server_.Bind("127.0.0.1", 0);
-    thread_ = std::thread([&] { server_.Run(); });
-    admin_ = Token("admin", "a");
-    demo_ = Token("demo", "d");
-    ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c1"}, {"endpoint", "http://127.0.0.1:1"}}}}).first, 201);
-  }
-  void TearDown() override {
-    server_.Stop();
-    thread_.join();
-  }
-  std::string Token(const std::string& user, const std::string& password) {
-    json auth = {{"auth", {{"identity", {{"methods", {"password"}},
-                                         {"password", {{"user", {{"name", user}, {"password", password}}}}}}}}}};
-    httplib::Client c("127.0.0.1", port_);
-    auto r = c.Post("/v3/auth/tokens", auth.dump(), "application/json");
-    return r && r->status == 201 ? r->get_header_value("X-Subject-Token") : "";
-  }
-  std::pair<int, json> Call(const std::string& token, const std::string& method, const std::string& path,
-                            const json& body = nullptr) {
-    httplib::Client c("127.0.0.1", port_);
-    httplib::Headers h = {{"X-Auth-Token", token}};
-    httplib::Result r = method == "GET"    ? c.Get(path, h)
-                        : method == "POST" ? c.Post(path, h, body.dump(), "application/json")
-                        : method == "PUT"  ? c.Put(path, h, body.dump(), "application/json")
-                                           : c.Delete(path, h);
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
+  ValidationTest() : CentralApiTest("validation") {}
   std::string Create(const std::string& token, const std::string& plural, const std::string& singular, json attrs) {
     auto [code, v] = Call(token, "POST", "/v2.0/" + plural, {{singular, attrs}});
     EXPECT_EQ(code, 201) << v.dump();
     return code == 201 ? v[singular]["id"].get<std::string>() : "";
   }
-  std::string Network(const std::string& token, const std::string& name = "n") {
-    return Create(token, "networks", "network", {{"name", name}, {"availability_zone_hints", {"c1"}}});
-  }
   static std::string Message(const json& error) { return error["NeutronError"]["message"].get<std::string>(); }
-
-  TestDb db_{"validation"};
-  std::unique_ptr<Service> s_;
-  std::optional<Identity> identity_;
-  std::unique_ptr<Pusher> pusher_;
-  HttpServer server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::string admin_, demo_;
 };
 
 TEST_F(ValidationTest, PortMacsInTheDvrRangeAre400OnCreateAndUpdate) {
