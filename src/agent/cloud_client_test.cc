@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "common/http_server.h"
+#include "state/host_state_test_util.h"
 
 #include <thread>
 
@@ -15,14 +16,7 @@ namespace {
 using nlohmann::json;
 
 json GoodState() {
-  state::HostState s;
-  s.revision = 3;
-  s.host = "c1-h1";
-  s.cloud = "cloud1";
-  s.role = "compute";
-  s.vtep_ip = "10.255.0.11";
-  s.dvr_mac = "fa:16:3f:01:00:01";
-  s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
+  state::HostState s = state::C1H1Base(3);
   s.networks.push_back({"net3", 1003, 1, {"10.255.0.21"}, {}});
   s.remote_ports.push_back({"net3", "fa:16:3e:00:00:02", "10.255.0.21"});
   s.trusted_dvr_macs = {"fa:16:3f:02:00:01"};

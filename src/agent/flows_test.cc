@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "state/host_state_test_util.h"
+
 namespace isthmus::agent {
 namespace {
 
@@ -13,14 +15,7 @@ namespace {
 // R1's distributed legs on net3 and net4 (vni 1004, lvid 2); instance2 (net3) is
 // on c2-h1, instance3 (net4) on c1-h2, instance4 (net4) on c2-h2.
 state::HostState C1H1() {
-  state::HostState s;
-  s.revision = 7;
-  s.host = "c1-h1";
-  s.cloud = "cloud1";
-  s.role = "compute";
-  s.vtep_ip = "10.255.0.11";
-  s.dvr_mac = "fa:16:3f:01:00:01";
-  s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
+  state::HostState s = state::C1H1Base(7);
   s.tunnels = {"10.255.0.12", "10.255.0.21", "10.255.0.22"};
   s.networks = {{"net3", 1003, 1, {"10.255.0.21"}}, {"net4", 1004, 2, {"10.255.0.12", "10.255.0.22"}}};
   s.ports = {{"p-inst1", "net3", "fa:16:3e:00:00:01", {"10.0.3.10"}}};

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "state/host_state_test_util.h"
+
 namespace isthmus::state {
 namespace {
 
@@ -11,14 +13,7 @@ const char kNet[] = "6d1f3c2a-0b7e-4a51-9c3d-2f8e1a0b4c5d";
 const char kPort[] = "0c9f6a1e-3b2d-4e8f-a1c5-7d9b2e4f6a80";
 
 HostState Good() {
-  HostState s;
-  s.revision = 7;
-  s.host = "c1-h1";
-  s.cloud = "cloud1";
-  s.role = "compute";
-  s.vtep_ip = "10.255.0.11";
-  s.dvr_mac = "fa:16:3f:01:00:01";
-  s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
+  HostState s = C1H1Base(7);
   s.networks.push_back({kNet, 1001, 1, {"10.255.0.12"}, {"10.255.0.12"}});
   s.ports.push_back({kPort, kNet, "fa:16:3e:00:00:11", {"10.0.3.11"}, true});
   s.remote_ports.push_back({kNet, "fa:16:3e:00:00:12", "10.255.0.12"});
