@@ -66,7 +66,7 @@ trap cleanup EXIT
 free_port() {  # a loopback port nobody listens on
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))  # below the ephemeral range: no outgoing connection holds it
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
