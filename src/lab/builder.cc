@@ -60,10 +60,7 @@ class Builder {
 
   Result<json> Run() {
     facts_ = {{"topology", t_.name},
-              {"options",
-               {{"legacy", t_.options.legacy},
-                {"dvr_mac_federation", t_.options.dvr_mac_federation},
-                {"gateway_mode", t_.options.gateway_mode}}},
+              {"options", {{"dvr_mac_federation", t_.options.dvr_mac_federation}}},
               {"central", Url(kCentralPort)}};
     ISTHMUS_RETURN_IF_ERROR(Step("underlay network (namespace isth-underlay, bridge ul0)",
                                  [&] { return CreateUnderlay(runner_); }));
@@ -79,15 +76,15 @@ class Builder {
       ISTHMUS_RETURN_IF_ERROR(Step("cloud " + c.name + " (controller on " + Url(c.api_port) + ")",
                                    [&] { return StartCloud(c); }));
     for (const auto& h : t_.hosts)
-      ISTHMUS_RETURN_IF_ERROR(Step("host " + h.name + " (" + h.cloud + ", " + h.role + ", VTEP " +
+      ISTHMUS_RETURN_IF_ERROR(Step("host " + h.name + " (" + h.cloud + ", " + ToString(h.role) + ", VTEP " +
                                        h.vtep_ip + "): namespace, Open vSwitch, agent",
                                    [&] { return StartHost(h); }));
     ISTHMUS_RETURN_IF_ERROR(Step("underlay: every host resolves every other VTEP",
                                  [&] { return WarmUnderlay(); }));
     ISTHMUS_RETURN_IF_ERROR(Step("hosts registered with their clouds and central",
                                  [&] { return WaitHostsKnown(); }));
-    for (const auto& c : t_.external_networks ? t_.clouds : std::vector<LabCloud>{})
-      ISTHMUS_RETURN_IF_ERROR(Step("external network " + c.external_network + " " + c.external_cidr +
+    for (const auto& c : t_.bare ? std::vector<LabCloud>{} : t_.clouds)
+      ISTHMUS_RETURN_IF_ERROR(Step("external network " + c.external.name + " " + c.external.cidr +
                                        " (flat, br-ex) in " + c.name,
                                    [&] { return CreateExternalNetwork(c); }));
     for (const auto& n : t_.networks)
@@ -96,7 +93,7 @@ class Builder {
                                    [&] { return CreateNetwork(n); }));
     for (const auto& r : t_.routers)
       ISTHMUS_RETURN_IF_ERROR(Step("router " + r.name + " in " + r.cloud + " (" +
-                                       (t_.options.legacy ? "legacy" : "distributed") +
+                                       (r.distributed ? "distributed" : "legacy") +
                                        ") on " + Join(r.networks),
                                    [&] { return CreateRouter(r); }));
     for (const auto& i : t_.instances) {
@@ -159,7 +156,7 @@ class Builder {
 
   Status CreateExternalNetwork(const LabCloud& c) {
     auto net = central_.Post("/v2.0/networks", {{"network",
-                                                 {{"name", c.external_network},
+                                                 {{"name", c.external.name},
                                                   {"router:external", true},
                                                   {"provider:network_type", "flat"},
                                                   {"provider:physical_network", "external"},
@@ -167,18 +164,18 @@ class Builder {
     if (!net.ok()) return net.status();
     std::string id = (*net)["network"]["id"];
     auto sub = central_.Post("/v2.0/subnets", {{"subnet",
-                                                {{"name", c.external_network + "-subnet"},
+                                                {{"name", c.external.name + "-subnet"},
                                                  {"network_id", id},
                                                  {"ip_version", 4},
-                                                 {"cidr", c.external_cidr},
-                                                 {"gateway_ip", c.external_gateway},
+                                                 {"cidr", c.external.cidr},
+                                                 {"gateway_ip", c.external.gateway},
                                                  {"enable_dhcp", false}}}});
     if (!sub.ok()) return sub.status();
-    facts_["externals"][c.name] = {{"network", c.external_network},
+    facts_["externals"][c.name] = {{"network", c.external.name},
                                    {"id", id},
                                    {"subnet_id", (*sub)["subnet"]["id"]},
-                                   {"cidr", c.external_cidr},
-                                   {"gateway", c.external_gateway},
+                                   {"cidr", c.external.cidr},
+                                   {"gateway", c.external.gateway},
                                    {"bridge", ExternalBridge(c.name)}};
     return Status::Ok();
   }
@@ -288,7 +285,7 @@ class Builder {
       if (c.name == h.cloud) port = c.api_port;
     std::string status = LabRoot() + "/status-" + h.name + ".json";
     auto pid = StartDaemon("agent-" + h.name,
-                           std::vector<std::string>{SelfExe(), "agent", "--host", h.name, "--role", h.role, "--cloud",
+                           std::vector<std::string>{SelfExe(), "agent", "--host", h.name, "--role", ToString(h.role), "--cloud",
                             Url(port), "--local-ip", h.vtep_ip, "--ovsdb", ovs.db, "--ovs-rundir",
                             ovs.rundir, "--host-netns", HostNamespace(h.name), "--ns-prefix",
                             HostNamespace(h.name) + "-", "--status-file", status, "--state-dir",
@@ -296,7 +293,7 @@ class Builder {
                                TlsArgs(pki_.FilesOf(identities::Host(h.cloud, h.name))),
                            LabRoot() + "/logs/agent-" + h.name + ".log");
     if (!pid.ok()) return pid.status();
-    facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", h.role},
+    facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", ToString(h.role)},
                                {"vtep_ip", h.vtep_ip},     {"netns", HostNamespace(h.name)},
                                {"ovs_rundir", ovs.rundir}, {"ovsdb", ovs.db},
                                {"status_file", status},    {"cloud_api", Url(port)}};
@@ -348,14 +345,16 @@ class Builder {
                                                  {"gateway_ip", n.gateway_ip.empty() ? json(nullptr)
                                                                                      : json(n.gateway_ip)},
                                                  {"dns_nameservers", {kLabDnsServer}},
-                                                 {"gateway_mode", t_.options.gateway_mode}}}});
+                                                 {"gateway_mode", ToString(n.gateway_mode)}}}});
     if (!sub.ok()) return sub.status();
     facts_["networks"][n.name] = {
         {"id", net_id},
         {"vni", (*net)["network"].value("provider:segmentation_id", 0)},
         {"subnet_id", (*sub)["subnet"]["id"]},
         {"cidr", n.cidr},
+        {"clouds", n.clouds},
         {"gateway", n.gateway_ip},
+        {"gateway_mode", ToString(n.gateway_mode)},
         {"dhcp", json::object()}};
     // Each cloud's DHCP server address on it (central made one port per cloud).
     auto dhcp = central_.Get("/v2.0/ports?network_id=" + net_id + "&device_owner=network:dhcp");
@@ -368,11 +367,12 @@ class Builder {
   Status CreateRouter(const LabRouter& r) {
     auto router = central_.Post("/v2.0/routers", {{"router",
                                                    {{"name", r.name},
-                                                    {"distributed", !t_.options.legacy},
+                                                    {"distributed", r.distributed},
                                                     {"availability_zone_hints", {r.cloud}}}}});
     if (!router.ok()) return router.status();
     std::string id = (*router)["router"]["id"];
-    facts_["routers"][r.name] = {{"id", id}, {"cloud", r.cloud}, {"legs", json::object()}};
+    facts_["routers"][r.name] = {
+        {"id", id}, {"cloud", r.cloud}, {"distributed", r.distributed}, {"legs", json::object()}};
     for (const auto& net : r.networks) {
       std::string subnet_id = facts_["networks"][net]["subnet_id"];
       auto leg = central_.Put("/v2.0/routers/" + id + "/add_router_interface",

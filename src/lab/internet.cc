@@ -36,9 +36,9 @@ Status CreateInternet(Runner& r, const std::vector<LabCloud>& clouds) {
       Run(r, {"ip", "-n", ns, "addr", "add", std::string(kInternetServiceIp) + "/32", "dev", "lo"}));
   for (const auto& c : clouds) {
     std::string br = ExternalBridge(c.name);
-    std::string prefix = c.external_cidr.substr(c.external_cidr.find('/'));
+    std::string prefix = c.external.cidr.substr(c.external.cidr.find('/'));
     ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", ns, "link", "add", br, "type", "bridge"}));
-    ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", ns, "addr", "add", c.external_gateway + prefix, "dev", br}));
+    ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", ns, "addr", "add", c.external.gateway + prefix, "dev", br}));
     ISTHMUS_RETURN_IF_ERROR(Run(r, {"ip", "-n", ns, "link", "set", br, "up"}));
   }
   return Status::Ok();

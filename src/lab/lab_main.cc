@@ -17,6 +17,7 @@
 #include "lab/daemons.h"
 #include "lab/dhcp_client.h"
 #include "lab/topology.h"
+#include "lab/topology_file.h"
 #include "lab/machine.h"
 
 namespace isthmus::lab {
@@ -24,21 +25,18 @@ namespace {
 
 constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
 
-  up s1|s2|bare [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
-        build one of the seed's scenarios on this machine and print its
-        east-west connectivity matrix and its north-south table. Both have two
-        clouds, each with a network node (DHCP, SNAT, legacy routers), two
-        compute hosts and an external network (ext-net1, ext-net2) upstream of
-        which sits the lab's internet namespace.
-        s2: net3 and net4 stretched over both clouds, routers R1 and R2 on both,
-            four instances; instance1 and instance2 have floating IPs.
-        s1: instance1 on net1 (R1, cloud1) and instance2 on net2 (R2, cloud2),
-            each with a floating IP and a second NIC on net3, stretched, unrouted.
-        bare: the clouds, hosts and internet only: build on it with the
-            openstack CLI (`lab openrc`) and `lab add-instance --port`.
-        --legacy: centralized routers on the network nodes.
-        --no-dvr-mac-federation: the clouds do not trust each other's DVR MACs
-        (the seed's failure comes back). --gateway-mode: anycast (default: one
+  up TOPOLOGY [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
+        build a topology on this machine: its clouds (a controller each), their
+        hosts (a namespace with Open vSwitch and an agent each), an external
+        network per cloud upstream of which sits the lab's internet namespace,
+        then its networks, routers and instances through the central API; and
+        print the east-west connectivity matrix and the north-south table.
+        TOPOLOGY is a JSON file (format: docs/topology.md) or the name of a
+        shipped one (the repository's topologies/ folder, listed below).
+        --legacy: every router centralized on its cloud's network node,
+        whatever the file says. --no-dvr-mac-federation: the clouds do not
+        trust each other's DVR MACs (the seed's failure comes back).
+        --gateway-mode: every subnet's, whatever the file says: anycast (one
         gateway IP, a MAC per cloud) or per-cloud (Tricircle's: each cloud's
         router has its own gateway IP).
   down  remove everything the lab made: processes, namespaces, bridges, files
@@ -78,6 +76,12 @@ int Fail(const Status& st) {
   return st.code() == Code::kInvalidArgument ? 2 : 1;
 }
 
+std::string ShippedNames() {
+  std::string names;
+  for (const auto& t : ShippedTopologies()) names += (names.empty() ? "" : ", ") + t.name;
+  return names;
+}
+
 bool LabIsUp() {
   struct stat st;
   return stat(LabRoot().c_str(), &st) == 0;
@@ -87,24 +91,29 @@ int Up(const std::vector<std::string>& args) {
   std::string name;
   LabOptions options;
   for (const auto& a : args) {
-    if (a == "--legacy") options.legacy = true;
+    if (a == "--legacy") options.force_legacy = true;
     else if (a == "--no-dvr-mac-federation") options.dvr_mac_federation = false;
     else if (a == "--dvr-mac-federation") options.dvr_mac_federation = true;
-    else if (a == "--gateway-mode=per-cloud") options.gateway_mode = "per-cloud";
-    else if (a == "--gateway-mode=anycast") options.gateway_mode = "anycast";
-    else if (a.rfind("--", 0) == 0) return Fail(InvalidArgument("unknown option " + a));
+    else if (a.rfind("--gateway-mode=", 0) == 0) {
+      auto mode = ParseGatewayMode(a.substr(std::string("--gateway-mode=").size()));
+      if (!mode.ok()) return Fail(InvalidArgument("--gateway-mode: " + mode.status().message()));
+      options.gateway_mode = *mode;
+    } else if (a.rfind("--", 0) == 0) return Fail(InvalidArgument("unknown option " + a + " (isthmus lab up --help)"));
     else if (name.empty()) name = a;
     else return Fail(InvalidArgument("unexpected argument " + a));
   }
-  if (name.empty()) return Fail(InvalidArgument("which topology? known: s1, s2, bare"));
-  auto topology = MakeTopology(name, options);
-  if (!topology) return Fail(InvalidArgument("unknown topology '" + name + "'; known: s1, s2, bare"));
+  if (name.empty()) return Fail(InvalidArgument("which topology? a file, or one of: " + ShippedNames()));
+  auto topology = LoadTopology(name);
+  if (!topology.ok()) return Fail(topology.status());
+  topology->Apply(options);
   if (LabIsUp())
     return Fail(Conflict("a lab is already up (" + LabRoot() + " exists); run `isthmus lab down` first"));
-  std::cout << "isthmus lab: bringing up " << name << " ("
-            << (options.legacy ? "legacy routers" : "distributed routers")
-            << ", DVR MAC federation " << (options.dvr_mac_federation ? "on" : "off")
-            << ", " << options.gateway_mode << " gateways)\n";
+  int distributed = 0;
+  for (const auto& r : topology->routers) distributed += r.distributed;
+  std::cout << "isthmus lab: bringing up " << topology->name << " (" << topology->clouds.size() << " clouds, "
+            << topology->hosts.size() << " hosts, " << distributed << " distributed and "
+            << topology->routers.size() - distributed << " legacy routers, DVR MAC federation "
+            << (options.dvr_mac_federation ? "on" : "off") << ")\n";
   SystemRunner runner;
   auto facts = BuildLab(*topology, runner, std::cout);
   if (!facts.ok()) {
@@ -319,7 +328,8 @@ int StartCmd(const std::string& name) {
 
 int Main(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kHelp;
+    std::cout << kHelp << "\nshipped topologies:\n";
+    for (const auto& t : ShippedTopologies()) std::cout << "  " << t.name << ": " << t.description << "\n";
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "serve") return ServeMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -1,36 +1,50 @@
-// The lab's topologies as data: clouds, hosts (with their underlay VTEP
-// addresses), networks, routers and instances. `lab up <name>` builds one
-// through the central API; nothing else in the lab knows what S2 looks like.
+// The lab's topologies as data: clouds and their hosts, external networks,
+// networks with the clouds they span, routers (each of its cloud, distributed
+// or legacy) and instances. Read from JSON files (topology_file.h, format in
+// docs/topology.md); nothing else in the lab knows what S2 looks like.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace isthmus::lab {
 
+enum class GatewayMode { kAnycast, kPerCloud };  // DESIGN requirement 5
+std::string ToString(GatewayMode m);             // "anycast" | "per-cloud"
+Result<GatewayMode> ParseGatewayMode(const std::string& text);
+
+// What `lab up` may override on the command line, whatever the file says.
 struct LabOptions {
-  bool legacy = false;              // legacy routers on a network node per cloud
-  bool dvr_mac_federation = true;   // DESIGN requirement 6
-  std::string gateway_mode = "anycast";  // or "per-cloud" (DESIGN requirement 5)
+  bool force_legacy = false;                // --legacy: every router centralized
+  bool dvr_mac_federation = true;           // DESIGN requirement 6
+  std::optional<GatewayMode> gateway_mode;  // --gateway-mode: every subnet's
+};
+
+// A cloud's external network (flat, on br-ex of every host of the cloud),
+// upstream of which sits the lab's "internet" namespace at `gateway`.
+struct LabExternal {
+  std::string name;     // "ext-net1"
+  std::string cidr;     // "172.24.1.0/24"
+  std::string gateway;  // "172.24.1.1"
 };
 
 struct LabCloud {
   std::string name;
-  int api_port = 0;  // its controller listens on 127.0.0.1:api_port
-  // Its external network (flat, on br-ex of every host of the cloud), upstream
-  // of which sits the lab's "internet" namespace at gateway_ip.
-  std::string external_network;  // "ext-net1"
-  std::string external_cidr;     // "172.24.1.0/24"
-  std::string external_gateway;  // "172.24.1.1"
+  int api_port = 0;  // its controller listens on 127.0.0.1:api_port (9700 + position)
+  LabExternal external;
 };
+
+enum class HostRole { kCompute, kNetwork };
+std::string ToString(HostRole r);  // "compute" | "network"
 
 struct LabHost {
   std::string name;
   std::string cloud;
-  std::string role;     // compute | network
-  std::string vtep_ip;  // on the underlay 10.255.0.0/24
+  HostRole role = HostRole::kCompute;
+  std::string vtep_ip;  // on the underlay: 10.255.<cloud position>.<host position>
 };
 
 struct LabNetwork {
@@ -38,11 +52,13 @@ struct LabNetwork {
   std::vector<std::string> clouds;
   std::string cidr;
   std::string gateway_ip;  // "" = no gateway (an unrouted network)
+  GatewayMode gateway_mode = GatewayMode::kAnycast;
 };
 
 struct LabRouter {
   std::string name;
   std::string cloud;
+  bool distributed = true;
   std::vector<std::string> networks;  // attached through their (only) subnet
   bool external_gateway = true;       // gateway on its cloud's external network, SNAT on
 };
@@ -68,25 +84,34 @@ inline constexpr int kInstanceServicePort = 8080;  // every instance serves HTTP
 
 struct Topology {
   std::string name;
+  std::string description;
   LabOptions options;
-  // false: the machine only (clouds, hosts, internet); every resource,
+  // true: the machine only (clouds, hosts, internet); every resource,
   // external networks included, is left to the user (`lab up bare`).
-  bool external_networks = true;
+  bool bare = false;
   std::vector<LabCloud> clouds;
   std::vector<LabHost> hosts;
   std::vector<LabNetwork> networks;
   std::vector<LabRouter> routers;
   std::vector<LabInstance> instances;
 
+  const LabCloud* FindCloud(const std::string& name) const;
   const LabHost* FindHost(const std::string& name) const;
   const LabNetwork* FindNetwork(const std::string& name) const;
+  const LabRouter* FindRouter(const std::string& name) const;
+  // The options applied: --legacy makes every router legacy, --gateway-mode
+  // sets every subnet's mode.
+  void Apply(const LabOptions& o);
 };
 
-// Known names: "s1", "s2", "bare". Unknown names are nullopt.
-std::optional<Topology> MakeTopology(const std::string& name, const LabOptions& options);
-std::vector<std::string> TopologyNames();
-
 inline constexpr int kCentralPort = 9696;
-inline constexpr char kUnderlayPrefix[] = "/24";
+inline constexpr int kCloudPortBase = 9700;  // cloud k (1-based position) listens on 9700 + k
+inline constexpr char kUnderlayPrefix[] = "/16";  // 10.255.0.0/16
+
+// Names become interface names (at most 15 characters with the lab's
+// prefixes "x-", "t1-", "ext-"), so they are short.
+inline constexpr size_t kMaxCloudName = 11;
+inline constexpr size_t kMaxHostName = 13;
+inline constexpr size_t kMaxInstanceName = 12;
 
 }  // namespace isthmus::lab

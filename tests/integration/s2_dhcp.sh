@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 
 has_address() { lab exec "$1" -- ip -4 -o addr show dev eth0 | grep -q inet; }
 lease_field() { lab lease "$1" | grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4; }
-# cloud of a VTEP address: 10.255.0.1x is cloud1, 10.255.0.2x cloud2.
-vtep_cloud() { local last=${1##*.}; echo "cloud${last:0:1}"; }
+# cloud of a VTEP address: 10.255.K.N is a host of the topology's K-th cloud.
+vtep_cloud() { local ab=${1#10.255.}; echo "cloud${ab%%.*}"; }
 
 for mode in anycast per-cloud; do
   lab_up s2 --gateway-mode=$mode
@@ -57,7 +57,7 @@ for mode in anycast per-cloud; do
   sleep 1  # let the last ACKs reach the capture
   kill "$tpid" 2>/dev/null || true
   wait "$tpid" 2>/dev/null || true
-  # "IP 10.255.0.21.43210 > 10.255.0.29.4789: VXLAN ...": outer source and destination.
+  # "IP 10.255.2.2.43210 > 10.255.2.1.4789: VXLAN ...": outer source and destination.
   packets=$(tcpdump -nn -r "$pcap" 2>/dev/null |
     awk '/VXLAN/ {s=$3; sub(/\.[0-9]+$/, "", s); d=$5; sub(/:$/, "", d); sub(/\.[0-9]+$/, "", d); print s, d}')
   n=$(grep -c . <<<"$packets" || true)

@@ -1,0 +1,17 @@
+# cmake -DOUT=file.cc -DDIR=topologies -P embed_topologies.cmake: writes a C++
+# source holding every DIR/*.json as a raw string (src/lab/shipped_topologies.h).
+file(GLOB files "${DIR}/*.json")
+list(SORT files)
+set(body "")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" text)
+  string(FIND "${text}" ")isthmus_topology\"" bad)
+  if(NOT bad EQUAL -1)
+    message(FATAL_ERROR "${f} holds the raw string delimiter")
+  endif()
+  string(APPEND body "      {\"${name}\", R\"isthmus_topology(${text})isthmus_topology\"},\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from ${DIR}/*.json by src/lab/embed_topologies.cmake.\n#include \"lab/shipped_topologies.h\"\n\nnamespace isthmus::lab {\n\nconst std::vector<std::pair<std::string_view, std::string_view>>& ShippedTopologyFiles() {\n  static const std::vector<std::pair<std::string_view, std::string_view>> files = {\n${body}  };\n  return files;\n}\n\n}  // namespace isthmus::lab\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")
+file(REMOVE "${OUT}.tmp")
