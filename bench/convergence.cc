@@ -1,4 +1,4 @@
-// Convergence benchmark (DESIGN.md "Performance targets"): how long after the
+// Convergence benchmark (docs/requirements.md, "Targets"): how long after the
 // API call that binds a new port in cloud2 an instance of cloud1 on another
 // subnet reaches it through the DVR routers. Needs a running `isthmus lab up s2`.
 //

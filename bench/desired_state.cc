@@ -1,4 +1,4 @@
-// Control-plane benchmark (DESIGN.md "Performance targets"): time to compute
+// Control-plane benchmark (docs/requirements.md, "Targets"): time to compute
 // the desired state of one host in a synthetic federation of 10 clouds, 1,000
 // hosts and 100,000 ports (target: under 10 ms), and how many of a cloud's
 // hosts see their state change when one port is added (target: only the hosts

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-plane benchmark (DESIGN.md "Performance targets"): TCP throughput of the
+# Data-plane benchmark (docs/requirements.md, "Targets"): TCP throughput of the
 # routed, cross-cloud DVR path instance1 -> instance4 against the plain L2 path
 # between the same two clouds (instance1 -> instance2, net3 stretched), measured
 # in the same run with iperf3. Prints both figures and their ratio.

@@ -97,7 +97,7 @@ class Compiler {
       for (const auto& ip : port.ips) t.Add(kIntMacSpoof, 2, src + ",ip,nw_src=" + ip, Goto(kIntForward));
       t.Add(kIntMacSpoof, 2, src + ",udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67", Goto(kIntForward));
       // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
-      // gateway MAC this instance knows: its own cloud's (DESIGN requirement 3).
+      // gateway MAC this instance knows: its own cloud's (requirement 3).
       if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
         t.Add(kIntDvrToSrcMac, 20, dst, "set_field:" + gw->mac + "->eth_src," + Goto(kIntForward));
     }
@@ -187,7 +187,7 @@ class Compiler {
     }
   }
 
-  // DESIGN requirement 2: trusted DVR MACs (and other clouds' gateway MACs)
+  // requirement 2: trusted DVR MACs (and other clouds' gateway MACs)
   // skip learning and reach the source rewrite; any other source in the DVR MAC
   // space is dropped at both bridges.
   void DvrTrust() {

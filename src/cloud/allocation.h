@@ -1,5 +1,5 @@
 // The cloud's local allocations: DVR MACs inside the prefix central gave the
-// cloud (DESIGN requirement 1), and local VLANs per (host, network), stable for
+// cloud (requirement 1), and local VLANs per (host, network), stable for
 // as long as the network stays on the host.
 #pragma once
 

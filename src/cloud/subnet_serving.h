@@ -1,4 +1,4 @@
-// Which router leg is the gateway of a subnet in each cloud (DESIGN
+// Which router leg is the gateway of a subnet in each cloud (docs/requirements.md,
 // requirement 7): a cloud's own router leg on the subnet if it has one;
 // otherwise the leg of the first cloud, by cloud index, that has one (the
 // "serving" leg; its cloud routes for the clouds without a router there, on

@@ -12,14 +12,14 @@
 
 namespace isthmus::lab {
 
-enum class GatewayMode { kAnycast, kPerCloud };  // DESIGN requirement 5
+enum class GatewayMode { kAnycast, kPerCloud };  // requirement 5
 std::string ToString(GatewayMode m);             // "anycast" | "per-cloud"
 Result<GatewayMode> ParseGatewayMode(const std::string& text);
 
 // What `lab up` may override on the command line, whatever the file says.
 struct LabOptions {
   bool force_legacy = false;                // --legacy: every router centralized
-  bool dvr_mac_federation = true;           // DESIGN requirement 6
+  bool dvr_mac_federation = true;           // requirement 6
   std::optional<GatewayMode> gateway_mode;  // --gateway-mode: every subnet's
 };
 

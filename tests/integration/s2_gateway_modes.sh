@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DESIGN requirement 5: per-cloud gateway addressing (Tricircle's: each cloud's
+# requirement 5: per-cloud gateway addressing (Tricircle's: each cloud's
 # router has its own gateway IP on a stretched subnet) works with DVR and with
 # legacy routers; instances use their own cloud's gateway. (anycast, the
 # default, is what s2_dvr.sh and s2_legacy.sh run.)

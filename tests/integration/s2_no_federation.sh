@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DESIGN requirement 6: with DVR MAC federation off the seed's failure comes
+# requirement 6: with DVR MAC federation off the seed's failure comes
 # back (instance1 -> instance4 is dropped at the receiving host) while pairs
 # inside one cloud still work; with it on (s2_dvr.sh) the pair works.
 source "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DESIGN "Consequences that must hold": with every control-plane process killed
+# Reliability (docs/requirements.md): with every control-plane process killed
 # (kill -9) the data plane keeps forwarding; restarted, each resumes from its DB
 # and the agents resync without dropping established traffic; a change made
 # while a cloud is down reaches it when it comes back.
