@@ -255,7 +255,7 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   // answered for here, switched only to that cloud's network node (never
   // flooded to every host of a DVR router) and trusted from it.
   std::set<std::pair<std::string, std::string>> drops;
-  std::set<std::string> serving_hosts;
+  std::set<std::string> serving_hosts, serving_clouds;
   for (const auto& [sid, sub] : v.subnets) {
     if (!present.count(sub.network_id) || sub.gateway_ip.empty()) continue;
     const Port* leg = serving.GatewayLeg(sid, v.cloud);
@@ -278,6 +278,7 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
     s.arp_responder.push_back({sub.network_id, ip, mac});
     s.remote_ports.push_back({sub.network_id, mac, server->vtep_ip});
     serving_hosts.insert(server->name);
+    serving_clouds.insert(leg->cloud);
   }
 
   // Router instances: legs and permanent ARP for every port of their subnets;
@@ -403,9 +404,10 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
 
   // DVR MAC trust: this cloud's other hosts always; when federated, other
   // clouds' hosts that have an instance port on one of this cloud's networks,
-  // and the network nodes of clouds with a DVR router on one (they route for
-  // clouds without a router on a subnet, requirement 7). Frames routed here by
-  // another cloud's host come over a tunnel to it, so each has one.
+  // the network nodes of clouds with a DVR router on one, and every host of a
+  // cloud serving a subnet here (requirement 7: its router routes here from
+  // any of its hosts, also from subnets this cloud does not know). Frames
+  // routed here by another cloud's host come over a tunnel to it, so each has one.
   std::set<std::string> trusted, routing_clouds;
   for (const Port* leg : v.router_interfaces)
     if (leg->cloud != v.cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
@@ -417,7 +419,7 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
       continue;
     }
     bool network_node = h.role == "network" && v.NetworkNode(h.cloud) == &h;
-    bool routes_here = v.hosts_on_our_networks.count(name) || serving_hosts.count(name) ||
+    bool routes_here = v.hosts_on_our_networks.count(name) || serving_clouds.count(h.cloud) ||
                        (network_node && routing_clouds.count(h.cloud));
     if (!options.dvr_mac_federation || !routes_here) continue;
     trusted.insert(h.dvr_mac);

@@ -175,6 +175,13 @@ TEST(DesiredState, ACloudWithoutARouterOnASubnetIsServedByTheFirstCloudWithOne) 
   // cloud1's network node routes for it: trusted.
   EXPECT_NE(std::find(s.trusted_dvr_macs.begin(), s.trusted_dvr_macs.end(), "fa:16:3f:01:00:09"),
             s.trusted_dvr_macs.end());
+  // Nor every host of cloud1: R1 routes toward instance2 from any of them,
+  // also from subnets local to cloud1 that cloud2 never sees.
+  v.hosts["c1-h3"] = {"c1-h3", "cloud1", "compute", "10.255.1.4", "fa:16:3f:01:00:04"};
+  s = Compute(v, "c2-h1");
+  EXPECT_NE(std::find(s.trusted_dvr_macs.begin(), s.trusted_dvr_macs.end(), "fa:16:3f:01:00:04"),
+            s.trusted_dvr_macs.end());
+  EXPECT_NE(std::find(s.tunnels.begin(), s.tunnels.end(), "10.255.1.4"), s.tunnels.end());
   // Not with the federation off: requirement 6 holds.
   auto off = Compute(v, "c2-h1", false);
   EXPECT_EQ(std::find(off.trusted_dvr_macs.begin(), off.trusted_dvr_macs.end(), "fa:16:3f:01:00:09"),
