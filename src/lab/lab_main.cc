@@ -360,6 +360,8 @@ int Main(const std::vector<std::string>& args) {
     if (!st.ok()) return Fail(st);
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if ((cmd == "down" || cmd == "daemons" || cmd == "leftovers") && !rest.empty())
+    return UsageError(cmd, "unexpected argument " + rest[0]);
   if (cmd == "up") return Up(rest);
   if (cmd == "down") return Down();
   if (cmd == "exec") return Exec(rest);
@@ -373,7 +375,10 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "wait-converged") {
     auto facts = LoadFacts(LabFactsPath());
     if (!facts.ok()) return Fail(facts.status());
-    int secs = rest.size() == 2 && rest[0] == "--timeout" ? std::atoi(rest[1].c_str()) : 60;
+    int secs = 60;
+    if (rest.size() == 2 && rest[0] == "--timeout") secs = std::atoi(rest[1].c_str());
+    else if (!rest.empty()) return UsageError(cmd, "unexpected argument " + rest[0]);
+    if (secs <= 0) return UsageError(cmd, "--timeout takes a number of seconds");
     Status st = WaitForConvergence(*facts, secs * 1000);
     return st.ok() ? 0 : Fail(st);
   }
@@ -385,7 +390,9 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "kill" || cmd == "start") {
     if (rest.empty()) return UsageError(cmd, "which daemon? (isthmus lab daemons lists them)");
     int sig = 9;
-    if (rest.size() == 3 && rest[1] == "--signal") sig = std::atoi(rest[2].c_str());
+    if (cmd == "kill" && rest.size() == 3 && rest[1] == "--signal") sig = std::atoi(rest[2].c_str());
+    else if (rest.size() != 1) return UsageError(cmd, "unexpected argument " + rest[1]);
+    if (sig <= 0 || sig > 64) return UsageError(cmd, "--signal takes a signal number");
     if (cmd == "kill") {
       Status st = SignalDaemon(rest[0], sig);
       return st.ok() ? 0 : Fail(st);
