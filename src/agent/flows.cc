@@ -121,6 +121,12 @@ class Compiler {
         // DVR MAC: delivered as they are (the leg is no instance).
         if (snat) out_.br_int.Add(kIntDvrToSrcMac, 20, Vlan(lvid) + ",dl_dst=" + leg.mac, Goto(kIntForward));
         if (!router.distributed || snat) continue;
+        // Every host of a DVR router holds its gateway MAC: a frame to it from
+        // another host is routed only by the host serving other clouds
+        // (requirement 7), never by every host it was flooded to.
+        if (!leg.serves_other_clouds)
+          out_.br_int.Add(kIntLocalSwitching, 103,
+                          "in_port=" + std::string(kPatchTun) + "," + Vlan(lvid) + ",dl_dst=" + leg.mac, "drop");
         // A frame to the local gateway never leaves the host; a frame routed
         // here leaves with this host's DVR MAC as source.
         out_.br_tun.Add(kTunDvrProcess, 2, Vlan(lvid) + ",dl_dst=" + leg.mac, "drop");

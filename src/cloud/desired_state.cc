@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cloud/subnet_serving.h"
 #include "common/net.h"
 
 namespace isthmus::cloud {
@@ -53,8 +54,10 @@ bool IsNetworkNode(const FederationView& v, const std::string& host) {
 }
 
 // Routers instantiated on a host: DVR routers with a leg on a network that has
-// an instance port there; legacy routers on the network node.
-std::vector<const Router*> HostRouters(const FederationView& v, const std::string& host) {
+// an instance port there; on the network node, legacy routers and the DVR
+// routers that serve a subnet to clouds without a router on it (requirement 7).
+std::vector<const Router*> HostRouters(const FederationView& v, const SubnetServing& serving,
+                                       const std::string& host) {
   std::vector<const Router*> out;
   auto legs = RouterLegs(v);
   auto nets = InstanceNetworks(v, host);
@@ -66,7 +69,7 @@ std::vector<const Router*> HostRouters(const FederationView& v, const std::strin
       continue;
     }
     for (const Port* leg : legs[id])
-      if (nets.count(leg->network_id)) {
+      if (nets.count(leg->network_id) || (network_node && serving.ServesOtherClouds(*leg))) {
         out.push_back(&r);
         break;
       }
@@ -153,7 +156,7 @@ std::set<std::string> HostNetworks(const FederationView& view, const std::string
   std::set<std::string> nets = InstanceNetworks(v, host);
   for (const Port* p : BoundPorts(v, host)) nets.insert(p->network_id);
   auto legs = RouterLegs(v);
-  for (const Router* r : HostRouters(v, host))
+  for (const Router* r : HostRouters(v, SubnetServing(v), host))
     for (const Port* leg : legs[r->id]) nets.insert(leg->network_id);
   return nets;
 }
@@ -177,7 +180,8 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
 
   std::set<std::string> nets = HostNetworks(v, host_name);
   auto legs = RouterLegs(v);
-  auto routers = HostRouters(v, host_name);
+  SubnetServing serving(v);
+  auto routers = HostRouters(v, serving, host_name);
   const model::Host* nn = v.NetworkNode(v.cloud);
   bool network_node = nn && nn->name == host_name;
   std::set<std::string> routers_here;
@@ -205,12 +209,6 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   }
   std::set<std::string> present;  // networks actually in s.networks
   for (const auto& n : s.networks) present.insert(n.id);
-
-  // This cloud's gateway (router leg) per subnet.
-  std::map<std::string, const Port*> own_gateway;  // subnet id -> leg
-  for (const auto& [rid, ls] : legs)
-    for (const Port* leg : ls)
-      if (!leg->fixed_ips.empty()) own_gateway[leg->fixed_ips[0].subnet_id] = leg;
 
   std::set<std::string> tunnels;
   for (const auto& net_id : present)
@@ -251,14 +249,17 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   }
   for (const auto& n : s.networks)
     for (const auto& vtep : n.flood_vteps) tunnels.insert(vtep);
-  s.tunnels.assign(tunnels.begin(), tunnels.end());
 
-  // Gateways of the subnets of this host's networks.
+  // Gateways of the subnets of this host's networks: this cloud's router leg,
+  // or the serving leg of another cloud (requirement 7), whose MAC is then
+  // answered for here, switched only to that cloud's network node (never
+  // flooded to every host of a DVR router) and trusted from it.
   std::set<std::pair<std::string, std::string>> drops;
+  std::set<std::string> serving_hosts;
   for (const auto& [sid, sub] : v.subnets) {
     if (!present.count(sub.network_id) || sub.gateway_ip.empty()) continue;
-    auto g = own_gateway.find(sid);
-    std::string mac = g != own_gateway.end() ? g->second->mac_address : "";
+    const Port* leg = serving.GatewayLeg(sid, v.cloud);
+    std::string mac = leg ? leg->mac_address : "";
     // ARP for any cloud's gateway address on the subnet stays on the host:
     // one address in anycast mode, one per cloud in per-cloud mode.
     std::set<std::string> gateway_ips = {sub.gateway_ip};
@@ -268,9 +269,15 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
     for (const auto& ip : gateway_ips)
       if (drops.insert({sub.network_id, ip}).second)
         s.gateway_arp_drop.push_back({sub.network_id, ip, mac});
-    if (g == own_gateway.end()) continue;
-    s.gateways.push_back({sub.network_id, sid, sub.cidr, g->second->fixed_ips[0].ip_address, mac,
-                          routers_here.count(g->second->device_id) > 0});
+    if (!leg) continue;
+    const std::string& ip = leg->fixed_ips[0].ip_address;
+    s.gateways.push_back({sub.network_id, sid, sub.cidr, ip, mac, routers_here.count(leg->device_id) > 0});
+    if (leg->cloud == v.cloud) continue;
+    const model::Host* server = v.NetworkNode(leg->cloud);
+    if (!server || server->vtep_ip.empty()) continue;
+    s.arp_responder.push_back({sub.network_id, ip, mac});
+    s.remote_ports.push_back({sub.network_id, mac, server->vtep_ip});
+    serving_hosts.insert(server->name);
   }
 
   // Router instances: legs and permanent ARP for every port of their subnets;
@@ -291,7 +298,8 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
       subnets.insert(f.subnet_id);
       leg_networks.insert(leg->network_id);
       ri.interfaces.push_back({leg->id, leg->network_id, f.subnet_id, leg->mac_address,
-                               f.ip_address, PrefixLen(sub->cidr)});
+                               f.ip_address, PrefixLen(sub->cidr),
+                               r->distributed && network_node && serving.ServesOtherClouds(*leg)});
     }
     ri.neighbors = NeighborsOn(v, leg_networks, subnets);
     state::ExternalGateway gw = GatewayOf(v, *r);
@@ -376,8 +384,8 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
       const model::Subnet* sub = SubnetOf(v, f.subnet_id);
       if (!sub || !sub->enable_dhcp) continue;
       d.ip_cidrs.push_back(f.ip_address + "/" + std::to_string(PrefixLen(sub->cidr)));
-      auto g = own_gateway.find(sub->id);
-      std::string router = g != own_gateway.end() ? g->second->fixed_ips[0].ip_address : sub->gateway_ip;
+      const Port* leg = serving.GatewayLeg(sub->id, v.cloud);
+      std::string router = leg ? leg->fixed_ips[0].ip_address : sub->gateway_ip;
       d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers});
       served.insert(sub->id);
     }
@@ -393,15 +401,32 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
     s.dhcp_servers.push_back(d);
   }
 
-  // DVR MAC trust: this cloud's other hosts always; other clouds' hosts that
-  // have an instance port on one of this cloud's networks, when federated.
-  std::set<std::string> trusted;
+  // DVR MAC trust: this cloud's other hosts always; when federated, other
+  // clouds' hosts that have an instance port on one of this cloud's networks,
+  // and the network nodes of clouds with a DVR router on one (they route for
+  // clouds without a router on a subnet, requirement 7). Frames routed here by
+  // another cloud's host come over a tunnel to it, so each has one.
+  std::set<std::string> trusted, routing_clouds;
+  for (const Port* leg : v.router_interfaces)
+    if (leg->cloud != v.cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
+      routing_clouds.insert(leg->cloud);
   for (const auto& [name, h] : v.hosts) {
     if (name == host_name || h.dvr_mac.empty()) continue;
-    if (h.cloud == v.cloud || (options.dvr_mac_federation && v.hosts_on_our_networks.count(name)))
+    if (h.cloud == v.cloud) {
       trusted.insert(h.dvr_mac);
+      continue;
+    }
+    bool network_node = h.role == "network" && v.NetworkNode(h.cloud) == &h;
+    bool routes_here = v.hosts_on_our_networks.count(name) || serving_hosts.count(name) ||
+                       (network_node && routing_clouds.count(h.cloud));
+    if (!options.dvr_mac_federation || !routes_here) continue;
+    trusted.insert(h.dvr_mac);
+    if (!s.networks.empty() && !h.vtep_ip.empty()) tunnels.insert(h.vtep_ip);
   }
   s.trusted_dvr_macs.assign(trusted.begin(), trusted.end());
+  for (const auto& name : serving_hosts)
+    if (const model::Host* h = v.FindHost(name)) tunnels.insert(h->vtep_ip);
+  s.tunnels.assign(tunnels.begin(), tunnels.end());
 
   SortBy(s.ports, [](const auto& x) { return x.id; });
   SortBy(s.remote_ports, [](const auto& x) { return x.network_id + " " + x.mac; });

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cloud/s2_view_test_util.h"
+#include "cloud/subnet_serving.h"
 
 namespace isthmus::cloud {
 namespace {
@@ -136,6 +139,80 @@ TEST(DesiredState, PerCloudGatewaysUseEachCloudsOwnAddress) {
   std::set<std::string> drops;
   for (const auto& d : s.gateway_arp_drop) drops.insert(d.ip);
   EXPECT_TRUE(drops.count("10.0.3.1") && drops.count("10.0.3.2") && drops.count("10.0.4.1"));
+}
+
+// S2 with network nodes and without R2 (cloud2 has no router: requirement 7),
+// as `cloud` sees it.
+FederationView PartiallyRouted(const std::string& cloud) {
+  auto v = S2(cloud);
+  v.hosts["c1-net"] = {"c1-net", "cloud1", "network", "10.255.1.1", "fa:16:3f:01:00:09"};
+  v.hosts["c2-net"] = {"c2-net", "cloud2", "network", "10.255.2.1", "fa:16:3f:02:00:09"};
+  v.ports.erase("r2-3");
+  v.ports.erase("r2-4");
+  v.routers.erase("r2");
+  v.Reindex();
+  return v;
+}
+
+TEST(DesiredState, ACloudWithoutARouterOnASubnetIsServedByTheFirstCloudWithOne) {
+  auto v = PartiallyRouted("cloud2");
+  SubnetServing serving(v);
+  ASSERT_NE(serving.GatewayLeg("sub3", "cloud2"), nullptr);
+  EXPECT_EQ(serving.GatewayLeg("sub3", "cloud2")->id, "r1-3");
+  auto s = Compute(v, "c2-h1");
+  // instance2's gateway is R1's leg: answered here, switched to cloud1's
+  // network node only, and its routed frames get that MAC as source.
+  ASSERT_EQ(s.gateways.size(), 1u);
+  EXPECT_EQ(s.gateways[0].mac, "fa:16:3e:01:00:03");
+  EXPECT_FALSE(s.gateways[0].local);
+  EXPECT_NE(std::find(s.arp_responder.begin(), s.arp_responder.end(),
+                      state::ArpEntry{"net3", "10.0.3.1", "fa:16:3e:01:00:03"}),
+            s.arp_responder.end());
+  EXPECT_NE(std::find(s.remote_ports.begin(), s.remote_ports.end(),
+                      state::RemotePort{"net3", "fa:16:3e:01:00:03", "10.255.1.1"}),
+            s.remote_ports.end());
+  EXPECT_NE(std::find(s.tunnels.begin(), s.tunnels.end(), "10.255.1.1"), s.tunnels.end());
+  // cloud1's network node routes for it: trusted.
+  EXPECT_NE(std::find(s.trusted_dvr_macs.begin(), s.trusted_dvr_macs.end(), "fa:16:3f:01:00:09"),
+            s.trusted_dvr_macs.end());
+  // Not with the federation off: requirement 6 holds.
+  auto off = Compute(v, "c2-h1", false);
+  EXPECT_EQ(std::find(off.trusted_dvr_macs.begin(), off.trusted_dvr_macs.end(), "fa:16:3f:01:00:09"),
+            off.trusted_dvr_macs.end());
+}
+
+TEST(DesiredState, TheServingCloudsNetworkNodeHoldsItsDvrRouterForTheOthers) {
+  auto v = PartiallyRouted("cloud1");
+  auto s = Compute(v, "c1-net");
+  const state::RouterInstance* r1 = nullptr;
+  for (const auto& r : s.routers)
+    if (r.kind == "dvr" && r.id == "r1") r1 = &r;
+  ASSERT_NE(r1, nullptr) << "R1 must be instantiated on cloud1's network node";
+  ASSERT_EQ(r1->interfaces.size(), 2u);
+  for (const auto& i : r1->interfaces) EXPECT_TRUE(i.serves_other_clouds) << i.port_id;
+  // Other hosts of R1 never route a frame sent to its gateway MAC.
+  for (const auto& r : Compute(v, "c1-h1").routers)
+    for (const auto& i : r.interfaces) EXPECT_FALSE(i.serves_other_clouds) << i.port_id;
+  // With R2 on the subnets, nobody is served: R1 stays off the network node.
+  auto full = S2("cloud1");
+  full.hosts["c1-net"] = {"c1-net", "cloud1", "network", "10.255.1.1", "fa:16:3f:01:00:09"};
+  full.Reindex();
+  for (const auto& r : Compute(full, "c1-net").routers) EXPECT_NE(r.kind, "dvr");
+}
+
+TEST(DesiredState, HostsReceivingFramesRoutedByAnotherCloudTunnelToTheRouter) {
+  // Mixed modes: R1 distributed (cloud1), R2 legacy (cloud2). c2-h2 has only
+  // net4; c1-h1 (instance1, net3) routes to instance4 with its DVR MAC.
+  auto v = S2("cloud2", true);
+  v.hosts["c2-net"] = {"c2-net", "cloud2", "network", "10.255.2.1", "fa:16:3f:02:00:09"};
+  v.routers["r2"].distributed = false;
+  for (const char* id : {"r2-3", "r2-4"}) v.ports[id].device_owner = model::kOwnerRouterInterface;
+  v.Reindex();
+  auto s = Compute(v, "c2-h2");
+  EXPECT_NE(std::find(s.trusted_dvr_macs.begin(), s.trusted_dvr_macs.end(), "fa:16:3f:01:00:01"),
+            s.trusted_dvr_macs.end());
+  EXPECT_NE(std::find(s.tunnels.begin(), s.tunnels.end(), "10.255.0.11"), s.tunnels.end())
+      << "no tunnel to c1-h1: its routed frames would be dropped by the VXLAN port lookup";
 }
 
 }  // namespace

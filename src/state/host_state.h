@@ -61,6 +61,10 @@ struct RouterInterface {
   std::string mac;  // the gateway MAC of this cloud on the subnet
   std::string ip;   // the gateway IP
   int prefix_len = 0;
+  // A DVR leg that this host (its cloud's network node) routes for clouds
+  // without a router on the subnet (requirement 7): frames to its MAC may
+  // arrive over a tunnel here, and only here.
+  bool serves_other_clouds = false;
   bool operator==(const RouterInterface&) const = default;
 };
 
@@ -222,7 +226,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalPort, id, network_id, mac, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RemotePort, network_id, mac, vtep)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpEntry, network_id, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInterface, port_id, network_id, subnet_id,
-                                                mac, ip, prefix_len)
+                                                mac, ip, prefix_len, serves_other_clouds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Neighbor, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExternalGateway, port_id, network_id, mac, ip,
                                                 prefix_len, gateway_ip, enable_snat)

@@ -35,16 +35,8 @@ pass "no ARP for a gateway IP crossed the underlay"
 # 3. The source MAC instance4 sees on a packet routed from instance1 is its own
 #    cloud's (R2's) gateway MAC on net4, never a DVR MAC.
 want=$(fact router.R2.net4.mac)
-cap=$(mktemp); err=$(mktemp)
-lab exec instance4 -- timeout 10 tcpdump -i eth0 -nn -e -l --immediate-mode -c 1 \
-  "icmp and src host $(fact instance.instance1.ip)" >"$cap" 2>"$err" &
-tcpdump_pid=$!
-wait_for "tcpdump listening in instance4" 5 grep -q "listening on" "$err"
-lab exec instance1 -- ping -c 3 -W 1 "$(fact instance.instance4.ip)" >/dev/null || fail "instance1 -> instance4"
-wait "$tcpdump_pid" || true
-got=$(cat "$cap")
-src=$(awk '{print $2}' <<<"$got")
-[[ "$src" == "$want" ]] || fail "instance4 saw source MAC '$src' on a routed packet, want R2's net4 gateway MAC $want (capture: $got)"
+src=$(routed_source_mac instance4 instance1)
+[[ "$src" == "$want" ]] || fail "instance4 saw source MAC '$src' on a routed packet, want R2's net4 gateway MAC $want"
 pass "instance4 sees R2's net4 gateway MAC $want as source of routed traffic"
 
 # 4. TCP from instance1 to instance4 (routed, cross-cloud).
