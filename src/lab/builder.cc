@@ -15,6 +15,7 @@
 #include "lab/dhcp_client.h"
 #include "lab/internet.h"
 #include "lab/facts.h"
+#include "lab/lab_topology.h"
 #include "lab/paths.h"
 #include "lab/pki.h"
 #include "lab/daemons.h"
@@ -62,6 +63,8 @@ class Builder {
     facts_ = {{"topology", t_.name},
               {"options", {{"dvr_mac_federation", t_.options.dvr_mac_federation}}},
               {"central", Url(kCentralPort)}};
+    // First, so that `lab show --dot` draws even a lab that failed half-way.
+    ISTHMUS_RETURN_IF_ERROR(SaveLabTopology(t_));
     ISTHMUS_RETURN_IF_ERROR(Step("underlay network (namespace isth-underlay, bridge ul0)",
                                  [&] { return CreateUnderlay(runner_); }));
     ISTHMUS_RETURN_IF_ERROR(Step(std::string("internet (namespace ") + kInternetNamespace +

@@ -11,7 +11,11 @@
 #include "common/keystone_client.h"
 #include "lab/facts.h"
 #include "lab/internet.h"
+#include "lab/lab_commands.h"
+#include "lab/lab_topology.h"
 #include "lab/north_south.h"
+#include "lab/routes.h"
+#include "lab/topology_dot.h"
 #include "lab/paths.h"
 #include "lab/matrix.h"
 #include "lab/daemons.h"
@@ -23,57 +27,21 @@
 namespace isthmus::lab {
 namespace {
 
-constexpr char kHelp[] = R"HELP(usage: isthmus lab <command>
-
-  up TOPOLOGY [--legacy] [--no-dvr-mac-federation] [--gateway-mode=anycast|per-cloud]
-        build a topology on this machine: its clouds (a controller each), their
-        hosts (a namespace with Open vSwitch and an agent each), an external
-        network per cloud upstream of which sits the lab's internet namespace,
-        then its networks, routers and instances through the central API; and
-        print the east-west connectivity matrix and the north-south table.
-        TOPOLOGY is a JSON file (format: docs/topology.md) or the name of a
-        shipped one (the repository's topologies/ folder, listed below).
-        --legacy: every router centralized on its cloud's network node,
-        whatever the file says. --no-dvr-mac-federation: the clouds do not
-        trust each other's DVR MACs (the seed's failure comes back).
-        --gateway-mode: every subnet's, whatever the file says: anycast (one
-        gateway IP, a MAC per cloud) or per-cloud (Tricircle's: each cloud's
-        router has its own gateway IP).
-  down  remove everything the lab made: processes, namespaces, bridges, files
-  exec <instance|host|internet|underlay> -- <command...>
-        run a command inside an instance, host or the internet namespace (on a
-        host, the ovs-* tools talk to that host's Open vSwitch)
-  matrix [--json]       measure the east-west connectivity matrix again
-  north-south [--json]  measure the north-south table again
-  lease <instance> [--dev DEV] [--renew]
-                    the NIC's latest DHCP lease (JSON, with the server that
-                    answered); --renew forces a renewal and prints its answer
-  show [--get PATH] print what the lab built (lab.json), or one fact of it,
-        e.g. --get instance.instance1.ip, --get router.R2.net4.mac, --get hosts
-  openrc [--project admin|demo]  environment for the openstack CLI, as the
-                    lab's admin or the demo project's member:
-                    eval "$(isthmus lab openrc)"; openstack network list
-  token [--project admin|demo]   a token for X-Auth-Token (curl)
-  leftovers         list anything of a lab still present (empty when clean)
-  add-instance <name> --host H --network N [--ip IP]
-                    create a port bound to H and an instance on it (DHCP)
-  add-instance <name> --port ID
-                    an instance on an existing port (bound to a lab host)
-  wait-converged [--timeout S]  wait until every agent applied its latest state
-  daemons           list the lab's daemons and whether they run: central,
-                    cloud-*, agent-*, each host's ovsdb-server-<host> and
-                    ovs-vswitchd-<host>, DHCP clients, services
-  kill <daemon> [--signal N]   signal a daemon (default 9: a crash)
-  start <daemon>    start a stopped or killed daemon again, with its arguments
-                    (in its namespace; a restarted ovs-vswitchd also gets the
-                    host's VTEP address back on br-phy)
-  serve --listen ADDR:PORT --name NAME   the lab's HTTP service (answers
-                    "NAME: hello <caller's address>")
-)HELP";
-
 int Fail(const Status& st) {
   std::cerr << "isthmus lab: " << st.message() << "\n";
   return st.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+// A usage mistake: says so and where the command's usage is.
+int UsageError(const std::string& cmd, const std::string& what) {
+  return Fail(InvalidArgument(what + " (isthmus lab " + cmd + " --help)"));
+}
+
+// The route model of the lab that is up (routes.h); one that knows nothing
+// (every pair measured) when the lab saved no topology.
+Routes LabRoutes(const nlohmann::json& facts) {
+  auto t = LoadLabTopology(facts);
+  return Routes(t.ok() ? *t : Topology{});
 }
 
 std::string ShippedNames() {
@@ -98,11 +66,11 @@ int Up(const std::vector<std::string>& args) {
       auto mode = ParseGatewayMode(a.substr(std::string("--gateway-mode=").size()));
       if (!mode.ok()) return Fail(InvalidArgument("--gateway-mode: " + mode.status().message()));
       options.gateway_mode = *mode;
-    } else if (a.rfind("--", 0) == 0) return Fail(InvalidArgument("unknown option " + a + " (isthmus lab up --help)"));
+    } else if (a.rfind("--", 0) == 0) return UsageError("up", "unknown option " + a);
     else if (name.empty()) name = a;
-    else return Fail(InvalidArgument("unexpected argument " + a));
+    else return UsageError("up", "unexpected argument " + a);
   }
-  if (name.empty()) return Fail(InvalidArgument("which topology? a file, or one of: " + ShippedNames()));
+  if (name.empty()) return UsageError("up", "which topology? a file, or one of: " + ShippedNames());
   auto topology = LoadTopology(name);
   if (!topology.ok()) return Fail(topology.status());
   topology->Apply(options);
@@ -125,11 +93,12 @@ int Up(const std::vector<std::string>& args) {
     std::cout << "\nno instances yet: `eval \"$(isthmus lab openrc)\"` and build with the openstack CLI\n";
     return 0;
   }
-  std::cout << "\neast-west connectivity (ICMP, every ordered pair):\n";
-  MeasureMatrix(*facts, runner, 3).Print(std::cout);
+  Routes routes(*topology);
+  std::cout << "\neast-west connectivity (ICMP, every ordered pair with a route):\n";
+  MeasureMatrix(*facts, routes, runner, 3).Print(std::cout);
   std::cout << "\nnorth-south (HTTP to the internet service " << kInternetServiceIp
             << ", and from the internet to each floating IP):\n";
-  MeasureNorthSouth(*facts, runner, 3).Print(std::cout);
+  MeasureNorthSouth(*facts, routes, runner, 3).Print(std::cout);
   return 0;
 }
 
@@ -147,8 +116,7 @@ int Down() {
 }
 
 int Exec(const std::vector<std::string>& args) {
-  if (args.size() < 3 || args[1] != "--")
-    return Fail(InvalidArgument("usage: isthmus lab exec <instance|host|internet|underlay> -- <command...>"));
+  if (args.size() < 3 || args[1] != "--") return UsageError("exec", "expected <target> -- <command...>");
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   const std::string& target = args[0];
@@ -171,6 +139,34 @@ int Exec(const std::vector<std::string>& args) {
   return ExecInteractive(ns, cmd, env);
 }
 
+// `lab show --dot|--svg [TOPOLOGY]`: a shipped topology or file (no lab, no
+// root needed), or the lab that is up.
+int ShowGraph(const std::vector<std::string>& args) {
+  bool svg = args[0] == "--svg";
+  if (args.size() > 2) return UsageError("show", "unexpected argument " + args[2]);
+  Result<Topology> t = NotFound("");
+  if (args.size() == 2) {
+    t = LoadTopology(args[1]);
+  } else {
+    auto facts = LoadFacts(LabFactsPath());
+    t = LoadLabTopology(facts.ok() ? *facts : nlohmann::json::object());
+  }
+  if (!t.ok()) return Fail(t.status());
+  std::string dot = TopologyDot(*t);
+  if (!svg) {
+    std::cout << dot;
+    return 0;
+  }
+  SystemRunner runner;
+  auto out = runner.Run(Command{{"dot", "-Tsvg"}, dot, {}, 30000});
+  if (!out.ok())
+    return Fail(Unavailable("cannot run Graphviz's `dot` (" + out.status().message() +
+                            "); install the package graphviz (scripts/setup does)"));
+  if (out->exit_code != 0) return Fail(Internal("dot -Tsvg failed: " + out->err));
+  std::cout << out->out;
+  return 0;
+}
+
 int Show(const std::vector<std::string>& args) {
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
@@ -180,7 +176,7 @@ int Show(const std::vector<std::string>& args) {
     std::cout << *v << "\n";
     return 0;
   }
-  if (!args.empty()) return Fail(InvalidArgument("usage: isthmus lab show [--get PATH]"));
+  if (!args.empty()) return UsageError("show", "unexpected argument " + args[0]);
   std::cout << facts->dump(2) << "\n";
   return 0;
 }
@@ -198,11 +194,11 @@ int AddInstanceCmd(const std::vector<std::string>& args) {
     else if (args[k] == "--network") nic.network = value();
     else if (args[k] == "--ip") nic.ip = value();
     else if (i.name.empty() && args[k].rfind("--", 0) != 0) i.name = args[k];
-    else return Fail(InvalidArgument("unexpected argument " + args[k]));
+    else return UsageError("add-instance", "unexpected argument " + args[k]);
   }
   if (i.name.empty() || (port.empty() && (i.host.empty() || nic.network.empty())) ||
       (!port.empty() && (!i.host.empty() || !nic.network.empty())))
-    return Fail(InvalidArgument("usage: isthmus lab add-instance <name> (--host H --network N [--ip IP] | --port ID)"));
+    return UsageError("add-instance", "a name and either --host and --network, or --port");
   i.nics.push_back(nic);
   SystemRunner runner;
   Status st = port.empty() ? AddInstance(*facts, i, "", runner) : AddInstanceForPort(*facts, i.name, port, runner);
@@ -231,7 +227,7 @@ int LeaseCmd(const std::vector<std::string>& args) {
     if (args[k] == "--dev" && k + 1 < args.size()) dev = args[++k];
     else if (args[k] == "--renew") renew = true;
     else if (instance.empty() && args[k].rfind("--", 0) != 0) instance = args[k];
-    else return Fail(InvalidArgument("unexpected argument " + args[k]));
+    else return UsageError("lease", "unexpected argument " + args[k]);
   }
   if (!(*facts)["instances"].contains(instance))
     return Fail(NotFound("no instance named '" + instance + "' in this lab"));
@@ -249,11 +245,11 @@ int LeaseCmd(const std::vector<std::string>& args) {
 
 // `lab openrc [--project NAME]` and `lab token [--project NAME]`: point the
 // openstack CLI (or curl) at the lab's central, as the admin or the demo member.
-std::string ProjectArg(const std::vector<std::string>& args, Status& st) {
+std::string ProjectArg(const std::vector<std::string>& args, const std::string& cmd, Status& st) {
   std::string project = "admin";
   for (size_t k = 0; k < args.size(); ++k) {
     if (args[k] == "--project" && k + 1 < args.size()) project = args[++k];
-    else st = InvalidArgument("unexpected argument " + args[k]);
+    else st = InvalidArgument("unexpected argument " + args[k] + " (isthmus lab " + cmd + " --help)");
   }
   return project;
 }
@@ -262,7 +258,7 @@ int OpenrcCmd(const std::vector<std::string>& args, bool token_only) {
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   Status st;
-  std::string project = ProjectArg(args, st);
+  std::string project = ProjectArg(args, token_only ? "token" : "openrc", st);
   if (!st.ok()) return Fail(st);
   Credentials creds = LabCredentials(*facts, project);
   if (creds.user.empty()) return Fail(NotFound("no user of project '" + project + "' in this lab (admin, demo)"));
@@ -287,22 +283,33 @@ int OpenrcCmd(const std::vector<std::string>& args, bool token_only) {
   return 0;
 }
 
+// `--json` or nothing (lab matrix, lab north-south).
+Result<bool> JsonFlag(const std::vector<std::string>& args, const std::string& cmd) {
+  if (args.empty()) return false;
+  if (args.size() == 1 && args[0] == "--json") return true;
+  return InvalidArgument("unexpected argument " + args[0] + " (isthmus lab " + cmd + " --help)");
+}
+
 int NorthSouthCmd(const std::vector<std::string>& args) {
+  auto json = JsonFlag(args, "north-south");
+  if (!json.ok()) return Fail(json.status());
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   SystemRunner runner;
-  NorthSouth t = MeasureNorthSouth(*facts, runner, 3);
-  if (!args.empty() && args[0] == "--json") std::cout << t.ToJson().dump(2) << "\n";
+  NorthSouth t = MeasureNorthSouth(*facts, LabRoutes(*facts), runner, 3);
+  if (*json) std::cout << t.ToJson().dump(2) << "\n";
   else t.Print(std::cout);
-  return t.Passed() == static_cast<int>(t.rows.size()) ? 0 : 1;
+  return t.AllPassed() ? 0 : 1;
 }
 
 int MatrixCmd(const std::vector<std::string>& args) {
+  auto json = JsonFlag(args, "matrix");
+  if (!json.ok()) return Fail(json.status());
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   SystemRunner runner;
-  Matrix m = MeasureMatrix(*facts, runner, 3);
-  if (!args.empty() && args[0] == "--json") std::cout << m.ToJson().dump(2) << "\n";
+  Matrix m = MeasureMatrix(*facts, LabRoutes(*facts), runner, 3);
+  if (*json) std::cout << m.ToJson().dump(2) << "\n";
   else m.Print(std::cout);
   return 0;
 }
@@ -328,10 +335,21 @@ int StartCmd(const std::string& name) {
 
 int Main(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kHelp << "\nshipped topologies:\n";
-    for (const auto& t : ShippedTopologies()) std::cout << "  " << t.name << ": " << t.description << "\n";
+    std::cout << LabHelp();
     return args.empty() ? 2 : 0;
   }
+  const LabCommand* command = FindLabCommand(args[0]);
+  if (!command) {
+    std::cerr << "isthmus lab: unknown command '" << args[0] << "' (isthmus lab --help)\n";
+    return 2;
+  }
+  // Help and drawings of a named topology need neither root nor a lab.
+  if (LabWantsHelp(std::vector<std::string>(args.begin() + 1, args.end()))) {
+    std::cout << LabCommandHelp(*command);
+    return 0;
+  }
+  if (args[0] == "show" && args.size() >= 2 && (args[1] == "--dot" || args[1] == "--svg"))
+    return ShowGraph(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "serve") return ServeMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (geteuid() != 0) return Fail(Status(Code::kForbidden, "the lab needs root (namespaces, Open vSwitch)"));
   SetLogTag("lab");
@@ -342,6 +360,8 @@ int Main(const std::vector<std::string>& args) {
     if (!st.ok()) return Fail(st);
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if ((cmd == "down" || cmd == "daemons" || cmd == "leftovers") && !rest.empty())
+    return UsageError(cmd, "unexpected argument " + rest[0]);
   if (cmd == "up") return Up(rest);
   if (cmd == "down") return Down();
   if (cmd == "exec") return Exec(rest);
@@ -355,7 +375,10 @@ int Main(const std::vector<std::string>& args) {
   if (cmd == "wait-converged") {
     auto facts = LoadFacts(LabFactsPath());
     if (!facts.ok()) return Fail(facts.status());
-    int secs = rest.size() == 2 && rest[0] == "--timeout" ? std::atoi(rest[1].c_str()) : 60;
+    int secs = 60;
+    if (rest.size() == 2 && rest[0] == "--timeout") secs = std::atoi(rest[1].c_str());
+    else if (!rest.empty()) return UsageError(cmd, "unexpected argument " + rest[0]);
+    if (secs <= 0) return UsageError(cmd, "--timeout takes a number of seconds");
     Status st = WaitForConvergence(*facts, secs * 1000);
     return st.ok() ? 0 : Fail(st);
   }
@@ -365,9 +388,11 @@ int Main(const std::vector<std::string>& args) {
     return 0;
   }
   if (cmd == "kill" || cmd == "start") {
-    if (rest.empty()) return Fail(InvalidArgument("usage: isthmus lab " + cmd + " <daemon>"));
+    if (rest.empty()) return UsageError(cmd, "which daemon? (isthmus lab daemons lists them)");
     int sig = 9;
-    if (rest.size() == 3 && rest[1] == "--signal") sig = std::atoi(rest[2].c_str());
+    if (cmd == "kill" && rest.size() == 3 && rest[1] == "--signal") sig = std::atoi(rest[2].c_str());
+    else if (rest.size() != 1) return UsageError(cmd, "unexpected argument " + rest[1]);
+    if (sig <= 0 || sig > 64) return UsageError(cmd, "--signal takes a signal number");
     if (cmd == "kill") {
       Status st = SignalDaemon(rest[0], sig);
       return st.ok() ? 0 : Fail(st);
@@ -378,8 +403,7 @@ int Main(const std::vector<std::string>& args) {
     std::cout << LeftoversReport();
     return 0;
   }
-  std::cerr << "isthmus lab: unknown command '" << cmd << "'\n" << kHelp;
-  return 2;
+  return Fail(Internal("command '" + cmd + "' has help but no implementation"));
 }
 
 }  // namespace isthmus::lab

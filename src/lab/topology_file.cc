@@ -365,6 +365,50 @@ Result<Topology> LoadTopology(const std::string& what) {
   return ParseTopology(j, what);
 }
 
+json TopologyToJson(const Topology& t) {
+  json j = {{"name", t.name}, {"description", t.description}, {"clouds", json::array()}};
+  if (t.bare) j["bare"] = true;
+  for (const auto& c : t.clouds) {
+    json hosts = json::array();
+    for (const auto& h : t.hosts)
+      if (h.cloud == c.name) hosts.push_back({{"name", h.name}, {"role", ToString(h.role)}});
+    j["clouds"].push_back(
+        {{"name", c.name},
+         {"external_network", {{"name", c.external.name}, {"cidr", c.external.cidr}, {"gateway", c.external.gateway}}},
+         {"hosts", hosts}});
+  }
+  if (t.bare) return j;
+  j["networks"] = json::array();
+  for (const auto& n : t.networks)
+    j["networks"].push_back({{"name", n.name},
+                             {"clouds", n.clouds},
+                             {"cidr", n.cidr},
+                             {"gateway", n.gateway_ip.empty() ? json(nullptr) : json(n.gateway_ip)},
+                             {"gateway_mode", ToString(n.gateway_mode)}});
+  j["routers"] = json::array();
+  for (const auto& r : t.routers)
+    j["routers"].push_back({{"name", r.name},
+                            {"cloud", r.cloud},
+                            {"distributed", r.distributed},
+                            {"external_gateway", r.external_gateway},
+                            {"networks", r.networks}});
+  j["instances"] = json::array();
+  for (const auto& i : t.instances) {
+    json nics = json::array();
+    for (const auto& n : i.nics) {
+      json nic = {{"network", n.network}};
+      if (!n.ip.empty()) nic["ip"] = n.ip;
+      nics.push_back(nic);
+    }
+    j["instances"].push_back({{"name", i.name},
+                              {"host", i.host},
+                              {"nics", nics},
+                              {"floating_ip", i.floating_ip},
+                              {"matrix_nic", i.matrix_nic}});
+  }
+  return j;
+}
+
 std::vector<ShippedTopology> ShippedTopologies() {
   std::vector<ShippedTopology> out;
   for (const auto& [name, text] : ShippedTopologyFiles()) {

@@ -21,6 +21,11 @@ Result<Topology> ParseTopology(const nlohmann::json& j, const std::string& sourc
 // contains a '/' or ends in ".json"). InvalidArgument names the known ones.
 Result<Topology> LoadTopology(const std::string& what);
 
+// The JSON of a topology, in the file format, every field written out (the
+// options applied: --legacy routers are written legacy). ParseTopology reads
+// it back to the same topology.
+nlohmann::json TopologyToJson(const Topology& t);
+
 struct ShippedTopology {
   std::string name;         // the file's name without ".json"
   std::string description;  // its "description"

@@ -101,6 +101,22 @@ TEST(TopologyFile, ErrorsNameTheField) {
   }
 }
 
+// What `lab up` saves (lab_topology.h) reads back to the same topology.
+TEST(TopologyFile, WrittenJsonReadsBackTheSame) {
+  for (const auto& s : ShippedTopologies()) {
+    auto t = LoadTopology(s.name);
+    ASSERT_TRUE(t.ok()) << s.name;
+    t->Apply({.force_legacy = true, .gateway_mode = GatewayMode::kPerCloud});
+    json written = TopologyToJson(*t);
+    auto back = ParseTopology(written, "written");
+    ASSERT_TRUE(back.ok()) << s.name << ": " << back.status().message();
+    EXPECT_EQ(TopologyToJson(*back), written) << s.name;
+    EXPECT_EQ(back->hosts.size(), t->hosts.size());
+    for (const auto& r : back->routers) EXPECT_FALSE(r.distributed) << s.name << " " << r.name;
+    for (const auto& n : back->networks) EXPECT_EQ(n.gateway_mode, GatewayMode::kPerCloud);
+  }
+}
+
 TEST(TopologyFile, UnknownNamesAndFilesAreClear) {
   auto t = LoadTopology("s9");
   ASSERT_FALSE(t.ok());
