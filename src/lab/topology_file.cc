@@ -312,11 +312,24 @@ class Reader {
       i.nics.push_back(nic);
     }
     i.floating_ip = f.Bool("floating_ip", false);
+    if (i.floating_ip && host && !i.nics.empty() && !HasOwnGateway(i.nics[0].network, host->cloud))
+      f.Fail(f.At("floating_ip"), "instance " + Quote(i.name) + "'s first network " + Quote(i.nics[0].network) +
+                                      " has no router with a gateway in its cloud " + Quote(host->cloud) +
+                                      " (a floating IP is served by a router of the instance's own cloud)");
     i.matrix_nic = f.Int("matrix_nic", 0);
     if (i.matrix_nic < 0 || i.matrix_nic >= static_cast<int>(std::max<size_t>(nics.size(), 1)))
       f.Fail(f.At("matrix_nic"), "must name one of the instance's NICs (0-based)");
     f.NoOthers();
     t_.instances.push_back(i);
+  }
+
+  // A router of `cloud` with an external gateway has a leg on `network`.
+  bool HasOwnGateway(const std::string& network, const std::string& cloud) const {
+    for (const auto& r : t_.routers)
+      if (r.cloud == cloud && r.external_gateway &&
+          std::find(r.networks.begin(), r.networks.end(), network) != r.networks.end())
+        return true;
+    return false;
   }
 
   std::string* error_;

@@ -93,6 +93,8 @@ TEST(TopologyFile, ErrorsNameTheField) {
       {R"([{"op": "add", "path": "/routers/-", "value": {"name": "R9", "cloud": "cloud1", "networks": ["net3"]}}])", "routers[1].networks[0]: router \"R1\" of \"cloud1\" already routes \"net3\""},
       {R"([{"op": "replace", "path": "/routers/0/cloud", "value": 3}])", "routers[0].cloud: must be a string"},
       {R"([{"op": "remove", "path": "/clouds"}])", "clouds: is required"},
+      {R"([{"op": "add", "path": "/instances/-", "value": {"name": "vm2", "host": "c2-h1", "floating_ip": true, "nics": [{"network": "net3"}]}}])",
+       "instances[1].floating_ip: instance \"vm2\"'s first network \"net3\" has no router with a gateway in its cloud \"cloud2\""},
   };
   for (const auto& c : cases) {
     json j = Minimal().patch(json::parse(c.patch));
