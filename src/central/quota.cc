@@ -110,15 +110,16 @@ Status Service::DeleteQuota(const std::string& project) {
 // and fg ports) count against nobody's port quota.
 int64_t Service::UsageLocked(const std::string& resource, const std::string& project) const {
   int64_t n = 0;
-  auto count = [&](const auto& items) {
-    for (const auto& [id, r] : items) n += r.project_id == project;
-  };
-  if (resource == "network") count(networks_);
-  else if (resource == "subnet") count(subnets_);
-  else if (resource == "router") count(routers_);
-  else if (resource == "floatingip") count(floatingips_);
-  else if (resource == "port")
-    for (const auto& [id, p] : ports_) n += p.project_id == project && p.IsInstance();
+  store_.ForEachKind([&](const auto& map) {
+    using T = ModelIn<std::decay_t<decltype(map)>>;
+    if constexpr (requires(const T& r) { r.project_id; }) {
+      if (resource != Name(KindOf<T>)) return;
+      for (const auto& [id, r] : map) {
+        if constexpr (std::is_same_v<T, model::Port>) n += r.project_id == project && r.IsInstance();
+        else n += r.project_id == project;
+      }
+    }
+  });
   return n;
 }
 

@@ -83,7 +83,10 @@ Result<std::unique_ptr<Service>> Service::Create(const std::string& db_path, Ser
 Status Service::Load() {
   auto snap = db_->Load();
   if (!snap.ok()) return snap.status();
-  clouds_ = snap->clouds;
+  for (const auto& [name, row] : snap->clouds) {
+    clouds_[name] = row.cloud;
+    acked_[name] = row.acked_seq;
+  }
   hosts_ = snap->hosts;
   quotas_ = snap->quotas;
   try {
@@ -107,17 +110,6 @@ Status Service::Commit(Mutation& m) {
   return st;
 }
 
-void Service::Emit(Mutation& m, const std::string& kind, const std::string& op,
-                   const std::string& id, const json& body, const std::vector<std::string>& clouds) {
-  for (const auto& c : clouds) m.events.push_back({0, c, kind, op, id, body});
-}
-
-std::vector<std::string> Service::AllClouds() const {
-  std::vector<std::string> out;
-  for (const auto& [n, c] : clouds_) out.push_back(n);
-  return out;
-}
-
 std::vector<std::string> Service::CloudsOfNetwork(const std::string& network_id) const {
   auto it = networks_.find(network_id);
   return it == networks_.end() ? std::vector<std::string>() : it->second.clouds;
@@ -139,23 +131,20 @@ Result<model::Cloud> Service::CreateCloud(const json& body) {
   std::lock_guard<std::mutex> lock(mu_);
   if (clouds_.count(name)) return Conflict("Cloud " + name + " already exists");
   std::set<int> used;
-  for (const auto& [n, c] : clouds_) used.insert(c.cloud.index);
+  for (const auto& [n, c] : clouds_) used.insert(c.index);
   int index = 1;
   while (used.count(index)) ++index;
   if (index > 255) return Conflict("No free cloud index: a federation holds at most 255 clouds");
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "fa:16:3f:%02x", index);
   model::Cloud cloud{name, ep->ToString(), index, prefix};
-  Mutation m;
-  m.cloud_upserts.push_back({name, cloud});
-  // The new cloud learns the federation so far; every other cloud learns it.
-  std::vector<std::string> everyone = AllClouds();
-  everyone.push_back(name);
-  Emit(m, "cloud", "upsert", name, cloud, everyone);
-  for (const auto& [n, c] : clouds_) Emit(m, "cloud", "upsert", n, c.cloud, {name});
-  for (const auto& [n, h] : hosts_) Emit(m, "host", "upsert", n, h, {name});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  clouds_[name] = {cloud, 0};
+  Change c;
+  Put(c, cloud);  // every cloud learns it, the new one included
+  // The new cloud learns the federation so far (what it receives of every-cloud kinds).
+  for (const auto& [n, other] : clouds_) Emit(c, Kind::kCloud, "upsert", n, other, {name});
+  for (const auto& [n, h] : hosts_) Emit(c, Kind::kHost, "upsert", n, h, {name});
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  acked_[name] = 0;
   LOG_INFO("cloud " << name << " at " << cloud.endpoint << ", DVR MAC prefix " << prefix);
   return cloud;
 }
@@ -163,7 +152,7 @@ Result<model::Cloud> Service::CreateCloud(const json& body) {
 std::vector<model::Cloud> Service::ListClouds() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<model::Cloud> out;
-  for (const auto& [n, c] : clouds_) out.push_back(c.cloud);
+  for (const auto& [n, c] : clouds_) out.push_back(c);
   return out;
 }
 
@@ -171,7 +160,7 @@ Result<model::Cloud> Service::GetCloud(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = clouds_.find(name);
   if (it == clouds_.end()) return NotFound("Cloud " + name + " could not be found");
-  return it->second.cloud;
+  return it->second;
 }
 
 Status Service::DeleteCloud(const std::string& name) {
@@ -179,14 +168,10 @@ Status Service::DeleteCloud(const std::string& name) {
   if (!clouds_.count(name)) return NotFound("Cloud " + name + " could not be found");
   if (std::string left = CloudHoldings(name); !left.empty())
     return Conflict("Cloud " + name + " still holds " + left);
-  Mutation m;
-  m.cloud_deletes.push_back(name);  // with its pending jobs
-  std::vector<std::string> others;
-  for (const auto& [n, c] : clouds_)
-    if (n != name) others.push_back(n);
-  Emit(m, "cloud", "delete", name, json::object(), others);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  clouds_.erase(name);
+  Change c;
+  Drop<model::Cloud>(c, name);  // with its pending jobs; every other cloud learns it
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  acked_.erase(name);
   return Status::Ok();
 }
 
@@ -207,9 +192,9 @@ Result<model::Host> Service::PutHost(const std::string& cloud, const std::string
   auto c = clouds_.find(cloud);
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
   std::string dvr_mac = mac->ToString();
-  if (dvr_mac.rfind(c->second.cloud.dvr_mac_prefix + ":", 0) != 0)
+  if (dvr_mac.rfind(c->second.dvr_mac_prefix + ":", 0) != 0)
     return InvalidArgument("DVR MAC " + dvr_mac + " is outside cloud " + cloud + "'s prefix " +
-                           c->second.cloud.dvr_mac_prefix);
+                           c->second.dvr_mac_prefix);
   for (const auto& [n, h] : hosts_) {
     if (n != name && h.dvr_mac == dvr_mac)
       return Conflict("DVR MAC " + dvr_mac + " is already used by host " + n);
@@ -221,11 +206,9 @@ Result<model::Host> Service::PutHost(const std::string& cloud, const std::string
   if (existing != hosts_.end() && existing->second.role == role &&
       existing->second.vtep_ip == vtep && existing->second.dvr_mac == dvr_mac)
     return host;  // unchanged: nothing to push
-  Mutation m;
-  m.host_upserts.push_back(host);
-  Emit(m, "host", "upsert", name, host, AllClouds());
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  hosts_[name] = host;
+  Change ch;
+  Put(ch, host);
+  ISTHMUS_RETURN_IF_ERROR(Apply(ch));
   return host;
 }
 
@@ -236,81 +219,9 @@ std::vector<model::Host> Service::ListHosts() {
   return out;
 }
 
-// Reading through and writing into a Change
-
-template <typename F>
-void Service::EachPort(const Change& c, F&& f) const {
-  for (const auto& [id, p] : ports_)
-    if (!c.ports.count(id)) f(p);
-  for (const auto& [id, p] : c.ports)
-    if (p) f(*p);
-}
-
-std::vector<model::Port> Service::PortsNow(const Change& c) const {
-  std::vector<model::Port> out;
-  EachPort(c, [&](const model::Port& p) { out.push_back(p); });
-  return out;
-}
-
-std::vector<model::FloatingIp> Service::FipsNow(const Change& c) const {
-  std::vector<model::FloatingIp> out;
-  for (const auto& [id, f] : floatingips_)
-    if (!c.fips.count(id)) out.push_back(f);
-  for (const auto& [id, f] : c.fips)
-    if (f) out.push_back(*f);
-  return out;
-}
-
-std::optional<model::Subnet> Service::SubnetNow(const Change& c, const std::string& id) const {
-  if (auto it = c.subnets.find(id); it != c.subnets.end()) return it->second;
-  if (auto it = subnets_.find(id); it != subnets_.end()) return it->second;
-  return std::nullopt;
-}
-
-std::optional<model::Port> Service::PortNow(const Change& c, const std::string& id) const {
-  if (auto it = c.ports.find(id); it != c.ports.end()) return it->second;
-  if (auto it = ports_.find(id); it != ports_.end()) return it->second;
-  return std::nullopt;
-}
-
-void Service::PutPort(Change& c, const model::Port& p) {
-  c.m.upserts.push_back({"port", p.id, p});
-  Emit(c.m, "port", "upsert", p.id, p, CloudsOfNetwork(p.network_id));
-  c.ports[p.id] = p;
-}
-
-void Service::DropPort(Change& c, const std::string& id) {
-  auto p = PortNow(c, id);
-  if (!p) return;
-  c.m.deletes.push_back({"port", id});
-  Emit(c.m, "port", "delete", id, json::object(), CloudsOfNetwork(p->network_id));
-  c.ports[id] = std::nullopt;
-}
-
-void Service::PutRouter(Change& c, const model::Router& r) {
-  c.m.upserts.push_back({"router", r.id, r});
-  Emit(c.m, "router", "upsert", r.id, r, {r.cloud});
-  c.routers[r.id] = r;
-}
-
-void Service::PutFip(Change& c, const model::FloatingIp& f) {
-  c.m.upserts.push_back({"floatingip", f.id, f});
-  Emit(c.m, "floatingip", "upsert", f.id, f, {f.cloud});
-  c.fips[f.id] = f;
-}
-
 Status Service::Apply(Change& c) {
   ISTHMUS_RETURN_IF_ERROR(Commit(c.m));
-  auto merge = [](auto& cache, const auto& changes) {
-    for (const auto& [id, v] : changes) {
-      if (v) cache[id] = *v;
-      else cache.erase(id);
-    }
-  };
-  merge(subnets_, c.subnets);
-  merge(ports_, c.ports);
-  merge(routers_, c.routers);
-  merge(floatingips_, c.fips);
+  Merge(store_, c);
   return Status::Ok();
 }
 
@@ -384,11 +295,9 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
                       std::to_string(options_.vni_max));
     n.segmentation_id = vni;
   }
-  Mutation m;
-  m.upserts.push_back({"network", n.id, n});
-  Emit(m, "network", "upsert", n.id, n, n.clouds);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  networks_[n.id] = n;
+  Change c;
+  Put(c, n);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return n;
 }
 
@@ -458,9 +367,7 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   }
   model::Subnet s{NewUuid(), name, project, network_id, cidr->ToString(), gateway, mode, pools, dhcp, dns};
   Change c;
-  c.m.upserts.push_back({"subnet", s.id, s});
-  Emit(c.m, "subnet", "upsert", s.id, s, net->second.clouds);
-  c.subnets[s.id] = s;
+  Put(c, s);
   // A DHCP server per cloud of the network: one port per (network, cloud),
   // holding an address of every DHCP-enabled subnet.
   if (dhcp && !net->second.external) {
@@ -472,11 +379,11 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
       if (existing) {
         ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, {{s.id, ""}}));
         existing->fixed_ips.push_back(ips.front());
-        PutPort(c, *existing);
+        Put(c, *existing);
       } else {
         ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerDhcp, "dhcp-" + cloud, cloud, "",
                                       net->second.project_id, {{s.id, ""}}));
-        PutPort(c, p);
+        Put(c, p);
       }
     }
   }
@@ -515,10 +422,9 @@ Result<std::vector<model::FixedIp>> Service::AllocateIps(const Change& c, const 
   const std::string& network_id = net.id;
   const std::string net_name = net.name.empty() ? net.id : net.name;
   std::vector<model::Subnet> subnets;  // the network's, in id order
-  for (const auto& [id, s] : subnets_)
-    if (s.network_id == network_id && !c.subnets.count(id)) subnets.push_back(s);
-  for (const auto& [id, s] : c.subnets)
-    if (s && s->network_id == network_id) subnets.push_back(*s);
+  Each<model::Subnet>(store_, c, [&](const model::Subnet& s) {
+    if (s.network_id == network_id) subnets.push_back(s);
+  });
   std::sort(subnets.begin(), subnets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   std::map<std::string, std::set<uint32_t>> taken;
   auto used_of = [&](const model::Subnet& s) -> std::set<uint32_t>& {
@@ -661,7 +567,7 @@ Result<model::Port> Service::CreatePort(const json& body) {
   }
   ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, wanted));
   p.fixed_ips = ips;
-  PutPort(c, p);
+  Put(c, p);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return p;
 }
@@ -699,7 +605,7 @@ Status Service::AddSnatPort(Change& c, const model::Router& r, const std::string
   if (!sub) return NotFound("Subnet " + subnet_id + " could not be found");
   ASSIGN_OR_RETURN(p, InfraPort(c, networks_.at(sub->network_id), model::kOwnerRouterSnat, r.id, r.cloud,
                                 "", r.project_id, {{subnet_id, ""}}));
-  PutPort(c, p);
+  Put(c, p);
   return Status::Ok();
 }
 
@@ -720,8 +626,8 @@ Status Service::SetGateway(Change& c, model::Router& r, const GatewayRequest& g)
     return Status::Ok();
   };
   auto drop_all = [&] {
-    if (gw_port) DropPort(c, gw_port->id);
-    for (const auto& id : snat_ports) DropPort(c, id);
+    if (gw_port) Drop<model::Port>(c, gw_port->id);
+    for (const auto& id : snat_ports) Drop<model::Port>(c, id);
   };
   if (g.clear) {
     if (r.gateway_network_id.empty() && !gw_port) return Status::Ok();
@@ -749,9 +655,9 @@ Status Service::SetGateway(Change& c, model::Router& r, const GatewayRequest& g)
              (ip.empty() || (parsed.ok() && parsed->ToString() == have.ip_address));
     }
     if (same) return Status::Ok();
-    DropPort(c, gw_port->id);  // its addresses may be asked for again
+    Drop<model::Port>(c, gw_port->id);  // its addresses may be asked for again
     ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerRouterGateway, r.id, r.cloud, "", r.project_id, g.ips));
-    PutPort(c, p);
+    Put(c, p);
     return Status::Ok();
   }
   if (!r.gateway_network_id.empty() || gw_port) {
@@ -760,7 +666,7 @@ Status Service::SetGateway(Change& c, model::Router& r, const GatewayRequest& g)
   }
   ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerRouterGateway, r.id, r.cloud, "", r.project_id,
                                 g.has_ips ? g.ips : WantedIps{}));
-  PutPort(c, p);
+  Put(c, p);
   r.gateway_network_id = g.network_id;
   r.enable_snat = g.enable_snat;
   if (r.distributed)
@@ -792,7 +698,7 @@ Result<model::Router> Service::CreateRouter(const json& body) {
   model::Router router{NewUuid(), name, project, hints[0], distributed, "", true};
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
-  PutRouter(c, router);
+  Put(c, router);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return router;
 }
@@ -812,7 +718,7 @@ Result<model::Router> Service::UpdateRouter(const std::string& router_id, const 
   if (r.Has("name")) router.name = name;
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
-  if (json(router) != json(it->second)) PutRouter(c, router);
+  if (json(router) != json(it->second)) Put(c, router);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return router;
 }
@@ -883,7 +789,7 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
                                               : model::kOwnerRouterInterface;
   p.device_id = router_id;
   p.cloud = cloud;
-  PutPort(c, p);
+  Put(c, p);
   // A DVR router with a gateway SNATs this subnet on the network node: its sg- port.
   if (router->second.distributed && !router->second.gateway_network_id.empty())
     ISTHMUS_RETURN_IF_ERROR(AddSnatPort(c, router->second, subnet_id));
@@ -918,11 +824,11 @@ Result<InterfaceInfo> Service::RemoveRouterInterface(const std::string& router_i
                             " cannot be deleted, as it is required by one or more floating IPs (" + fid + ")");
       }
       Change c;
-      DropPort(c, id);
+      Drop<model::Port>(c, id);
       for (const auto& [sid, s] : ports_)
         if (s.device_owner == model::kOwnerRouterSnat && s.device_id == router_id && !s.fixed_ips.empty() &&
             s.fixed_ips[0].subnet_id == info.subnet_id)
-          DropPort(c, sid);
+          Drop<model::Port>(c, sid);
       ISTHMUS_RETURN_IF_ERROR(Apply(c));
       return info;
     }
@@ -998,7 +904,7 @@ Status Service::Associate(Change& c, model::FloatingIp& f, const std::string& po
     if (!have) {
       ASSIGN_OR_RETURN(fg, InfraPort(c, fnet, model::kOwnerFipAgentGateway, port->host, ext_cloud, port->host,
                                      "", {}));
-      PutPort(c, fg);
+      Put(c, fg);
     }
   }
   f.port_id = port_id;
@@ -1036,9 +942,9 @@ Result<model::FloatingIp> Service::CreateFloatingIp(const json& body) {
   ASSIGN_OR_RETURN(port, InfraPort(c, net->second, model::kOwnerFloatingIp, f.id, f.cloud, "", project, wanted));
   f.floating_ip_address = port.fixed_ips[0].ip_address;
   f.floating_port_id = port.id;
-  PutPort(c, port);
+  Put(c, port);
   if (!port_id.empty()) ISTHMUS_RETURN_IF_ERROR(Associate(c, f, port_id, fixed));
-  PutFip(c, f);
+  Put(c, f);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return f;
 }
@@ -1064,7 +970,7 @@ Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const
       ISTHMUS_RETURN_IF_ERROR(Associate(c, f, port_id, fixed));
     }
   }
-  if (json(f) != json(it->second)) PutFip(c, f);
+  if (json(f) != json(it->second)) Put(c, f);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return f;
 }
@@ -1073,30 +979,22 @@ Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const
 
 Result<json> Service::Get(const std::string& kind, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto find = [&](const auto& map, const std::string& what) -> Result<json> {
-    auto it = map.find(id);
-    if (it == map.end()) return NotFound(what + " " + id + " could not be found");
-    return json(it->second);
-  };
-  if (kind == "network") return find(networks_, "Network");
-  if (kind == "subnet") return find(subnets_, "Subnet");
-  if (kind == "port") return find(ports_, "Port");
-  if (kind == "router") return find(routers_, "Router");
-  if (kind == "floatingip") return find(floatingips_, "Floating IP");
-  return NotFound("Unknown resource kind " + kind);
+  auto k = KindNamed(kind);
+  if (!k || !Traits(*k).neutron) return NotFound("Unknown resource kind " + kind);
+  auto v = ModelJson(store_, *k, id);
+  if (!v) return NotFound(std::string(Traits(*k).title) + " " + id + " could not be found");
+  return *v;
 }
 
 std::vector<json> Service::List(const std::string& kind) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<json> out;
-  auto all = [&](const auto& map) {
+  auto k = KindNamed(kind);
+  if (!k || !Traits(*k).neutron) return out;
+  store_.ForEachKind([&](const auto& map) {
+    if (KindOf<ModelIn<std::decay_t<decltype(map)>>> != *k) return;
     for (const auto& [id, v] : map) out.push_back(v);
-  };
-  if (kind == "network") all(networks_);
-  else if (kind == "subnet") all(subnets_);
-  else if (kind == "port") all(ports_);
-  else if (kind == "router") all(routers_);
-  else if (kind == "floatingip") all(floatingips_);
+  });
   return out;
 }
 
@@ -1111,14 +1009,14 @@ Status Service::Delete(const std::string& kind, const std::string& id) {
     if (!it->second.IsInstance())
       return Conflict("Port " + id + " is owned by " + it->second.device_owner +
                       "; central manages it with the resource that made it");
-    DropPort(c, id);
+    Drop<model::Port>(c, id);
     // Neutron: deleting an instance's port disassociates its floating IPs.
     for (auto f : FipsNow(c))
       if (f.port_id == id) {
         f.port_id.clear();
         f.fixed_ip_address.clear();
         f.router_id.clear();
-        PutFip(c, f);
+        Put(c, f);
       }
     return Apply(c);
   }
@@ -1129,23 +1027,16 @@ Status Service::Delete(const std::string& kind, const std::string& id) {
     for (const auto& p : PortsNow(c)) {
       if (p.network_id != id) continue;
       if (p.device_owner == model::kOwnerDhcp || p.device_owner == model::kOwnerFipAgentGateway) {
-        DropPort(c, p.id);
+        Drop<model::Port>(c, p.id);
         continue;
       }
       return Conflict("Unable to complete operation on network " + id +
                       ". There are one or more ports still in use on the network (" + p.id + ")");
     }
     for (const auto& [sid, s] : subnets_)
-      if (s.network_id == id) {
-        c.m.deletes.push_back({"subnet", sid});
-        Emit(c.m, "subnet", "delete", sid, json::object(), it->second.clouds);
-        c.subnets[sid] = std::nullopt;
-      }
-    c.m.deletes.push_back({"network", id});
-    Emit(c.m, "network", "delete", id, json::object(), it->second.clouds);
-    ISTHMUS_RETURN_IF_ERROR(Apply(c));
-    networks_.erase(it);
-    return Status::Ok();
+      if (s.network_id == id) Drop<model::Subnet>(c, sid);
+    Drop<model::Network>(c, id);
+    return Apply(c);
   }
   if (kind == "subnet") {
     auto it = subnets_.find(id);
@@ -1160,25 +1051,21 @@ Status Service::Delete(const std::string& kind, const std::string& id) {
       if (p.device_owner == model::kOwnerDhcp ||
           (p.device_owner == model::kOwnerFipAgentGateway && !floating_ips)) {
         std::erase_if(p.fixed_ips, [&](const model::FixedIp& f) { return f.subnet_id == id; });
-        if (p.fixed_ips.empty()) DropPort(c, p.id);
-        else PutPort(c, p);
+        if (p.fixed_ips.empty()) Drop<model::Port>(c, p.id);
+        else Put(c, p);
         continue;
       }
       return Conflict("Unable to complete operation on subnet " + id +
                       ": one or more ports have an IP allocation from this subnet (" + p.id + ")");
     }
-    c.m.deletes.push_back({"subnet", id});
-    Emit(c.m, "subnet", "delete", id, json::object(), CloudsOfNetwork(network_id));
-    c.subnets[id] = std::nullopt;
+    Drop<model::Subnet>(c, id);
     return Apply(c);
   }
   if (kind == "floatingip") {
     auto it = floatingips_.find(id);
     if (it == floatingips_.end()) return NotFound("Floating IP " + id + " could not be found");
-    DropPort(c, it->second.floating_port_id);
-    c.m.deletes.push_back({"floatingip", id});
-    Emit(c.m, "floatingip", "delete", id, json::object(), {it->second.cloud});
-    c.fips[id] = std::nullopt;
+    Drop<model::Port>(c, it->second.floating_port_id);
+    Drop<model::FloatingIp>(c, id);
     return Apply(c);
   }
   if (kind != "router") return NotFound("Unknown resource kind " + kind);
@@ -1194,10 +1081,8 @@ Status Service::Delete(const std::string& kind, const std::string& id) {
   for (const auto& [pid, p] : ports_)
     if (p.device_id == id &&
         (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat))
-      DropPort(c, pid);
-  c.m.deletes.push_back({"router", id});
-  Emit(c.m, "router", "delete", id, json::object(), {it->second.cloud});
-  c.routers[id] = std::nullopt;
+      Drop<model::Port>(c, pid);
+  Drop<model::Router>(c, id);
   return Apply(c);
 }
 
@@ -1209,7 +1094,7 @@ Result<std::vector<OutboxEvent>> Service::PendingEvents(const std::string& cloud
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
   auto snapshot = db_->PendingSnapshot(cloud);
   if (!snapshot.ok()) return snapshot.status();
-  return db_->Pending(cloud, std::max(c->second.acked_seq, *snapshot - 1), limit);
+  return db_->Pending(cloud, std::max(acked_[cloud], *snapshot - 1), limit);
 }
 
 Status Service::AckEvents(const std::string& cloud, int64_t seq) {
@@ -1217,7 +1102,7 @@ Status Service::AckEvents(const std::string& cloud, int64_t seq) {
   auto c = clouds_.find(cloud);
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
   ISTHMUS_RETURN_IF_ERROR(db_->Ack(cloud, seq));
-  c->second.acked_seq = std::max(c->second.acked_seq, seq);
+  acked_[cloud] = std::max(acked_[cloud], seq);
   return Status::Ok();
 }
 
@@ -1226,7 +1111,7 @@ json Service::OutboxStatus() {
   auto counts = db_->PendingCounts();
   json out = json::object();
   for (const auto& [n, c] : clouds_)
-    out[n] = {{"acked_seq", c.acked_seq}, {"pending", counts.ok() && counts->count(n) ? counts->at(n) : 0}};
+    out[n] = {{"acked_seq", acked_.at(n)}, {"pending", counts.ok() && counts->count(n) ? counts->at(n) : 0}};
   return out;
 }
 

@@ -18,6 +18,7 @@
 
 #include "central/central_db.h"
 #include "central/quota.h"
+#include "central/resource_store.h"
 #include "common/net.h"
 #include "model/resources.h"
 
@@ -126,15 +127,6 @@ class Service {
  private:
   Service(std::unique_ptr<CentralDb> db, ServiceOptions options)
       : db_(std::move(db)), options_(options) {}
-  // A mutation being built: the resources it changed so far (nullopt: deleted),
-  // which the helpers below read through; Apply commits it, then updates the cache.
-  struct Change {
-    Mutation m;
-    std::map<std::string, std::optional<model::Subnet>> subnets;
-    std::map<std::string, std::optional<model::Port>> ports;
-    std::map<std::string, std::optional<model::Router>> routers;
-    std::map<std::string, std::optional<model::FloatingIp>> fips;
-  };
   using WantedIps = std::vector<std::pair<std::string, std::string>>;  // (subnet or "", ip or "")
   struct GatewayRequest {
     bool clear = false;
@@ -155,27 +147,25 @@ class Service {
   Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
   Status Commit(Mutation& m);  // then the caller updates the cache
   Status Apply(Change& c);     // commits c.m, then updates the cache
-  void Emit(Mutation& m, const std::string& kind, const std::string& op, const std::string& id,
-            const nlohmann::json& body, const std::vector<std::string>& clouds);
-  std::vector<std::string> AllClouds() const;
   // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; service_admin.cc).
   std::string CloudHoldings(const std::string& name) const;
-  // The clouds the resource is pushed to, as Emit's callers choose them; empty if it is gone.
-  std::vector<std::string> TargetClouds(const std::string& kind, const std::string& id) const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
 
-  // Reads through a Change (the cache overlaid with its writes).
+  // Reads through and writes into a Change (resource_store.h), with their events.
   template <typename F>
-  void EachPort(const Change& c, F&& f) const;  // f(const model::Port&); do not write c inside
-  std::vector<model::Port> PortsNow(const Change& c) const;  // a copy: safe to write c while looping
-  std::vector<model::FloatingIp> FipsNow(const Change& c) const;
-  std::optional<model::Subnet> SubnetNow(const Change& c, const std::string& id) const;
-  std::optional<model::Port> PortNow(const Change& c, const std::string& id) const;
-  // Writes into a Change, with their events.
-  void PutPort(Change& c, const model::Port& p);
-  void DropPort(Change& c, const std::string& id);
-  void PutRouter(Change& c, const model::Router& r);
-  void PutFip(Change& c, const model::FloatingIp& f);
+  void EachPort(const Change& c, F&& f) const { Each<model::Port>(store_, c, f); }
+  std::vector<model::Port> PortsNow(const Change& c) const { return AllNow<model::Port>(store_, c); }
+  std::vector<model::FloatingIp> FipsNow(const Change& c) const { return AllNow<model::FloatingIp>(store_, c); }
+  std::optional<model::Subnet> SubnetNow(const Change& c, const std::string& id) const {
+    return Now<model::Subnet>(store_, c, id);
+  }
+  std::optional<model::Port> PortNow(const Change& c, const std::string& id) const {
+    return Now<model::Port>(store_, c, id);
+  }
+  template <typename T>
+  void Put(Change& c, const T& v) { central::Put(store_, c, v); }
+  template <typename T>
+  void Drop(Change& c, const std::string& key) { central::Drop<T>(store_, c, key); }
 
   // IPs of a subnet held by ports; `cloud` non-empty: router interfaces of
   // other clouds do not count (an anycast gateway is shared across clouds).
@@ -201,13 +191,15 @@ class Service {
   std::condition_variable events_;
   bool shutdown_ = false;
   uint64_t events_version_ = 0;
-  std::map<std::string, CloudRow> clouds_;
-  std::map<std::string, model::Host> hosts_;
-  std::map<std::string, model::Network> networks_;
-  std::map<std::string, model::Subnet> subnets_;
-  std::map<std::string, model::Port> ports_;
-  std::map<std::string, model::Router> routers_;
-  std::map<std::string, model::FloatingIp> floatingips_;
+  Store store_;  // every resource; the references below are its maps
+  std::map<std::string, model::Cloud>& clouds_ = store_.All<model::Cloud>();
+  std::map<std::string, model::Host>& hosts_ = store_.All<model::Host>();
+  std::map<std::string, model::Network>& networks_ = store_.All<model::Network>();
+  std::map<std::string, model::Subnet>& subnets_ = store_.All<model::Subnet>();
+  std::map<std::string, model::Port>& ports_ = store_.All<model::Port>();
+  std::map<std::string, model::Router>& routers_ = store_.All<model::Router>();
+  std::map<std::string, model::FloatingIp>& floatingips_ = store_.All<model::FloatingIp>();
+  std::map<std::string, int64_t> acked_;  // cloud -> the seq it acknowledged
   std::map<std::string, QuotaSet> quotas_;  // project -> limits set apart from the defaults
 };
 

@@ -29,32 +29,6 @@ Result<Job> Service::GetJob(int64_t seq) {
   return db_->GetJob(seq);
 }
 
-std::vector<std::string> Service::TargetClouds(const std::string& kind, const std::string& id) const {
-  if (kind == "cloud") return clouds_.count(id) ? AllClouds() : std::vector<std::string>();
-  if (kind == "host") return hosts_.count(id) ? AllClouds() : std::vector<std::string>();
-  if (kind == "network") {
-    auto it = networks_.find(id);
-    return it == networks_.end() ? std::vector<std::string>() : it->second.clouds;
-  }
-  if (kind == "subnet") {
-    auto it = subnets_.find(id);
-    return it == subnets_.end() ? std::vector<std::string>() : CloudsOfNetwork(it->second.network_id);
-  }
-  if (kind == "port") {
-    auto it = ports_.find(id);
-    return it == ports_.end() ? std::vector<std::string>() : CloudsOfNetwork(it->second.network_id);
-  }
-  if (kind == "router") {
-    auto it = routers_.find(id);
-    return it == routers_.end() ? std::vector<std::string>() : std::vector<std::string>{it->second.cloud};
-  }
-  if (kind == "floatingip") {
-    auto it = floatingips_.find(id);
-    return it == floatingips_.end() ? std::vector<std::string>() : std::vector<std::string>{it->second.cloud};
-  }
-  return {};
-}
-
 Result<Job> Service::RedoJob(int64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   auto job = db_->GetJob(seq);
@@ -71,24 +45,14 @@ Result<Job> Service::RedoJob(int64_t seq) {
     if (!newest.ok()) return newest.status();
     return db_->GetJob(*newest);
   }
-  json body = json::object();
-  auto targets = TargetClouds(kind, id);
+  auto known = KindNamed(kind);
+  if (!known) return Internal("Job " + std::to_string(seq) + " has unknown kind " + kind);
+  auto targets = RecipientsOf(store_, *known, id);
   bool upsert = std::find(targets.begin(), targets.end(), cloud) != targets.end();
-  if (upsert) {
-    if (kind == "cloud") body = clouds_.at(id).cloud;
-    else if (kind == "host") body = hosts_.at(id);
-    else if (kind == "network") body = networks_.at(id);
-    else if (kind == "subnet") body = subnets_.at(id);
-    else if (kind == "port") body = ports_.at(id);
-    else if (kind == "router") body = routers_.at(id);
-    else body = floatingips_.at(id);
-  } else if (kind != "cloud" && kind != "host" && kind != "network" && kind != "subnet" && kind != "port" &&
-             kind != "router" && kind != "floatingip") {
-    return Internal("Job " + std::to_string(seq) + " has unknown kind " + kind);
-  }
-  Mutation m;
-  Emit(m, kind, upsert ? "upsert" : "delete", id, body, {cloud});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
+  Change c;
+  Emit(c, *known, upsert ? "upsert" : "delete", id, upsert ? *ModelJson(store_, *known, id) : json::object(),
+       {cloud});
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   // Commits happen under mu_: the cloud's newest event is the one just made.
   auto last = db_->LastSeq(cloud);
   if (!last.ok()) return last.status();
@@ -102,22 +66,18 @@ Result<std::vector<Service::Routing>> Service::ListRoutings(const std::string& c
   auto pending = db_->PendingResources();
   if (!pending.ok()) return pending.status();
   std::vector<Routing> out;
-  auto add = [&](const std::string& kind, const auto& map) {
-    if (!resource_type.empty() && resource_type != kind) return;
+  store_.ForEachKind([&](const auto& map) {
+    const Kind kind = KindOf<ModelIn<std::decay_t<decltype(map)>>>;
+    if (!Traits(kind).neutron || (!resource_type.empty() && resource_type != Name(kind))) return;
     for (const auto& [id, v] : map) {
       if (!top_id.empty() && top_id != id) continue;
-      for (const auto& c : TargetClouds(kind, id)) {
+      for (const auto& c : RecipientsOf(store_, kind, id)) {
         if (c.empty() || (!cloud.empty() && c != cloud)) continue;
-        bool busy = pending->count({c, kind, id}) > 0;
-        out.push_back({id, id, c, kind, busy ? "pending" : "synced"});
+        bool busy = pending->count({c, Name(kind), id}) > 0;
+        out.push_back({id, id, c, Name(kind), busy ? "pending" : "synced"});
       }
     }
-  };
-  add("network", networks_);
-  add("subnet", subnets_);
-  add("port", ports_);
-  add("router", routers_);
-  add("floatingip", floatingips_);
+  });
   return out;
 }
 

@@ -47,11 +47,9 @@ Result<model::Network> Service::UpdateNetwork(const std::string& id, const json&
   model::Network n = it->second;
   if (r.Has("name")) n.name = name;
   if (json(n) == json(it->second)) return n;
-  Mutation m;
-  m.upserts.push_back({"network", id, n});
-  Emit(m, "network", "upsert", id, n, n.clouds);
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  it->second = n;
+  Change c;
+  Put(c, n);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return n;
 }
 
@@ -74,9 +72,7 @@ Result<model::Subnet> Service::UpdateSubnet(const std::string& id, const json& b
   if (r.Contains("dns_nameservers")) s.dns_nameservers = dns;
   if (json(s) == json(it->second)) return s;
   Change c;
-  c.m.upserts.push_back({"subnet", id, s});
-  Emit(c.m, "subnet", "upsert", id, s, CloudsOfNetwork(s.network_id));
-  c.subnets[id] = s;
+  Put(c, s);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return s;
 }
@@ -130,7 +126,7 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
   }
   if (json(p) == json(it->second)) return p;
   Change c;
-  PutPort(c, p);
+  Put(c, p);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return p;
 }

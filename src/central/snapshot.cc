@@ -13,22 +13,15 @@ using nlohmann::json;
 
 json Service::SnapshotBody(const std::string& cloud) const {
   json resources = json::object();
-  for (const char* kind : {"cloud", "host", "network", "subnet", "port", "router", "floatingip"})
-    resources[kind] = json::object();
-  auto add = [&](const std::string& kind, const auto& map, auto body_of) {
-    for (const auto& [id, v] : map) {
-      auto targets = TargetClouds(kind, id);
-      if (std::find(targets.begin(), targets.end(), cloud) != targets.end()) resources[kind][id] = body_of(v);
+  store_.ForEachKind([&](const auto& map) {
+    using T = ModelIn<std::decay_t<decltype(map)>>;
+    const Kind kind = KindOf<T>;
+    json& of_kind = resources[Name(kind)] = json::object();
+    for (const auto& [key, v] : map) {
+      auto targets = RecipientsOf(store_, kind, key);
+      if (std::find(targets.begin(), targets.end(), cloud) != targets.end()) of_kind[key] = v;
     }
-  };
-  auto same = [](const auto& v) { return json(v); };
-  add("cloud", clouds_, [](const CloudRow& r) { return json(r.cloud); });
-  add("host", hosts_, same);
-  add("network", networks_, same);
-  add("subnet", subnets_, same);
-  add("port", ports_, same);
-  add("router", routers_, same);
-  add("floatingip", floatingips_, same);
+  });
   return {{"resources", resources}};
 }
 
@@ -44,7 +37,7 @@ Result<int64_t> Service::QueueSnapshotLocked(const std::string& cloud, int64_t c
   if (!seq.ok()) return seq.status();
   LOG_INFO("queued a snapshot of cloud " << cloud << " at seq " << *seq << " (the cloud reports applied seq "
                                           << cloud_applied << ", central acknowledged "
-                                          << clouds_.at(cloud).acked_seq << ")");
+                                          << acked_.at(cloud) << ")");
   ++events_version_;
   events_.notify_all();
   return seq;
@@ -62,7 +55,7 @@ Result<json> Service::ReportApplied(const std::string& cloud, int64_t applied) {
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
   auto last = db_->LastCloudSeq(cloud);
   if (!last.ok()) return last.status();
-  const int64_t acked = c->second.acked_seq;
+  const int64_t acked = acked_.at(cloud);
   bool resync = applied < acked || applied > *last;
   if (resync) {
     auto seq = QueueSnapshotLocked(cloud, applied);

@@ -1,0 +1,86 @@
+// The kinds of resource central holds and pushes, with their traits (wire name,
+// plural, title, which clouds receive one) in one table. Adding a kind: a row
+// here, its model type in KindModels, and the files of that kind.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "model/resources.h"
+
+namespace isthmus::central {
+
+// In KindModels' order (the order of a snapshot's and a listing's kinds).
+enum class Kind { kCloud, kHost, kNetwork, kSubnet, kPort, kRouter, kFloatingIp };
+
+// Which clouds receive a resource: the fan-out rule (Service::Recipients), given
+// the resource's anchor (Anchor below).
+enum class Reach {
+  kEveryCloud,     // every cloud of the federation (anchor unused)
+  kNetworkClouds,  // every cloud of the network whose id is the anchor
+  kOwnCloud,       // the one cloud named by the anchor
+};
+
+struct KindTraits {
+  Kind kind;
+  const char* name;    // in events, jobs, routings, the DB and the API ("floatingip")
+  const char* plural;  // the API's collection ("floatingips")
+  const char* title;   // in messages ("Floating IP 1234 could not be found")
+  Reach reach;
+  bool neutron;  // a Neutron resource: /v2.0/<plural>, the `resources` table, quotas
+};
+
+inline constexpr std::array<KindTraits, 7> kKinds = {{
+    {Kind::kCloud, "cloud", "clouds", "Cloud", Reach::kEveryCloud, false},
+    {Kind::kHost, "host", "hosts", "Host", Reach::kEveryCloud, false},
+    {Kind::kNetwork, "network", "networks", "Network", Reach::kNetworkClouds, true},
+    {Kind::kSubnet, "subnet", "subnets", "Subnet", Reach::kNetworkClouds, true},
+    {Kind::kPort, "port", "ports", "Port", Reach::kNetworkClouds, true},
+    {Kind::kRouter, "router", "routers", "Router", Reach::kOwnCloud, true},
+    {Kind::kFloatingIp, "floatingip", "floatingips", "Floating IP", Reach::kOwnCloud, true},
+}};
+
+// The model type of each kind, in the enum's order.
+using KindModels = std::tuple<model::Cloud, model::Host, model::Network, model::Subnet, model::Port,
+                              model::Router, model::FloatingIp>;
+
+inline const KindTraits& Traits(Kind k) { return kKinds[static_cast<size_t>(k)]; }
+inline std::string Name(Kind k) { return Traits(k).name; }
+// The kind a wire name names (nullopt for an unknown name, or "snapshot").
+std::optional<Kind> KindNamed(std::string_view name);
+
+namespace detail {
+template <typename T, typename Tuple>
+struct IndexOf;
+template <typename T, typename... Ts>
+struct IndexOf<T, std::tuple<T, Ts...>> : std::integral_constant<size_t, 0> {};
+template <typename T, typename U, typename... Ts>
+struct IndexOf<T, std::tuple<U, Ts...>>
+    : std::integral_constant<size_t, 1 + IndexOf<T, std::tuple<Ts...>>::value> {};
+}  // namespace detail
+
+template <typename T>
+inline constexpr Kind KindOf = static_cast<Kind>(detail::IndexOf<T, KindModels>::value);
+template <Kind K>
+using ModelOf = std::tuple_element_t<static_cast<size_t>(K), KindModels>;
+
+// A resource's key and its anchor for the fan-out rule (Reach).
+inline const std::string& KeyOf(const model::Cloud& c) { return c.name; }
+inline const std::string& KeyOf(const model::Host& h) { return h.name; }
+template <typename T>
+const std::string& KeyOf(const T& r) { return r.id; }
+
+inline std::string Anchor(const model::Cloud&) { return ""; }
+inline std::string Anchor(const model::Host&) { return ""; }
+inline std::string Anchor(const model::Network& n) { return n.id; }
+inline std::string Anchor(const model::Subnet& s) { return s.network_id; }
+inline std::string Anchor(const model::Port& p) { return p.network_id; }
+inline std::string Anchor(const model::Router& r) { return r.cloud; }
+inline std::string Anchor(const model::FloatingIp& f) { return f.cloud; }
+
+}  // namespace isthmus::central
