@@ -87,22 +87,18 @@ Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body)
     if (v == DefaultQuotas().at(k)) rows.erase(k);  // back to the default: no row
     else rows[k] = v;
   }
-  Mutation m;
-  m.quota_sets.push_back({project, rows});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  if (rows.empty()) quotas_.erase(project);
-  else quotas_[project] = rows;
+  Change c;
+  c.m.quota_sets.push_back({project, rows});
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return QuotaOfLocked(project);
 }
 
 Status Service::DeleteQuota(const std::string& project) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!quotas_.count(project)) return Status::Ok();  // already the defaults
-  Mutation m;
-  m.quota_sets.push_back({project, {}});
-  ISTHMUS_RETURN_IF_ERROR(Commit(m));
-  quotas_.erase(project);
-  return Status::Ok();
+  Change c;
+  c.m.quota_sets.push_back({project, {}});
+  return Apply(c);
 }
 
 // What a project holds of a resource. Ports: its instance ports only; central's

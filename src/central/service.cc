@@ -101,13 +101,9 @@ Status Service::Load() {
   return Status::Ok();
 }
 
-Status Service::Commit(Mutation& m) {
-  Status st = db_->Commit(m);
-  if (st.ok() && !m.events.empty()) {
-    ++events_version_;
-    events_.notify_all();
-  }
-  return st;
+void Service::WakePushers() {
+  ++events_version_;
+  events_.notify_all();
 }
 
 std::vector<std::string> Service::CloudsOfNetwork(const std::string& network_id) const {
@@ -220,8 +216,13 @@ std::vector<model::Host> Service::ListHosts() {
 }
 
 Status Service::Apply(Change& c) {
-  ISTHMUS_RETURN_IF_ERROR(Commit(c.m));
+  ISTHMUS_RETURN_IF_ERROR(db_->Commit(c.m));
   Merge(store_, c);
+  for (const auto& [project, rows] : c.m.quota_sets) {
+    if (rows.empty()) quotas_.erase(project);
+    else quotas_[project] = rows;
+  }
+  if (!c.m.events.empty()) WakePushers();
   return Status::Ok();
 }
 

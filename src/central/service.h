@@ -145,8 +145,11 @@ class Service {
   int64_t UsageLocked(const std::string& resource, const std::string& project) const;
   // OverQuota (409) if the project may not create one more of resource. Caller holds mu_.
   Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
-  Status Commit(Mutation& m);  // then the caller updates the cache
-  Status Apply(Change& c);     // commits c.m, then updates the cache
+  // The one commit path: commits c.m (resource and quota rows with their
+  // events, one transaction), then merges c into the cache and wakes the
+  // pushers. A refused or failed commit changes nothing.
+  Status Apply(Change& c);
+  void WakePushers();  // events were queued (Apply, or a snapshot appended)
   // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; service_admin.cc).
   std::string CloudHoldings(const std::string& name) const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;

@@ -38,8 +38,7 @@ Result<int64_t> Service::QueueSnapshotLocked(const std::string& cloud, int64_t c
   LOG_INFO("queued a snapshot of cloud " << cloud << " at seq " << *seq << " (the cloud reports applied seq "
                                           << cloud_applied << ", central acknowledged "
                                           << acked_.at(cloud) << ")");
-  ++events_version_;
-  events_.notify_all();
+  WakePushers();
   return seq;
 }
 
