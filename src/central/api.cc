@@ -14,111 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-json NetworkView(Service& s, const model::Network& n) {
-  return {{"id", n.id},
-          {"name", n.name},
-          {"tenant_id", n.project_id},
-          {"project_id", n.project_id},
-          {"status", "ACTIVE"},
-          {"admin_state_up", true},
-          {"shared", false},
-          {"subnets", s.SubnetsOf(n.id)},
-          {"availability_zone_hints", n.clouds},
-          {"availability_zones", n.clouds},
-          {"provider:network_type", n.network_type},
-          {"provider:segmentation_id",
-           n.network_type == "flat" || n.segmentation_id == 0 ? json(nullptr) : json(n.segmentation_id)},
-          {"provider:physical_network",
-           n.physical_network.empty() ? json(nullptr) : json(n.physical_network)},
-          {"mtu", n.network_type == "flat" ? 1500 : 1450},
-          {"router:external", n.external},
-          {"port_security_enabled", true},
-          {"description", ""}};
-}
-
-json SubnetView(const model::Subnet& s) {
-  json pools = json::array();
-  for (const auto& p : s.allocation_pools) pools.push_back({{"start", p.start}, {"end", p.end}});
-  return {{"id", s.id},
-          {"name", s.name},
-          {"network_id", s.network_id},
-          {"tenant_id", s.project_id},
-          {"project_id", s.project_id},
-          {"cidr", s.cidr},
-          {"ip_version", 4},
-          {"gateway_ip", s.gateway_ip.empty() ? json(nullptr) : json(s.gateway_ip)},
-          {"allocation_pools", pools},
-          {"enable_dhcp", s.enable_dhcp},
-          {"dns_nameservers", s.dns_nameservers},
-          {"host_routes", json::array()},
-          {"gateway_mode", s.gateway_mode},
-          {"description", ""}};
-}
-
-json PortView(const model::Port& p) {
-  json fips = json::array();
-  for (const auto& f : p.fixed_ips) fips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
-  return {{"id", p.id},
-          {"name", p.name},
-          {"network_id", p.network_id},
-          {"tenant_id", p.project_id},
-          {"project_id", p.project_id},
-          {"mac_address", p.mac_address},
-          {"fixed_ips", fips},
-          {"device_owner", p.device_owner},
-          {"device_id", p.device_id},
-          {"binding:host_id", p.host},
-          {"status", "ACTIVE"},
-          {"admin_state_up", true},
-          {"security_groups", json::array()},
-          {"isthmus:cloud", p.cloud},
-          {"description", ""}};
-}
-
-json RouterView(Service& s, const model::Router& r) {
-  json gateway = nullptr;
-  if (!r.gateway_network_id.empty()) {
-    json ips = json::array();
-    if (auto p = s.GatewayPort(r.id))
-      for (const auto& f : p->fixed_ips) ips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
-    gateway = {{"network_id", r.gateway_network_id}, {"enable_snat", r.enable_snat}, {"external_fixed_ips", ips}};
-  }
-  return {{"id", r.id},
-          {"name", r.name},
-          {"tenant_id", r.project_id},
-          {"project_id", r.project_id},
-          {"status", "ACTIVE"},
-          {"admin_state_up", true},
-          {"distributed", r.distributed},
-          {"ha", false},
-          {"availability_zone_hints", {r.cloud}},
-          {"availability_zones", {r.cloud}},
-          {"external_gateway_info", gateway},
-          {"description", ""}};
-}
-
-json FloatingIpView(const model::FloatingIp& f) {
-  auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
-  return {{"id", f.id},
-          {"tenant_id", f.project_id},
-          {"project_id", f.project_id},
-          {"floating_network_id", f.floating_network_id},
-          {"floating_ip_address", f.floating_ip_address},
-          {"port_id", or_null(f.port_id)},
-          {"fixed_ip_address", or_null(f.fixed_ip_address)},
-          {"router_id", or_null(f.router_id)},
-          {"status", f.port_id.empty() ? "DOWN" : "ACTIVE"},
-          {"description", ""}};
-}
-
-json View(Service& s, const std::string& kind, const json& model) {
-  if (kind == "network") return NetworkView(s, model.get<model::Network>());
-  if (kind == "subnet") return SubnetView(model.get<model::Subnet>());
-  if (kind == "port") return PortView(model.get<model::Port>());
-  if (kind == "floatingip") return FloatingIpView(model.get<model::FloatingIp>());
-  return RouterView(s, model.get<model::Router>());
-}
-
 // Neutron list filters: ?field=value (repeatable) keeps items whose field matches.
 bool Matches(const httplib::Request& req, const json& item) {
   for (const auto& [key, value] : req.params) {
@@ -439,7 +334,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       Caller c = who(req);
       for (const auto& m : s.List(k.singular)) {
         if (!Visible(s, c, k.singular, m)) continue;
-        json v = View(s, k.singular, m);
+        json v = View(s, *KindNamed(k.singular), m);
         if (Matches(req, v)) items.push_back(v);
       }
       Respond(res, 200, [&] { return Page(req, std::move(items), k.plural, base_url(req)); });
@@ -449,7 +344,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.singular, req.matches[1], true));
         auto m = s.Get(k.singular, req.matches[1]);
         if (!m.ok()) return m.status();
-        return json{{k.singular, SelectFields(req, View(s, k.singular, *m))}};
+        return json{{k.singular, SelectFields(req, View(s, *KindNamed(k.singular), *m))}};
       });
     });
     server.Delete(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {

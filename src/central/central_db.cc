@@ -1,4 +1,5 @@
 #include "central/central_db.h"
+#include "central/resource_kind.h"
 
 #include <algorithm>
 #include <ctime>
@@ -116,14 +117,9 @@ Result<Snapshot> CentralDb::Load() {
   auto r = db_->Prepare("SELECT kind, id, body FROM resources");
   while (r->Step()) {
     std::string kind = r->Text(0);
-    std::map<std::string, json>* into = kind == "network"      ? &s.networks
-                                        : kind == "subnet"     ? &s.subnets
-                                        : kind == "port"       ? &s.ports
-                                        : kind == "router"     ? &s.routers
-                                        : kind == "floatingip" ? &s.floatingips
-                                                               : nullptr;
-    if (!into) return Internal("unknown resource kind '" + kind + "' in the database");
-    (*into)[r->Text(1)] = json::parse(r->Text(2));
+    auto known = KindNamed(kind);
+    if (!known || !Traits(*known).neutron) return Internal("unknown resource kind '" + kind + "' in the database");
+    s.resources[kind][r->Text(1)] = json::parse(r->Text(2));
   }
   ISTHMUS_RETURN_IF_ERROR(r->status());
   auto q = db_->Prepare("SELECT project_id, resource, hard_limit FROM quotas");

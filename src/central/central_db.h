@@ -57,7 +57,8 @@ struct CloudRow {
 struct Snapshot {
   std::map<std::string, CloudRow> clouds;
   std::map<std::string, model::Host> hosts;
-  std::map<std::string, nlohmann::json> networks, subnets, ports, routers, floatingips;  // model JSON
+  // The `resources` table: kind name (a Neutron kind, resource_kind.h) -> id -> model JSON.
+  std::map<std::string, std::map<std::string, nlohmann::json>> resources;
   // project -> resource -> limit: the quotas set apart from the defaults (quota.h).
   std::map<std::string, std::map<std::string, int64_t>> quotas;
 };

@@ -1,6 +1,6 @@
 #include "central/quota.h"
 
-#include "central/service.h"
+#include "central/federation.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -54,36 +54,32 @@ json QuotaView(const QuotaSet& limits) {
   return q;
 }
 
-// The Service's quotas: the cache mirrors the quotas table (only projects set
+// The Federation's quotas: the cache mirrors the quotas table (only projects set
 // apart from the defaults have rows).
 
-QuotaSet Service::QuotaOf(const std::string& project) {
+QuotaSet Federation::QuotaOf(const std::string& project) {
   std::lock_guard<std::mutex> lock(mu_);
   return QuotaOfLocked(project);
 }
 
-QuotaSet Service::QuotaOfLocked(const std::string& project) const {
+QuotaSet Federation::QuotaOfLocked(const std::string& project) const {
   QuotaSet q = DefaultQuotas();
   if (auto it = quotas_.find(project); it != quotas_.end())
     for (const auto& [k, v] : it->second) q[k] = v;
   return q;
 }
 
-std::map<std::string, QuotaSet> Service::ListQuotas() {
+std::map<std::string, QuotaSet> Federation::ListQuotas() {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, QuotaSet> out;
   for (const auto& [project, set] : quotas_) out[project] = QuotaOfLocked(project);
   return out;
 }
 
-Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body) {
-  if (!IsValidName(project) || project.empty())
-    return InvalidArgument("Invalid input for project_id: '" + project.substr(0, 64) + "'");
-  auto update = ParseQuotaUpdate(body);
-  if (!update.ok()) return update.status();
+Result<QuotaSet> Federation::SetQuota(const std::string& project, const QuotaSet& update) {
   std::lock_guard<std::mutex> lock(mu_);
   QuotaSet rows = quotas_.count(project) ? quotas_[project] : QuotaSet{};
-  for (const auto& [k, v] : *update) {
+  for (const auto& [k, v] : update) {
     if (v == DefaultQuotas().at(k)) rows.erase(k);  // back to the default: no row
     else rows[k] = v;
   }
@@ -93,7 +89,7 @@ Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body)
   return QuotaOfLocked(project);
 }
 
-Status Service::DeleteQuota(const std::string& project) {
+Status Federation::DeleteQuota(const std::string& project) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!quotas_.count(project)) return Status::Ok();  // already the defaults
   Change c;
@@ -104,7 +100,7 @@ Status Service::DeleteQuota(const std::string& project) {
 // What a project holds of a resource. Ports: its instance ports only; central's
 // own network:* ports (DHCP, router interfaces and gateways, SNAT, floating IP
 // and fg ports) count against nobody's port quota.
-int64_t Service::UsageLocked(const std::string& resource, const std::string& project) const {
+int64_t Federation::UsageLocked(const std::string& resource, const std::string& project) const {
   int64_t n = 0;
   store_.ForEachKind([&](const auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
@@ -119,7 +115,7 @@ int64_t Service::UsageLocked(const std::string& resource, const std::string& pro
   return n;
 }
 
-Status Service::CheckQuotaLocked(const std::string& resource, const std::string& project) const {
+Status Federation::CheckQuotaLocked(const std::string& resource, const std::string& project) const {
   int64_t limit = QuotaOfLocked(project).at(resource);
   if (limit == kUnlimited || UsageLocked(resource, project) < limit) return Status::Ok();
   return OverQuota(resource);

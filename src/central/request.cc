@@ -77,4 +77,50 @@ Status CanonicalNameservers(std::vector<std::string>& dns) {
   return Status::Ok();
 }
 
+namespace {
+
+const std::set<std::string> kCommon = {"name", "description", "tenant_id", "project_id",
+                                       "admin_state_up"};
+}  // namespace
+
+std::set<std::string> WithCommon(std::set<std::string> extra) {
+  extra.insert(kCommon.begin(), kCommon.end());
+  return extra;
+}
+
+Result<std::string> ProjectOf(const Request& r) {
+  ISTHMUS_ASSIGN_OR_RETURN(p, r.String("project_id"));
+  ISTHMUS_ASSIGN_OR_RETURN(t, r.String("tenant_id"));
+  if (!p.empty() && !t.empty() && p != t)
+    return InvalidArgument("tenant_id and project_id differ");
+  return p.empty() ? (t.empty() ? std::string("admin") : t) : p;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseFixedIps(const nlohmann::json& v, const std::string& attr) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!v.is_array()) return InvalidArgument(attr + " must be a list");
+  for (const auto& f : v) {
+    if (!f.is_object()) return InvalidArgument("each " + attr + " entry must be an object");
+    for (const auto& [k, x] : f.items())
+      if ((k != "subnet_id" && k != "ip_address") || !x.is_string())
+        return InvalidArgument(attr + " entries take string subnet_id and ip_address only");
+    out.push_back({f.value("subnet_id", ""), f.value("ip_address", "")});
+  }
+  return out;
+}
+
+
+Status Unchangeable(const std::string& kind, const Request& r, const std::set<std::string>& keys) {
+  for (const auto& k : keys)
+    if (r.Contains(k)) return InvalidArgument("Cannot update read-only attribute " + k + " of a " + kind);
+  return Status::Ok();
+}
+
+Status AdminStateUp(const Request& r) {
+  auto up = r.Bool("admin_state_up", true);
+  if (!up.ok()) return up.status();
+  if (!*up) return InvalidArgument("admin_state_up false is not supported");
+  return Status::Ok();
+}
+
 }  // namespace isthmus::central

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -44,5 +45,18 @@ class Request {
   std::string resource_;
   nlohmann::json obj_;
 };
+
+// The attributes every Neutron resource takes (name, description, tenant_id,
+// project_id, admin_state_up), with `extra`.
+std::set<std::string> WithCommon(std::set<std::string> extra);
+// Updates: 400 naming the first of `keys` the request sets (they cannot change).
+Status Unchangeable(const std::string& kind, const Request& r, const std::set<std::string>& keys);
+// Updates: admin_state_up may only be true.
+Status AdminStateUp(const Request& r);
+// The request's project: project_id or tenant_id (they must agree), "admin" if neither.
+Result<std::string> ProjectOf(const Request& r);
+// fixed_ips-style lists: [{"subnet_id"?, "ip_address"?}, ...] as (subnet or "", ip or "") pairs.
+Result<std::vector<std::pair<std::string, std::string>>> ParseFixedIps(const nlohmann::json& v,
+                                                                       const std::string& attr);
 
 }  // namespace isthmus::central

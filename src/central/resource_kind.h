@@ -10,6 +10,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "model/resources.h"
 
@@ -68,6 +69,14 @@ template <typename T>
 inline constexpr Kind KindOf = static_cast<Kind>(detail::IndexOf<T, KindModels>::value);
 template <Kind K>
 using ModelOf = std::tuple_element_t<static_cast<size_t>(K), KindModels>;
+
+// f(std::type_identity<T>{}) for the model type T of every kind, in Kind order.
+template <typename F>
+void ForEachKindType(F&& f) {
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (f(std::type_identity<std::tuple_element_t<I, KindModels>>{}), ...);
+  }(std::make_index_sequence<std::tuple_size_v<KindModels>>{});
+}
 
 // A resource's key and its anchor for the fan-out rule (Reach).
 inline const std::string& KeyOf(const model::Cloud& c) { return c.name; }

@@ -1,209 +1,64 @@
-// Central's logic: validates requests, allocates (VNIs, MACs, IPs, cloud
-// indexes), and commits each change together with the events that carry it to
-// the affected clouds (central_db.h). Thread-safe: one mutex serialises
-// mutations; the cache is updated only after a commit succeeded, so a refused
-// or failed request changes nothing.
+// The Neutron wire format of central's federation core: Service reads
+// Neutron's JSON bodies strictly into typed requests (request.h), hands them to
+// the Federation (federation.h), and gives reads back as model JSON; the
+// Neutron views (what the API answers for each kind) are here too. One file
+// per resource kind: cloud_wire.cc, network_wire.cc, subnet_wire.cc,
+// port_wire.cc, router_wire.cc, floating_ip_wire.cc.
 #pragma once
 
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "central/central_db.h"
-#include "central/quota.h"
-#include "central/resource_store.h"
-#include "common/net.h"
-#include "model/resources.h"
+#include "central/federation.h"
 
 namespace isthmus::central {
 
-struct ServiceOptions {
-  int vni_min = 1000;
-  int vni_max = 1999;
-};
-
-// 400 for a port MAC inside the DVR MAC space fa:16:3f:00:00:00/24 (create and update).
-Status RefuseDvrMac(const Mac& mac);
-
-struct InterfaceInfo {
-  std::string router_id, subnet_id, port_id, network_id, project_id;
-};
-
-class Service {
+class Service : public Federation {
  public:
   static Result<std::unique_ptr<Service>> Create(const std::string& db_path, ServiceOptions options);
 
+  // The wire entry points: each reads its body (400 naming the attribute),
+  // then calls the Federation's typed method of the same name.
   Result<model::Cloud> CreateCloud(const nlohmann::json& body);
-  std::vector<model::Cloud> ListClouds();
-  Result<model::Cloud> GetCloud(const std::string& name);
-  Status DeleteCloud(const std::string& name);
-  Result<model::Host> PutHost(const std::string& cloud, const std::string& host,
-                              const nlohmann::json& body);
-  std::vector<model::Host> ListHosts();
-
+  Result<model::Host> PutHost(const std::string& cloud, const std::string& host, const nlohmann::json& body);
   Result<model::Network> CreateNetwork(const nlohmann::json& body);
+  Result<model::Network> UpdateNetwork(const std::string& id, const nlohmann::json& body);
   Result<model::Subnet> CreateSubnet(const nlohmann::json& body);
+  Result<model::Subnet> UpdateSubnet(const std::string& id, const nlohmann::json& body);
   Result<model::Port> CreatePort(const nlohmann::json& body);
+  Result<model::Port> UpdatePort(const std::string& id, const nlohmann::json& body);
   Result<model::Router> CreateRouter(const nlohmann::json& body);
-  Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const nlohmann::json& body);
-  Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id,
-                                              const nlohmann::json& body);
   // PUT /v2.0/routers/{id}: name and external_gateway_info (null clears it).
   Result<model::Router> UpdateRouter(const std::string& router_id, const nlohmann::json& body);
-  // service_update.cc: PUT of networks (name), subnets (name, dns_nameservers)
-  // and ports (name, binding:host_id, device_owner, device_id).
-  Result<model::Network> UpdateNetwork(const std::string& id, const nlohmann::json& body);
-  Result<model::Subnet> UpdateSubnet(const std::string& id, const nlohmann::json& body);
-  Result<model::Port> UpdatePort(const std::string& id, const nlohmann::json& body);
-  // The router's network:router_gateway port, if it has a gateway.
-  std::optional<model::Port> GatewayPort(const std::string& router_id);
-
+  Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const nlohmann::json& body);
+  Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const nlohmann::json& body);
+  Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
 
-  // kind: network, subnet, port, router, floatingip.
+  // kind: a Neutron kind's name (network, subnet, port, router, floatingip); the model JSON.
   Result<nlohmann::json> Get(const std::string& kind, const std::string& id);
   std::vector<nlohmann::json> List(const std::string& kind);
   Status Delete(const std::string& kind, const std::string& id);
-  // Subnet ids of a network (for its Neutron view).
-  std::vector<std::string> SubnetsOf(const std::string& network_id);
-
-  // Quotas (quota.cc): a project's limits (defaults overlaid with its own),
-  // every project set apart from the defaults, PUT (merges into what is set)
-  // and DELETE (back to the defaults).
-  QuotaSet QuotaOf(const std::string& project);
-  std::map<std::string, QuotaSet> ListQuotas();
-  Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
-  Status DeleteQuota(const std::string& project);
-
-  // Outbox access for the pusher. Pending events start at the newest pending
-  // snapshot, if any: it covers every event before it.
-  Result<std::vector<OutboxEvent>> PendingEvents(const std::string& cloud, int limit);
-  Status AckEvents(const std::string& cloud, int64_t seq);
+  // {cloud: {"acked_seq", "pending"}}
   nlohmann::json OutboxStatus();
-  // Blocks until events were queued after version `seen` (or timeout, or
-  // shutdown); returns the current version. The pushers' wake-up.
-  uint64_t WaitForEvents(uint64_t seen, int timeout_ms);
-  bool shutting_down();
-  // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
-  void Pause(int ms);
-  void Shutdown();
-
-  // Resync (snapshot.cc): a cloud that holds less (or other) than central
-  // acknowledged gets every resource it should hold as one snapshot event at
-  // its next cloud_seq, above `cloud_applied` (the seq the cloud reports).
-  // Returns the snapshot's cloud_seq (an already pending one above
-  // cloud_applied is reused).
-  Result<int64_t> QueueSnapshot(const std::string& cloud, int64_t cloud_applied);
-  // A cloud reports its applied seq (when it starts): a snapshot is queued
-  // when it is behind central's acked_seq or beyond the last event central
-  // made for it. Answers {"cloud", "applied_seq", "acked_seq", "resync"}.
+  // {"cloud", "applied_seq", "acked_seq", "resync"}
   Result<nlohmann::json> ReportApplied(const std::string& cloud, int64_t applied);
 
-  // Admin API (service_admin.cc). Jobs are the outbox rows, kept after acknowledgement.
-  // The pusher marks a batch [first, last] of a cloud's pending events.
-  Status StartJobs(const std::string& cloud, int64_t first, int64_t last);  // RUNNING
-  Status FailJobs(const std::string& cloud, int64_t first, int64_t last, const std::string& error);
-  Result<std::vector<Job>> ListJobs(const JobFilter& filter);
-  Result<Job> GetJob(int64_t seq);
-  // Queues a new event (new seq, same cloud) with the resource's current state:
-  // an upsert of its model JSON, or a delete if it is gone (or no longer goes to that cloud).
-  Result<Job> RedoJob(int64_t seq);
-  // One per (resource, cloud it is pushed to); bottom_id == top_id (clouds keep central's IDs).
-  struct Routing {
-    std::string top_id, bottom_id, cloud, resource_type, status;  // status: synced or pending
-  };
-  // Empty filters match everything.
-  Result<std::vector<Routing>> ListRoutings(const std::string& cloud, const std::string& resource_type,
-                                            const std::string& top_id);
-
  private:
-  Service(std::unique_ptr<CentralDb> db, ServiceOptions options)
-      : db_(std::move(db)), options_(options) {}
-  using WantedIps = std::vector<std::pair<std::string, std::string>>;  // (subnet or "", ip or "")
-  struct GatewayRequest {
-    bool clear = false;
-    std::string network_id;
-    bool enable_snat = true;
-    bool has_ips = false;
-    WantedIps ips;
-  };
-
-  Status Load();
-  // Every resource the cloud should hold, by the fan-out rule (TargetClouds):
-  // {"resources": {kind: {id: model JSON}}} (snapshot.cc). Needs mu_.
-  nlohmann::json SnapshotBody(const std::string& cloud) const;
-  Result<int64_t> QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied);
-  QuotaSet QuotaOfLocked(const std::string& project) const;
-  int64_t UsageLocked(const std::string& resource, const std::string& project) const;
-  // OverQuota (409) if the project may not create one more of resource. Caller holds mu_.
-  Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
-  // The one commit path: commits c.m (resource and quota rows with their
-  // events, one transaction), then merges c into the cache and wakes the
-  // pushers. A refused or failed commit changes nothing.
-  Status Apply(Change& c);
-  void WakePushers();  // events were queued (Apply, or a snapshot appended)
-  // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; service_admin.cc).
-  std::string CloudHoldings(const std::string& name) const;
-  std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
-
-  // Reads through and writes into a Change (resource_store.h), with their events.
-  template <typename F>
-  void EachPort(const Change& c, F&& f) const { Each<model::Port>(store_, c, f); }
-  std::vector<model::Port> PortsNow(const Change& c) const { return AllNow<model::Port>(store_, c); }
-  std::vector<model::FloatingIp> FipsNow(const Change& c) const { return AllNow<model::FloatingIp>(store_, c); }
-  std::optional<model::Subnet> SubnetNow(const Change& c, const std::string& id) const {
-    return Now<model::Subnet>(store_, c, id);
-  }
-  std::optional<model::Port> PortNow(const Change& c, const std::string& id) const {
-    return Now<model::Port>(store_, c, id);
-  }
-  template <typename T>
-  void Put(Change& c, const T& v) { central::Put(store_, c, v); }
-  template <typename T>
-  void Drop(Change& c, const std::string& key) { central::Drop<T>(store_, c, key); }
-
-  // IPs of a subnet held by ports; `cloud` non-empty: router interfaces of
-  // other clouds do not count (an anycast gateway is shared across clouds).
-  std::set<uint32_t> UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
-  std::string NewMac(const Change& c) const;
-  // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
-  // none wanted the first free address of the network's first subnet with room.
-  Result<std::vector<model::FixedIp>> AllocateIps(const Change& c, const model::Network& net,
-                                                  WantedIps wanted) const;
-  // A port of central's own (DHCP, gateway, SNAT, floating IP, fg) with fresh MAC and IPs.
-  Result<model::Port> InfraPort(const Change& c, const model::Network& net, const std::string& owner,
-                                const std::string& device_id, const std::string& cloud,
-                                const std::string& host, const std::string& project, WantedIps wanted) const;
-  Status AddSnatPort(Change& c, const model::Router& r, const std::string& subnet_id);
-  Status SetGateway(Change& c, model::Router& r, const GatewayRequest& g);
-  Status Associate(Change& c, model::FloatingIp& f, const std::string& port_id,
-                   const std::string& fixed_ip);
-  static Result<GatewayRequest> ParseGateway(const nlohmann::json& v);
-
-  std::unique_ptr<CentralDb> db_;
-  ServiceOptions options_;
-  std::mutex mu_;
-  std::condition_variable events_;
-  bool shutdown_ = false;
-  uint64_t events_version_ = 0;
-  Store store_;  // every resource; the references below are its maps
-  std::map<std::string, model::Cloud>& clouds_ = store_.All<model::Cloud>();
-  std::map<std::string, model::Host>& hosts_ = store_.All<model::Host>();
-  std::map<std::string, model::Network>& networks_ = store_.All<model::Network>();
-  std::map<std::string, model::Subnet>& subnets_ = store_.All<model::Subnet>();
-  std::map<std::string, model::Port>& ports_ = store_.All<model::Port>();
-  std::map<std::string, model::Router>& routers_ = store_.All<model::Router>();
-  std::map<std::string, model::FloatingIp>& floatingips_ = store_.All<model::FloatingIp>();
-  std::map<std::string, int64_t> acked_;  // cloud -> the seq it acknowledged
-  std::map<std::string, QuotaSet> quotas_;  // project -> limits set apart from the defaults
+  Service(std::unique_ptr<CentralDb> db, ServiceOptions options) : Federation(std::move(db), options) {}
 };
+
+// The Neutron views: what the API answers for each kind (the *_wire.cc files).
+nlohmann::json NetworkView(Federation& f, const model::Network& n);
+nlohmann::json SubnetView(const model::Subnet& s);
+nlohmann::json PortView(const model::Port& p);
+nlohmann::json RouterView(Federation& f, const model::Router& r);
+nlohmann::json FloatingIpView(const model::FloatingIp& f);
+// The view of a Neutron kind's model JSON (List, Get).
+nlohmann::json View(Federation& f, Kind kind, const nlohmann::json& model);
 
 }  // namespace isthmus::central

@@ -1,17 +1,17 @@
 // Resync of a cloud: the snapshot event that replaces everything a cloud
 // received from central with what it should hold now (the fan-out rule of
-// TargetClouds), queued when the cloud is behind or beside central's record.
+// Recipients, resource_store.h), queued when the cloud is behind or beside central's record.
 // docs/architecture.md, "Central -> cloud: events".
 #include <limits>
 
-#include "central/service.h"
+#include "central/federation.h"
 #include "common/log.h"
 
 namespace isthmus::central {
 
 using nlohmann::json;
 
-json Service::SnapshotBody(const std::string& cloud) const {
+json Federation::SnapshotBody(const std::string& cloud) const {
   json resources = json::object();
   store_.ForEachKind([&](const auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
@@ -25,7 +25,7 @@ json Service::SnapshotBody(const std::string& cloud) const {
   return {{"resources", resources}};
 }
 
-Result<int64_t> Service::QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied) {
+Result<int64_t> Federation::QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied) {
   if (!clouds_.count(cloud)) return NotFound("Cloud " + cloud + " could not be found");
   auto pending = db_->PendingSnapshot(cloud);
   if (!pending.ok()) return pending.status();
@@ -42,12 +42,12 @@ Result<int64_t> Service::QueueSnapshotLocked(const std::string& cloud, int64_t c
   return seq;
 }
 
-Result<int64_t> Service::QueueSnapshot(const std::string& cloud, int64_t cloud_applied) {
+Result<int64_t> Federation::QueueSnapshot(const std::string& cloud, int64_t cloud_applied) {
   std::lock_guard<std::mutex> lock(mu_);
   return QueueSnapshotLocked(cloud, cloud_applied);
 }
 
-Result<json> Service::ReportApplied(const std::string& cloud, int64_t applied) {
+Result<Federation::SyncReport> Federation::ReportAppliedSeq(const std::string& cloud, int64_t applied) {
   if (applied < 0) return InvalidArgument("applied_seq must be >= 0");
   std::lock_guard<std::mutex> lock(mu_);
   auto c = clouds_.find(cloud);
@@ -60,7 +60,7 @@ Result<json> Service::ReportApplied(const std::string& cloud, int64_t applied) {
     auto seq = QueueSnapshotLocked(cloud, applied);
     if (!seq.ok()) return seq.status();
   }
-  return json{{"cloud", cloud}, {"applied_seq", applied}, {"acked_seq", acked}, {"resync", resync}};
+  return SyncReport{cloud, applied, acked, resync};
 }
 
 }  // namespace isthmus::central

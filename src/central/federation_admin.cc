@@ -1,35 +1,35 @@
-// Service's admin side: jobs (the outbox rows, kept after acknowledgement),
-// redo, resource routings and what holds a cloud. docs/architecture.md,
+// The federation's admin side: jobs (the outbox rows, kept after
+// acknowledgement), redo and resource routings. docs/architecture.md,
 // "Central API" and "Central DB".
 #include <algorithm>
 
-#include "central/service.h"
+#include "central/federation.h"
 
 namespace isthmus::central {
 
 using nlohmann::json;
 
-Status Service::StartJobs(const std::string& cloud, int64_t first, int64_t last) {
+Status Federation::StartJobs(const std::string& cloud, int64_t first, int64_t last) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_->MarkRunning(cloud, first, last);
 }
 
-Status Service::FailJobs(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
+Status Federation::FailJobs(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_->MarkFailed(cloud, first, last, error);
 }
 
-Result<std::vector<Job>> Service::ListJobs(const JobFilter& filter) {
+Result<std::vector<Job>> Federation::ListJobs(const JobFilter& filter) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_->Jobs(filter);
 }
 
-Result<Job> Service::GetJob(int64_t seq) {
+Result<Job> Federation::GetJob(int64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_->GetJob(seq);
 }
 
-Result<Job> Service::RedoJob(int64_t seq) {
+Result<Job> Federation::RedoJob(int64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   auto job = db_->GetJob(seq);
   if (!job.ok()) return job.status();
@@ -59,7 +59,7 @@ Result<Job> Service::RedoJob(int64_t seq) {
   return db_->GetJob(*last);
 }
 
-Result<std::vector<Service::Routing>> Service::ListRoutings(const std::string& cloud,
+Result<std::vector<Federation::Routing>> Federation::ListRoutings(const std::string& cloud,
                                                             const std::string& resource_type,
                                                             const std::string& top_id) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -81,21 +81,5 @@ Result<std::vector<Service::Routing>> Service::ListRoutings(const std::string& c
   return out;
 }
 
-std::string Service::CloudHoldings(const std::string& name) const {
-  std::vector<std::string> left;
-  for (const auto& [id, n] : networks_)
-    if (std::find(n.clouds.begin(), n.clouds.end(), name) != n.clouds.end()) left.push_back("network " + id);
-  for (const auto& [id, r] : routers_)
-    if (r.cloud == name) left.push_back("router " + id);
-  for (const auto& [id, f] : floatingips_)
-    if (f.cloud == name) left.push_back("floating IP " + id);
-  for (const auto& [n, h] : hosts_)
-    if (h.cloud == name) left.push_back("host " + n);
-  std::string out;
-  const size_t shown = std::min<size_t>(left.size(), 10);
-  for (size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + left[i];
-  if (left.size() > shown) out += " and " + std::to_string(left.size() - shown) + " more";
-  return out;
-}
 
 }  // namespace isthmus::central

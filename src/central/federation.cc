@@ -1,0 +1,126 @@
+// The federation core's common part: loading the cache, the one commit path,
+// deletes by kind, and the outbox as the pushers see it.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "central/federation.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+std::string NewUuid() {
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                          std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<uint32_t>(a >> 32),
+                static_cast<uint32_t>((a >> 16) & 0xffff), static_cast<uint32_t>(a & 0xfff),
+                static_cast<uint32_t>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+Status Federation::Load() {
+  auto snap = db_->Load();
+  if (!snap.ok()) return snap.status();
+  for (const auto& [name, row] : snap->clouds) {
+    clouds_[name] = row.cloud;
+    acked_[name] = row.acked_seq;
+  }
+  hosts_ = snap->hosts;
+  quotas_ = snap->quotas;
+  try {
+    store_.ForEachKind([&](auto& map) {
+      using T = ModelIn<std::decay_t<decltype(map)>>;
+      if (!Traits(KindOf<T>).neutron) return;
+      if (auto rows = snap->resources.find(Name(KindOf<T>)); rows != snap->resources.end())
+        for (const auto& [id, body] : rows->second) map[id] = body.template get<T>();
+    });
+  } catch (const std::exception& e) {
+    return Internal(std::string("corrupt resource in the database: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void Federation::WakePushers() {
+  ++events_version_;
+  events_.notify_all();
+}
+
+Status Federation::Apply(Change& c) {
+  ISTHMUS_RETURN_IF_ERROR(db_->Commit(c.m));
+  Merge(store_, c);
+  for (const auto& [project, rows] : c.m.quota_sets) {
+    if (rows.empty()) quotas_.erase(project);
+    else quotas_[project] = rows;
+  }
+  if (!c.m.events.empty()) WakePushers();
+  return Status::Ok();
+}
+
+Result<std::vector<OutboxEvent>> Federation::PendingEvents(const std::string& cloud, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto c = clouds_.find(cloud);
+  if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
+  auto snapshot = db_->PendingSnapshot(cloud);
+  if (!snapshot.ok()) return snapshot.status();
+  return db_->Pending(cloud, std::max(acked_[cloud], *snapshot - 1), limit);
+}
+
+Status Federation::AckEvents(const std::string& cloud, int64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto c = clouds_.find(cloud);
+  if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
+  ISTHMUS_RETURN_IF_ERROR(db_->Ack(cloud, seq));
+  acked_[cloud] = std::max(acked_[cloud], seq);
+  return Status::Ok();
+}
+
+uint64_t Federation::WaitForEvents(uint64_t seen, int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  events_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                   [&] { return shutdown_ || events_version_ != seen; });
+  return events_version_;
+}
+
+void Federation::Pause(int ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  events_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return shutdown_; });
+}
+
+bool Federation::shutting_down() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shutdown_;
+}
+
+void Federation::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutdown_ = true;
+  events_.notify_all();
+}
+
+Status Federation::Delete(Kind kind, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  switch (kind) {
+    case Kind::kNetwork: return DeleteNetworkLocked(id);
+    case Kind::kSubnet: return DeleteSubnetLocked(id);
+    case Kind::kPort: return DeletePortLocked(id);
+    case Kind::kRouter: return DeleteRouterLocked(id);
+    case Kind::kFloatingIp: return DeleteFloatingIpLocked(id);
+    default: return NotFound("Unknown resource kind " + Name(kind));
+  }
+}
+
+std::map<std::string, Federation::OutboxCounts> Federation::OutboxCountsByCloud() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto counts = db_->PendingCounts();
+  std::map<std::string, OutboxCounts> out;
+  for (const auto& [n, c] : clouds_)
+    out[n] = {acked_.at(n), counts.ok() && counts->count(n) ? counts->at(n) : 0};
+  return out;
+}
+
+}  // namespace isthmus::central

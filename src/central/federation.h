@@ -1,0 +1,227 @@
+// Central's federation core, typed (no JSON in its signatures): validates
+// requests against the federation's state, allocates (VNIs, MACs, IPs, cloud
+// indexes) and commits each change with the events that carry it to the
+// clouds that receive it (resource_store.h: the fan-out rule; central_db.h).
+// One file per resource kind implements its part (cloud.cc, network.cc,
+// subnet.cc, port.cc, router.cc, floating_ip.cc); the Neutron wire format is
+// Service's (service.h). Thread-safe: one mutex serialises mutations; the
+// cache changes only after a commit succeeded, so a refused or failed request
+// changes nothing.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "central/central_db.h"
+#include "central/cloud.h"
+#include "central/floating_ip.h"
+#include "central/network.h"
+#include "central/port.h"
+#include "central/quota.h"
+#include "central/resource_store.h"
+#include "central/router.h"
+#include "central/subnet.h"
+#include "common/net.h"
+#include "model/resources.h"
+
+namespace isthmus::central {
+
+// A fresh resource id (a random UUID, version 4).
+std::string NewUuid();
+
+struct ServiceOptions {
+  int vni_min = 1000;
+  int vni_max = 1999;
+};
+
+class Federation {
+ public:
+  // cloud.cc
+  Result<model::Cloud> CreateCloud(const CloudCreate& req);
+  std::vector<model::Cloud> ListClouds();
+  Result<model::Cloud> GetCloud(const std::string& name);
+  Status DeleteCloud(const std::string& name);
+  Result<model::Host> PutHost(const std::string& cloud, const std::string& host, const HostReport& report);
+  std::vector<model::Host> ListHosts();
+
+  // network.cc, subnet.cc, port.cc, router.cc, floating_ip.cc
+  Result<model::Network> CreateNetwork(const NetworkCreate& req);
+  Result<model::Network> UpdateNetwork(const std::string& id, const NetworkUpdate& req);
+  Result<model::Subnet> CreateSubnet(const SubnetCreate& req);
+  Result<model::Subnet> UpdateSubnet(const std::string& id, const SubnetUpdate& req);
+  Result<model::Port> CreatePort(const PortCreate& req);
+  Result<model::Port> UpdatePort(const std::string& id, const PortUpdate& req);
+  Result<model::Router> CreateRouter(const RouterCreate& req);
+  Result<model::Router> UpdateRouter(const std::string& router_id, const RouterUpdate& req);
+  Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const std::string& subnet_id);
+  // Exactly one of subnet_id and port_id is non-empty.
+  Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
+                                              const std::string& port_id);
+  Result<model::FloatingIp> CreateFloatingIp(const FloatingIpCreate& req);
+  Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const FloatingIpUpdate& req);
+  // Any Neutron kind (with what goes with it: a network's subnets, DHCP and fg- ports, ...).
+  Status Delete(Kind kind, const std::string& id);
+
+  // Reads of the cache.
+  template <typename T>
+  std::optional<T> Find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = store_.All<T>().find(key);
+    return it == store_.All<T>().end() ? std::nullopt : std::optional<T>(it->second);
+  }
+  template <typename T>
+  std::vector<T> All() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<T> out;
+    for (const auto& [key, v] : store_.All<T>()) out.push_back(v);
+    return out;
+  }
+  // Subnet ids of a network (for its Neutron view).
+  std::vector<std::string> SubnetsOf(const std::string& network_id);
+  // The router's network:router_gateway port, if it has a gateway.
+  std::optional<model::Port> GatewayPort(const std::string& router_id);
+
+  // Quotas (quota.cc): a project's limits (defaults overlaid with its own),
+  // every project set apart from the defaults, an update (merges into what is
+  // set) and a delete (back to the defaults).
+  QuotaSet QuotaOf(const std::string& project);
+  std::map<std::string, QuotaSet> ListQuotas();
+  Result<QuotaSet> SetQuota(const std::string& project, const QuotaSet& update);
+  Status DeleteQuota(const std::string& project);
+
+  // Outbox access for the pusher. Pending events start at the newest pending
+  // snapshot, if any: it covers every event before it.
+  Result<std::vector<OutboxEvent>> PendingEvents(const std::string& cloud, int limit);
+  Status AckEvents(const std::string& cloud, int64_t seq);
+  struct OutboxCounts {
+    int64_t acked_seq = 0, pending = 0;
+  };
+  std::map<std::string, OutboxCounts> OutboxCountsByCloud();
+  // Blocks until events were queued after version `seen` (or timeout, or
+  // shutdown); returns the current version. The pushers' wake-up.
+  uint64_t WaitForEvents(uint64_t seen, int timeout_ms);
+  bool shutting_down();
+  // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
+  void Pause(int ms);
+  void Shutdown();
+
+  // Resync (snapshot.cc): a cloud that holds less (or other) than central
+  // acknowledged gets every resource it should hold as one snapshot event at
+  // its next cloud_seq, above `cloud_applied` (the seq the cloud reports).
+  // Returns the snapshot's cloud_seq (an already pending one above
+  // cloud_applied is reused).
+  Result<int64_t> QueueSnapshot(const std::string& cloud, int64_t cloud_applied);
+  // A cloud reports its applied seq (when it starts): a snapshot is queued
+  // when it is behind central's acked_seq or beyond the last event central made for it.
+  struct SyncReport {
+    std::string cloud;
+    int64_t applied_seq = 0, acked_seq = 0;
+    bool resync = false;
+  };
+  Result<SyncReport> ReportAppliedSeq(const std::string& cloud, int64_t applied);
+
+  // Admin (federation_admin.cc). Jobs are the outbox rows, kept after acknowledgement.
+  // The pusher marks a batch [first, last] of a cloud's pending events.
+  Status StartJobs(const std::string& cloud, int64_t first, int64_t last);  // RUNNING
+  Status FailJobs(const std::string& cloud, int64_t first, int64_t last, const std::string& error);
+  Result<std::vector<Job>> ListJobs(const JobFilter& filter);
+  Result<Job> GetJob(int64_t seq);
+  // Queues a new event (new seq, same cloud) with the resource's current state:
+  // an upsert of its model JSON, or a delete if it is gone (or no longer goes to that cloud).
+  Result<Job> RedoJob(int64_t seq);
+  // One per (resource, cloud it is pushed to); bottom_id == top_id (clouds keep central's IDs).
+  struct Routing {
+    std::string top_id, bottom_id, cloud, resource_type, status;  // status: synced or pending
+  };
+  // Empty filters match everything.
+  Result<std::vector<Routing>> ListRoutings(const std::string& cloud, const std::string& resource_type,
+                                            const std::string& top_id);
+
+ protected:
+  Federation(std::unique_ptr<CentralDb> db, ServiceOptions options) : db_(std::move(db)), options_(options) {}
+  Status Load();
+
+ private:
+  // The one commit path: commits c.m (resource and quota rows with their
+  // events, one transaction), then merges c into the cache and wakes the
+  // pushers. A refused or failed commit changes nothing.
+  Status Apply(Change& c);
+  void WakePushers();  // events were queued (Apply, or a snapshot appended)
+
+  // snapshot.cc: every resource the cloud should hold, by the fan-out rule, as
+  // the snapshot event's body {"resources": {kind: {id: model JSON}}}. Needs mu_.
+  nlohmann::json SnapshotBody(const std::string& cloud) const;
+  Result<int64_t> QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied);
+  QuotaSet QuotaOfLocked(const std::string& project) const;
+  int64_t UsageLocked(const std::string& resource, const std::string& project) const;
+  // OverQuota (409) if the project may not create one more of resource. Caller holds mu_.
+  Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
+  // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; cloud.cc).
+  std::string CloudHoldings(const std::string& name) const;
+  std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
+  // The deletes of each kind (Delete), with mu_ held.
+  Status DeleteNetworkLocked(const std::string& id);
+  Status DeleteSubnetLocked(const std::string& id);
+  Status DeletePortLocked(const std::string& id);
+  Status DeleteRouterLocked(const std::string& id);
+  Status DeleteFloatingIpLocked(const std::string& id);
+
+  // Reads through and writes into a Change (resource_store.h), with their events.
+  template <typename F>
+  void EachPort(const Change& c, F&& f) const { Each<model::Port>(store_, c, f); }
+  std::vector<model::Port> PortsNow(const Change& c) const { return AllNow<model::Port>(store_, c); }
+  std::vector<model::FloatingIp> FipsNow(const Change& c) const { return AllNow<model::FloatingIp>(store_, c); }
+  std::optional<model::Subnet> SubnetNow(const Change& c, const std::string& id) const {
+    return Now<model::Subnet>(store_, c, id);
+  }
+  std::optional<model::Port> PortNow(const Change& c, const std::string& id) const {
+    return Now<model::Port>(store_, c, id);
+  }
+  template <typename T>
+  void Put(Change& c, const T& v) { central::Put(store_, c, v); }
+  template <typename T>
+  void Drop(Change& c, const std::string& key) { central::Drop<T>(store_, c, key); }
+
+  // port.cc: allocation. IPs of a subnet held by ports; `cloud` non-empty:
+  // router interfaces of other clouds do not count (an anycast gateway is shared across clouds).
+  std::set<uint32_t> UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
+  std::string NewMac(const Change& c) const;
+  // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
+  // none wanted the first free address of the network's first subnet with room.
+  Result<std::vector<model::FixedIp>> AllocateIps(const Change& c, const model::Network& net,
+                                                  WantedIps wanted) const;
+  // A port of central's own (DHCP, gateway, SNAT, floating IP, fg) with fresh MAC and IPs.
+  Result<model::Port> InfraPort(const Change& c, const model::Network& net, const std::string& owner,
+                                const std::string& device_id, const std::string& cloud,
+                                const std::string& host, const std::string& project, WantedIps wanted) const;
+  // router.cc
+  Status AddSnatPort(Change& c, const model::Router& r, const std::string& subnet_id);
+  Status SetGateway(Change& c, model::Router& r, const GatewayRequest& g);
+  // floating_ip.cc
+  Status Associate(Change& c, model::FloatingIp& f, const std::string& port_id, const std::string& fixed_ip);
+
+  std::unique_ptr<CentralDb> db_;
+  ServiceOptions options_;
+  std::mutex mu_;
+  std::condition_variable events_;
+  bool shutdown_ = false;
+  uint64_t events_version_ = 0;
+  Store store_;  // every resource; the references below are its maps
+  std::map<std::string, model::Cloud>& clouds_ = store_.All<model::Cloud>();
+  std::map<std::string, model::Host>& hosts_ = store_.All<model::Host>();
+  std::map<std::string, model::Network>& networks_ = store_.All<model::Network>();
+  std::map<std::string, model::Subnet>& subnets_ = store_.All<model::Subnet>();
+  std::map<std::string, model::Port>& ports_ = store_.All<model::Port>();
+  std::map<std::string, model::Router>& routers_ = store_.All<model::Router>();
+  std::map<std::string, model::FloatingIp>& floatingips_ = store_.All<model::FloatingIp>();
+  std::map<std::string, int64_t> acked_;                 // cloud -> the seq it acknowledged
+  std::map<std::string, QuotaSet> quotas_;  // project -> limits set apart from the defaults
+};
+
+}  // namespace isthmus::central

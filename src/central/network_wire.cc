@@ -1,0 +1,81 @@
+// The wire side of networks: Neutron's create and update bodies read into
+// typed requests, and the Neutron view.
+#include "central/request.h"
+#include "central/service.h"
+#include "common/net.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+Result<model::Network> Service::CreateNetwork(const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "network",
+                                     WithCommon({"availability_zone_hints", "provider:network_type",
+                                           "provider:segmentation_id", "provider:physical_network",
+                                           "router:external", "shared", "mtu",
+                                           "port_security_enabled"})));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
+  ISTHMUS_ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
+  ISTHMUS_ASSIGN_OR_RETURN(external, r.Bool("router:external", false));
+  ISTHMUS_ASSIGN_OR_RETURN(type, r.String("provider:network_type", external ? "flat" : "vxlan"));
+  ISTHMUS_ASSIGN_OR_RETURN(physnet, r.String("provider:physical_network"));
+  if (type != "vxlan" && type != "flat")
+    return InvalidArgument("provider:network_type '" + type +
+                           "' is not supported (vxlan, or flat for an external network)");
+  if (type == "flat" && !external)
+    return InvalidArgument("provider:network_type flat is only supported for an external network "
+                           "(router:external true)");
+  if (external && type != "flat")
+    return InvalidArgument("an external network must be provider:network_type flat, not '" + type + "'");
+  if (type == "flat" && physnet.empty())
+    return InvalidArgument("provider:physical_network is required for a flat network");
+  if (type == "flat" && !IsValidHostName(physnet))
+    return InvalidArgument("Invalid input for provider:physical_network: at most 64 letters, digits, '.', "
+                           "'-' or '_'");
+  if (type == "vxlan" && r.Has("provider:physical_network"))
+    return InvalidArgument("provider:physical_network is only for a flat network");
+  if (r.Has("provider:segmentation_id"))
+    return InvalidArgument("provider:segmentation_id is allocated by central; do not set it");
+  return Federation::CreateNetwork(NetworkCreate{name, project, hints, external, type, physnet});
+}
+
+Result<model::Network> Service::UpdateNetwork(const std::string& id, const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "network",
+                                     {"name", "description", "admin_state_up", "router:external",
+                                      "availability_zone_hints", "provider:network_type",
+                                      "provider:segmentation_id", "provider:physical_network"}));
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("network", r, {"router:external", "availability_zone_hints",
+                                                      "provider:network_type",
+                                                      "provider:segmentation_id",
+                                                      "provider:physical_network"}));
+  ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  NetworkUpdate u;
+  if (r.Has("name")) u.name = name;
+  return Federation::UpdateNetwork(id, u);
+}
+
+json NetworkView(Federation& s, const model::Network& n) {
+  return {{"id", n.id},
+          {"name", n.name},
+          {"tenant_id", n.project_id},
+          {"project_id", n.project_id},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"shared", false},
+          {"subnets", s.SubnetsOf(n.id)},
+          {"availability_zone_hints", n.clouds},
+          {"availability_zones", n.clouds},
+          {"provider:network_type", n.network_type},
+          {"provider:segmentation_id",
+           n.network_type == "flat" || n.segmentation_id == 0 ? json(nullptr) : json(n.segmentation_id)},
+          {"provider:physical_network",
+           n.physical_network.empty() ? json(nullptr) : json(n.physical_network)},
+          {"mtu", n.network_type == "flat" ? 1500 : 1450},
+          {"router:external", n.external},
+          {"port_security_enabled", true},
+          {"description", ""}};
+}
+
+}  // namespace isthmus::central

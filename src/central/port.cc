@@ -1,0 +1,250 @@
+// The federation side of ports: MAC and IP allocation (central's own ports
+// included), binding to hosts, updates and deletes.
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "central/federation.h"
+#include "central/ipam.h"
+#include "common/net.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+Status RefuseDvrMac(const Mac& mac) {
+  if (!InDvrMacSpace(mac)) return Status::Ok();
+  return InvalidArgument("Invalid input for mac_address: " + mac.ToString() +
+                         " is inside the DVR MAC range fa:16:3f:00:00:00/24, reserved for the DVR MACs "
+                         "of hosts (a port there would be trusted as routed traffic)");
+}
+
+std::set<uint32_t> Federation::UsedIps(const Change& c, const std::string& subnet_id,
+                                    const std::string& cloud) const {
+  std::set<uint32_t> used;
+  EachPort(c, [&](const model::Port& p) {
+    for (const auto& f : p.fixed_ips)
+      if (f.subnet_id == subnet_id) {
+        // An anycast gateway address is shared by the routers of different clouds.
+        if (p.IsRouterInterface() && !cloud.empty() && p.cloud != cloud) continue;
+        if (auto ip = Ipv4::Parse(f.ip_address); ip.ok()) used.insert(ip->v);
+      }
+  });
+  return used;
+}
+
+std::string Federation::NewMac(const Change& c) const {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  std::set<std::string> used;
+  EachPort(c, [&](const model::Port& p) { used.insert(p.mac_address); });
+  while (true) {
+    std::string mac = Mac::FromU64(0xfa163e000000ULL | (rng() & 0xffffff)).ToString();
+    if (!used.count(mac)) return mac;
+  }
+}
+
+Result<std::vector<model::FixedIp>> Federation::AllocateIps(const Change& c, const model::Network& net,
+                                                         WantedIps wanted) const {
+  const std::string& network_id = net.id;
+  const std::string net_name = net.name.empty() ? net.id : net.name;
+  std::vector<model::Subnet> subnets;  // the network's, in id order
+  Each<model::Subnet>(store_, c, [&](const model::Subnet& s) {
+    if (s.network_id == network_id) subnets.push_back(s);
+  });
+  std::sort(subnets.begin(), subnets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::map<std::string, std::set<uint32_t>> taken;
+  auto used_of = [&](const model::Subnet& s) -> std::set<uint32_t>& {
+    auto it = taken.find(s.id);
+    if (it == taken.end()) {
+      it = taken.emplace(s.id, UsedIps(c, s.id, "")).first;
+      if (auto gw = Ipv4::Parse(s.gateway_ip); gw.ok()) it->second.insert(gw->v);
+    }
+    return it->second;
+  };
+  std::vector<model::FixedIp> out;
+  if (wanted.empty()) {  // the first subnet with room
+    if (subnets.empty()) return out;
+    Status last;
+    for (const auto& s : subnets) {
+      auto next = NextFreeIp(s.allocation_pools, used_of(s), net_name);
+      if (next.ok()) {
+        out.push_back({s.id, *next});
+        return out;
+      }
+      last = next.status();
+    }
+    return last;
+  }
+  for (auto [subnet_id, ip_text] : wanted) {
+    if (subnet_id.empty()) {  // an IP alone: find its subnet
+      auto ip = Ipv4::Parse(ip_text);
+      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
+      for (const auto& s : subnets)
+        if (Cidr::Parse(s.cidr)->Contains(*ip)) subnet_id = s.id;
+      if (subnet_id.empty())
+        return InvalidArgument("IP address " + ip_text + " is not in any subnet of network " + network_id);
+    }
+    const model::Subnet* sub = nullptr;
+    for (const auto& s : subnets)
+      if (s.id == subnet_id) sub = &s;
+    if (!sub) {
+      if (SubnetNow(c, subnet_id)) return InvalidArgument("Subnet " + subnet_id + " is not on network " + network_id);
+      return NotFound("Subnet " + subnet_id + " could not be found");
+    }
+    auto& used = used_of(*sub);
+    if (ip_text.empty()) {
+      auto next = NextFreeIp(sub->allocation_pools, used, net_name);
+      if (!next.ok()) return next.status();
+      ip_text = *next;
+    } else {
+      auto ip = Ipv4::Parse(ip_text);
+      if (!ip.ok()) return InvalidArgument("Invalid input for ip_address: " + ip.status().message());
+      auto cidr = Cidr::Parse(sub->cidr);
+      if (!cidr->Contains(*ip) || ip->v == cidr->network.v || ip->v == cidr->Broadcast().v)
+        return InvalidArgument("IP address " + ip_text + " is not a valid IP for subnet " + subnet_id +
+                               " (" + sub->cidr + ")");
+      if (used.count(ip->v))
+        return Conflict("IP address " + ip_text + " already allocated in subnet " + subnet_id);
+      ip_text = ip->ToString();
+    }
+    used.insert(Ipv4::Parse(ip_text)->v);
+    out.push_back({subnet_id, ip_text});
+  }
+  return out;
+}
+
+Result<model::Port> Federation::InfraPort(const Change& c, const model::Network& net, const std::string& owner,
+                                       const std::string& device_id, const std::string& cloud,
+                                       const std::string& host, const std::string& project,
+                                       WantedIps wanted) const {
+  ISTHMUS_ASSIGN_OR_RETURN(ips, AllocateIps(c, net, std::move(wanted)));
+  if (ips.empty())
+    return InvalidArgument("Network " + net.id + " has no subnet to give an address to a " + owner + " port");
+  model::Port p;
+  p.id = NewUuid();
+  p.project_id = project;
+  p.network_id = net.id;
+  p.mac_address = NewMac(c);
+  p.fixed_ips = ips;
+  p.device_owner = owner;
+  p.device_id = device_id;
+  p.host = host;
+  p.cloud = cloud;
+  return p;
+}
+
+Result<model::Port> Federation::CreatePort(const PortCreate& req) {
+  const std::string& name = req.name;
+  const std::string& project = req.project;
+  const std::string& network_id = req.network_id;
+  const std::string& mac_text = req.mac_address;
+  const std::string& host = req.host;
+  const std::string& owner = req.device_owner;
+  const std::string& device = req.device_id;
+  const WantedIps& wanted = req.fixed_ips;
+  std::lock_guard<std::mutex> lock(mu_);
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("port", project));
+  auto net = networks_.find(network_id);
+  if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
+  model::Port p;
+  p.id = NewUuid();
+  p.name = name;
+  p.project_id = project;
+  p.network_id = network_id;
+  p.device_owner = owner;
+  p.device_id = device;
+  p.host = host;
+  if (!host.empty()) {
+    auto h = hosts_.find(host);
+    if (h == hosts_.end()) return InvalidArgument("Unknown host " + host + " in binding:host_id");
+    const auto& clouds = net->second.clouds;
+    if (std::find(clouds.begin(), clouds.end(), h->second.cloud) == clouds.end())
+      return InvalidArgument("Host " + host + " is in cloud " + h->second.cloud + ", where network " +
+                             network_id + " is not present");
+    p.cloud = h->second.cloud;
+  }
+  Change c;
+  if (!mac_text.empty()) {
+    auto mac = Mac::Parse(mac_text);
+    if (!mac.ok()) return InvalidArgument("Invalid input for mac_address: " + mac.status().message());
+    if (mac->b[0] & 1) return InvalidArgument("mac_address " + mac_text + " is a multicast address");
+    ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));
+    p.mac_address = mac->ToString();
+    for (const auto& [id, o] : ports_)
+      if (o.mac_address == p.mac_address)
+        return Conflict("Unable to complete operation for network " + network_id + ". The mac address " +
+                        p.mac_address + " is in use.");
+  } else {
+    p.mac_address = NewMac(c);
+  }
+  ISTHMUS_ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, wanted));
+  p.fixed_ips = ips;
+  Put(c, p);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return p;
+}
+
+Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpdate& req) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return NotFound("Port " + id + " could not be found");
+  model::Port p = it->second;
+  if (!p.IsInstance())
+    return Conflict("Port " + id + " is owned by " + p.device_owner + "; central manages it");
+  if (req.device_owner) {
+    const std::string& owner = *req.device_owner;
+    if (owner.rfind("network:", 0) == 0)
+      return InvalidArgument("device_owner " + owner + " is reserved for ports central makes");
+    p.device_owner = owner;
+  }
+  if (req.device_id) p.device_id = *req.device_id;
+  if (req.name) p.name = *req.name;
+  if (req.host && *req.host != p.host) {
+    const std::string& host = *req.host;
+    std::string cloud;
+    if (!host.empty()) {
+      auto h = hosts_.find(host);
+      if (h == hosts_.end()) return InvalidArgument("Unknown host " + host + " in binding:host_id");
+      const auto& clouds = networks_.at(p.network_id).clouds;
+      if (std::find(clouds.begin(), clouds.end(), h->second.cloud) == clouds.end())
+        return InvalidArgument("Host " + host + " is in cloud " + h->second.cloud + ", where network " +
+                               p.network_id + " is not present");
+      cloud = h->second.cloud;
+    }
+    for (const auto& [fid, f] : floatingips_)
+      if (f.port_id == id)
+        return Conflict("Port " + id + " has floating IP " + f.floating_ip_address +
+                        "; disassociate it before binding the port elsewhere");
+    p.host = host;
+    p.cloud = cloud;
+  }
+  if (json(p) == json(it->second)) return p;
+  Change c;
+  Put(c, p);
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return p;
+}
+
+Status Federation::DeletePortLocked(const std::string& id) {
+  Change c;
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return NotFound("Port " + id + " could not be found");
+  if (it->second.IsRouterInterface())
+    return Conflict("Port " + id + " is a router interface; use remove_router_interface");
+  if (!it->second.IsInstance())
+    return Conflict("Port " + id + " is owned by " + it->second.device_owner +
+                    "; central manages it with the resource that made it");
+  Drop<model::Port>(c, id);
+  // Neutron: deleting an instance's port disassociates its floating IPs.
+  for (auto f : FipsNow(c))
+    if (f.port_id == id) {
+      f.port_id.clear();
+      f.fixed_ip_address.clear();
+      f.router_id.clear();
+      Put(c, f);
+    }
+  return Apply(c);
+}
+
+}  // namespace isthmus::central

@@ -1,0 +1,35 @@
+// Ports in central's core: the typed create and update requests (port.cc
+// allocates MACs and IPs and commits ports, central's own included;
+// port_wire.cc reads them from Neutron's JSON and writes the Neutron view).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/net.h"
+#include "common/status.h"
+
+namespace isthmus::central {
+
+// Fixed IPs asked for: (subnet id or "", IP or "") each.
+using WantedIps = std::vector<std::pair<std::string, std::string>>;
+
+// 400 for a port MAC inside the DVR MAC space fa:16:3f:00:00:00/24 (create and update).
+Status RefuseDvrMac(const Mac& mac);
+
+struct PortCreate {
+  std::string name, project, network_id;
+  std::string mac_address;  // "" = allocate; checked by the core
+  std::string host;         // binding:host_id, "" = unbound
+  std::string device_owner, device_id;  // never network:*
+  WantedIps fixed_ips;
+};
+
+// Each field: nullopt = leave as is.
+struct PortUpdate {
+  std::optional<std::string> name, host, device_owner, device_id;
+};
+
+}  // namespace isthmus::central

@@ -1,0 +1,81 @@
+// The wire side of ports: Neutron's create and update bodies read into typed
+// requests, and the Neutron view.
+#include "central/request.h"
+#include "central/service.h"
+#include "common/net.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+Result<model::Port> Service::CreatePort(const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "port",
+                                     WithCommon({"network_id", "mac_address", "fixed_ips",
+                                           "binding:host_id", "device_owner", "device_id",
+                                           "security_groups", "port_security_enabled"})));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
+  ISTHMUS_ASSIGN_OR_RETURN(network_id, r.RequiredString("network_id"));
+  ISTHMUS_ASSIGN_OR_RETURN(mac_text, r.String("mac_address"));
+  ISTHMUS_ASSIGN_OR_RETURN(host, r.String("binding:host_id"));
+  ISTHMUS_ASSIGN_OR_RETURN(owner, r.String("device_owner"));
+  ISTHMUS_ASSIGN_OR_RETURN(device, r.String("device_id"));
+  if (owner.rfind("network:router_interface", 0) == 0)
+    return InvalidArgument("router interfaces are made with add_router_interface, not as ports");
+  if (owner.rfind("network:", 0) == 0)
+    return InvalidArgument("device_owner " + owner +
+                           " is reserved: central makes network:* ports itself (DHCP, router "
+                           "gateways, floating IPs)");
+  WantedIps wanted;
+  if (r.Has("fixed_ips")) {
+    ISTHMUS_ASSIGN_OR_RETURN(w, ParseFixedIps(r.Raw("fixed_ips"), "fixed_ips"));
+    wanted = w;
+  }
+  return Federation::CreatePort(PortCreate{name, project, network_id, mac_text, host, owner, device, wanted});
+}
+
+Result<model::Port> Service::UpdatePort(const std::string& id, const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "port",
+                                     {"name", "description", "admin_state_up", "binding:host_id",
+                                      "device_owner", "device_id", "network_id", "mac_address",
+                                      "fixed_ips", "security_groups", "port_security_enabled"}));
+  if (r.Has("mac_address") && r.Raw("mac_address").is_string()) {
+    auto mac = Mac::Parse(r.Raw("mac_address").get<std::string>());
+    if (mac.ok()) ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));  // the clearer message first
+  }
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id", "mac_address", "fixed_ips",
+                                                   "security_groups", "port_security_enabled"}));
+  ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(host, r.String("binding:host_id"));
+  ISTHMUS_ASSIGN_OR_RETURN(owner, r.String("device_owner"));
+  ISTHMUS_ASSIGN_OR_RETURN(device, r.String("device_id"));
+  PortUpdate u;
+  if (r.Has("name")) u.name = name;
+  if (r.Contains("binding:host_id")) u.host = host;
+  if (r.Contains("device_owner")) u.device_owner = owner;
+  if (r.Contains("device_id")) u.device_id = device;
+  return Federation::UpdatePort(id, u);
+}
+
+json PortView(const model::Port& p) {
+  json fips = json::array();
+  for (const auto& f : p.fixed_ips) fips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
+  return {{"id", p.id},
+          {"name", p.name},
+          {"network_id", p.network_id},
+          {"tenant_id", p.project_id},
+          {"project_id", p.project_id},
+          {"mac_address", p.mac_address},
+          {"fixed_ips", fips},
+          {"device_owner", p.device_owner},
+          {"device_id", p.device_id},
+          {"binding:host_id", p.host},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"security_groups", json::array()},
+          {"isthmus:cloud", p.cloud},
+          {"description", ""}};
+}
+
+}  // namespace isthmus::central

@@ -1,0 +1,119 @@
+// The wire side of routers: Neutron's create and update bodies (with
+// external_gateway_info) and interface bodies read into typed requests, and the Neutron view.
+#include "central/request.h"
+#include "central/service.h"
+#include "common/net.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+namespace {
+
+// external_gateway_info: null or {} clears it.
+Result<GatewayRequest> ParseGateway(const json& v) {
+  GatewayRequest g;
+  if (v.is_null() || (v.is_object() && v.empty())) {
+    g.clear = true;
+    return g;
+  }
+  if (!v.is_object()) return InvalidArgument("Invalid input for external_gateway_info: must be an object or null");
+  for (const auto& [k, x] : v.items())
+    if (k != "network_id" && k != "enable_snat" && k != "external_fixed_ips")
+      return InvalidArgument("Unrecognized attribute '" + k + "' in external_gateway_info");
+  if (!v.contains("network_id") || !v["network_id"].is_string() || v["network_id"].get<std::string>().empty())
+    return InvalidArgument("external_gateway_info requires network_id (a string)");
+  g.network_id = v["network_id"];
+  if (v.contains("enable_snat") && !v["enable_snat"].is_null()) {
+    if (!v["enable_snat"].is_boolean())
+      return InvalidArgument("Invalid input for enable_snat: '" + v["enable_snat"].dump() + "' is not a boolean");
+    g.enable_snat = v["enable_snat"];
+  }
+  if (v.contains("external_fixed_ips") && !v["external_fixed_ips"].is_null()) {
+    ISTHMUS_ASSIGN_OR_RETURN(ips, ParseFixedIps(v["external_fixed_ips"], "external_fixed_ips"));
+    g.ips = ips;
+    g.has_ips = !ips.empty();
+  }
+  return g;
+}
+
+}  // namespace
+
+Result<model::Router> Service::CreateRouter(const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router",
+                                     WithCommon({"distributed", "ha", "availability_zone_hints",
+                                           "external_gateway_info"})));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
+  ISTHMUS_ASSIGN_OR_RETURN(distributed, r.Bool("distributed", true));
+  ISTHMUS_ASSIGN_OR_RETURN(ha, r.Bool("ha", false));
+  ISTHMUS_ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
+  if (ha) return InvalidArgument("ha routers are not supported");
+  std::optional<GatewayRequest> gw;
+  if (r.Has("external_gateway_info")) {
+    ISTHMUS_ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
+    if (!g.clear) gw = g;
+  }
+  return Federation::CreateRouter(RouterCreate{name, project, distributed, hints, gw});
+}
+
+Result<model::Router> Service::UpdateRouter(const std::string& router_id, const json& body) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "description", "external_gateway_info"}));
+  ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  std::optional<GatewayRequest> gw;
+  if (r.Contains("external_gateway_info")) {
+    ISTHMUS_ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
+    gw = g;
+  }
+  RouterUpdate u;
+  if (r.Has("name")) u.name = name;
+  u.gateway = gw;
+  return Federation::UpdateRouter(router_id, u);
+}
+
+Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
+  if (!body.is_object()) return InvalidArgument("request body must be an object");
+  for (const auto& [k, v] : body.items())
+    if (k != "subnet_id") return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id)");
+  if (!body.contains("subnet_id") || !body["subnet_id"].is_string())
+    return InvalidArgument("subnet_id (a string) is required");
+  std::string subnet_id = body["subnet_id"];
+  return Federation::AddRouterInterface(router_id, subnet_id);
+}
+
+Result<InterfaceInfo> Service::RemoveRouterInterface(const std::string& router_id, const json& body) {
+  if (!body.is_object()) return InvalidArgument("request body must be an object");
+  for (const auto& [k, v] : body.items()) {
+    if (k != "subnet_id" && k != "port_id")
+      return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
+    if (!v.is_string()) return InvalidArgument(k + " must be a string");
+  }
+  std::string subnet_id = body.value("subnet_id", ""), port_id = body.value("port_id", "");
+  if (subnet_id.empty() == port_id.empty())
+    return InvalidArgument("give exactly one of subnet_id and port_id");
+  return Federation::RemoveRouterInterface(router_id, subnet_id, port_id);
+}
+
+json RouterView(Federation& s, const model::Router& r) {
+  json gateway = nullptr;
+  if (!r.gateway_network_id.empty()) {
+    json ips = json::array();
+    if (auto p = s.GatewayPort(r.id))
+      for (const auto& f : p->fixed_ips) ips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
+    gateway = {{"network_id", r.gateway_network_id}, {"enable_snat", r.enable_snat}, {"external_fixed_ips", ips}};
+  }
+  return {{"id", r.id},
+          {"name", r.name},
+          {"tenant_id", r.project_id},
+          {"project_id", r.project_id},
+          {"status", "ACTIVE"},
+          {"admin_state_up", true},
+          {"distributed", r.distributed},
+          {"ha", false},
+          {"availability_zone_hints", {r.cloud}},
+          {"availability_zones", {r.cloud}},
+          {"external_gateway_info", gateway},
+          {"description", ""}};
+}
+
+}  // namespace isthmus::central
