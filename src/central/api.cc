@@ -97,39 +97,12 @@ void InstallQuotaRoutes(HttpServer& server, Service& s,
   });
 }
 
-}  // namespace
+using Who = std::function<Caller(const httplib::Request&)>;
+using Check = std::function<Status(const httplib::Request&)>;
+using BaseUrl = std::function<std::string(const HttpRequest&)>;
 
-void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* identity,
-                   const std::string& self_url, bool cloud_certs) {
-  // Authentication: every call but version discovery and token issue carries
-  // a valid X-Auth-Token; the caller it stands for decides what it may see.
-  auto caller_of = [identity](const httplib::Request& req) -> Result<Caller> {
-    if (!identity) return Caller{"admin", "admin", "admin", "admin", {"admin"}, true};
-    std::string token = req.get_header_value("X-Auth-Token");
-    if (token.empty()) return Status(Code::kUnauthorized, "The request you have made requires authentication.");
-    return identity->Validate(token);
-  };
-  server.SetPreRouting([caller_of](const HttpRequest& req, httplib::Response& res) {
-    bool open = (req.method == "GET" && (req.path == "/" || req.path == "/v3" || req.path == "/v3/")) ||
-                (req.method == "POST" && req.path == "/v3/auth/tokens");
-    if (open) return false;
-    auto c = caller_of(req);
-    if (c.ok()) return false;
-    WriteError(res, c.status());
-    res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");
-    return true;
-  });
-  // The caller of an authenticated request (the pre-routing handler let it in).
-  auto who = [caller_of](const httplib::Request& req) { return *caller_of(req); };
-  auto admin_only = [who](const httplib::Request& req) -> Status {
-    return who(req).admin ? Status::Ok() : Status(Code::kForbidden, "this call is for admins only");
-  };
-  auto base_url = [self_url](const HttpRequest& req) {
-    if (!self_url.empty()) return self_url;
-    std::string host = req.get_header_value("Host");
-    return (req.secure ? "https://" : "http://") + (host.empty() ? std::string("127.0.0.1:9696") : host);
-  };
-
+// Version discovery and Keystone's token calls (identity.h).
+void InstallIdentityRoutes(HttpServer& server, Identity* identity, const Who& who, const BaseUrl& base_url) {
   server.Get("/", [base_url](const HttpRequest& req, httplib::Response& res) {
     WriteJson(res, 200, {{"versions",
                           {{{"id", "v2.0"},
@@ -175,7 +148,10 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
     WriteJson(res, 200, {{"resources", json::array()}});
   });
+}
 
+// The extensions clients probe for.
+void InstallExtensionRoutes(HttpServer& server) {
   // The Neutron extensions isthmus implements (clients probe for them).
   static const std::vector<std::pair<std::string, std::string>> kExtensions = {
       {"external-net", "Neutron external network"},
@@ -206,6 +182,11 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
     WriteError(res, NotFound("Extension with alias " + req.matches[1].str() + " does not exist"));
   });
 
+}
+
+// Clouds, their hosts and sync reports, and the outbox.
+void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, const Who& who,
+                             const Check& admin_only, bool cloud_certs) {
   // Clouds and hosts (the federation).
   server.Post("/v2.0/clouds", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 201, [&]() -> Result<json> {
@@ -283,6 +264,10 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
     WriteJson(res, 200, {{"outbox", s.OutboxStatus()}});
   });
 
+}
+
+// Create, list, show and delete of every Neutron kind.
+void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const BaseUrl& base_url) {
   // Networks, subnets, ports, routers.
   struct Kind {
     std::string singular, plural;
@@ -354,6 +339,37 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       res.status = 204;
     });
   }
+}
+
+// add_router_interface and remove_router_interface.
+void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
+  auto interface = [&](bool add) {
+    return [&s, add, who](const HttpRequest& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        Caller c = who(req);
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
+        if (body->is_object() && body->contains("subnet_id") && (*body)["subnet_id"].is_string())
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"]));
+        if (body->is_object() && body->contains("port_id") && (*body)["port_id"].is_string())
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"]));
+        auto i = add ? s.AddRouterInterface(req.matches[1], *body)
+                     : s.RemoveRouterInterface(req.matches[1], *body);
+        if (!i.ok()) return i.status();
+        return json{{"id", i->router_id},         {"subnet_id", i->subnet_id},
+                    {"subnet_ids", {i->subnet_id}}, {"port_id", i->port_id},
+                    {"network_id", i->network_id}, {"tenant_id", i->project_id},
+                    {"project_id", i->project_id}};
+      });
+    };
+  };
+  server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
+  server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
+}
+
+// Updates (PUT).
+void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
   // Updates of networks, subnets and ports (routers and floating IPs below).
   auto update = [&](const std::string& kind) {
     return [&s, kind, who](const HttpRequest& req, httplib::Response& res) {
@@ -387,29 +403,6 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   server.Put(R"(/v2.0/subnets/([^/]+))", update("subnet"));
   server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
 
-  auto interface = [&](bool add) {
-    return [&s, add, who](const HttpRequest& req, httplib::Response& res) {
-      Respond(res, 200, [&]() -> Result<json> {
-        auto body = ParseJsonBody(req);
-        if (!body.ok()) return body.status();
-        Caller c = who(req);
-        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
-        if (body->is_object() && body->contains("subnet_id") && (*body)["subnet_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"]));
-        if (body->is_object() && body->contains("port_id") && (*body)["port_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"]));
-        auto i = add ? s.AddRouterInterface(req.matches[1], *body)
-                     : s.RemoveRouterInterface(req.matches[1], *body);
-        if (!i.ok()) return i.status();
-        return json{{"id", i->router_id},         {"subnet_id", i->subnet_id},
-                    {"subnet_ids", {i->subnet_id}}, {"port_id", i->port_id},
-                    {"network_id", i->network_id}, {"tenant_id", i->project_id},
-                    {"project_id", i->project_id}};
-      });
-    };
-  };
-  server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
-  server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
   server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
@@ -441,6 +434,47 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
       return json{{"floatingip", FloatingIpView(*f)}};
     });
   });
+}
+
+}  // namespace
+
+void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* identity,
+                   const std::string& self_url, bool cloud_certs) {
+  // Authentication: every call but version discovery and token issue carries
+  // a valid X-Auth-Token; the caller it stands for decides what it may see.
+  auto caller_of = [identity](const httplib::Request& req) -> Result<Caller> {
+    if (!identity) return Caller{"admin", "admin", "admin", "admin", {"admin"}, true};
+    std::string token = req.get_header_value("X-Auth-Token");
+    if (token.empty()) return Status(Code::kUnauthorized, "The request you have made requires authentication.");
+    return identity->Validate(token);
+  };
+  server.SetPreRouting([caller_of](const HttpRequest& req, httplib::Response& res) {
+    bool open = (req.method == "GET" && (req.path == "/" || req.path == "/v3" || req.path == "/v3/")) ||
+                (req.method == "POST" && req.path == "/v3/auth/tokens");
+    if (open) return false;
+    auto c = caller_of(req);
+    if (c.ok()) return false;
+    WriteError(res, c.status());
+    res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");
+    return true;
+  });
+  // The caller of an authenticated request (the pre-routing handler let it in).
+  auto who = [caller_of](const httplib::Request& req) { return *caller_of(req); };
+  auto admin_only = [who](const httplib::Request& req) -> Status {
+    return who(req).admin ? Status::Ok() : Status(Code::kForbidden, "this call is for admins only");
+  };
+  auto base_url = [self_url](const HttpRequest& req) {
+    if (!self_url.empty()) return self_url;
+    std::string host = req.get_header_value("Host");
+    return (req.secure ? "https://" : "http://") + (host.empty() ? std::string("127.0.0.1:9696") : host);
+  };
+
+  InstallIdentityRoutes(server, identity, who, base_url);
+  InstallExtensionRoutes(server);
+  InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);
+  InstallResourceRoutes(server, s, who, base_url);
+  InstallUpdateRoutes(server, s, who);
+  InstallInterfaceRoutes(server, s, who);
   InstallQuotaRoutes(server, s, who);
   InstallAdminRoutes(server, s, pusher, admin_only);
 }
