@@ -19,7 +19,7 @@ namespace isthmus::central {
 // In KindModels' order (the order of a snapshot's and a listing's kinds).
 enum class Kind { kCloud, kHost, kNetwork, kSubnet, kPort, kRouter, kFloatingIp };
 
-// Which clouds receive a resource: the fan-out rule (Service::Recipients), given
+// Which clouds receive a resource: the fan-out rule (Recipients, resource_store.h), given
 // the resource's anchor (Anchor below).
 enum class Reach {
   kEveryCloud,     // every cloud of the federation (anchor unused)

@@ -57,7 +57,7 @@ template <typename Map>
 using ModelIn = typename Map::mapped_type;
 
 // A mutation being built: the resources it wrote (nullopt: deleted), the quota
-// rows it sets, and the DB rows and events (m) it commits. Service::Apply
+// rows it sets, and the DB rows and events (m) it commits. Federation::Apply
 // commits it, then merges it into the Store; until then it changes nothing.
 struct Change {
   Mutation m;
