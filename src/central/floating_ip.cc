@@ -92,7 +92,7 @@ Result<model::FloatingIp> Federation::CreateFloatingIp(const FloatingIpCreate& r
   const std::string& port_id = req.port_id;
   const std::string& fixed = req.fixed_ip_address;
   std::lock_guard<std::mutex> lock(mu_);
-  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("floatingip", project));
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Name(Kind::kFloatingIp), project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   if (!net->second.external) return InvalidArgument("Network " + network_id + " is not an external network");

@@ -22,7 +22,7 @@ Result<model::Network> Federation::CreateNetwork(const NetworkCreate& req) {
   const std::string& type = req.network_type;
   const std::string& physnet = req.physical_network;
   std::lock_guard<std::mutex> lock(mu_);
-  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("network", project));
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Name(Kind::kNetwork), project));
   if (external) {
     if (hints.size() != 1)
       return InvalidArgument("an external network lives in exactly one cloud: give one "

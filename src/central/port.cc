@@ -144,7 +144,7 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
   const std::string& device = req.device_id;
   const WantedIps& wanted = req.fixed_ips;
   std::lock_guard<std::mutex> lock(mu_);
-  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("port", project));
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Name(Kind::kPort), project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   model::Port p;

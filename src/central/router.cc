@@ -92,7 +92,7 @@ Result<model::Router> Federation::CreateRouter(const RouterCreate& req) {
   std::vector<std::string> hints = req.clouds;
   const std::optional<GatewayRequest>& gw = req.gateway;
   std::lock_guard<std::mutex> lock(mu_);
-  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("router", project));
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Name(Kind::kRouter), project));
   if (hints.empty() && clouds_.size() == 1) hints.push_back(clouds_.begin()->first);
   if (hints.size() != 1)
     return InvalidArgument("a router lives in exactly one cloud: give one availability_zone_hints entry");

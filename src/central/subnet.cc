@@ -28,7 +28,7 @@ Result<model::Subnet> Federation::CreateSubnet(const SubnetCreate& req) {
   const bool dhcp = req.enable_dhcp;
   const auto& dns = req.dns_nameservers;
   std::lock_guard<std::mutex> lock(mu_);
-  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked("subnet", project));
+  ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Name(Kind::kSubnet), project));
   auto net = networks_.find(network_id);
   if (net == networks_.end()) return NotFound("Network " + network_id + " could not be found");
   for (const auto& [id, s] : subnets_) {
