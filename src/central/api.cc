@@ -273,33 +273,9 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
     std::string singular, plural;
     std::function<Result<json>(const json&)> create;
   };
-  std::vector<Kind> kinds = {
-      {"network", "networks", [&](const json& b) -> Result<json> {
-         auto n = s.CreateNetwork(b);
-         if (!n.ok()) return n.status();
-         return NetworkView(s, *n);
-       }},
-      {"subnet", "subnets", [&](const json& b) -> Result<json> {
-         auto v = s.CreateSubnet(b);
-         if (!v.ok()) return v.status();
-         return SubnetView(*v);
-       }},
-      {"port", "ports", [&](const json& b) -> Result<json> {
-         auto v = s.CreatePort(b);
-         if (!v.ok()) return v.status();
-         return PortView(*v);
-       }},
-      {"router", "routers", [&](const json& b) -> Result<json> {
-         auto v = s.CreateRouter(b);
-         if (!v.ok()) return v.status();
-         return RouterView(s, *v);
-       }},
-      {"floatingip", "floatingips", [&](const json& b) -> Result<json> {
-         auto v = s.CreateFloatingIp(b);
-         if (!v.ok()) return v.status();
-         return FloatingIpView(*v);
-       }},
-  };
+  std::vector<Kind> kinds;
+  for (const auto& t : kKinds)
+    if (t.neutron) kinds.push_back({t.name, t.plural, [&s, t](const json& b) { return s.CreateView(t.kind, b); }});
   for (const auto& k : kinds) {
     std::string base = "/v2.0/" + k.plural;
     server.Post(base, [&s, k, who](const HttpRequest& req, httplib::Response& res) {

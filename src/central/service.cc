@@ -82,6 +82,21 @@ Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body)
   return Federation::SetQuota(project, *update);
 }
 
+Result<json> Service::CreateView(Kind kind, const json& body) {
+  auto view = [](auto made, auto&& view_of) -> Result<json> {
+    if (!made.ok()) return made.status();
+    return view_of(*made);
+  };
+  switch (kind) {
+    case Kind::kNetwork: return view(CreateNetwork(body), [&](const auto& n) { return NetworkView(*this, n); });
+    case Kind::kSubnet: return view(CreateSubnet(body), [](const auto& v) { return SubnetView(v); });
+    case Kind::kPort: return view(CreatePort(body), [](const auto& v) { return PortView(v); });
+    case Kind::kRouter: return view(CreateRouter(body), [&](const auto& r) { return RouterView(*this, r); });
+    case Kind::kFloatingIp: return view(CreateFloatingIp(body), [](const auto& v) { return FloatingIpView(v); });
+    default: return NotFound("Unknown resource kind " + Name(kind));
+  }
+}
+
 json View(Federation& f, Kind kind, const json& model) {
   switch (kind) {
     case Kind::kNetwork: return NetworkView(f, model.get<model::Network>());

@@ -38,6 +38,8 @@ class Service : public Federation {
   Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const nlohmann::json& body);
   Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
+  // POST /v2.0/<plural> of a Neutron kind: creates from the body, answers the Neutron view.
+  Result<nlohmann::json> CreateView(Kind kind, const nlohmann::json& body);
 
   // kind: a Neutron kind's name (network, subnet, port, router, floatingip); the model JSON.
   Result<nlohmann::json> Get(const std::string& kind, const std::string& id);
