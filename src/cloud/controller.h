@@ -54,7 +54,7 @@ class Controller {
 
  private:
   Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options)
-      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options) {}
+      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options), live_(cloud_) {}
   Status Load();
   void RebuildView();  // whole, from resources_ and own_hosts_
   Status Recompute(const AffectedHosts& affected);

@@ -57,7 +57,10 @@ FederationView BuildView(const std::string& cloud, const StoredResources& resour
   return v;
 }
 
-LiveView::LiveView() { view_.Reindex(); }
+LiveView::LiveView(const std::string& cloud) {
+  view_.cloud = cloud;
+  view_.Reindex();
+}
 
 AffectedHosts LiveView::SetOwnHost(const model::Host& host) {
   view_.hosts[host.name] = host;

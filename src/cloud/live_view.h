@@ -31,7 +31,7 @@ struct AffectedHosts {
 
 class LiveView {
  public:
-  LiveView();
+  explicit LiveView(const std::string& cloud);  // empty until events or Reset
   // Takes a whole view (moved: its index moves with it). Every host's state
   // must then be computed again (and its networks recorded).
   void Reset(FederationView view) { view_ = std::move(view); }

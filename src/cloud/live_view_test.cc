@@ -1,0 +1,266 @@
+// The oracle of the incremental recompute (docs/architecture.md, "Incremental
+// recompute"): random sequences of central's events and host registrations
+// applied to a LiveView, recomputing only the hosts each names; after every
+// event, every host of the cloud must hold what a whole build of the view and
+// a full recompute give.
+#include "cloud/live_view.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "cloud/allocation.h"
+#include "cloud/desired_state.h"
+
+namespace isthmus::cloud {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kClouds = 3, kNetworks = 6, kSubnets = 8, kPorts = 30, kRouters = 5, kFloatingIps = 5;
+
+// Small pools of IDs, addresses and MACs, so that resources are replaced,
+// deleted, re-created and collide.
+class RandomFederation {
+ public:
+  explicit RandomFederation(unsigned seed) : rng_(seed) {}
+
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  static std::string CloudName(int c) { return "cloud" + std::to_string(c + 1); }
+  static std::string Net(int n) { return "net" + std::to_string(n); }
+  static std::string Router(int r) { return "r" + std::to_string(r); }
+  static std::string Port(int p) { return "port" + std::to_string(p); }
+  // Subnet i belongs to network i % kNetworks.
+  static std::string Subnet(int s) { return "sub" + std::to_string(s); }
+
+  // Each cloud's hosts: h1..h3 compute, n1 and n2 network (the first by name
+  // registered is the network node).
+  std::string HostName(int cloud) {
+    int k = Pick(5);
+    return "c" + std::to_string(cloud + 1) + (k < 3 ? "-h" + std::to_string(k + 1) : "-n" + std::to_string(k - 2));
+  }
+  model::Host Host(const std::string& name) {
+    int cloud = name[1] - '1';
+    int k = Pick(6) + 1;
+    char mac[24];
+    std::snprintf(mac, sizeof mac, "fa:16:3f:%02x:00:%02x", cloud + 1, k);
+    return {name, CloudName(cloud), name.find("-n") != std::string::npos ? "network" : "compute",
+            "10.255." + std::to_string(cloud + 1) + "." + std::to_string(Pick(6) + 1), mac};
+  }
+
+  json Cloud(int c) {
+    // Clouds 2 and 3 sometimes swap indexes: the serving leg's cloud changes.
+    int index = c == 0 ? 1 : (Chance(0.8) ? c + 1 : 5 - c);
+    char prefix[16];
+    std::snprintf(prefix, sizeof prefix, "fa:16:3f:%02x", c + 1);
+    return model::Cloud{CloudName(c), "http://127.0.0.1:1", index, prefix};
+  }
+
+  json Network(int n) {
+    model::Network net;
+    net.id = net.name = Net(n);
+    for (int c = 0; c < kClouds; ++c)
+      if (Chance(0.6)) net.clouds.push_back(CloudName(c));
+    if (net.clouds.empty()) net.clouds.push_back(CloudName(Pick(kClouds)));
+    net.segmentation_id = 1000 + Pick(3);
+    net.external = Chance(0.15);
+    return net;
+  }
+
+  json SubnetBody(int s) {
+    int n = s % kNetworks;
+    model::Subnet sub;
+    sub.id = Subnet(s);
+    sub.network_id = Net(n);
+    sub.cidr = "10." + std::to_string(s) + ".0.0/24";
+    sub.gateway_ip = Chance(0.8) ? "10." + std::to_string(s) + ".0.1" : "";
+    sub.enable_dhcp = Chance(0.8);
+    if (Chance(0.3)) sub.dns_nameservers = {"192.0.2." + std::to_string(Pick(3) + 1)};
+    return sub;
+  }
+
+  json PortBody(int id) {
+    static const char* kOwners[] = {model::kOwnerCompute,        "",
+                                    model::kOwnerDhcp,           model::kOwnerRouterInterfaceDistributed,
+                                    model::kOwnerRouterInterface, model::kOwnerRouterGateway,
+                                    model::kOwnerRouterSnat,     model::kOwnerFipAgentGateway,
+                                    model::kOwnerFloatingIp};
+    model::Port p;
+    p.id = Port(id);
+    int n = Pick(kNetworks);
+    p.network_id = Net(n);
+    p.device_owner = kOwners[Pick(9)];
+    int cloud = Chance(0.5) ? 0 : Pick(kClouds);
+    p.cloud = CloudName(cloud);
+    if (p.IsInstance() || p.device_owner == model::kOwnerFipAgentGateway)
+      p.host = HostName(Chance(0.9) ? cloud : Pick(kClouds));
+    if (!p.IsInstance() && p.device_owner != model::kOwnerFipAgentGateway) p.device_id = Router(Pick(kRouters));
+    // Addresses on the network's subnets (n and n + kNetworks), now and then on another's.
+    for (int i = Pick(3); i > 0; --i) {
+      int s = Chance(0.9) ? n + kNetworks * Pick(2) : Pick(kSubnets);
+      if (s >= kSubnets) s = n;
+      p.fixed_ips.push_back({Subnet(s), "10." + std::to_string(s) + ".0." + std::to_string(Pick(6) + 1)});
+    }
+    p.mac_address = "fa:16:3e:00:00:0" + std::to_string(Pick(9) + 1);
+    return p;
+  }
+
+  json RouterBody(int r) {
+    model::Router router;
+    router.id = Router(r);
+    router.cloud = CloudName(Chance(0.6) ? 0 : Pick(kClouds));
+    router.distributed = Chance(0.6);
+    router.gateway_network_id = Chance(0.5) ? Net(Pick(kNetworks)) : "";
+    router.enable_snat = Chance(0.7);
+    return router;
+  }
+
+  json FloatingIpBody(int f) {
+    model::FloatingIp fip;
+    fip.id = "fip" + std::to_string(f);
+    fip.floating_network_id = Net(Pick(kNetworks));
+    fip.floating_ip_address = "172.24.0." + std::to_string(Pick(5) + 1);
+    fip.port_id = Chance(0.8) ? Port(Pick(kPorts)) : "";
+    fip.fixed_ip_address = fip.port_id.empty() ? "" : "10.0.0." + std::to_string(Pick(6) + 1);
+    fip.router_id = Router(Pick(kRouters));
+    fip.cloud = CloudName(Pick(kClouds));
+    return fip;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+struct Event {
+  std::string kind, op, id;
+  json body;
+};
+
+// One cloud's controller without its DB: the incremental path, and the oracle.
+class Harness {
+ public:
+  explicit Harness(const std::string& cloud) : cloud_(cloud), live_(cloud) {}
+
+  void Apply(const Event& e) {
+    if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
+    else resources_[e.kind].erase(e.id);
+    Recompute(live_.Apply(e.kind, e.op, e.id, e.body));
+  }
+  void Register(const model::Host& host) {
+    own_[host.name] = host;
+    Recompute(live_.SetOwnHost(host));
+  }
+
+  // Every host of the cloud: the networks and the state a whole build gives.
+  ::testing::AssertionResult MatchesFullRecompute() const {
+    FederationView full = BuildView(cloud_, resources_, own_);
+    for (const auto& [name, host] : own_) {
+      auto lvids = lvids_.find(name);
+      auto state = states_.find(name);
+      if (lvids == lvids_.end() || state == states_.end())
+        return ::testing::AssertionFailure() << "host " << name << " was never computed";
+      auto want_lvids = AssignLvids(HostNetworks(full, name), lvids->second);
+      if (!want_lvids.ok() || *want_lvids != lvids->second)
+        return ::testing::AssertionFailure() << "host " << name << ": stale networks " << json(lvids->second);
+      json want = ComputeHostState(full, name, lvids->second, {});
+      if (want != state->second)
+        return ::testing::AssertionFailure() << "host " << name << ":\n incremental " << state->second.dump()
+                                             << "\n full        " << want.dump();
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  int recomputed = 0;  // hosts recomputed, over the run
+  int computed_if_full = 0;  // what recomputing every host each time would have cost
+
+ private:
+  void Recompute(const AffectedHosts& affected) {
+    computed_if_full += own_.size();
+    for (const auto& [name, host] : own_) {
+      if (!affected.Contains(name)) continue;
+      ++recomputed;
+      std::set<std::string> networks = HostNetworks(live_.view(), name);
+      live_.SetHostNetworks(name, networks);
+      auto lvids = AssignLvids(networks, lvids_[name]);
+      ASSERT_TRUE(lvids.ok()) << lvids.status().message();
+      lvids_[name] = *lvids;
+      states_[name] = ComputeHostState(live_.view(), name, *lvids, {});
+    }
+  }
+
+  std::string cloud_;
+  StoredResources resources_;
+  std::map<std::string, model::Host> own_;
+  LiveView live_;
+  std::map<std::string, std::map<std::string, int>> lvids_;
+  std::map<std::string, json> states_;
+};
+
+// A random event of central's (any kind, upsert or delete).
+Event RandomEvent(RandomFederation& r) {
+  bool del = r.Chance(0.25);
+  auto make = [&](const std::string& kind, const std::string& id, auto body) {
+    return del ? Event{kind, "delete", id, nullptr} : Event{kind, "upsert", id, body()};
+  };
+  int k = r.Pick(100);
+  if (k < 40) {
+    int p = r.Pick(kPorts);
+    return make("port", RandomFederation::Port(p), [&] { return r.PortBody(p); });
+  }
+  if (k < 50) {
+    int n = r.Pick(kNetworks);
+    return make("network", RandomFederation::Net(n), [&] { return r.Network(n); });
+  }
+  if (k < 60) {
+    int s = r.Pick(kSubnets);
+    return make("subnet", RandomFederation::Subnet(s), [&] { return r.SubnetBody(s); });
+  }
+  if (k < 72) {
+    int x = r.Pick(kRouters);
+    return make("router", RandomFederation::Router(x), [&] { return r.RouterBody(x); });
+  }
+  if (k < 84) {
+    int f = r.Pick(kFloatingIps);
+    return make("floatingip", "fip" + std::to_string(f), [&] { return r.FloatingIpBody(f); });
+  }
+  if (k < 97) {
+    std::string name = r.HostName(r.Pick(kClouds));
+    return make("host", name, [&] { return json(r.Host(name)); });
+  }
+  int c = r.Pick(kClouds);
+  return make("cloud", RandomFederation::CloudName(c), [&] { return r.Cloud(c); });
+}
+
+TEST(LiveView, IncrementalEqualsFullRecomputeOverRandomEventSequences) {
+  int events = 0, recomputed = 0, full = 0;
+  for (unsigned seed = 1; seed <= 12; ++seed)
+    for (const std::string cloud : {"cloud1", "cloud2"}) {
+      RandomFederation r(seed);
+      Harness h(cloud);
+      for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+      int own = cloud[5] - '1';
+      for (int step = 0; step < 200; ++step) {
+        std::string what;
+        if (r.Chance(0.04)) {
+          model::Host host = r.Host(r.HostName(own));
+          what = "registration of " + json(host).dump();
+          h.Register(host);
+        } else {
+          Event e = RandomEvent(r);
+          what = e.op + " " + e.kind + " " + e.id + " " + e.body.dump();
+          h.Apply(e);
+        }
+        ++events;
+        ASSERT_TRUE(h.MatchesFullRecompute()) << "seed " << seed << ", " << cloud << ", step " << step << ": "
+                                              << what;
+      }
+      recomputed += h.recomputed;
+      full += h.computed_if_full;
+    }
+  std::printf("%d events: %d hosts recomputed, %d with a full recompute each time\n", events, recomputed, full);
+}
+
+}  // namespace
+}  // namespace isthmus::cloud
