@@ -17,7 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kClouds = 3, kNetworks = 6, kSubnets = 8, kPorts = 30, kRouters = 5, kFloatingIps = 5;
+constexpr int kClouds = 3, kNetworks = 6, kSubnets = 8, kPorts = 30, kRouters = 4, kFloatingIps = 5;
+constexpr int kExternal = 5;  // the network routers mostly take as gateway
 
 // Small pools of IDs, addresses and MACs, so that resources are replaced,
 // deleted, re-created and collide.
@@ -32,6 +33,8 @@ class RandomFederation {
   static std::string Net(int n) { return "net" + std::to_string(n); }
   static std::string Router(int r) { return "r" + std::to_string(r); }
   static std::string Port(int p) { return "port" + std::to_string(p); }
+  // Where a router (and so its ports) mostly is.
+  static int RouterCloud(int r) { return r % kClouds; }
   // Subnet i belongs to network i % kNetworks.
   static std::string Subnet(int s) { return "sub" + std::to_string(s); }
 
@@ -65,7 +68,7 @@ class RandomFederation {
       if (Chance(0.6)) net.clouds.push_back(CloudName(c));
     if (net.clouds.empty()) net.clouds.push_back(CloudName(Pick(kClouds)));
     net.segmentation_id = 1000 + Pick(3);
-    net.external = Chance(0.15);
+    net.external = n == kExternal ? Chance(0.9) : Chance(0.1);
     return net;
   }
 
@@ -89,17 +92,24 @@ class RandomFederation {
                                     model::kOwnerFloatingIp};
     model::Port p;
     p.id = Port(id);
-    int n = Pick(kNetworks);
+    p.device_owner = Chance(0.3) ? model::kOwnerCompute : kOwners[Pick(9)];
+    // North-south ports mostly on the external network routers take as gateway.
+    bool north_south = p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerFipAgentGateway ||
+                       p.device_owner == model::kOwnerFloatingIp;
+    int n = north_south && Chance(0.8) ? kExternal : Pick(kNetworks);
     p.network_id = Net(n);
-    p.device_owner = kOwners[Pick(9)];
     int cloud = Chance(0.5) ? 0 : Pick(kClouds);
+    if (!p.IsInstance() && p.device_owner != model::kOwnerFipAgentGateway) {
+      int r = Pick(kRouters);
+      p.device_id = Router(r);
+      if (Chance(0.8)) cloud = RouterCloud(r);
+    }
     p.cloud = CloudName(cloud);
     if (p.IsInstance() || p.device_owner == model::kOwnerFipAgentGateway)
       p.host = HostName(Chance(0.9) ? cloud : Pick(kClouds));
-    if (!p.IsInstance() && p.device_owner != model::kOwnerFipAgentGateway) p.device_id = Router(Pick(kRouters));
     // Addresses on the network's subnets (n and n + kNetworks), now and then on another's.
     for (int i = Pick(3); i > 0; --i) {
-      int s = Chance(0.9) ? n + kNetworks * Pick(2) : Pick(kSubnets);
+      int s = Chance(0.7) ? n + kNetworks * Pick(2) : Pick(kSubnets);
       if (s >= kSubnets) s = n;
       p.fixed_ips.push_back({Subnet(s), "10." + std::to_string(s) + ".0." + std::to_string(Pick(6) + 1)});
     }
@@ -110,9 +120,9 @@ class RandomFederation {
   json RouterBody(int r) {
     model::Router router;
     router.id = Router(r);
-    router.cloud = CloudName(Chance(0.6) ? 0 : Pick(kClouds));
+    router.cloud = CloudName(Chance(0.8) ? RouterCloud(r) : Pick(kClouds));
     router.distributed = Chance(0.6);
-    router.gateway_network_id = Chance(0.5) ? Net(Pick(kNetworks)) : "";
+    router.gateway_network_id = Chance(0.6) ? Net(Chance(0.8) ? kExternal : Pick(kNetworks)) : "";
     router.enable_snat = Chance(0.7);
     return router;
   }
@@ -120,7 +130,7 @@ class RandomFederation {
   json FloatingIpBody(int f) {
     model::FloatingIp fip;
     fip.id = "fip" + std::to_string(f);
-    fip.floating_network_id = Net(Pick(kNetworks));
+    fip.floating_network_id = Net(Chance(0.8) ? kExternal : Pick(kNetworks));
     fip.floating_ip_address = "172.24.0." + std::to_string(Pick(5) + 1);
     fip.port_id = Chance(0.8) ? Port(Pick(kPorts)) : "";
     fip.fixed_ip_address = fip.port_id.empty() ? "" : "10.0.0." + std::to_string(Pick(6) + 1);
