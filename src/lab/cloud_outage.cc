@@ -229,6 +229,8 @@ int CloudOutageCmd(const std::string& cmd, const std::vector<std::string>& args)
       if (v.empty() || *end != '\0' || n < 1 || n > SIGRTMAX)
         return Fail(InvalidArgument("--signal " + v + ": not a signal number (1-" + std::to_string(SIGRTMAX) + ")"));
       signal = static_cast<int>(n);
+    } else if ((args[k] == "--cloud" || args[k] == "--signal") && !has_value) {
+      return Fail(InvalidArgument(args[k] + " needs a value; " + usage));
     } else {
       return Fail(InvalidArgument("unexpected argument " + args[k] + "; " + usage));
     }
