@@ -215,7 +215,7 @@ int Fail(const Status& st) {
 }  // namespace
 
 int CloudOutageCmd(const std::string& cmd, const std::vector<std::string>& args) {
-  const std::string usage = "usage: isthmus lab kill --cloud NAME [--signal N] | isthmus lab start --cloud NAME";
+  const std::string usage = "(isthmus lab " + cmd + " --help)";
   std::string cloud;
   int signal = SIGKILL;
   for (size_t k = 0; k < args.size(); ++k) {
@@ -227,15 +227,15 @@ int CloudOutageCmd(const std::string& cmd, const std::vector<std::string>& args)
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || n < 1 || n > SIGRTMAX)
-        return Fail(InvalidArgument("--signal " + v + ": not a signal number (1-" + std::to_string(SIGRTMAX) + ")"));
+        return Fail(InvalidArgument("--signal " + v + ": not a signal number (1-" + std::to_string(SIGRTMAX) + ") " + usage));
       signal = static_cast<int>(n);
     } else if ((args[k] == "--cloud" || args[k] == "--signal") && !has_value) {
-      return Fail(InvalidArgument(args[k] + " needs a value; " + usage));
+      return Fail(InvalidArgument(args[k] + " needs a value " + usage));
     } else {
-      return Fail(InvalidArgument("unexpected argument " + args[k] + "; " + usage));
+      return Fail(InvalidArgument("unexpected argument " + args[k] + " " + usage));
     }
   }
-  if (cloud.empty()) return Fail(InvalidArgument(usage));
+  if (cloud.empty()) return Fail(InvalidArgument("which cloud? " + usage));
   auto facts = LoadFacts(LabFactsPath());
   if (!facts.ok()) return Fail(facts.status());
   SystemRunner runner;
