@@ -60,7 +60,7 @@ grep -q '^routed:' "$work/trains" || fail "no routed pair across surviving cloud
 grep -q '^out:' "$work/trains" || fail "no north-south train from a surviving cloud in $TOPOLOGY"
 
 while read -r name from target; do
-  lab exec "$from" -- ping -i 0.01 -W 1 -c "$COUNT" "$target" >"$work/$name.log" 2>&1 &
+  lab exec "$from" -- ping -D -O -i 0.01 -W 1 -c "$COUNT" "$target" >"$work/$name.log" 2>&1 &
   train_pids+=($!)
 done <"$work/trains"
 replies() { grep -c "bytes from" "$1" || true; }
@@ -110,7 +110,15 @@ for f in "$work"/*:*.log; do
   fi
   ((after >= MIN_AFTER_KILL)) || { echo "FAIL: train $name sent only $after pings after the kill" >&2; bad=1; }
 done
-((bad == 0)) || fail "the surviving clouds were harmed by $DEAD's death"
+if ((bad != 0)); then
+  # The lab's logs and the trains' (-D: timestamps, -O: each unanswered ping)
+  # outlive lab down, to see what happened when.
+  keep=$(mktemp -d /tmp/cloud_gone.XXXXXX)
+  cp -r /run/isthmus/lab/logs "$keep/lab-logs"
+  cp "$work"/*:*.log "$keep/"
+  echo "$t_kill" >"$keep/kill_at_ms"
+  fail "the surviving clouds were harmed by $DEAD's death (logs kept in $keep)"
+fi
 pass "with $DEAD gone, $(wc -l <"$work/trains") trains between and out of the surviving clouds: $total_sent pings, none lost, no DUP! (kill to assert $assert_ms ms)"
 
 # The dead cloud's instances are unreachable meanwhile (it really is gone).
