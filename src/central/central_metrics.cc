@@ -24,7 +24,8 @@ void RefreshOutbox(Service& service) {
   auto& pending = prometheus::BuildGauge().Name(kPending).Help(kPendingHelp).Register(metrics::Registry());
   auto& acked = prometheus::BuildGauge().Name(kAcked).Help(kAckedHelp).Register(metrics::Registry());
   std::set<std::string> now;
-  for (const auto& [cloud, o] : service.OutboxStatus().items()) {
+  const nlohmann::json outbox = service.OutboxStatus();
+  for (const auto& [cloud, o] : outbox.items()) {
     now.insert(cloud);
     pending.Add({{"cloud", cloud}}).Set(o.value("pending", 0.0));
     acked.Add({{"cloud", cloud}}).Set(o.value("acked_seq", 0.0));
