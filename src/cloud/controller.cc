@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cloud/allocation.h"
+#include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -70,6 +71,8 @@ void Controller::RebuildView() {
 }
 
 Status Controller::Recompute() {
+  const auto start = std::chrono::steady_clock::now();
+  size_t woken = 0;
   bool any = false;
   for (const auto& [name, host] : own_hosts_) {
     auto lvids = AssignLvids(HostNetworks(view_, name), lvids_[name]);
@@ -91,10 +94,12 @@ Status Controller::Recompute() {
     ++revision_counter_;
     states_[name] = st;
     any = true;
+    ++woken;
     state["revision"] = st.revision;
     watchers_.Publish(name, st.revision, state);
   }
   if (any) changed_.notify_all();
+  RecordRecompute(own_hosts_.size(), woken, start);
   return Status::Ok();
 }
 
@@ -111,6 +116,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   auto applied = db_->ApplyEvents(*events);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;
+  CountEventsApplied(*applied - before, *applied);
   if (events->front().kind == "snapshot" && events->front().seq > before) {
     // Replaced whole (and the events after it applied): read back what the DB holds.
     auto res = db_->LoadResources();
