@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cloud/allocation.h"
+#include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -47,10 +48,13 @@ void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_h
 // Recomputes the hosts of this cloud that `affected` names, in name order;
 // a host whose state is unchanged keeps its revision and is not woken.
 Status Controller::Recompute(const AffectedHosts& affected) {
+  const auto start = std::chrono::steady_clock::now();
   const FederationView& view = live_.view();
+  size_t recomputed = 0, woken = 0;
   bool any = false;
   for (const auto& [name, host] : own_hosts_) {
     if (!affected.Contains(name)) continue;
+    ++recomputed;
     std::set<std::string> networks = HostNetworks(view, name);
     live_.SetHostNetworks(name, networks);
     auto lvids = AssignLvids(networks, lvids_[name]);
@@ -72,10 +76,12 @@ Status Controller::Recompute(const AffectedHosts& affected) {
     ++revision_counter_;
     states_[name] = st;
     any = true;
+    ++woken;
     state["revision"] = st.revision;
     watchers_.Publish(name, st.revision, state);
   }
   if (any) changed_.notify_all();
+  RecordRecompute(recomputed, woken, start);
   return Status::Ok();
 }
 
@@ -92,6 +98,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   auto applied = db_->ApplyEvents(*events);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;
+  CountEventsApplied(*applied - before, *applied);
   if (events->front().kind == "snapshot" && events->front().seq > before) {
     // Replaced whole (and the events after it applied): read back what the DB holds.
     auto res = db_->LoadResources();
