@@ -182,6 +182,8 @@ class Harness {
     return ::testing::AssertionSuccess();
   }
 
+  json State(const std::string& host) const { return states_.count(host) ? states_.at(host) : json(); }
+
   int recomputed = 0;  // hosts recomputed, over the run
   int computed_if_full = 0;  // what recomputing every host each time would have cost
 
@@ -243,6 +245,104 @@ Event RandomEvent(RandomFederation& r) {
   return make("cloud", RandomFederation::CloudName(c), [&] { return r.Cloud(c); });
 }
 
+model::Port MakePort(const std::string& id, const std::string& net, const std::string& owner,
+                     const std::string& cloud, const std::string& host, const std::string& device,
+                     const std::string& subnet, const std::string& ip, const std::string& mac) {
+  model::Port p;
+  p.id = id;
+  p.network_id = net;
+  p.device_owner = owner;
+  p.cloud = cloud;
+  p.host = host;
+  p.device_id = device;
+  p.fixed_ips = {{subnet, ip}};
+  p.mac_address = mac;
+  return p;
+}
+
+// A consistent federation with every north-south piece, seen from cloud `own`
+// (1-based), from the pools' IDs (random events then change it): a DVR router
+// with legs on net0 and net1, a gateway on the external net5, SNAT ports, a
+// floating IP on an instance of host h1 with its FIP gateway port; a legacy
+// router with a gateway; DHCP; another cloud's instance and DVR leg on net0.
+void NorthSouthStart(Harness& h, int own) {
+  std::string c = RandomFederation::CloudName(own - 1), other = RandomFederation::CloudName(own % kClouds);
+  std::string pre = "c" + std::to_string(own) + "-", far = "c" + std::to_string(own % kClouds + 1) + "-";
+  char mac[24];
+  for (const auto& [name, role] : {std::pair{"h1", "compute"}, {"h2", "compute"}, {"n1", "network"}}) {
+    std::snprintf(mac, sizeof mac, "fa:16:3f:%02x:00:%02x", own, name[1] - '0' + (role[0] == 'n' ? 8 : 0));
+    h.Register({pre + name, c, role, "10.255." + std::to_string(own) + "." + (name + 1), mac});
+    std::string f = far + name;
+    h.Apply({"host", "upsert", f, json(model::Host{f, other, role, "10.255.9." + std::string(name + 1), "fa:16:3f:09:00:01"})});
+  }
+  auto net = [&](int n, std::vector<std::string> clouds, bool external) {
+    model::Network x{RandomFederation::Net(n), "", "p", clouds, external ? "flat" : "vxlan", 1000 + n, external, ""};
+    h.Apply({"network", "upsert", x.id, x});
+    model::Subnet sub{RandomFederation::Subnet(n), "", "p", x.id, "10." + std::to_string(n) + ".0.0/24",
+                      "10." + std::to_string(n) + ".0.1", "anycast", {}};
+    h.Apply({"subnet", "upsert", sub.id, sub});
+  };
+  net(0, {c, other}, false);
+  net(1, {c}, false);
+  net(kExternal, {c}, true);
+  std::string dvr = RandomFederation::Router(own - 1), legacy = RandomFederation::Router(own - 1 + kClouds);
+  h.Apply({"router", "upsert", dvr, model::Router{dvr, "", "p", c, true, RandomFederation::Net(kExternal), true}});
+  if (own - 1 + kClouds < kRouters)
+    h.Apply({"router", "upsert", legacy, model::Router{legacy, "", "p", c, false, RandomFederation::Net(kExternal), true}});
+  std::string ext = RandomFederation::Net(kExternal), ext_sub = RandomFederation::Subnet(kExternal);
+  std::vector<model::Port> ports = {
+      MakePort("port0", "net0", model::kOwnerCompute, c, pre + "h1", "", "sub0", "10.0.0.3", "fa:16:3e:00:00:01"),
+      MakePort("port1", "net1", model::kOwnerCompute, c, pre + "h2", "", "sub1", "10.1.0.3", "fa:16:3e:00:00:02"),
+      MakePort("port2", "net0", model::kOwnerCompute, other, far + "h1", "", "sub0", "10.0.0.5", "fa:16:3e:00:00:03"),
+      MakePort("port3", "net0", model::kOwnerRouterInterfaceDistributed, c, "", dvr, "sub0", "10.0.0.1", "fa:16:3e:00:00:04"),
+      MakePort("port4", "net1", model::kOwnerRouterInterfaceDistributed, c, "", dvr, "sub1", "10.1.0.1", "fa:16:3e:00:00:05"),
+      MakePort("port5", ext, model::kOwnerRouterGateway, c, "", dvr, ext_sub, "10.5.0.3", "fa:16:3e:00:00:06"),
+      MakePort("port6", "net0", model::kOwnerRouterSnat, c, "", dvr, "sub0", "10.0.0.2", "fa:16:3e:00:00:07"),
+      MakePort("port7", "net1", model::kOwnerRouterSnat, c, "", dvr, "sub1", "10.1.0.2", "fa:16:3e:00:00:08"),
+      MakePort("port8", ext, model::kOwnerFipAgentGateway, c, pre + "h1", "", ext_sub, "10.5.0.4", "fa:16:3e:00:00:09"),
+      MakePort("port9", ext, model::kOwnerFloatingIp, c, "", "fip0", ext_sub, "10.5.0.5", "fa:16:3e:00:00:0a"),
+      MakePort("port10", "net0", model::kOwnerDhcp, c, "", "dhcp", "sub0", "10.0.0.4", "fa:16:3e:00:00:0b"),
+      MakePort("port11", ext, model::kOwnerRouterGateway, c, "", legacy, ext_sub, "10.5.0.6", "fa:16:3e:00:00:0c"),
+      MakePort("port12", "net0", model::kOwnerRouterInterfaceDistributed, other, "", "r" + std::to_string(own % kClouds),
+               "sub0", "10.0.0.1", "fa:16:3e:00:00:0d")};
+  for (const auto& p : ports) h.Apply({"port", "upsert", p.id, p});
+  model::FloatingIp fip{"fip0", "p", ext, "10.5.0.5", "port9", "port0", "10.0.0.3", dvr, c};
+  h.Apply({"floatingip", "upsert", fip.id, fip});
+}
+
+TEST(LiveView, TheNorthSouthStartHasEveryPiece) {
+  Harness h("cloud1");
+  RandomFederation r(1);
+  for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+  NorthSouthStart(h, 1);
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  json h1 = h.State("c1-h1"), n1 = h.State("c1-n1");
+  EXPECT_EQ(h1["fip_gateways"].size(), 1u) << h1.dump();
+  ASSERT_EQ(h1["routers"].size(), 1u) << h1.dump();
+  EXPECT_EQ(h1["routers"][0]["floating_ips"].size(), 1u);
+  EXPECT_EQ(h1["routers"][0]["snat_routes"].size(), 2u);
+  EXPECT_EQ(n1["dhcp_servers"].size(), 1u) << n1.dump();
+  EXPECT_EQ(n1["routers"].size(), 2u) << n1.dump();  // the legacy router and the DVR router's SNAT
+}
+
+// Each resource of the north-south start deleted alone, from each cloud's view.
+TEST(LiveView, IncrementalEqualsFullRecomputeDeletingEachNorthSouthPiece) {
+  std::vector<std::pair<std::string, std::string>> pieces = {{"floatingip", "fip0"}, {"network", "net0"},
+                                                             {"network", "net5"},   {"subnet", "sub0"},
+                                                             {"subnet", "sub5"}};
+  for (int p = 0; p <= 12; ++p) pieces.push_back({"port", RandomFederation::Port(p)});
+  for (int r = 0; r < kRouters; ++r) pieces.push_back({"router", RandomFederation::Router(r)});
+  for (int own = 1; own <= 2; ++own)
+    for (const auto& [kind, id] : pieces) {
+      Harness h(RandomFederation::CloudName(own - 1));
+      RandomFederation r(1);
+      for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+      NorthSouthStart(h, own);
+      h.Apply({kind, "delete", id, nullptr});
+      EXPECT_TRUE(h.MatchesFullRecompute()) << "cloud" << own << ": delete " << kind << " " << id;
+    }
+}
+
 TEST(LiveView, IncrementalEqualsFullRecomputeOverRandomEventSequences) {
   int events = 0, recomputed = 0, full = 0;
   for (unsigned seed = 1; seed <= 12; ++seed)
@@ -251,6 +351,7 @@ TEST(LiveView, IncrementalEqualsFullRecomputeOverRandomEventSequences) {
       Harness h(cloud);
       for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
       int own = cloud[5] - '1';
+      if (seed % 2 == 0) NorthSouthStart(h, own + 1);
       for (int step = 0; step < 200; ++step) {
         std::string what;
         if (r.Chance(0.04)) {
