@@ -345,7 +345,7 @@ TEST(LiveView, IncrementalEqualsFullRecomputeDeletingEachNorthSouthPiece) {
 
 TEST(LiveView, IncrementalEqualsFullRecomputeOverRandomEventSequences) {
   int events = 0, recomputed = 0, full = 0;
-  for (unsigned seed = 1; seed <= 12; ++seed)
+  for (unsigned seed = 1; seed <= 24; ++seed)
     for (const std::string cloud : {"cloud1", "cloud2"}) {
       RandomFederation r(seed);
       Harness h(cloud);
