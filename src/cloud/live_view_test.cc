@@ -279,7 +279,7 @@ void NorthSouthStart(Harness& h, int own) {
     model::Network x{RandomFederation::Net(n), "", "p", clouds, external ? "flat" : "vxlan", 1000 + n, external, ""};
     h.Apply({"network", "upsert", x.id, x});
     model::Subnet sub{RandomFederation::Subnet(n), "", "p", x.id, "10." + std::to_string(n) + ".0.0/24",
-                      "10." + std::to_string(n) + ".0.1", "anycast", {}};
+                      "10." + std::to_string(n) + ".0.1", "anycast", {}, true, {}};
     h.Apply({"subnet", "upsert", sub.id, sub});
   };
   net(0, {c, other}, false);
