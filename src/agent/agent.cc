@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/agent_metrics.h"
 #include "agent/pipeline.h"
 #include "common/log.h"
 
@@ -70,7 +71,9 @@ int Agent::Run() {
     std::optional<state::HostState> s;
     InterfaceTable ifaces;
     if (!WaitForWork(&s, &ifaces)) break;
+    const auto started = std::chrono::steady_clock::now();
     Status st = Reconcile(*s, ifaces);
+    RecordPass(st.ok(), started);
     if (st.ok()) {
       backoff_ms = 50;
       continue;
@@ -227,6 +230,9 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
                          << (full_resync_ ? "full resync: " + steps : "") << changes << " flow changes, "
                          << flows.br_int.size() << "+" << flows.br_tun.size() << " flows)");
   full_resync_ = false;
+  RecordFlows(kBrInt, flows.br_int.size());
+  RecordFlows(kBrTun, flows.br_tun.size());
+  RecordRevision(s.revision);
   WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/agent_metrics.h"
 #include "common/config.h"
 #include "common/tls.h"
 #include "common/log.h"
@@ -29,6 +30,9 @@ into br-ex.
   --ns-prefix TEXT     prefix of the agent's namespace names (lab); default none
   --state-dir DIR      where DHCP servers keep their files (default /var/lib/isthmus/agent)
   --status-file PATH   write {"revision", "flows"} there after every applied pass
+  --metrics-listen [ADDR:]PORT
+                       serve Prometheus metrics (GET /metrics, plain HTTP) there;
+                       a bare PORT listens on 127.0.0.1; default off
   --tls-ca FILE        the federation CA's certificate (PEM)
   --tls-cert FILE      this host's certificate (CN host/CLOUD/HOST)
   --tls-key FILE       its private key (mode 0600); all three are needed
@@ -60,6 +64,7 @@ int Main(const std::vector<std::string>& args) {
                            {"host_netns", ""},
                            {"ns_prefix", ""},
                            {"status_file", ""},
+                           {"metrics_listen", ""},
                            {"state_dir", "/var/lib/isthmus/agent"},
                            {"tls_ca", ""},
                            {"tls_cert", ""},
@@ -76,7 +81,17 @@ int Main(const std::vector<std::string>& args) {
     std::cerr << "isthmus agent: " << st.message() << "\n";
     return 2;
   }
+  std::unique_ptr<MetricsServer> metrics;
+  if (!cfg->Get("metrics_listen").empty()) {
+    auto m = MetricsServer::Start(cfg->Get("metrics_listen"));
+    if (!m.ok()) {
+      std::cerr << "isthmus agent: " << m.status().message() << "\n";
+      return 2;
+    }
+    metrics = std::move(*m);
+  }
   SetLogTag("agent " + cfg->Get("host"));
+  if (metrics) LOG_INFO("serving metrics (GET /metrics, plain HTTP) on port " << metrics->port());
   AgentConfig c;
   c.host = cfg->Get("host");
   c.role = cfg->Get("role");

@@ -2,6 +2,7 @@
 
 
 #include "central/access.h"
+#include "central/central_metrics.h"
 #include "central/listing.h"
 #include "central/quota.h"
 
@@ -426,7 +427,8 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   };
   server.SetPreRouting([caller_of](const HttpRequest& req, httplib::Response& res) {
     bool open = (req.method == "GET" && (req.path == "/" || req.path == "/v3" || req.path == "/v3/")) ||
-                (req.method == "POST" && req.path == "/v3/auth/tokens");
+                (req.method == "POST" && req.path == "/v3/auth/tokens") ||
+                (req.path == "/metrics" && req.peer == identities::kOperator);  // Prometheus, docs/trust.md
     if (open) return false;
     auto c = caller_of(req);
     if (c.ok()) return false;
@@ -445,6 +447,12 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
     return (req.secure ? "https://" : "http://") + (host.empty() ? std::string("127.0.0.1:9696") : host);
   };
 
+  ServeCentralMetrics(server, s, [caller_of](const HttpRequest& req) -> Status {
+    if (req.peer == identities::kOperator) return Status::Ok();
+    auto c = caller_of(req);
+    if (!c.ok()) return c.status();
+    return c->admin ? Status::Ok() : Status(Code::kForbidden, "/metrics is for admins and operator certificates");
+  });
   InstallIdentityRoutes(server, identity, who, base_url);
   InstallExtensionRoutes(server);
   InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);

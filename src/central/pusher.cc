@@ -1,5 +1,6 @@
 #include "central/pusher.h"
 
+#include "central/central_metrics.h"
 #include "common/http.h"
 #include "common/log.h"
 
@@ -105,6 +106,7 @@ void Pusher::Run(const std::string& cloud) {
     }
     PushVerdict v = JudgeReply(cloud, first, last, st, applied);
     if (v.ack) service_.AckEvents(cloud, v.ack);
+    if (v.ack) CountEventsPushed(cloud, v.ack - first + 1);
     if (v.resync) {
       auto snap = service_.QueueSnapshot(cloud, v.applied);
       if (!snap.ok()) v.error += ", which failed: " + snap.status().message();
@@ -114,6 +116,7 @@ void Pusher::Run(const std::string& cloud) {
       continue;
     }
     service_.FailJobs(cloud, v.fail_first, last, v.error);
+    CountPushFailure(cloud);
     LOG_WARN("pushing " << pending->size() << " events to " << cloud << ": " << v.error << "; retrying in "
                         << backoff_ms << " ms");
     // New commits do not cut the backoff short: the cloud is down either way.

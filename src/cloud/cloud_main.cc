@@ -9,6 +9,7 @@
 #include "common/http.h"
 #include "common/http_server.h"
 #include "common/identities.h"
+#include "common/metrics.h"
 #include "common/tls.h"
 #include "common/log.h"
 
@@ -165,6 +166,9 @@ int Main(const std::vector<std::string>& args) {
                    else WriteJson(res, 200, **s);
                    reply(std::move(res));
                  });
+  });
+  metrics::ServeMetrics(server, "isthmus_cloud", [&](const HttpRequest& req) {
+    return peers.Require(req, {identities::kCentral, identities::kOperator});
   });
   server.Get("/v1/dump", [&](const HttpRequest& req, httplib::Response& res) {
     if (Status st = peers.Require(req, {identities::kCentral, identities::kOperator}); !st.ok())

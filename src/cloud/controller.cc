@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cloud/allocation.h"
+#include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -39,40 +40,24 @@ Status Controller::Load() {
   states_ = std::move(*states);
   revision_counter_ = db_->RevisionCounter();
   RebuildView();
-  return Recompute();
+  return Recompute(AffectedHosts{true, {}});
 }
 
-void Controller::RebuildView() {
-  FederationView v;
-  v.cloud = cloud_;
-  auto each = [&](const std::string& kind, auto& into) {
-    for (const auto& [id, body] : resources_[kind]) {
-      try {
-        into[id] = body.template get<typename std::decay_t<decltype(into)>::mapped_type>();
-      } catch (const std::exception& e) {
-        LOG_WARN("ignoring malformed " << kind << " " << id << ": " << e.what());
-      }
-    }
-  };
-  each("cloud", v.clouds);
-  each("host", v.hosts);
-  each("network", v.networks);
-  each("subnet", v.subnets);
-  each("port", v.ports);
-  each("router", v.routers);
-  each("floatingip", v.floatingips);
-  // This cloud's own registry is authoritative for its hosts.
-  for (auto it = v.hosts.begin(); it != v.hosts.end();)
-    it = it->second.cloud == cloud_ ? v.hosts.erase(it) : std::next(it);
-  for (const auto& [n, h] : own_hosts_) v.hosts[n] = h;
-  view_ = std::move(v);
-  view_.Reindex();  // after the move: the index points into view_'s own maps
-}
+void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_hosts_)); }
 
-Status Controller::Recompute() {
+// Recomputes the hosts of this cloud that `affected` names, in name order;
+// a host whose state is unchanged keeps its revision and is not woken.
+Status Controller::Recompute(const AffectedHosts& affected) {
+  const auto start = std::chrono::steady_clock::now();
+  const FederationView& view = live_.view();
+  size_t recomputed = 0, woken = 0;
   bool any = false;
   for (const auto& [name, host] : own_hosts_) {
-    auto lvids = AssignLvids(HostNetworks(view_, name), lvids_[name]);
+    if (!affected.Contains(name)) continue;
+    ++recomputed;
+    std::set<std::string> networks = HostNetworks(view, name);
+    live_.SetHostNetworks(name, networks);
+    auto lvids = AssignLvids(networks, lvids_[name]);
     if (!lvids.ok()) {
       LOG_ERROR("host " << name << ": " << lvids.status().message());
       continue;
@@ -81,7 +66,7 @@ Status Controller::Recompute() {
       ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
       lvids_[name] = *lvids;
     }
-    state::HostState s = ComputeHostState(view_, name, *lvids, options_);
+    state::HostState s = ComputeHostState(view, name, *lvids, options_);
     json state = s;
     std::string body = state.dump();
     auto it = states_.find(name);
@@ -91,10 +76,12 @@ Status Controller::Recompute() {
     ++revision_counter_;
     states_[name] = st;
     any = true;
+    ++woken;
     state["revision"] = st.revision;
     watchers_.Publish(name, st.revision, state);
   }
   if (any) changed_.notify_all();
+  RecordRecompute(recomputed, woken, start);
   return Status::Ok();
 }
 
@@ -111,6 +98,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   auto applied = db_->ApplyEvents(*events);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;
+  CountEventsApplied(*applied - before, *applied);
   if (events->front().kind == "snapshot" && events->front().seq > before) {
     // Replaced whole (and the events after it applied): read back what the DB holds.
     auto res = db_->LoadResources();
@@ -118,15 +106,21 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
     resources_ = std::move(*res);
     LOG_INFO("applied a snapshot from central at seq " << events->front().seq << " (was at seq " << before
                                                        << ")");
-  } else {
-    for (const auto& e : *events) {
-      if (e.seq <= before) continue;
-      if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
-      else resources_[e.kind].erase(e.id);
-    }
+    RebuildView();
+    ISTHMUS_RETURN_IF_ERROR(Recompute(AffectedHosts{true, {}}));
+    return applied;
   }
-  RebuildView();
-  ISTHMUS_RETURN_IF_ERROR(Recompute());
+  // Each event changes the view in place and names the hosts it can change.
+  AffectedHosts affected;
+  for (const auto& e : *events) {
+    if (e.seq <= before) continue;
+    if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
+    else resources_[e.kind].erase(e.id);
+    AffectedHosts one = live_.Apply(e.kind, e.op, e.id, e.body);
+    affected.all = affected.all || one.all;
+    if (!affected.all) affected.hosts.merge(one.hosts);
+  }
+  ISTHMUS_RETURN_IF_ERROR(Recompute(affected));
   return applied;
 }
 
@@ -153,8 +147,8 @@ Result<model::Host> Controller::RegisterHost(const json& body) {
   if (!Ipv4::Parse(host.vtep_ip).ok())
     return InvalidArgument("host.vtep_ip '" + host.vtep_ip + "' is not an IPv4 address");
   std::lock_guard<std::mutex> lock(mu_);
-  auto self = view_.clouds.find(cloud_);
-  if (self == view_.clouds.end() || self->second.dvr_mac_prefix.empty())
+  auto self = live_.view().clouds.find(cloud_);
+  if (self == live_.view().clouds.end() || self->second.dvr_mac_prefix.empty())
     return Unavailable("cloud " + cloud_ + " has no DVR MAC prefix from central yet");
   auto existing = own_hosts_.find(host.name);
   if (existing != own_hosts_.end()) {
@@ -172,8 +166,7 @@ Result<model::Host> Controller::RegisterHost(const json& body) {
     own_hosts_[host.name] = host;
     LOG_INFO("host " << host.name << " (" << host.role << ", VTEP " << host.vtep_ip
                      << ") registered with DVR MAC " << host.dvr_mac);
-    RebuildView();
-    ISTHMUS_RETURN_IF_ERROR(Recompute());
+    ISTHMUS_RETURN_IF_ERROR(Recompute(live_.SetOwnHost(host)));
     reported_.notify_all();
   }
   return host;

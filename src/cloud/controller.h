@@ -1,6 +1,6 @@
 // The cloud controller's core: applies central's events, registers hosts and
-// gives them DVR MACs, recomputes every host's desired state after each change
-// and hands it to agents waiting on it (long-poll). Thread-safe; the HTTP layer
+// gives them DVR MACs, recomputes the desired state of the hosts each change
+// can affect (live_view.h) and hands it to agents waiting on it (long-poll). Thread-safe; the HTTP layer
 // (api.h) and the host reporter call it.
 #pragma once
 
@@ -17,6 +17,7 @@
 #include "cloud/cloud_db.h"
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
+#include "cloud/live_view.h"
 #include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
@@ -53,10 +54,10 @@ class Controller {
 
  private:
   Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options)
-      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options) {}
+      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options), live_(cloud_) {}
   Status Load();
-  void RebuildView();
-  Status Recompute();
+  void RebuildView();  // whole, from resources_ and own_hosts_
+  Status Recompute(const AffectedHosts& affected);
   Status ReportSync(const Endpoint& central, TokenSource& tokens);
 
   std::string cloud_;
@@ -70,7 +71,7 @@ class Controller {
   bool sync_reported_ = false;  // central knows the applied seq (once per start)
   std::map<std::string, std::map<std::string, nlohmann::json>> resources_;
   std::map<std::string, model::Host> own_hosts_;
-  FederationView view_;
+  LiveView live_;  // the view, kept current event by event
   std::map<std::string, std::map<std::string, int>> lvids_;
   std::map<std::string, StoredState> states_;
   int64_t revision_counter_ = 0;

@@ -43,50 +43,30 @@ struct FederationView {
   std::map<std::string, model::Router> routers;
   std::map<std::string, model::FloatingIp> floatingips;
 
-  // Indexes over `ports`, rebuilt by Reindex() after any change to the maps
-  // above (the desired-state computation falls back to a private copy when
-  // they are stale, so a forgotten Reindex costs time, never correctness).
+  // Indexes over `ports`: rebuilt whole by Reindex() after a change to the
+  // maps above, or kept current port by port (UnindexPort before a port, or
+  // the network or host its keys depend on, changes; IndexPort after). Every
+  // vector is in port ID order either way, so both give the same index. The
+  // desired-state computation falls back to a private copy when the index is
+  // stale, so a forgotten Reindex costs time, never correctness.
   std::map<std::string, std::vector<const model::Port*>> ports_by_network;
+  std::map<std::string, std::vector<const model::Port*>> ports_by_subnet;  // by every fixed IP's subnet
   std::map<std::string, std::vector<const model::Port*>> ports_by_host;  // instance ports
   std::map<std::string, std::vector<const model::Port*>> bound_by_host;  // every port on a br-int
   std::vector<const model::Port*> router_interfaces;                     // every cloud's
   // Gateway and SNAT ports by router id; FIP agent gateway ports by host.
   std::map<std::string, std::vector<const model::Port*>> router_ports;
   std::map<std::string, std::vector<const model::Port*>> fip_agent_ports;
-  std::set<std::string> hosts_on_our_networks;  // hosts (any cloud) with an instance port on them
+  // Hosts (any cloud) with an instance port on one of our networks -> how many.
+  std::map<std::string, int> hosts_on_our_networks;
   size_t indexed_ports = static_cast<size_t>(-1);
 
-  void ClearIndex() {
-    ports_by_network.clear();
-    ports_by_host.clear();
-    bound_by_host.clear();
-    router_interfaces.clear();
-    router_ports.clear();
-    fip_agent_ports.clear();
-    hosts_on_our_networks.clear();
-    indexed_ports = static_cast<size_t>(-1);
-  }
-
-  void Reindex() {
-    ClearIndex();
-    for (const auto& [id, p] : ports) {
-      ports_by_network[p.network_id].push_back(&p);
-      if (p.IsRouterInterface()) {
-        router_interfaces.push_back(&p);
-        continue;
-      }
-      if (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat)
-        router_ports[p.device_id].push_back(&p);
-      if (p.device_owner == model::kOwnerFipAgentGateway) fip_agent_ports[p.host].push_back(&p);
-      std::string host = BoundHost(p);
-      if (host.empty()) continue;
-      bound_by_host[host].push_back(&p);
-      if (!p.IsInstance()) continue;
-      ports_by_host[host].push_back(&p);
-      if (networks.count(p.network_id)) hosts_on_our_networks.insert(host);
-    }
-    indexed_ports = ports.size();
-  }
+  void ClearIndex();
+  void Reindex();
+  // The keys of `p` are computed from the view as it is: unindex a port with
+  // the networks and hosts it was indexed with.
+  void IndexPort(const model::Port& p);
+  void UnindexPort(const model::Port& p);
 
   // A cloud's network node: its first host with role "network", by name. Every
   // cloud applies the same rule, so each knows where the others' DHCP servers,

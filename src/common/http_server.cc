@@ -182,7 +182,8 @@ struct HttpServer::Impl {
     Reply reply = [queue = impl->replies, ev, answered](httplib::Response res) {
       if (!answered->exchange(true)) queue->Push(ev, std::move(res));
     };
-    impl->Enqueue([impl, req, reply] { impl->self->Dispatch(req, reply); });
+    auto received = std::chrono::steady_clock::now();
+    impl->Enqueue([impl, req, reply, received] { impl->self->Dispatch(req, reply, received); });
   }
 
   // Loop thread: sends the answers the workers finished.
@@ -245,11 +246,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::Add(const std::string& method, const std::string& pattern, Handler h) {
-  routes_.push_back(Route{method, std::regex(pattern), std::move(h), nullptr});
+  routes_.push_back(Route{method, pattern, std::regex(pattern), std::move(h), nullptr});
 }
 
 void HttpServer::GetAsync(const std::string& pattern, AsyncHandler h) {
-  routes_.push_back(Route{"GET", std::regex(pattern), nullptr, std::move(h)});
+  routes_.push_back(Route{"GET", pattern, std::regex(pattern), nullptr, std::move(h)});
 }
 
 Result<int> HttpServer::Bind(const std::string& host, int port) {
@@ -291,22 +292,38 @@ void HttpServer::Run(bool stop_on_signals) {
 
 void HttpServer::Stop() { event_active(impl_->stop_event, EV_READ, 0); }
 
-void HttpServer::Dispatch(std::shared_ptr<HttpRequest> req, Reply reply) {
+void HttpServer::Dispatch(std::shared_ptr<HttpRequest> req, Reply reply,
+                          std::chrono::steady_clock::time_point received) {
   httplib::Response res;
   try {
-    if (pre_routing_ && pre_routing_(*req, res)) return reply(std::move(res));
-    bool path_known = false;
     const std::string& method = req->method == "HEAD" ? std::string("GET") : req->method;
+    const Route* found = nullptr;       // path and method match
+    const Route* path_match = nullptr;  // the first route whose path matches
     for (const Route& route : routes_) {
       if (!std::regex_match(req->path, req->matches, route.pattern)) continue;
-      path_known = true;
-      if (route.method != method) continue;
-      if (route.async) return route.async(*req, reply);
-      route.handler(*req, res);
+      if (!path_match) path_match = &route;
+      if (route.method == method) {
+        found = &route;
+        break;
+      }
+    }
+    if (observer_) {  // counted once, whichever thread answers, even after the server is gone
+      reply = [observer = observer_, method = req->method, route = path_match ? path_match->text : std::string(),
+               reply = std::move(reply), received](httplib::Response res) {
+        // Counted before it leaves: a client that saw the answer finds it counted.
+        std::chrono::duration<double> took = std::chrono::steady_clock::now() - received;
+        (*observer)(method, route, res.status, took.count());
+        reply(std::move(res));
+      };
+    }
+    if (pre_routing_ && pre_routing_(*req, res)) return reply(std::move(res));
+    if (found) {
+      if (found->async) return found->async(*req, reply);
+      found->handler(*req, res);
       if (res.status == -1) res.status = 200;
       return reply(std::move(res));
     }
-    if (path_known) {
+    if (path_match) {
       WriteError(res, InvalidArgument("method " + req->method + " is not allowed on " + req->path));
       res.status = 405;
     } else {

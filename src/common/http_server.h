@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,6 +51,11 @@ class HttpServer {
   using AsyncHandler = std::function<void(const HttpRequest&, Reply)>;
   // Runs before routing on a worker; true when it answered (authentication).
   using PreRouting = std::function<bool(const HttpRequest&, httplib::Response&)>;
+  // Told of every answer, on the thread that gives it: the method, the pattern
+  // of the route whose path matched ("" when none did), the status and the
+  // seconds since the request was complete (common/metrics.h counts them).
+  using Observer = std::function<void(const std::string& method, const std::string& route, int status,
+                                      double seconds)>;
 
   explicit HttpServer(HttpServerOptions options = {});
   ~HttpServer();
@@ -65,6 +71,8 @@ class HttpServer {
   void Delete(const std::string& pattern, Handler h) { Add("DELETE", pattern, std::move(h)); }
   void GetAsync(const std::string& pattern, AsyncHandler h);
   void SetPreRouting(PreRouting pre) { pre_routing_ = std::move(pre); }
+  // Before Run().
+  void SetObserver(Observer observer) { observer_ = std::make_shared<const Observer>(std::move(observer)); }
 
   // Binds host:port (0: any free port) and returns the port. Before Run().
   [[nodiscard]] Result<int> Bind(const std::string& host, int port);
@@ -79,16 +87,18 @@ class HttpServer {
  private:
   struct Route {
     std::string method;
+    std::string text;  // the pattern as registered
     std::regex pattern;
     Handler handler;
     AsyncHandler async;
   };
   void Add(const std::string& method, const std::string& pattern, Handler h);
   friend struct Impl;
-  void Dispatch(std::shared_ptr<HttpRequest> req, Reply reply);
+  void Dispatch(std::shared_ptr<HttpRequest> req, Reply reply, std::chrono::steady_clock::time_point received);
 
   std::vector<Route> routes_;
   PreRouting pre_routing_;
+  std::shared_ptr<const Observer> observer_;  // answers may outlive the server
   std::unique_ptr<Impl> impl_;
 };
 

@@ -287,19 +287,23 @@ class Builder {
     for (const auto& c : t_.clouds)
       if (c.name == h.cloud) port = c.api_port;
     std::string status = LabRoot() + "/status-" + h.name + ".json";
+    int position = 0;
+    while (t_.hosts[position].name != h.name) ++position;
+    const std::string metrics = "127.0.0.1:" + std::to_string(kAgentMetricsPortBase + 1 + position);
     auto pid = StartDaemon("agent-" + h.name,
                            std::vector<std::string>{SelfExe(), "agent", "--host", h.name, "--role", ToString(h.role), "--cloud",
                             Url(port), "--local-ip", h.vtep_ip, "--ovsdb", ovs.db, "--ovs-rundir",
                             ovs.rundir, "--host-netns", HostNamespace(h.name), "--ns-prefix",
                             HostNamespace(h.name) + "-", "--status-file", status, "--state-dir",
-                            HostDir(h.name) + "/agent"} +
+                            HostDir(h.name) + "/agent", "--metrics-listen", metrics} +
                                TlsArgs(pki_.FilesOf(identities::Host(h.cloud, h.name))),
                            LabRoot() + "/logs/agent-" + h.name + ".log");
     if (!pid.ok()) return pid.status();
     facts_["hosts"][h.name] = {{"cloud", h.cloud},        {"role", ToString(h.role)},
                                {"vtep_ip", h.vtep_ip},     {"netns", HostNamespace(h.name)},
                                {"ovs_rundir", ovs.rundir}, {"ovsdb", ovs.db},
-                               {"status_file", status},    {"cloud_api", Url(port)}};
+                               {"status_file", status},    {"cloud_api", Url(port)},
+                               {"metrics", "http://" + metrics + "/metrics"}};
     return Status::Ok();
   }
 

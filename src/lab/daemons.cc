@@ -147,4 +147,9 @@ Status StopAllDaemons() {
 
 bool DaemonRunning(const std::string& name) { return Alive(ReadPid(PidFile(name))); }
 
+pid_t DaemonPid(const std::string& name) {
+  pid_t pid = ReadPid(PidFile(name));
+  return Alive(pid) ? pid : 0;
+}
+
 }  // namespace isthmus::lab

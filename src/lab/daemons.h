@@ -18,6 +18,8 @@ Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string
 Status StopDaemon(const std::string& name);
 Status StopAllDaemons();
 bool DaemonRunning(const std::string& name);
+// Its pid while it runs, else 0.
+pid_t DaemonPid(const std::string& name);
 // Sends a signal (e.g. SIGKILL to test crash recovery); the pid file stays so
 // RestartDaemon can start it again with the arguments it was first given.
 Status SignalDaemon(const std::string& name, int signal);

@@ -58,11 +58,15 @@ project's member: eval "$(isthmus lab openrc)"; openstack network list)T"},
        R"T(list the lab's daemons and whether they run: central, cloud-*,
 agent-*, each host's ovsdb-server-<host> and ovs-vswitchd-<host>, DHCP
 clients, services)T"},
-      {"kill", "kill <daemon> [--signal N]", "signal a daemon (default 9: a crash)"},
-      {"start", "start <daemon>",
+      {"kill", "kill <daemon> [--signal N] | kill --cloud NAME [--signal N]",
+       R"T(signal a daemon (default 9: a crash); --cloud: every process of the
+cloud (controller, agents, each host's Open vSwitch, dnsmasq), not its
+instances)T"},
+      {"start", "start <daemon> | start --cloud NAME",
        R"T(start a stopped or killed daemon again, with its arguments (in its
 namespace; a restarted ovs-vswitchd also gets the host's VTEP address
-back on br-phy))T"},
+back on br-phy); --cloud: what of the cloud is not running, in boot
+order (ovsdb-server, ovs-vswitchd, controller, agents))T"},
       {"serve", "serve --listen ADDR:PORT --name NAME",
        R"T(the lab's HTTP service (answers "NAME: hello <caller's address>"))T"},
   };

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "lab/builder.h"
+#include "lab/cloud_outage.h"
 #include "common/keystone_client.h"
 #include "lab/facts.h"
 #include "lab/internet.h"
@@ -387,6 +388,8 @@ int Main(const std::vector<std::string>& args) {
       std::cout << n << (DaemonRunning(n) ? " running" : " stopped") << "\n";
     return 0;
   }
+  if ((cmd == "kill" || cmd == "start") && !rest.empty() && rest[0] == "--cloud")
+    return CloudOutageCmd(cmd, rest);
   if (cmd == "kill" || cmd == "start") {
     if (rest.empty()) return UsageError(cmd, "which daemon? (isthmus lab daemons lists them)");
     int sig = 9;

@@ -106,6 +106,8 @@ struct Topology {
 
 inline constexpr int kCentralPort = 9696;
 inline constexpr int kCloudPortBase = 9700;  // cloud k (1-based position) listens on 9700 + k
+// The agent of host k (1-based position) serves Prometheus metrics on 127.0.0.1:9800 + k.
+inline constexpr int kAgentMetricsPortBase = 9800;
 inline constexpr char kUnderlayPrefix[] = "/16";  // 10.255.0.0/16
 
 // Names become interface names (at most 15 characters with the lab's

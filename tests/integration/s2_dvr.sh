@@ -2,7 +2,8 @@
 # S2 with distributed routers in both clouds: every ordered pair of instances
 # reaches the other (12 pairs), TCP works across clouds and subnets, the routed
 # packet arrives with the instance's own cloud's gateway MAC, no DVR MAC is ever
-# learned, and no ARP for a gateway IP crosses the underlay.
+# learned, no ARP for a gateway IP crosses the underlay, and the daemons' metrics
+# count it.
 source "$(dirname "$0")/lib.sh"
 
 lab_up s2
@@ -58,6 +59,15 @@ for h in $(fact hosts); do
   done
 done
 pass "no DVR MAC in any learned flow or fdb entry"
+
+# 6. The daemons count what they did on /metrics (docs/architecture.md, "Metrics").
+central=$(fact identity.auth_url); m=$(lab_curl -sf "${central%/v3}/metrics") || fail "central's /metrics"
+grep -Eq '^isthmus_central_events_pushed_total\{cloud="cloud1"\} [1-9]' <<<"$m" || fail "central pushed no events to cloud1: $m"
+m=$(lab_curl -sf "$(fact cloud.cloud1.endpoint)/metrics") || fail "cloud1's /metrics"
+grep -Eq '^isthmus_cloud_hosts_woken_total [1-9]' <<<"$m" || fail "cloud1 woke no host: $m"
+m=$(curl -sf "$(fact host.c1-h1.metrics)") || fail "c1-h1's agent /metrics"
+grep -Eq '^isthmus_agent_flows\{bridge="br-int"\} [1-9]' <<<"$m" || fail "c1-h1's agent installed no flow on br-int: $m"
+pass "central, cloud1 and c1-h1's agent show non-zero counters on /metrics"
 
 assert_down_clean
 echo "1 passed, 0 failed"

@@ -1,0 +1,63 @@
+#include "agent/agent_metrics.h"
+
+#include "common/metrics.h"
+
+namespace isthmus::agent {
+
+void RecordPass(bool ok, std::chrono::steady_clock::time_point start) {
+  static auto& seconds = metrics::Histogram("isthmus_agent_apply_seconds",
+                                            "Seconds a pass took to converge OVS and the namespaces to a revision",
+                                            metrics::SecondsBuckets());
+  static auto& passes = metrics::Counter("isthmus_agent_passes_total", "Passes run, applied or not");
+  static auto& failed = metrics::Counter("isthmus_agent_passes_failed_total",
+                                         "Passes that failed (retried with backoff; the data plane keeps its last "
+                                         "good programming)");
+  passes.Increment();
+  if (ok) seconds.Observe(metrics::SecondsSince(start));
+  else failed.Increment();
+}
+
+void RecordFlows(const std::string& bridge, size_t flows) {
+  metrics::Gauge("isthmus_agent_flows", "OpenFlow flows the last applied pass installed, per bridge",
+                 {{"bridge", bridge}})
+      .Set(static_cast<double>(flows));
+}
+
+void RecordRevision(int64_t revision) {
+  static auto& applied = metrics::Gauge("isthmus_agent_applied_revision", "The host state revision last applied");
+  applied.Set(static_cast<double>(revision));
+}
+
+MetricsServer::MetricsServer() : server_(HttpServerOptions{.workers = 1}) {}
+
+MetricsServer::~MetricsServer() {
+  server_.Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen) {
+  std::string host = "127.0.0.1", port_text = listen;
+  if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
+    host = listen.substr(0, colon);
+    port_text = listen.substr(colon + 1);
+  }
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (...) {
+  }
+  if (host.empty() || port < 0 || port > 65535)
+    return InvalidArgument("--metrics-listen must be PORT or ADDR:PORT, not '" + listen + "'");
+  std::unique_ptr<MetricsServer> m(new MetricsServer());
+  metrics::ServeMetrics(m->server_, "isthmus_agent", [](const HttpRequest&) { return Status::Ok(); });
+  auto bound = m->server_.Bind(host, port);
+  if (!bound.ok()) return bound.status();
+  m->port_ = *bound;
+  m->thread_ = std::thread([server = &m->server_] { server->Run(); });
+  return m;
+}
+
+}  // namespace isthmus::agent

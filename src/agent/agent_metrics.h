@@ -1,0 +1,39 @@
+// The agent's Prometheus metrics (docs/architecture.md, "Metrics"): each pass's
+// time and outcome, the flows installed per bridge, and the optional plain-HTTP
+// server (--metrics-listen) that serves them on GET /metrics.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/http_server.h"
+#include "common/status.h"
+
+namespace isthmus::agent {
+
+// A pass (converging OVS and the namespaces to a revision) ended.
+void RecordPass(bool ok, std::chrono::steady_clock::time_point start);
+// A pass installed revision `revision`, leaving `flows` flows on `bridge`.
+void RecordFlows(const std::string& bridge, size_t flows);
+void RecordRevision(int64_t revision);
+
+// GET /metrics over plain HTTP on a thread of its own, until destroyed.
+class MetricsServer {
+ public:
+  // "PORT" (loopback) or "ADDR:PORT"; port 0 picks a free one.
+  [[nodiscard]] static Result<std::unique_ptr<MetricsServer>> Start(const std::string& listen);
+  ~MetricsServer();
+  int port() const { return port_; }
+
+ private:
+  MetricsServer();
+  HttpServer server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace isthmus::agent

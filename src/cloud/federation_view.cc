@@ -1,0 +1,98 @@
+#include "cloud/federation_view.h"
+
+#include <algorithm>
+
+namespace isthmus::cloud {
+namespace {
+
+using Ports = std::vector<const model::Port*>;
+
+bool ById(const model::Port* a, const model::Port* b) { return a->id < b->id; }
+
+void Insert(Ports& v, const model::Port* p) { v.insert(std::lower_bound(v.begin(), v.end(), p, ById), p); }
+
+template <typename Map>
+void Insert(Map& index, const std::string& key, const model::Port* p) {
+  Insert(index[key], p);
+}
+
+void Remove(Ports& v, const model::Port* p) {
+  for (auto it = std::lower_bound(v.begin(), v.end(), p, ById); it != v.end() && (*it)->id == p->id; ++it)
+    if (*it == p) {
+      v.erase(it);
+      return;
+    }
+}
+
+template <typename Map>
+void Remove(Map& index, const std::string& key, const model::Port* p) {
+  auto it = index.find(key);
+  if (it == index.end()) return;
+  Remove(it->second, p);
+  if (it->second.empty()) index.erase(it);
+}
+
+}  // namespace
+
+void FederationView::ClearIndex() {
+  ports_by_network.clear();
+  ports_by_subnet.clear();
+  ports_by_host.clear();
+  bound_by_host.clear();
+  router_interfaces.clear();
+  router_ports.clear();
+  fip_agent_ports.clear();
+  hosts_on_our_networks.clear();
+  indexed_ports = static_cast<size_t>(-1);
+}
+
+void FederationView::Reindex() {
+  ClearIndex();
+  indexed_ports = 0;
+  for (const auto& [id, p] : ports) IndexPort(p);
+}
+
+// Reindex() and the port-by-port updates go through these two only, so the
+// index is the same whichever way it was built.
+void FederationView::IndexPort(const model::Port& p) {
+  ++indexed_ports;
+  Insert(ports_by_network, p.network_id, &p);
+  for (const auto& f : p.fixed_ips) Insert(ports_by_subnet, f.subnet_id, &p);
+  if (p.IsRouterInterface()) {
+    Insert(router_interfaces, &p);
+    return;
+  }
+  if (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat)
+    Insert(router_ports, p.device_id, &p);
+  if (p.device_owner == model::kOwnerFipAgentGateway) Insert(fip_agent_ports, p.host, &p);
+  std::string host = BoundHost(p);
+  if (host.empty()) return;
+  Insert(bound_by_host, host, &p);
+  if (!p.IsInstance()) return;
+  Insert(ports_by_host, host, &p);
+  if (networks.count(p.network_id)) ++hosts_on_our_networks[host];
+}
+
+void FederationView::UnindexPort(const model::Port& p) {
+  --indexed_ports;
+  Remove(ports_by_network, p.network_id, &p);
+  for (const auto& f : p.fixed_ips) Remove(ports_by_subnet, f.subnet_id, &p);
+  if (p.IsRouterInterface()) {
+    Remove(router_interfaces, &p);
+    return;
+  }
+  if (p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerRouterSnat)
+    Remove(router_ports, p.device_id, &p);
+  if (p.device_owner == model::kOwnerFipAgentGateway) Remove(fip_agent_ports, p.host, &p);
+  std::string host = BoundHost(p);
+  if (host.empty()) return;
+  Remove(bound_by_host, host, &p);
+  if (!p.IsInstance()) return;
+  Remove(ports_by_host, host, &p);
+  if (networks.count(p.network_id)) {
+    auto it = hosts_on_our_networks.find(host);
+    if (it != hosts_on_our_networks.end() && --it->second <= 0) hosts_on_our_networks.erase(it);
+  }
+}
+
+}  // namespace isthmus::cloud

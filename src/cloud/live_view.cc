@@ -1,0 +1,217 @@
+#include "cloud/live_view.h"
+
+#include <optional>
+
+#include "common/log.h"
+
+namespace isthmus::cloud {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+std::optional<T> Parse(const std::string& kind, const std::string& id, const json& body) {
+  try {
+    return body.get<T>();
+  } catch (const std::exception& e) {
+    LOG_WARN("ignoring malformed " << kind << " " << id << ": " << e.what());
+    return std::nullopt;
+  }
+}
+
+// An upsert puts the parsed body (a malformed one removes the resource, as
+// BuildView leaves it out); a delete removes it.
+template <typename T>
+void Put(std::map<std::string, T>& into, const std::string& kind, const std::string& op,
+         const std::string& id, const json& body) {
+  std::optional<T> x;
+  if (op == "upsert") x = Parse<T>(kind, id, body);
+  if (x) into[id] = std::move(*x);
+  else into.erase(id);
+}
+
+}  // namespace
+
+FederationView BuildView(const std::string& cloud, const StoredResources& resources,
+                         const std::map<std::string, model::Host>& own_hosts) {
+  FederationView v;
+  v.cloud = cloud;
+  auto each = [&](const std::string& kind, auto& into) {
+    auto items = resources.find(kind);
+    if (items == resources.end()) return;
+    for (const auto& [id, body] : items->second)
+      if (auto x = Parse<typename std::decay_t<decltype(into)>::mapped_type>(kind, id, body)) into[id] = *x;
+  };
+  each("cloud", v.clouds);
+  each("host", v.hosts);
+  each("network", v.networks);
+  each("subnet", v.subnets);
+  each("port", v.ports);
+  each("router", v.routers);
+  each("floatingip", v.floatingips);
+  // This cloud's own registry is authoritative for its hosts.
+  for (auto it = v.hosts.begin(); it != v.hosts.end();)
+    it = it->second.cloud == cloud ? v.hosts.erase(it) : std::next(it);
+  for (const auto& [n, h] : own_hosts) v.hosts[n] = h;
+  v.Reindex();
+  return v;
+}
+
+LiveView::LiveView(const std::string& cloud) {
+  view_.cloud = cloud;
+  view_.Reindex();
+}
+
+AffectedHosts LiveView::SetOwnHost(const model::Host& host) {
+  view_.hosts[host.name] = host;
+  view_.Reindex();  // a network node may have changed, and with it where ports are bound
+  return {true, {}};
+}
+
+void LiveView::SetHostNetworks(const std::string& host, const std::set<std::string>& networks) {
+  auto& old = host_networks_[host];
+  for (const auto& n : old) {
+    auto it = network_hosts_.find(n);
+    if (it == network_hosts_.end()) continue;
+    it->second.erase(host);
+    if (it->second.empty()) network_hosts_.erase(it);
+  }
+  old = networks;
+  for (const auto& n : networks) network_hosts_[n].insert(host);
+}
+
+AffectedHosts LiveView::Apply(const std::string& kind, const std::string& op, const std::string& id,
+                              const json& body) {
+  AffectedHosts out;
+  if (kind == "cloud") {  // cloud indexes order the serving legs; DVR MAC prefixes
+    Put(view_.clouds, kind, op, id, body);
+    out.all = true;
+    return out;
+  }
+  if (kind == "host") {  // network nodes, VTEPs, DVR MACs: read by every host
+    ApplyHost(op, id, body);
+    out.all = true;
+    return out;
+  }
+  auto shared = SharedFacts();
+  if (kind == "port") {
+    ApplyPort(op, id, body, out);
+  } else if (kind == "network") {
+    ApplyNetwork(op, id, body, out);
+  } else if (kind == "subnet") {
+    ApplySubnet(op, id, body, out);
+  } else if (kind == "router") {
+    AddRouterReaders(id, out);
+    Put(view_.routers, kind, op, id, body);
+    AddRouterReaders(id, out);
+  } else if (kind == "floatingip") {
+    if (auto it = view_.floatingips.find(id); it != view_.floatingips.end()) AddFloatingIpReaders(it->second, out);
+    Put(view_.floatingips, kind, op, id, body);
+    if (auto it = view_.floatingips.find(id); it != view_.floatingips.end()) AddFloatingIpReaders(it->second, out);
+  }
+  if (SharedFacts() != shared) out.all = true;
+  return out;
+}
+
+void LiveView::ApplyPort(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
+  if (auto it = view_.ports.find(id); it != view_.ports.end()) {
+    AddPortReaders(it->second, out);
+    view_.UnindexPort(it->second);
+    view_.ports.erase(it);
+  }
+  if (op != "upsert") return;
+  if (auto p = Parse<model::Port>("port", id, body)) {
+    const model::Port& now = view_.ports.emplace(id, std::move(*p)).first->second;
+    view_.IndexPort(now);
+    AddPortReaders(now, out);
+  }
+}
+
+// Where a network's ports are bound (and whether they count as on our
+// networks) depends on the network: they are unindexed around the change.
+void LiveView::ApplyNetwork(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
+  AddNetworkHosts(id, out);
+  std::vector<const model::Port*> ports = view_.PortsOn(id);
+  for (const model::Port* p : ports) {
+    AddPortReaders(*p, out);
+    view_.UnindexPort(*p);
+  }
+  Put(view_.networks, "network", op, id, body);
+  for (const model::Port* p : ports) {
+    view_.IndexPort(*p);
+    AddPortReaders(*p, out);
+  }
+}
+
+// A subnet is read by the hosts of its network and by the readers of every
+// port with an address on it (router legs, gateway, SNAT, DHCP and FIP gateway ports).
+void LiveView::ApplySubnet(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
+  auto readers = [&] {
+    if (auto it = view_.subnets.find(id); it != view_.subnets.end()) AddNetworkHosts(it->second.network_id, out);
+    auto ports = view_.ports_by_subnet.find(id);
+    if (ports != view_.ports_by_subnet.end())
+      for (const model::Port* p : ports->second) AddPortReaders(*p, out);
+  };
+  readers();
+  Put(view_.subnets, "subnet", op, id, body);
+  readers();
+}
+
+// As BuildView: central's word on another cloud's host; this cloud's own
+// registry for its own (their names are never taken from central).
+void LiveView::ApplyHost(const std::string& op, const std::string& id, const json& body) {
+  auto it = view_.hosts.find(id);
+  if (it != view_.hosts.end() && it->second.cloud == view_.cloud) return;
+  std::optional<model::Host> h;
+  if (op == "upsert") h = Parse<model::Host>("host", id, body);
+  if (h && h->cloud != view_.cloud) view_.hosts[id] = *h;
+  else view_.hosts.erase(id);
+  view_.Reindex();  // network nodes decide where DHCP and SNAT ports are bound
+}
+
+void LiveView::AddNetworkHosts(const std::string& network_id, AffectedHosts& out) const {
+  auto it = network_hosts_.find(network_id);
+  if (it != network_hosts_.end()) out.hosts.insert(it->second.begin(), it->second.end());
+}
+
+// Who reads a port: the hosts of its network and of its subnets' networks,
+// the host it is bound to (or names: FIP gateway ports), the hosts of its
+// router (legs, gateway and SNAT ports) and of the routers of its floating IPs.
+void LiveView::AddPortReaders(const model::Port& p, AffectedHosts& out) const {
+  AddNetworkHosts(p.network_id, out);
+  for (const auto& f : p.fixed_ips)
+    if (auto s = view_.subnets.find(f.subnet_id); s != view_.subnets.end()) AddNetworkHosts(s->second.network_id, out);
+  if (!p.host.empty()) out.hosts.insert(p.host);
+  if (std::string bound = view_.BoundHost(p); !bound.empty()) out.hosts.insert(bound);
+  if (p.IsRouterInterface() || p.device_owner == model::kOwnerRouterGateway ||
+      p.device_owner == model::kOwnerRouterSnat)
+    AddRouterReaders(p.device_id, out);
+  for (const auto& [fid, f] : view_.floatingips)
+    if (f.port_id == p.id) AddRouterReaders(f.router_id, out);
+}
+
+// A router is on this cloud's network node (legacy routers, SNAT, serving
+// legs) and on the hosts with an instance port on one of its legs' networks,
+// which have that network.
+void LiveView::AddRouterReaders(const std::string& router_id, AffectedHosts& out) const {
+  if (const model::Host* nn = view_.NetworkNode(view_.cloud)) out.hosts.insert(nn->name);
+  for (const model::Port* leg : view_.router_interfaces)
+    if (leg->device_id == router_id) AddNetworkHosts(leg->network_id, out);
+}
+
+void LiveView::AddFloatingIpReaders(const model::FloatingIp& f, AffectedHosts& out) const {
+  AddRouterReaders(f.router_id, out);
+  if (auto p = view_.ports.find(f.port_id); p != view_.ports.end() && !p->second.host.empty())
+    out.hosts.insert(p->second.host);
+}
+
+std::pair<std::set<std::string>, std::set<std::string>> LiveView::SharedFacts() const {
+  std::pair<std::set<std::string>, std::set<std::string>> facts;
+  for (const auto& [host, n] : view_.hosts_on_our_networks) facts.first.insert(host);
+  for (const model::Port* leg : view_.router_interfaces)
+    if (leg->cloud != view_.cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
+      facts.second.insert(leg->cloud);
+  return facts;
+}
+
+}  // namespace isthmus::cloud

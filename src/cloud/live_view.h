@@ -1,0 +1,73 @@
+// LiveView: the cloud's FederationView kept current event by event (no re-parse
+// of the stored resources), the index network -> this cloud's hosts that have
+// it, and the rule for which hosts an event can change (docs/architecture.md,
+// "Incremental recompute"). BuildView, the whole build, stays: for loads,
+// snapshots, and as the oracle of the incremental path in the tests.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cloud/event_validation.h"
+#include "cloud/federation_view.h"
+
+namespace isthmus::cloud {
+
+// The view of what central pushed and this cloud's own registry (authoritative
+// for its hosts), indexed. Malformed resources are left out (and logged).
+FederationView BuildView(const std::string& cloud, const StoredResources& resources,
+                         const std::map<std::string, model::Host>& own_hosts);
+
+// The hosts whose desired state an event can change: `all`, or those named
+// (names of other clouds' hosts may appear; they are not computed here).
+struct AffectedHosts {
+  bool all = false;
+  std::set<std::string> hosts;
+  bool Contains(const std::string& host) const { return all || hosts.count(host) > 0; }
+};
+
+class LiveView {
+ public:
+  explicit LiveView(const std::string& cloud);  // empty until events or Reset
+  // Takes a whole view (moved: its index moves with it). Every host's state
+  // must then be computed again (and its networks recorded).
+  void Reset(FederationView view) { view_ = std::move(view); }
+  const FederationView& view() const { return view_; }
+
+  // A host registered (or changed) here; every host can change.
+  AffectedHosts SetOwnHost(const model::Host& host);
+  // Applies one of central's events (kind, "upsert" or "delete", id, body) to
+  // the view in place, as BuildView would see it, and returns the hosts it can change.
+  AffectedHosts Apply(const std::string& kind, const std::string& op, const std::string& id,
+                      const nlohmann::json& body);
+  // Records the networks a host's state was last computed with (HostNetworks):
+  // the index Apply reads the hosts of a network from.
+  void SetHostNetworks(const std::string& host, const std::set<std::string>& networks);
+
+ private:
+  // Adds the hosts that read a resource, from the view as it is (called
+  // before and after each change).
+  void AddNetworkHosts(const std::string& network_id, AffectedHosts& out) const;
+  void AddPortReaders(const model::Port& p, AffectedHosts& out) const;
+  void AddRouterReaders(const std::string& router_id, AffectedHosts& out) const;
+  void AddFloatingIpReaders(const model::FloatingIp& f, AffectedHosts& out) const;
+
+  void ApplyPort(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
+  void ApplyNetwork(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
+  void ApplySubnet(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
+  void ApplyHost(const std::string& op, const std::string& id, const nlohmann::json& body);
+
+  // Facts every host of the cloud reads: the hosts (any cloud) with an
+  // instance port on our networks, and the clouds with a distributed router
+  // leg on one. When they change, every host is recomputed.
+  std::pair<std::set<std::string>, std::set<std::string>> SharedFacts() const;
+
+  FederationView view_;
+  std::map<std::string, std::set<std::string>> host_networks_;  // host -> networks
+  std::map<std::string, std::set<std::string>> network_hosts_;  // network -> hosts
+};
+
+}  // namespace isthmus::cloud

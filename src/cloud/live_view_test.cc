@@ -1,0 +1,391 @@
+// The oracle of the incremental recompute (docs/architecture.md, "Incremental
+// recompute"): random sequences of central's events and host registrations
+// applied to a LiveView, recomputing only the hosts each names; after every
+// event, every host of the cloud must hold what a whole build of the view and
+// a full recompute give.
+#include "cloud/live_view.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "cloud/allocation.h"
+#include "cloud/desired_state.h"
+
+namespace isthmus::cloud {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kClouds = 3, kNetworks = 6, kSubnets = 8, kPorts = 30, kRouters = 4, kFloatingIps = 5;
+constexpr int kExternal = 5;  // the network routers mostly take as gateway
+
+// Small pools of IDs, addresses and MACs, so that resources are replaced,
+// deleted, re-created and collide.
+class RandomFederation {
+ public:
+  explicit RandomFederation(unsigned seed) : rng_(seed) {}
+
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  static std::string CloudName(int c) { return "cloud" + std::to_string(c + 1); }
+  static std::string Net(int n) { return "net" + std::to_string(n); }
+  static std::string Router(int r) { return "r" + std::to_string(r); }
+  static std::string Port(int p) { return "port" + std::to_string(p); }
+  // Where a router (and so its ports) mostly is.
+  static int RouterCloud(int r) { return r % kClouds; }
+  // Subnet i belongs to network i % kNetworks.
+  static std::string Subnet(int s) { return "sub" + std::to_string(s); }
+
+  // Each cloud's hosts: h1..h3 compute, n1 and n2 network (the first by name
+  // registered is the network node).
+  std::string HostName(int cloud) {
+    int k = Pick(5);
+    return "c" + std::to_string(cloud + 1) + (k < 3 ? "-h" + std::to_string(k + 1) : "-n" + std::to_string(k - 2));
+  }
+  model::Host Host(const std::string& name) {
+    int cloud = name[1] - '1';
+    int k = Pick(6) + 1;
+    char mac[24];
+    std::snprintf(mac, sizeof mac, "fa:16:3f:%02x:00:%02x", cloud + 1, k);
+    return {name, CloudName(cloud), name.find("-n") != std::string::npos ? "network" : "compute",
+            "10.255." + std::to_string(cloud + 1) + "." + std::to_string(Pick(6) + 1), mac};
+  }
+
+  json Cloud(int c) {
+    // Clouds 2 and 3 sometimes swap indexes: the serving leg's cloud changes.
+    int index = c == 0 ? 1 : (Chance(0.8) ? c + 1 : 5 - c);
+    char prefix[16];
+    std::snprintf(prefix, sizeof prefix, "fa:16:3f:%02x", c + 1);
+    return model::Cloud{CloudName(c), "http://127.0.0.1:1", index, prefix};
+  }
+
+  json Network(int n) {
+    model::Network net;
+    net.id = net.name = Net(n);
+    for (int c = 0; c < kClouds; ++c)
+      if (Chance(0.6)) net.clouds.push_back(CloudName(c));
+    if (net.clouds.empty()) net.clouds.push_back(CloudName(Pick(kClouds)));
+    net.segmentation_id = 1000 + Pick(3);
+    net.external = n == kExternal ? Chance(0.9) : Chance(0.1);
+    return net;
+  }
+
+  json SubnetBody(int s) {
+    int n = s % kNetworks;
+    model::Subnet sub;
+    sub.id = Subnet(s);
+    sub.network_id = Net(n);
+    sub.cidr = "10." + std::to_string(s) + ".0.0/24";
+    sub.gateway_ip = Chance(0.8) ? "10." + std::to_string(s) + ".0.1" : "";
+    sub.enable_dhcp = Chance(0.8);
+    if (Chance(0.3)) sub.dns_nameservers = {"192.0.2." + std::to_string(Pick(3) + 1)};
+    return sub;
+  }
+
+  json PortBody(int id) {
+    static const char* kOwners[] = {model::kOwnerCompute,        "",
+                                    model::kOwnerDhcp,           model::kOwnerRouterInterfaceDistributed,
+                                    model::kOwnerRouterInterface, model::kOwnerRouterGateway,
+                                    model::kOwnerRouterSnat,     model::kOwnerFipAgentGateway,
+                                    model::kOwnerFloatingIp};
+    model::Port p;
+    p.id = Port(id);
+    p.device_owner = Chance(0.3) ? model::kOwnerCompute : kOwners[Pick(9)];
+    // North-south ports mostly on the external network routers take as gateway.
+    bool north_south = p.device_owner == model::kOwnerRouterGateway || p.device_owner == model::kOwnerFipAgentGateway ||
+                       p.device_owner == model::kOwnerFloatingIp;
+    int n = north_south && Chance(0.8) ? kExternal : Pick(kNetworks);
+    p.network_id = Net(n);
+    int cloud = Chance(0.5) ? 0 : Pick(kClouds);
+    if (!p.IsInstance() && p.device_owner != model::kOwnerFipAgentGateway) {
+      int r = Pick(kRouters);
+      p.device_id = Router(r);
+      if (Chance(0.8)) cloud = RouterCloud(r);
+    }
+    p.cloud = CloudName(cloud);
+    if (p.IsInstance() || p.device_owner == model::kOwnerFipAgentGateway)
+      p.host = HostName(Chance(0.9) ? cloud : Pick(kClouds));
+    // Addresses on the network's subnets (n and n + kNetworks), now and then on another's.
+    for (int i = Pick(3); i > 0; --i) {
+      int s = Chance(0.7) ? n + kNetworks * Pick(2) : Pick(kSubnets);
+      if (s >= kSubnets) s = n;
+      p.fixed_ips.push_back({Subnet(s), "10." + std::to_string(s) + ".0." + std::to_string(Pick(6) + 1)});
+    }
+    p.mac_address = "fa:16:3e:00:00:0" + std::to_string(Pick(9) + 1);
+    return p;
+  }
+
+  json RouterBody(int r) {
+    model::Router router;
+    router.id = Router(r);
+    router.cloud = CloudName(Chance(0.8) ? RouterCloud(r) : Pick(kClouds));
+    router.distributed = Chance(0.6);
+    router.gateway_network_id = Chance(0.6) ? Net(Chance(0.8) ? kExternal : Pick(kNetworks)) : "";
+    router.enable_snat = Chance(0.7);
+    return router;
+  }
+
+  json FloatingIpBody(int f) {
+    model::FloatingIp fip;
+    fip.id = "fip" + std::to_string(f);
+    fip.floating_network_id = Net(Chance(0.8) ? kExternal : Pick(kNetworks));
+    fip.floating_ip_address = "172.24.0." + std::to_string(Pick(5) + 1);
+    fip.port_id = Chance(0.8) ? Port(Pick(kPorts)) : "";
+    fip.fixed_ip_address = fip.port_id.empty() ? "" : "10.0.0." + std::to_string(Pick(6) + 1);
+    fip.router_id = Router(Pick(kRouters));
+    fip.cloud = CloudName(Pick(kClouds));
+    return fip;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+struct Event {
+  std::string kind, op, id;
+  json body;
+};
+
+// One cloud's controller without its DB: the incremental path, and the oracle.
+class Harness {
+ public:
+  explicit Harness(const std::string& cloud) : cloud_(cloud), live_(cloud) {}
+
+  // A batch, as the controller applies one: each event to the view, then the
+  // hosts any of them named are recomputed.
+  void ApplyBatch(const std::vector<Event>& batch) {
+    AffectedHosts affected;
+    for (const auto& e : batch) {
+      if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
+      else resources_[e.kind].erase(e.id);
+      AffectedHosts one = live_.Apply(e.kind, e.op, e.id, e.body);
+      affected.all = affected.all || one.all;
+      affected.hosts.merge(one.hosts);
+    }
+    Recompute(affected);
+  }
+  void Apply(const Event& e) { ApplyBatch({e}); }
+  void Register(const model::Host& host) {
+    own_[host.name] = host;
+    Recompute(live_.SetOwnHost(host));
+  }
+
+  // Every host of the cloud: the networks and the state a whole build gives.
+  ::testing::AssertionResult MatchesFullRecompute() const {
+    FederationView full = BuildView(cloud_, resources_, own_);
+    for (const auto& [name, host] : own_) {
+      auto lvids = lvids_.find(name);
+      auto state = states_.find(name);
+      if (lvids == lvids_.end() || state == states_.end())
+        return ::testing::AssertionFailure() << "host " << name << " was never computed";
+      auto want_lvids = AssignLvids(HostNetworks(full, name), lvids->second);
+      if (!want_lvids.ok() || *want_lvids != lvids->second)
+        return ::testing::AssertionFailure() << "host " << name << ": stale networks " << json(lvids->second);
+      json want = ComputeHostState(full, name, lvids->second, {});
+      if (want != state->second)
+        return ::testing::AssertionFailure() << "host " << name << ":\n incremental " << state->second.dump()
+                                             << "\n full        " << want.dump();
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  json State(const std::string& host) const { return states_.count(host) ? states_.at(host) : json(); }
+
+  int recomputed = 0;  // hosts recomputed, over the run
+  int computed_if_full = 0;  // what recomputing every host each time would have cost
+
+ private:
+  void Recompute(const AffectedHosts& affected) {
+    computed_if_full += own_.size();
+    for (const auto& [name, host] : own_) {
+      if (!affected.Contains(name)) continue;
+      ++recomputed;
+      std::set<std::string> networks = HostNetworks(live_.view(), name);
+      live_.SetHostNetworks(name, networks);
+      auto lvids = AssignLvids(networks, lvids_[name]);
+      ASSERT_TRUE(lvids.ok()) << lvids.status().message();
+      lvids_[name] = *lvids;
+      states_[name] = ComputeHostState(live_.view(), name, *lvids, {});
+    }
+  }
+
+  std::string cloud_;
+  StoredResources resources_;
+  std::map<std::string, model::Host> own_;
+  LiveView live_;
+  std::map<std::string, std::map<std::string, int>> lvids_;
+  std::map<std::string, json> states_;
+};
+
+// A random event of central's (any kind, upsert or delete).
+Event RandomEvent(RandomFederation& r) {
+  bool del = r.Chance(0.25);
+  auto make = [&](const std::string& kind, const std::string& id, auto body) {
+    return del ? Event{kind, "delete", id, nullptr} : Event{kind, "upsert", id, body()};
+  };
+  int k = r.Pick(100);
+  if (k < 40) {
+    int p = r.Pick(kPorts);
+    return make("port", RandomFederation::Port(p), [&] { return r.PortBody(p); });
+  }
+  if (k < 50) {
+    int n = r.Pick(kNetworks);
+    return make("network", RandomFederation::Net(n), [&] { return r.Network(n); });
+  }
+  if (k < 60) {
+    int s = r.Pick(kSubnets);
+    return make("subnet", RandomFederation::Subnet(s), [&] { return r.SubnetBody(s); });
+  }
+  if (k < 72) {
+    int x = r.Pick(kRouters);
+    return make("router", RandomFederation::Router(x), [&] { return r.RouterBody(x); });
+  }
+  if (k < 84) {
+    int f = r.Pick(kFloatingIps);
+    return make("floatingip", "fip" + std::to_string(f), [&] { return r.FloatingIpBody(f); });
+  }
+  if (k < 97) {
+    std::string name = r.HostName(r.Pick(kClouds));
+    return make("host", name, [&] { return json(r.Host(name)); });
+  }
+  int c = r.Pick(kClouds);
+  return make("cloud", RandomFederation::CloudName(c), [&] { return r.Cloud(c); });
+}
+
+model::Port MakePort(const std::string& id, const std::string& net, const std::string& owner,
+                     const std::string& cloud, const std::string& host, const std::string& device,
+                     const std::string& subnet, const std::string& ip, const std::string& mac) {
+  model::Port p;
+  p.id = id;
+  p.network_id = net;
+  p.device_owner = owner;
+  p.cloud = cloud;
+  p.host = host;
+  p.device_id = device;
+  p.fixed_ips = {{subnet, ip}};
+  p.mac_address = mac;
+  return p;
+}
+
+// A consistent federation with every north-south piece, seen from cloud `own`
+// (1-based), from the pools' IDs (random events then change it): a DVR router
+// with legs on net0 and net1, a gateway on the external net5, SNAT ports, a
+// floating IP on an instance of host h1 with its FIP gateway port; a legacy
+// router with a gateway; DHCP; another cloud's instance and DVR leg on net0.
+void NorthSouthStart(Harness& h, int own) {
+  std::string c = RandomFederation::CloudName(own - 1), other = RandomFederation::CloudName(own % kClouds);
+  std::string pre = "c" + std::to_string(own) + "-", far = "c" + std::to_string(own % kClouds + 1) + "-";
+  char mac[24];
+  for (const auto& [name, role] : {std::pair{"h1", "compute"}, {"h2", "compute"}, {"n1", "network"}}) {
+    std::snprintf(mac, sizeof mac, "fa:16:3f:%02x:00:%02x", own, name[1] - '0' + (role[0] == 'n' ? 8 : 0));
+    h.Register({pre + name, c, role, "10.255." + std::to_string(own) + "." + (name + 1), mac});
+    std::string f = far + name;
+    h.Apply({"host", "upsert", f, json(model::Host{f, other, role, "10.255.9." + std::string(name + 1), "fa:16:3f:09:00:01"})});
+  }
+  auto net = [&](int n, std::vector<std::string> clouds, bool external) {
+    model::Network x{RandomFederation::Net(n), "", "p", clouds, external ? "flat" : "vxlan", 1000 + n, external, ""};
+    h.Apply({"network", "upsert", x.id, x});
+    model::Subnet sub{RandomFederation::Subnet(n), "", "p", x.id, "10." + std::to_string(n) + ".0.0/24",
+                      "10." + std::to_string(n) + ".0.1", "anycast", {}, true, {}};
+    h.Apply({"subnet", "upsert", sub.id, sub});
+  };
+  net(0, {c, other}, false);
+  net(1, {c}, false);
+  net(kExternal, {c}, true);
+  std::string dvr = RandomFederation::Router(own - 1), legacy = RandomFederation::Router(own - 1 + kClouds);
+  h.Apply({"router", "upsert", dvr, model::Router{dvr, "", "p", c, true, RandomFederation::Net(kExternal), true}});
+  if (own - 1 + kClouds < kRouters)
+    h.Apply({"router", "upsert", legacy, model::Router{legacy, "", "p", c, false, RandomFederation::Net(kExternal), true}});
+  std::string ext = RandomFederation::Net(kExternal), ext_sub = RandomFederation::Subnet(kExternal);
+  std::vector<model::Port> ports = {
+      MakePort("port0", "net0", model::kOwnerCompute, c, pre + "h1", "", "sub0", "10.0.0.3", "fa:16:3e:00:00:01"),
+      MakePort("port1", "net1", model::kOwnerCompute, c, pre + "h2", "", "sub1", "10.1.0.3", "fa:16:3e:00:00:02"),
+      MakePort("port2", "net0", model::kOwnerCompute, other, far + "h1", "", "sub0", "10.0.0.5", "fa:16:3e:00:00:03"),
+      MakePort("port3", "net0", model::kOwnerRouterInterfaceDistributed, c, "", dvr, "sub0", "10.0.0.1", "fa:16:3e:00:00:04"),
+      MakePort("port4", "net1", model::kOwnerRouterInterfaceDistributed, c, "", dvr, "sub1", "10.1.0.1", "fa:16:3e:00:00:05"),
+      MakePort("port5", ext, model::kOwnerRouterGateway, c, "", dvr, ext_sub, "10.5.0.3", "fa:16:3e:00:00:06"),
+      MakePort("port6", "net0", model::kOwnerRouterSnat, c, "", dvr, "sub0", "10.0.0.2", "fa:16:3e:00:00:07"),
+      MakePort("port7", "net1", model::kOwnerRouterSnat, c, "", dvr, "sub1", "10.1.0.2", "fa:16:3e:00:00:08"),
+      MakePort("port8", ext, model::kOwnerFipAgentGateway, c, pre + "h1", "", ext_sub, "10.5.0.4", "fa:16:3e:00:00:09"),
+      MakePort("port9", ext, model::kOwnerFloatingIp, c, "", "fip0", ext_sub, "10.5.0.5", "fa:16:3e:00:00:0a"),
+      MakePort("port10", "net0", model::kOwnerDhcp, c, "", "dhcp", "sub0", "10.0.0.4", "fa:16:3e:00:00:0b"),
+      MakePort("port11", ext, model::kOwnerRouterGateway, c, "", legacy, ext_sub, "10.5.0.6", "fa:16:3e:00:00:0c"),
+      MakePort("port12", "net0", model::kOwnerRouterInterfaceDistributed, other, "", "r" + std::to_string(own % kClouds),
+               "sub0", "10.0.0.1", "fa:16:3e:00:00:0d")};
+  for (const auto& p : ports) h.Apply({"port", "upsert", p.id, p});
+  model::FloatingIp fip{"fip0", "p", ext, "10.5.0.5", "port9", "port0", "10.0.0.3", dvr, c};
+  h.Apply({"floatingip", "upsert", fip.id, fip});
+}
+
+TEST(LiveView, TheNorthSouthStartHasEveryPiece) {
+  Harness h("cloud1");
+  RandomFederation r(1);
+  for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+  NorthSouthStart(h, 1);
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  json h1 = h.State("c1-h1"), n1 = h.State("c1-n1");
+  EXPECT_EQ(h1["fip_gateways"].size(), 1u) << h1.dump();
+  ASSERT_EQ(h1["routers"].size(), 1u) << h1.dump();
+  EXPECT_EQ(h1["routers"][0]["floating_ips"].size(), 1u);
+  EXPECT_EQ(h1["routers"][0]["snat_routes"].size(), 2u);
+  EXPECT_EQ(n1["dhcp_servers"].size(), 1u) << n1.dump();
+  EXPECT_EQ(n1["routers"].size(), 2u) << n1.dump();  // the legacy router and the DVR router's SNAT
+}
+
+// Each resource of the north-south start deleted alone, from each cloud's view.
+TEST(LiveView, IncrementalEqualsFullRecomputeDeletingEachNorthSouthPiece) {
+  std::vector<std::pair<std::string, std::string>> pieces = {{"floatingip", "fip0"}, {"network", "net0"},
+                                                             {"network", "net5"},   {"subnet", "sub0"},
+                                                             {"subnet", "sub5"}};
+  for (int p = 0; p <= 12; ++p) pieces.push_back({"port", RandomFederation::Port(p)});
+  for (int r = 0; r < kRouters; ++r) pieces.push_back({"router", RandomFederation::Router(r)});
+  for (int own = 1; own <= 2; ++own)
+    for (const auto& [kind, id] : pieces) {
+      Harness h(RandomFederation::CloudName(own - 1));
+      RandomFederation r(1);
+      for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+      NorthSouthStart(h, own);
+      h.Apply({kind, "delete", id, nullptr});
+      EXPECT_TRUE(h.MatchesFullRecompute()) << "cloud" << own << ": delete " << kind << " " << id;
+    }
+}
+
+TEST(LiveView, IncrementalEqualsFullRecomputeOverRandomEventSequences) {
+  int events = 0, recomputed = 0, full = 0;
+  for (unsigned seed = 1; seed <= 24; ++seed)
+    for (const std::string cloud : {"cloud1", "cloud2"}) {
+      RandomFederation r(seed);
+      Harness h(cloud);
+      for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+      int own = cloud[5] - '1';
+      if (seed % 2 == 0) NorthSouthStart(h, own + 1);
+      for (int step = 0; step < 200; ++step) {
+        std::string what;
+        if (r.Chance(0.04)) {
+          model::Host host = r.Host(r.HostName(own));
+          what = "registration of " + json(host).dump();
+          h.Register(host);
+        } else {
+          // Every third seed sends batches of 1 to 4 events.
+          std::vector<Event> batch(seed % 3 == 0 ? 1 + r.Pick(4) : 1);
+          for (auto& e : batch) {
+            e = RandomEvent(r);
+            what += e.op + " " + e.kind + " " + e.id + " " + e.body.dump() + "; ";
+          }
+          h.ApplyBatch(batch);
+          events += batch.size() - 1;
+        }
+        ++events;
+        ASSERT_TRUE(h.MatchesFullRecompute()) << "seed " << seed << ", " << cloud << ", step " << step << ": "
+                                              << what;
+      }
+      recomputed += h.recomputed;
+      full += h.computed_if_full;
+    }
+  std::printf("%d events: %d hosts recomputed, %d with a full recompute each time\n", events, recomputed, full);
+}
+
+}  // namespace
+}  // namespace isthmus::cloud
