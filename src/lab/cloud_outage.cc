@@ -36,14 +36,6 @@ Result<std::vector<std::string>> AllNamespaces(Runner& runner) {
   return names;
 }
 
-Result<std::vector<pid_t>> NamespacePids(Runner& runner, const std::string& ns) {
-  auto out = runner.Check({{"ip", "netns", "pids", ns}, "", {}});
-  if (!out.ok()) return out.status();
-  std::vector<pid_t> pids;
-  for (const auto& line : Lines(*out)) pids.push_back(static_cast<pid_t>(std::atol(line.c_str())));
-  return pids;
-}
-
 std::string Comm(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
   std::string comm;

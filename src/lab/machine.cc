@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "lab/daemons.h"
@@ -223,6 +224,16 @@ int ExecInteractive(const std::string& netns, const std::vector<std::string>& ar
   return 127;
 }
 
+Result<std::vector<pid_t>> NamespacePids(Runner& runner, const std::string& ns) {
+  auto out = runner.Check({{"ip", "netns", "pids", ns}, "", {}});
+  if (!out.ok()) return out.status();
+  std::vector<pid_t> pids;
+  std::stringstream lines(*out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) pids.push_back(static_cast<pid_t>(std::atol(line.c_str())));
+  return pids;
+}
+
 Status DestroyEverything(Runner& r) {
   StopAllDaemons();
   // Each host's OVS: ask politely, then make sure.
@@ -240,7 +251,11 @@ Status DestroyEverything(Runner& r) {
   for (pid_t pid : LabOvsProcesses()) kill(pid, SIGKILL);
   for (int i = 0; i < 100 && !LabOvsProcesses().empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  for (const auto& ns : LabNamespaces()) Ip(r, {"netns", "del", ns});
+  for (const auto& ns : LabNamespaces()) {
+    if (auto pids = NamespacePids(r, ns); pids.ok())
+      for (pid_t pid : *pids) kill(pid, SIGKILL);
+    Ip(r, {"netns", "del", ns});
+  }
   std::error_code ec;
   std::filesystem::remove_all(LabRoot(), ec);
   if (ec) return Unavailable("cannot remove " + LabRoot() + ": " + ec.message());

@@ -55,8 +55,12 @@ Result<CommandOutput> Exec(Runner& runner, const std::string& netns,
 int ExecInteractive(const std::string& netns, const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env);
 
-// Stops every lab process, deletes every isth-* namespace and the lab root.
-// Idempotent.
+// The processes in a network namespace (`ip netns pids`).
+Result<std::vector<pid_t>> NamespacePids(Runner& runner, const std::string& ns);
+
+// Stops every lab process, kills whatever else still runs in an isth-*
+// namespace (a test's orphaned ping, say), deletes every isth-* namespace
+// and the lab root. Idempotent.
 Status DestroyEverything(Runner& runner);
 // What of a lab is still present ("" when nothing).
 std::string LeftoversReport();

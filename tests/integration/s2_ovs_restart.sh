@@ -45,7 +45,9 @@ pass "$host holds $before agent flows (br-int br-tun)"
 for kind in ovs-vswitchd ovsdb-server; do
   daemon=$kind-$host
   log=$(mktemp)
-  lab exec instance1 -- ping -i 0.01 -W 1 "$i4" >"$log" 2>&1 &
+  # The binary itself in the background (not the lab function, whose subshell
+  # would be what $! names): `lab exec` becomes the ping, so killing it ends it.
+  "$ISTHMUS" lab exec instance1 -- ping -i 0.01 -W 1 "$i4" >"$log" 2>&1 &
   ping_pid=$!
   wait_for "the 10 ms ping to start answering" 10 more_replies "$log" 20
   n_back=$(grep -c "$kind is back" "$agent_log" || true)
