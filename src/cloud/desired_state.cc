@@ -418,9 +418,9 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
       trusted.insert(h.dvr_mac);
       continue;
     }
-    bool network_node = h.role == "network" && v.NetworkNode(h.cloud) == &h;
+    bool is_network_node = h.role == "network" && v.NetworkNode(h.cloud) == &h;
     bool routes_here = v.hosts_on_our_networks.count(name) || serving_clouds.count(h.cloud) ||
-                       (network_node && routing_clouds.count(h.cloud));
+                       (is_network_node && routing_clouds.count(h.cloud));
     if (!options.dvr_mac_federation || !routes_here) continue;
     trusted.insert(h.dvr_mac);
     if (!s.networks.empty() && !h.vtep_ip.empty()) tunnels.insert(h.vtep_ip);
