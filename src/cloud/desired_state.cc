@@ -148,17 +148,24 @@ std::string Hostname(const std::string& ip) {
   return h;
 }
 
+// The networks of a host's bound ports and of the legs of the routers on it.
+std::set<std::string> NetworksOf(const FederationView& v, const std::string& host,
+                                 const std::vector<const Router*>& routers,
+                                 std::map<std::string, std::vector<const Port*>>& legs) {
+  std::set<std::string> nets = InstanceNetworks(v, host);
+  for (const Port* p : BoundPorts(v, host)) nets.insert(p->network_id);
+  for (const Router* r : routers)
+    for (const Port* leg : legs[r->id]) nets.insert(leg->network_id);
+  return nets;
+}
+
 }  // namespace
 
 std::set<std::string> HostNetworks(const FederationView& view, const std::string& host) {
   FederationView copy;
   const FederationView& v = Indexed(view, copy);
-  std::set<std::string> nets = InstanceNetworks(v, host);
-  for (const Port* p : BoundPorts(v, host)) nets.insert(p->network_id);
   auto legs = RouterLegs(v);
-  for (const Router* r : HostRouters(v, SubnetServing(v), host))
-    for (const Port* leg : legs[r->id]) nets.insert(leg->network_id);
-  return nets;
+  return NetworksOf(v, host, HostRouters(v, SubnetServing(v), host), legs);
 }
 
 state::HostState ComputeHostState(const FederationView& view, const std::string& host_name,
@@ -178,10 +185,10 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   s.dvr_mac_federation = options.dvr_mac_federation;
   s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
 
-  std::set<std::string> nets = HostNetworks(v, host_name);
   auto legs = RouterLegs(v);
   SubnetServing serving(v);
   auto routers = HostRouters(v, serving, host_name);
+  std::set<std::string> nets = NetworksOf(v, host_name, routers, legs);
   const model::Host* nn = v.NetworkNode(v.cloud);
   bool network_node = nn && nn->name == host_name;
   std::set<std::string> routers_here;
@@ -408,10 +415,7 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   // cloud serving a subnet here (requirement 7: its router routes here from
   // any of its hosts, also from subnets this cloud does not know). Frames
   // routed here by another cloud's host come over a tunnel to it, so each has one.
-  std::set<std::string> trusted, routing_clouds;
-  for (const Port* leg : v.router_interfaces)
-    if (leg->cloud != v.cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
-      routing_clouds.insert(leg->cloud);
+  std::set<std::string> trusted, routing_clouds = v.OtherCloudsWithDistributedLegs();
   for (const auto& [name, h] : v.hosts) {
     if (name == host_name || h.dvr_mac.empty()) continue;
     if (h.cloud == v.cloud) {

@@ -93,6 +93,15 @@ struct FederationView {
     return net != networks.end() && net->second.external;
   }
   bool Indexed() const { return indexed_ports == ports.size(); }
+  // The other clouds with a distributed router leg on one of our networks
+  // (their network nodes may route onto them; every host's trust reads it).
+  std::set<std::string> OtherCloudsWithDistributedLegs() const {
+    std::set<std::string> out;
+    for (const model::Port* leg : router_interfaces)
+      if (leg->cloud != cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
+        out.insert(leg->cloud);
+    return out;
+  }
 
   const model::Host* FindHost(const std::string& name) const {
     auto it = hosts.find(name);

@@ -208,9 +208,7 @@ void LiveView::AddFloatingIpReaders(const model::FloatingIp& f, AffectedHosts& o
 std::pair<std::set<std::string>, std::set<std::string>> LiveView::SharedFacts() const {
   std::pair<std::set<std::string>, std::set<std::string>> facts;
   for (const auto& [host, n] : view_.hosts_on_our_networks) facts.first.insert(host);
-  for (const model::Port* leg : view_.router_interfaces)
-    if (leg->cloud != view_.cloud && leg->device_owner == model::kOwnerRouterInterfaceDistributed)
-      facts.second.insert(leg->cloud);
+  facts.second = view_.OtherCloudsWithDistributedLegs();
   return facts;
 }
 
