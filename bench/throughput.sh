@@ -18,7 +18,7 @@ gbps() {  # from to
   local port=5201 to_ip
   to_ip=$(lab show --get "instance.$2.ip")
   lab exec "$2" -- iperf3 -s -1 -D -p $port >/dev/null
-  for _ in $(seq 50); do lab exec "$2" -- ss -ltnH "sport = :$port" | grep -q . && break; sleep 0.1; done
+  for _ in $(seq 50); do lab exec "$2" -- ss -ltnH "sport = :$port" | grep . >/dev/null && break; sleep 0.1; done
   lab exec "$1" -- iperf3 -c "$to_ip" -p $port -t "$SECS" -f m |
     awk '/receiver/ {for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") printf "%.3f\n", $(i-1) / 1000}'
 }

@@ -93,12 +93,12 @@ cloud_conf="$work/cloud.conf"
 printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = http://127.0.0.1:%s\ndb = %s\n' \
   "$kport" "$cport" "$work/cloud.db" >"$cloud_conf"
 # The fuzzer speaks plain HTTP: daemons that want TLS get --insecure.
-if "$DAEMONS" central --help | grep -q -- '--insecure'; then
+if "$DAEMONS" central --help | grep -- '--insecure' >/dev/null; then
   central_args+=(--insecure)
   printf 'insecure = true\n' >>"$cloud_conf"
 fi
 auth=0
-if "$DAEMONS" central --help | grep -q -- '--identity'; then
+if "$DAEMONS" central --help | grep -- '--identity' >/dev/null; then
   auth=1
   # Central stores password hashes (isthmus hash-password) and refuses secret
   # files that others may read.

@@ -44,7 +44,7 @@ printf 'name = cloud1\nlisten = 127.0.0.1:%s\ncentral = %s\ndb = %s\ncentral_use
 
 # Plain HTTP on loopback (the channel's TLS is tests/integration/trust.sh's).
 insecure=()
-if "$ISTHMUS" central --help | grep -q -- '--insecure'; then
+if "$ISTHMUS" central --help | grep -- '--insecure' >/dev/null; then
   insecure=(--insecure)
   echo 'insecure = true' >>"$work/cloud.conf"
 fi
@@ -178,8 +178,8 @@ code=$(curl -s -o "$work/forged.json" -w '%{http_code}' -H 'Content-Type: applic
 jq -e '.NeutronError.message | test("missing")' "$work/forged.json" >/dev/null || fail "unclear 409: $(cat "$work/forged.json")"
 f=$(network 6) || fail "creating network f"
 wait_for "network f (after the forged push) in cloud1" 30 in_sync
-have | grep -q "network $f" || fail "network $f is not in cloud1"
-! have | grep -q "network forged" || fail "the forged network is in cloud1"
+have | grep "network $f" >/dev/null || fail "network $f is not in cloud1"
+! have | grep "network forged" >/dev/null || fail "the forged network is in cloud1"
 pass "forged push refused (409, applied_seq $applied: $(jq -r .NeutronError.message "$work/forged.json")); later events apply"
 
 stop_cloud

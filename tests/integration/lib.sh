@@ -2,6 +2,8 @@
 # isthmus binary. Tests act, then wait for a named condition with a deadline
 # (never a bare sleep), and always take the lab down.
 set -euo pipefail
+# Under pipefail, `producer | grep -q X` fails when grep leaves at its first match
+# and the producer then dies of SIGPIPE: read the whole input (`grep X >/dev/null`).
 ISTHMUS=${1:?usage: $0 path/to/isthmus}
 if [[ $(id -u) -ne 0 ]]; then echo "SKIP: integration tests need root"; exit 77; fi
 

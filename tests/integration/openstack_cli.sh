@@ -66,7 +66,7 @@ src=$(lab exec instance1 -- curl -s -m 3 http://198.51.100.10/ | awk '{print $NF
 [[ $src == "$fip1" ]] || fail "instance1 reached the internet from '$src', want its floating IP $fip1"
 src=$(lab exec instance3 -- curl -s -m 3 http://198.51.100.10/ | awk '{print $NF}')
 [[ $src == "$gw1" ]] || fail "instance3 reached the internet from '$src', want R1's SNAT address $gw1"
-wait_for "instance2 via $fip2" 20 sh -c "$ISTHMUS lab exec internet -- curl -s -m 2 http://$fip2:8080/ | grep -q '^instance2:'"
+wait_for "instance2 via $fip2" 20 sh -c "$ISTHMUS lab exec internet -- curl -s -m 2 http://$fip2:8080/ | grep '^instance2:' >/dev/null"
 pass "north-south: instance1 via $fip1, instance3 via SNAT $gw1, inbound to instance2 via $fip2"
 
 # Another project sees none of it and cannot attach to it.

@@ -48,7 +48,7 @@ for br in br-int br-tun; do
   lab exec c2-h1 -- ovs-ofctl del-flows $br "dl_dst=$r1mac" ||
     fail "could not remove the fdb entries for $r1mac on c2-h1 $br"
 done
-lab exec c2-h1 -- ovs-ofctl dump-flows br-tun | grep -qi "dl_dst=$r1mac" && fail "fdb entry for $r1mac still on c2-h1"
+lab exec c2-h1 -- ovs-ofctl dump-flows br-tun | grep -i "dl_dst=$r1mac" >/dev/null && fail "fdb entry for $r1mac still on c2-h1"
 ping_train instance2 instance3 100
 dropped=$(lab exec c1-h1 -- ovs-ofctl dump-flows br-int "table=0,dl_dst=$r1mac" | grep -o 'n_packets=[0-9]*' | awk -F= '{n += $2} END {print n + 0}')
 ((dropped > 0)) || fail "the flooded frames never reached c1-h1 (the test did not flood)"

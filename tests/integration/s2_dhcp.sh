@@ -6,7 +6,7 @@
 # underlay (captured). East-west still works with DHCP-configured instances.
 source "$(dirname "$0")/lib.sh"
 
-has_address() { lab exec "$1" -- ip -4 -o addr show dev eth0 | grep -q inet; }
+has_address() { lab exec "$1" -- ip -4 -o addr show dev eth0 | grep inet >/dev/null; }
 lease_field() { lab lease "$1" | grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4; }
 # cloud of a VTEP address: 10.255.K.N is a host of the topology's K-th cloud.
 vtep_cloud() { local ab=${1#10.255.}; echo "cloud${ab%%.*}"; }

@@ -13,7 +13,7 @@ fip_put() {  # fip_put ID JSON-PORT-ID
     -H "X-Auth-Token: $(lab token)" \
     -d "{\"floatingip\": {\"port_id\": $2}}" >/dev/null
 }
-fetch_fip() { lab exec internet -- curl -s -m 2 "http://$1:8080/" | grep -q "^$2:"; }
+fetch_fip() { lab exec internet -- curl -s -m 2 "http://$1:8080/" | grep "^$2:" >/dev/null; }
 no_fetch_fip() { ! lab exec internet -- curl -s -m 2 "http://$1:8080/" >/dev/null; }
 
 for mode in "" --legacy; do

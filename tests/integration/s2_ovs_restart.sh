@@ -52,7 +52,7 @@ for kind in ovs-vswitchd ovsdb-server; do
   wait_for "the 10 ms ping to start answering" 10 more_replies "$log" 20
   n_back=$(grep -c "$kind is back" "$agent_log" || true)
   lab kill "$daemon"
-  lab daemons | grep -q "^$daemon stopped" || fail "$daemon still runs after lab kill"
+  lab daemons | grep "^$daemon stopped" >/dev/null || fail "$daemon still runs after lab kill"
   lab start "$daemon" || fail "lab start $daemon failed"
   # Nothing else changes: the agent alone must bring its flows back.
   wait_for "the agent's flows on $host back to $before after the $kind restart" 20 flows_are "$before"

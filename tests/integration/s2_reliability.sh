@@ -11,7 +11,7 @@ wait_for "instance1 -> instance4" 30 ping_ok instance1 "$i4"
 
 # Every isthmus daemon (each host's Open vSwitch is the data plane: it stays).
 for d in $(lab daemons | awk '{print $1}' | grep -v '^ovs'); do lab kill "$d"; done
-lab daemons | grep -v '^ovs' | grep -q running && fail "a daemon survived kill -9: $(lab daemons)"
+lab daemons | grep -v '^ovs' | grep running >/dev/null && fail "a daemon survived kill -9: $(lab daemons)"
 for pair in "instance1 $i4" "instance3 $(fact instance.instance2.ip)" "instance2 $(fact instance.instance1.ip)"; do
   set -- $pair
   lab exec "$1" -- ping -c 2 -W 1 "$2" >/dev/null || fail "$1 -> $2 stopped working with the control plane down"

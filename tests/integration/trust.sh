@@ -126,7 +126,7 @@ pass "events only from central, registration only of oneself, state only to its 
 # 3. Central's pushes reach the cloud over mutual TLS; the cloud's reports need its certificate.
 [[ $(api "$admin" POST /v2.0/networks '{"network": {"name": "n1", "availability_zone_hints": ["cloud1"]}}') == 201 ]] ||
   fail "network create: $(cat "$work/out")"
-has_network() { as operator "$cloud/v1/dump" | grep -q '"network": *1'; }
+has_network() { as operator "$cloud/v1/dump" | grep '"network": *1' >/dev/null; }
 wait_for "the network to reach cloud1 over mutual TLS" 20 has_network
 wait_for "central to know h1 (reported by cloud1 with its certificate)" 20 \
   sh -c "[ \$(curl -s --cacert $pki/ca.crt -H 'X-Auth-Token: $admin' $central/v2.0/hosts | grep -c '\"h1\"') -ge 1 ]"
@@ -158,7 +158,7 @@ wait_for "2,000 long-polls open" 60 grep -q ready "$work/lp"
 start=$(date +%s%N)
 [[ $(api "$admin" POST /v2.0/networks '{"network": {"name": "n2", "availability_zone_hints": ["cloud1"]}}') == 201 ]] ||
   fail "network create during long-polls"
-has_two() { as operator "$cloud/v1/dump" | grep -q '"network": *2'; }
+has_two() { as operator "$cloud/v1/dump" | grep '"network": *2' >/dev/null; }
 wait_for "the second network to reach cloud1 while 2,000 long-polls are open" 30 has_two
 applied_ms=$((($(date +%s%N) - start) / 1000000))
 wait "$lp" || fail "long-polls: $(cat "$work/lp")"
