@@ -107,6 +107,7 @@ Status CentralDb::Migrate() {
 }
 
 Result<Snapshot> CentralDb::Load() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Snapshot s;
   auto c = db_->Prepare("SELECT name, body, acked_seq FROM clouds");
   while (c->Step()) s.clouds[c->Text(0)] = {json::parse(c->Text(1)).get<model::Cloud>(), c->Int(2)};
@@ -129,8 +130,30 @@ Result<Snapshot> CentralDb::Load() {
 }
 
 Status CentralDb::Commit(const Mutation& m) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   const std::string now = Now();
   return db_->Transaction([&]() -> Status {
+    ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+    return commit_hook_ ? commit_hook_() : Status::Ok();
+  });
+}
+
+Status CentralDb::Commit(const std::vector<Mutation>& batch) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const std::string now = Now();
+  return db_->Transaction([&]() -> Status {
+    for (const auto& m : batch) ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+    return commit_hook_ ? commit_hook_() : Status::Ok();
+  });
+}
+
+void CentralDb::SetCommitHook(std::function<Status()> hook) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  commit_hook_ = std::move(hook);
+}
+
+Status CentralDb::Write(const Mutation& m, const std::string& now) {
+  {
     auto run = [](Statement& st) {
       st.Step();
       return st.status();
@@ -181,7 +204,7 @@ Status CentralDb::Commit(const Mutation& m) {
     }
     for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
     return Status::Ok();
-  });
+  }
 }
 
 // Inside a transaction: the event gets the cloud's next cloud_seq (e.cloud_seq,
@@ -210,6 +233,7 @@ Status CentralDb::InsertEvent(const OutboxEvent& e, const std::string& now) {
 
 Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, int64_t after,
                                                     int limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   std::vector<OutboxEvent> out;
   auto q = db_->Prepare(
       "SELECT seq, kind, op, id, body, cloud_seq FROM outbox WHERE cloud = ? AND cloud_seq > ? "
@@ -222,6 +246,7 @@ Result<std::vector<OutboxEvent>> CentralDb::Pending(const std::string& cloud, in
 }
 
 Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   return db_->Transaction([&]() -> Status {
     // Everything up to the previous acked_seq is SUCCESS already: look only past it.
     auto u = db_->Prepare(
@@ -249,6 +274,7 @@ Status CentralDb::Ack(const std::string& cloud, int64_t seq, int64_t keep) {
 }
 
 Result<int64_t> CentralDb::LastCloudSeq(const std::string& cloud) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare("SELECT last_seq FROM clouds WHERE name = ?");
   q->Bind(1, cloud);
   int64_t seq = q->Step() ? q->Int(0) : 0;
@@ -257,6 +283,7 @@ Result<int64_t> CentralDb::LastCloudSeq(const std::string& cloud) {
 }
 
 Result<int64_t> CentralDb::PendingSnapshot(const std::string& cloud) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare(
       "SELECT COALESCE(MAX(cloud_seq), 0) FROM outbox WHERE cloud = ? AND kind = 'snapshot' "
       "AND status IN ('NEW', 'RUNNING', 'FAIL')");
@@ -267,6 +294,7 @@ Result<int64_t> CentralDb::PendingSnapshot(const std::string& cloud) {
 }
 
 Result<int64_t> CentralDb::AppendSnapshot(const std::string& cloud, int64_t above, const json& body) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   int64_t seq = 0;
   Status st = db_->Transaction([&]() -> Status {
     ISTHMUS_RETURN_IF_ERROR(InsertEvent({0, cloud, "snapshot", "replace", cloud, body, above + 1}, Now()));
@@ -280,6 +308,7 @@ Result<int64_t> CentralDb::AppendSnapshot(const std::string& cloud, int64_t abov
 }
 
 Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   std::map<std::string, int64_t> out;
   auto q = db_->Prepare("SELECT cloud, COUNT(*) FROM outbox WHERE status IN ('NEW', 'RUNNING', 'FAIL') GROUP BY cloud");
   while (q->Step()) out[q->Text(0)] = q->Int(1);
@@ -290,6 +319,7 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
 // Jobs
 
 Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare(
       "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? "
       "AND status IN ('NEW', 'RUNNING', 'FAIL')");
@@ -299,6 +329,7 @@ Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t l
 }
 
 Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare(
       "UPDATE outbox SET status = 'FAIL', attempts = attempts + 1, last_error = ?, updated_at = ? "
       "WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
@@ -323,6 +354,7 @@ Job JobOf(const Statement& q) {
 }  // namespace
 
 Result<std::vector<Job>> CentralDb::Jobs(const JobFilter& f) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   std::string sql = kJobColumns;
   std::vector<std::string> args;
   auto where = [&](const std::string& column, const std::string& value) {
@@ -347,6 +379,7 @@ Result<std::vector<Job>> CentralDb::Jobs(const JobFilter& f) {
 }
 
 Result<Job> CentralDb::GetJob(int64_t seq) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare(std::string(kJobColumns) + " WHERE seq = ?");
   q->Bind(1, seq);
   if (q->Step()) return JobOf(*q);
@@ -355,6 +388,7 @@ Result<Job> CentralDb::GetJob(int64_t seq) {
 }
 
 Result<int64_t> CentralDb::LastSeq(const std::string& cloud) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   auto q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE cloud = ?");
   q->Bind(1, cloud);
   int64_t seq = q->Step() ? q->Int(0) : 0;
@@ -363,6 +397,7 @@ Result<int64_t> CentralDb::LastSeq(const std::string& cloud) {
 }
 
 Result<std::set<std::tuple<std::string, std::string, std::string>>> CentralDb::PendingResources() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   std::set<std::tuple<std::string, std::string, std::string>> out;
   auto q = db_->Prepare("SELECT DISTINCT cloud, kind, id FROM outbox WHERE status IN ('NEW', 'RUNNING', 'FAIL')");
   while (q->Step()) out.insert({q->Text(0), q->Text(1), q->Text(2)});

@@ -2,11 +2,14 @@
 // rows and outbox events always go together in one transaction, so an
 // acknowledged change is durable and is pushed to every cloud it affects. The
 // same SQL runs on SQLite and PostgreSQL (sql::Connection); only the DDL differs.
-// Schema: docs/architecture.md, "Central DB". Not thread-safe (Service locks).
+// Schema: docs/architecture.md, "Central DB". Thread-safe: one call at a time
+// (a recursive mutex), so a group commit runs while central reads the outbox.
 #pragma once
 
 #include <map>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <tuple>
@@ -83,6 +86,11 @@ class CentralDb {
   static Result<std::unique_ptr<CentralDb>> Open(const std::string& location);
   Result<Snapshot> Load();
   Status Commit(const Mutation& m);
+  // A group commit: every mutation in order, in one transaction (all or nothing).
+  Status Commit(const std::vector<Mutation>& batch);
+  // Tests: runs inside each commit's transaction after its writes; an error
+  // rolls the commit back and is returned.
+  void SetCommitHook(std::function<Status()> hook);
   // Pending events of one cloud with cloud_seq > after, in order.
   Result<std::vector<OutboxEvent>> Pending(const std::string& cloud, int64_t after, int limit);
   // Marks the cloud's events up to cloud_seq `seq` SUCCESS; keeps the newest `keep` of them.
@@ -108,6 +116,9 @@ class CentralDb {
   explicit CentralDb(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   Status Migrate();
   Status InsertEvent(const OutboxEvent& e, const std::string& now);
+  Status Write(const Mutation& m, const std::string& now);  // inside a transaction
+  std::recursive_mutex mu_;
+  std::function<Status()> commit_hook_;
   std::unique_ptr<sql::Connection> db_;
 };
 

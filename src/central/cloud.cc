@@ -29,8 +29,11 @@ Result<model::Cloud> Federation::CreateCloud(const CloudCreate& req) {
   // The new cloud learns the federation so far (what it receives of every-cloud kinds).
   for (const auto& [n, other] : clouds_) Emit(c, Kind::kCloud, "upsert", n, other, {name});
   for (const auto& [n, h] : hosts_) Emit(c, Kind::kHost, "upsert", n, h, {name});
-  ISTHMUS_RETURN_IF_ERROR(Apply(c));
-  acked_[name] = 0;
+  acked_[name] = 0;  // before Apply: readers see the staged cloud with its counter
+  if (Status st = Apply(c); !st.ok()) {
+    acked_.erase(name);
+    return st;
+  }
   LOG_INFO("cloud " << name << " at " << cloud.endpoint << ", DVR MAC prefix " << prefix);
   return cloud;
 }

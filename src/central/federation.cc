@@ -42,6 +42,7 @@ Status Federation::Load() {
   } catch (const std::exception& e) {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
+  store_.allocation().Rebuild(ports_);
   return Status::Ok();
 }
 
@@ -51,14 +52,78 @@ void Federation::WakePushers() {
 }
 
 Status Federation::Apply(Change& c) {
-  ISTHMUS_RETURN_IF_ERROR(db_->Commit(c.m));
-  Merge(store_, c);
+  // The caller's lock_guard holds mu_: borrowed to wait, given back held.
+  std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+  Staged s;
+  s.ticket = ++tickets_;
+  store_.ForEachKind([&](const auto& map) {
+    using T = ModelIn<std::decay_t<decltype(map)>>;
+    for (const auto& [key, v] : c.Of<T>()) {
+      auto it = map.find(key);
+      s.undo.Of<T>()[key] = it == map.end() ? std::nullopt : std::optional<T>(it->second);
+    }
+  });
   for (const auto& [project, rows] : c.m.quota_sets) {
+    auto it = quotas_.find(project);
+    s.quotas_before.push_back({project, it == quotas_.end() ? std::nullopt : std::optional<QuotaSet>(it->second)});
     if (rows.empty()) quotas_.erase(project);
     else quotas_[project] = rows;
   }
-  if (!c.m.events.empty()) WakePushers();
-  return Status::Ok();
+  Merge(store_, c);
+  s.m = std::move(c.m);
+  const uint64_t ticket = s.ticket;
+  staged_.push_back(std::move(s));
+  Status result;
+  while (true) {
+    if (auto f = failed_.find(ticket); f != failed_.end()) {
+      result = f->second;
+      failed_.erase(f);
+      break;
+    }
+    if (durable_through_ >= ticket) break;
+    if (!committing_) CommitStagedLocked(lock);
+    else durable_.wait(lock);
+  }
+  lock.release();
+  return result;
+}
+
+void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock) {
+  committing_ = true;
+  std::vector<Mutation> batch;
+  bool events = false;
+  for (auto& s : staged_) {
+    events = events || !s.m.events.empty();
+    batch.push_back(std::move(s.m));
+  }
+  const size_t n = staged_.size();
+  const uint64_t last = staged_.back().ticket;
+  lock.unlock();
+  Status st = db_->Commit(batch);
+  lock.lock();
+  if (st.ok()) {
+    staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(n));
+    durable_through_ = last;
+    if (events) WakePushers();
+  } else {  // the batch and everything staged on top of it, newest first
+    for (auto it = staged_.rbegin(); it != staged_.rend(); ++it) {
+      Merge(store_, it->undo);
+      for (const auto& [project, before] : it->quotas_before) {
+        if (before) quotas_[project] = *before;
+        else quotas_.erase(project);
+      }
+      failed_[it->ticket] = st;
+    }
+    staged_.clear();
+  }
+  committing_ = false;
+  durable_.notify_all();
+}
+
+void Federation::WaitUntilDurableLocked() {
+  std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+  durable_.wait(lock, [&] { return staged_.empty() && !committing_; });
+  lock.release();
 }
 
 Result<std::vector<OutboxEvent>> Federation::PendingEvents(const std::string& cloud, int limit) {
@@ -119,7 +184,7 @@ std::map<std::string, Federation::OutboxCounts> Federation::OutboxCountsByCloud(
   auto counts = db_->PendingCounts();
   std::map<std::string, OutboxCounts> out;
   for (const auto& [n, c] : clouds_)
-    out[n] = {acked_.at(n), counts.ok() && counts->count(n) ? counts->at(n) : 0};
+    out[n] = {acked_.count(n) ? acked_.at(n) : 0, counts.ok() && counts->count(n) ? counts->at(n) : 0};
   return out;
 }
 

@@ -4,12 +4,15 @@
 // clouds that receive it (resource_store.h: the fan-out rule; central_db.h).
 // One file per resource kind implements its part (cloud.cc, network.cc,
 // subnet.cc, port.cc, router.cc, floating_ip.cc); the Neutron wire format is
-// Service's (service.h). Thread-safe: one mutex serialises mutations; the
-// cache changes only after a commit succeeded, so a refused or failed request
-// changes nothing.
+// Service's (service.h). Thread-safe: one mutex serialises validation and
+// staging; staged changes commit together (group commit, Apply) and each
+// request answers only once its change is durable. A refused request changes
+// nothing; a failed commit undoes every change staged with or after it.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -110,6 +113,8 @@ class Federation {
   // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
   void Pause(int ms);
   void Shutdown();
+  // Tests: runs inside every commit's transaction (CentralDb::SetCommitHook).
+  void SetCommitHookForTest(std::function<Status()> hook) { db_->SetCommitHook(std::move(hook)); }
 
   // Resync (snapshot.cc): a cloud that holds less (or other) than central
   // acknowledged gets every resource it should hold as one snapshot event at
@@ -148,10 +153,18 @@ class Federation {
   Status Load();
 
  private:
-  // The one commit path: commits c.m (resource and quota rows with their
-  // events, one transaction), then merges c into the cache and wakes the
-  // pushers. A refused or failed commit changes nothing.
+  // The one commit path, called with mu_ held (a lock_guard of the caller's):
+  // stages c (merges it into the cache, keeping what it replaced), then waits,
+  // mu_ released, until the transaction holding c.m (resource and quota rows
+  // with their events) is durable. Staged changes commit together, in staging
+  // order, in one transaction run by whichever waiting request finds none
+  // running (the leader); the pushers are woken after it. If it fails, every
+  // change staged with or after it is undone, newest first, and each returns
+  // the error. Other requests may read a staged change before its commit.
   Status Apply(Change& c);
+  void CommitStagedLocked(std::unique_lock<std::mutex>& lock);  // the leader's part
+  // Waits (mu_ held by the caller's lock_guard) until no change is staged.
+  void WaitUntilDurableLocked();
   void WakePushers();  // events were queued (Apply, or a snapshot appended)
 
   // snapshot.cc: every resource the cloud should hold, by the fan-out rule, as
@@ -188,10 +201,12 @@ class Federation {
   template <typename T>
   void Drop(Change& c, const std::string& key) { central::Drop<T>(store_, c, key); }
 
-  // port.cc: allocation. IPs of a subnet held by ports; `cloud` non-empty:
-  // router interfaces of other clouds do not count (an anycast gateway is shared across clouds).
-  std::set<uint32_t> UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
-  std::string NewMac(const Change& c) const;
+  // port.cc: allocation, from the store's indexes (allocation_index.h) seen
+  // through c. IPs of a subnet held by ports; `cloud` non-empty: router
+  // interfaces of other clouds do not count (an anycast gateway is shared across clouds).
+  SubnetIpsInUse UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
+  bool MacInUse(const Change& c, const std::string& mac) const;
+  std::string NewMac(const Change& c) const;  // random, checked against MacInUse
   // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
   // none wanted the first free address of the network's first subnet with room.
   Result<std::vector<model::FixedIp>> AllocateIps(const Change& c, const model::Network& net,
@@ -222,6 +237,19 @@ class Federation {
   std::map<std::string, model::FloatingIp>& floatingips_ = store_.All<model::FloatingIp>();
   std::map<std::string, int64_t> acked_;                 // cloud -> the seq it acknowledged
   std::map<std::string, QuotaSet> quotas_;  // project -> limits set apart from the defaults
+
+  // Group commit (Apply): changes in the cache whose transaction is not done.
+  struct Staged {
+    uint64_t ticket = 0;
+    Mutation m;   // moved into the batch when its commit starts
+    Change undo;  // the cache's values it replaced (nullopt: it added them)
+    std::vector<std::pair<std::string, std::optional<QuotaSet>>> quotas_before;
+  };
+  std::deque<Staged> staged_;
+  uint64_t tickets_ = 0, durable_through_ = 0;  // tickets up to durable_through_ are committed
+  std::map<uint64_t, Status> failed_;           // tickets of an undone batch -> the error
+  bool committing_ = false;
+  std::condition_variable durable_;
 };
 
 }  // namespace isthmus::central

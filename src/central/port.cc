@@ -20,27 +20,28 @@ Status RefuseDvrMac(const Mac& mac) {
                          "of hosts (a port there would be trusted as routed traffic)");
 }
 
-std::set<uint32_t> Federation::UsedIps(const Change& c, const std::string& subnet_id,
-                                    const std::string& cloud) const {
-  std::set<uint32_t> used;
-  EachPort(c, [&](const model::Port& p) {
-    for (const auto& f : p.fixed_ips)
-      if (f.subnet_id == subnet_id) {
-        // An anycast gateway address is shared by the routers of different clouds.
-        if (p.IsRouterInterface() && !cloud.empty() && p.cloud != cloud) continue;
-        if (auto ip = Ipv4::Parse(f.ip_address); ip.ok()) used.insert(ip->v);
-      }
-  });
+SubnetIpsInUse Federation::UsedIps(const Change& c, const std::string& subnet_id,
+                                  const std::string& cloud) const {
+  SubnetIpsInUse used(store_.allocation(), subnet_id, cloud);
+  for (const auto& [id, p] : c.Of<model::Port>()) {
+    if (auto old = ports_.find(id); old != ports_.end()) used.Count(old->second, -1);
+    if (p) used.Count(*p, +1);
+  }
   return used;
+}
+
+bool Federation::MacInUse(const Change& c, const std::string& mac) const {
+  for (const auto& [id, p] : c.Of<model::Port>())
+    if (p && p->mac_address == mac) return true;
+  const std::string* holder = store_.allocation().MacHolder(mac);
+  return holder && !c.Of<model::Port>().count(*holder);  // a port the change rewrote was checked above
 }
 
 std::string Federation::NewMac(const Change& c) const {
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  std::set<std::string> used;
-  EachPort(c, [&](const model::Port& p) { used.insert(p.mac_address); });
   while (true) {
     std::string mac = Mac::FromU64(0xfa163e000000ULL | (rng() & 0xffffff)).ToString();
-    if (!used.count(mac)) return mac;
+    if (!MacInUse(c, mac)) return mac;
   }
 }
 
@@ -53,12 +54,12 @@ Result<std::vector<model::FixedIp>> Federation::AllocateIps(const Change& c, con
     if (s.network_id == network_id) subnets.push_back(s);
   });
   std::sort(subnets.begin(), subnets.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  std::map<std::string, std::set<uint32_t>> taken;
-  auto used_of = [&](const model::Subnet& s) -> std::set<uint32_t>& {
+  std::map<std::string, SubnetIpsInUse> taken;
+  auto used_of = [&](const model::Subnet& s) -> SubnetIpsInUse& {
     auto it = taken.find(s.id);
     if (it == taken.end()) {
       it = taken.emplace(s.id, UsedIps(c, s.id, "")).first;
-      if (auto gw = Ipv4::Parse(s.gateway_ip); gw.ok()) it->second.insert(gw->v);
+      if (auto gw = Ipv4::Parse(s.gateway_ip); gw.ok()) it->second.Take(gw->v);
     }
     return it->second;
   };
@@ -67,7 +68,7 @@ Result<std::vector<model::FixedIp>> Federation::AllocateIps(const Change& c, con
     if (subnets.empty()) return out;
     Status last;
     for (const auto& s : subnets) {
-      auto next = NextFreeIp(s.allocation_pools, used_of(s), net_name);
+      auto next = used_of(s).NextFree(s.allocation_pools, net_name);
       if (next.ok()) {
         out.push_back({s.id, *next});
         return out;
@@ -94,7 +95,7 @@ Result<std::vector<model::FixedIp>> Federation::AllocateIps(const Change& c, con
     }
     auto& used = used_of(*sub);
     if (ip_text.empty()) {
-      auto next = NextFreeIp(sub->allocation_pools, used, net_name);
+      auto next = used.NextFree(sub->allocation_pools, net_name);
       if (!next.ok()) return next.status();
       ip_text = *next;
     } else {
@@ -104,11 +105,11 @@ Result<std::vector<model::FixedIp>> Federation::AllocateIps(const Change& c, con
       if (!cidr->Contains(*ip) || ip->v == cidr->network.v || ip->v == cidr->Broadcast().v)
         return InvalidArgument("IP address " + ip_text + " is not a valid IP for subnet " + subnet_id +
                                " (" + sub->cidr + ")");
-      if (used.count(ip->v))
+      if (used.Held(ip->v))
         return Conflict("IP address " + ip_text + " already allocated in subnet " + subnet_id);
       ip_text = ip->ToString();
     }
-    used.insert(Ipv4::Parse(ip_text)->v);
+    used.Take(Ipv4::Parse(ip_text)->v);
     out.push_back({subnet_id, ip_text});
   }
   return out;
@@ -171,8 +172,7 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
     if (mac->b[0] & 1) return InvalidArgument("mac_address " + mac_text + " is a multicast address");
     ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));
     p.mac_address = mac->ToString();
-    for (const auto& [id, o] : ports_)
-      if (o.mac_address == p.mac_address)
+    if (MacInUse(c, p.mac_address))
         return Conflict("Unable to complete operation for network " + network_id + ". The mac address " +
                         p.mac_address + " is in use.");
   } else {

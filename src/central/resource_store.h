@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "central/allocation_index.h"
 #include "central/central_db.h"
 #include "central/resource_kind.h"
 
@@ -47,9 +48,13 @@ class Store {
   void ForEachKind(F&& f) {
     std::apply([&](auto&... m) { (f(m), ...); }, maps_);
   }
+  // MACs and addresses held by ports (allocation_index.h): kept by Merge, rebuilt by Load.
+  AllocationIndex& allocation() { return allocation_; }
+  const AllocationIndex& allocation() const { return allocation_; }
 
  private:
   detail::MapsOf<KindModels, false>::type maps_;
+  AllocationIndex allocation_;
 };
 
 // The model type held by a Store map (std::map<std::string, T>).

@@ -156,16 +156,14 @@ Result<InterfaceInfo> Federation::AddRouterInterface(const std::string& router_i
   Change c;
   auto gw = Ipv4::Parse(sub->second.gateway_ip);
   std::string ip = gw->ToString();
-  for (const auto& [id, p] : ports_)
-    for (const auto& f : p.fixed_ips)
-      if (f.subnet_id == subnet_id && f.ip_address == ip) {
-        if (!p.IsRouterInterface()) return Conflict("Gateway IP " + ip + " is held by port " + id);
-        if (sub->second.gateway_mode == "per-cloud") ip.clear();
-      }
+  for (const auto& h : store_.allocation().Holders(subnet_id, gw->v)) {
+    if (!h.router_interface) return Conflict("Gateway IP " + ip + " is held by port " + h.port_id);
+    if (sub->second.gateway_mode == "per-cloud") ip.clear();
+  }
   if (ip.empty()) {
-    std::set<uint32_t> used = UsedIps(c, subnet_id, "");
-    used.insert(gw->v);
-    auto next = NextFreeIp(sub->second.allocation_pools, used, net.name.empty() ? net.id : net.name);
+    SubnetIpsInUse used = UsedIps(c, subnet_id, "");
+    used.Take(gw->v);
+    auto next = used.NextFree(sub->second.allocation_pools, net.name.empty() ? net.id : net.name);
     if (!next.ok()) return next.status();
     ip = *next;
   }

@@ -26,6 +26,7 @@ json Federation::SnapshotBody(const std::string& cloud) const {
 }
 
 Result<int64_t> Federation::QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied) {
+  WaitUntilDurableLocked();  // the snapshot holds committed changes only
   if (!clouds_.count(cloud)) return NotFound("Cloud " + cloud + " could not be found");
   auto pending = db_->PendingSnapshot(cloud);
   if (!pending.ok()) return pending.status();
