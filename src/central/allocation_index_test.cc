@@ -76,13 +76,15 @@ TEST(AllocationIndexTest, NextFreeEqualsTheOldScan) {
       used.insert(ip);
     }
     std::vector<model::AllocationPool> pools;
-    uint32_t a = base + 1 + rng() % 30, b = a + rng() % 20;
-    pools.push_back({Ipv4{b + 2 + rng() % 5}.ToString(), Ipv4{base + 66}.ToString()});
+    uint32_t a = base + 1 + static_cast<uint32_t>(rng() % 30), b = a + static_cast<uint32_t>(rng() % 20);
+    pools.push_back({Ipv4{b + 2 + static_cast<uint32_t>(rng() % 5)}.ToString(), Ipv4{base + 66}.ToString()});
     pools.push_back({Ipv4{a}.ToString(), Ipv4{b}.ToString()});
     auto want = NextFreeIp(pools, used, "n");
     auto got = in_use.NextFree(pools, "n");
     ASSERT_EQ(want.ok(), got.ok()) << round;
-    if (want.ok()) EXPECT_EQ(*got, *want) << round;
+    if (want.ok()) {
+      EXPECT_EQ(*got, *want) << round;
+    }
   }
 }
 
@@ -117,7 +119,8 @@ TEST(AllocationIndexTest, RandomWritesEqualARebuild) {
       for (int j = 0, m = rng() % 3; j < m; ++j)
         ips.push_back({subnets[rng() % 3], "10.0." + std::to_string(rng() % 2) + "." + std::to_string(rng() % 256)});
       bool ri = rng() % 5 == 0;
-      writes[id] = P(id, "m" + std::to_string(rng() % 600), ips,
+      // MACs stay unique per port (central refuses a held one): the port's id and a variant.
+      writes[id] = P(id, "m" + id + "." + std::to_string(rng() % 3), ips,
                      ri ? model::kOwnerRouterInterfaceDistributed : "", "cloud" + std::to_string(rng() % 2));
     }
     idx.Merge(ports, writes);
@@ -197,14 +200,15 @@ TEST_F(AllocationTest, NextSubnetWhenTheFirstIsFullAndMacsAreDistinct) {
   }
   EXPECT_EQ(macs.size(), 6u);
   EXPECT_EQ(ips.size(), 6u);
-  json taken = Port()->mac_address;
-  json p = {{"network_id", net_}, {"mac_address", taken}};
-  EXPECT_EQ(s_->CreatePort({{"port", p}}).status().code(), Code::kConflict);
+  EXPECT_EQ(Port().status().code(), Code::kConflict);  // both full
+  json p = {{"network_id", net_}, {"mac_address", *macs.begin()}, {"fixed_ips", {{{"ip_address", "10.0.2.7"}}}}};
+  EXPECT_EQ(s_->CreatePort({{"port", p}}).status().code(), Code::kConflict);  // the MAC is held
 }
 
 TEST_F(AllocationTest, RouterPortsOfOneChangeGetDistinctAddresses) {
   std::string sub = Subnet("10.0.5.0/24");
   auto ext = s_->CreateNetwork({{"network", {{"name", "ext"}, {"router:external", true},
+                                             {"provider:network_type", "flat"}, {"provider:physical_network", "physnet1"},
                                              {"availability_zone_hints", {"cloud1"}}}}});
   ASSERT_TRUE(ext.ok()) << ext.status().message();
   ASSERT_TRUE(s_->CreateSubnet({{"subnet", {{"network_id", ext->id}, {"cidr", "192.0.2.0/24"},

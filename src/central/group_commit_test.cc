@@ -66,9 +66,9 @@ TEST_F(GroupCommitTest, ConcurrentCreatesGetDistinctAddressesAndSurviveReopen) {
     return Status::Ok();
   });
   std::atomic<int> failures{0};
-  auto made = CreateConcurrently(16, 40, failures);
+  auto made = CreateConcurrently(16, 30, failures);  // under the default port quota (500)
   EXPECT_EQ(failures.load(), 0);
-  ASSERT_EQ(made.size(), 640u);
+  ASSERT_EQ(made.size(), 480u);
   std::set<std::string> ips, macs, ids;
   for (const auto& p : made) {
     ips.insert(p.fixed_ips.at(0).ip_address);
@@ -77,7 +77,7 @@ TEST_F(GroupCommitTest, ConcurrentCreatesGetDistinctAddressesAndSurviveReopen) {
   }
   EXPECT_EQ(ips.size(), made.size());
   EXPECT_EQ(macs.size(), made.size());
-  EXPECT_LE(commits.load(), 640);  // fewer when creates commit together (not asserted: timing)
+  EXPECT_LE(commits.load(), 480);  // fewer when creates commit together (not asserted: timing)
   // Events: one per port to cloud1, gapless cloud_seq.
   auto pending = s_->PendingEvents("cloud1", 100000);
   ASSERT_TRUE(pending.ok());
