@@ -38,6 +38,7 @@ struct Api {
   std::unique_ptr<httplib::Client> cli;
   explicit Api(const Options& opts) : o(opts), cli(std::make_unique<httplib::Client>(opts.url)) {
     cli->set_keep_alive(true);
+    cli->set_tcp_nodelay(true);  // headers and body go in two writes: no Nagle wait for a delayed ACK
     cli->set_read_timeout(120, 0);
     if (!o.ca.empty()) cli->set_ca_cert_path(o.ca.c_str());
     if (!o.token.empty()) cli->set_default_headers({{"X-Auth-Token", o.token}});
