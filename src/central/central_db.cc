@@ -138,14 +138,132 @@ Status CentralDb::Commit(const Mutation& m) {
   });
 }
 
+namespace {
+// n rows of an outbox INSERT: 8 parameters each (the constant columns inline).
+std::string EventRows(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += std::string(i ? ", " : "") + "(?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?, ?)";
+  return out;
+}
+// "(?, ?, ?), (?, ?, ?)": n rows of k placeholders.
+std::string Rows(size_t n, int k) {
+  std::string row = "(";
+  for (int i = 0; i < k; ++i) row += i ? ", ?" : "?";
+  row += ")";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + row;
+  return out;
+}
+constexpr size_t kRowsPerStatement = 200;
+
+// The batch's writes with few statements (no cloud made or deleted in it):
+// each resource row's last state, as one multi-row upsert per 200 rows; each
+// cloud's events numbered with one UPDATE ... RETURNING, inserted as
+// multi-row INSERTs in the batch's order. Same rows as Write one by one.
+// `write` writes one mutation as Write does (used for quota rows).
+Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const std::string& now,
+                  const std::function<Status(const Mutation&)>& write) {
+  sql::Connection* db_ = &db;
+  auto run = [](Statement& st) {
+    st.Step();
+    return st.status();
+  };
+  std::map<std::pair<std::string, std::string>, const json*> rows;  // (kind, id) -> body, nullptr: deleted
+  std::vector<std::pair<std::string, std::string>> order;
+  std::vector<const OutboxEvent*> events;
+  for (const auto& m : batch) {
+    for (const auto& host : m.host_upserts) {
+      auto q = db_->Prepare(
+          "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
+          "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
+      q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
+      ISTHMUS_RETURN_IF_ERROR(run(*q));
+    }
+    Mutation quotas_only;
+    quotas_only.quota_sets = m.quota_sets;
+    if (!m.quota_sets.empty()) ISTHMUS_RETURN_IF_ERROR(write(quotas_only));
+    for (const auto& [kind, id, body] : m.upserts) {
+      auto [it, added] = rows.insert({{kind, id}, &body});
+      if (added) order.push_back({kind, id});
+      else it->second = &body;
+    }
+    for (const auto& [kind, id] : m.deletes) {
+      auto [it, added] = rows.insert({{kind, id}, nullptr});
+      if (added) order.push_back({kind, id});
+      else it->second = nullptr;
+    }
+    for (const auto& e : m.events) events.push_back(&e);
+  }
+  std::vector<std::pair<std::pair<std::string, std::string>, std::string>> upserts;
+  for (const auto& key : order) {
+    const json* body = rows.at(key);
+    if (!body) {
+      auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
+      q->Bind(1, key.first).Bind(2, key.second);
+      ISTHMUS_RETURN_IF_ERROR(run(*q));
+    } else {
+      upserts.push_back({key, body->dump()});
+    }
+  }
+  for (size_t i = 0; i < upserts.size(); i += kRowsPerStatement) {
+    size_t n = std::min(kRowsPerStatement, upserts.size() - i);
+    auto q = db_->Prepare("INSERT INTO resources (kind, id, body) VALUES " + Rows(n, 3) +
+                          " ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
+    for (size_t j = 0; j < n; ++j) {
+      const auto& [key, body] = upserts[i + j];
+      q->Bind(static_cast<int>(3 * j + 1), key.first).Bind(static_cast<int>(3 * j + 2), key.second);
+      q->Bind(static_cast<int>(3 * j + 3), body);
+    }
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  // Each cloud's events take its next cloud_seqs, in the batch's order.
+  std::map<std::string, int64_t> count, next;
+  for (const auto* e : events) ++count[e->cloud];
+  for (const auto& [cloud, k] : count) {
+    auto q = db_->Prepare("UPDATE clouds SET last_seq = last_seq + ? WHERE name = ? RETURNING last_seq");
+    q->Bind(1, k).Bind(2, cloud);
+    if (!q->Step()) {
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+      return Internal("an event for cloud " + cloud + ", which does not exist");
+    }
+    next[cloud] = q->Int(0) - k + 1;
+    while (q->Step()) {
+    }
+    ISTHMUS_RETURN_IF_ERROR(q->status());
+  }
+  for (size_t i = 0; i < events.size(); i += kRowsPerStatement) {
+    size_t n = std::min(kRowsPerStatement, events.size() - i);
+    auto q = db_->Prepare(
+        "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, updated_at, "
+        "cloud_seq) VALUES " + EventRows(n));
+    for (size_t j = 0; j < n; ++j) {
+      const OutboxEvent& e = *events[i + j];
+      int b = static_cast<int>(8 * j);
+      q->Bind(b + 1, e.cloud).Bind(b + 2, e.kind).Bind(b + 3, e.op).Bind(b + 4, e.id).Bind(b + 5, e.body.dump());
+      q->Bind(b + 6, now).Bind(b + 7, now).Bind(b + 8, next[e.cloud]++);
+    }
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
 Status CentralDb::Commit(const std::vector<Mutation>& batch) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   const std::string now = Now();
+  bool clouds_change = std::any_of(batch.begin(), batch.end(), [](const Mutation& m) {
+    return !m.cloud_upserts.empty() || !m.cloud_deletes.empty();
+  });
   return db_->Transaction([&]() -> Status {
-    for (const auto& m : batch) ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+    if (clouds_change) {  // events may go to a cloud made or deleted in the batch: one by one
+      for (const auto& m : batch) ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+    } else {
+      ISTHMUS_RETURN_IF_ERROR(WriteBatch(*db_, batch, now, [&](const Mutation& m) { return Write(m, now); }));
+    }
     return commit_hook_ ? commit_hook_() : Status::Ok();
   });
 }
+
 
 void CentralDb::SetCommitHook(std::function<Status()> hook) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
