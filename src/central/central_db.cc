@@ -156,6 +156,43 @@ std::string Rows(size_t n, int k) {
 }
 constexpr size_t kRowsPerStatement = 200;
 
+// The events of a batch: each cloud's take its next cloud_seqs, in the batch's order.
+Status WriteEvents(sql::Connection& db, const std::vector<const OutboxEvent*>& events, const std::string& now) {
+  sql::Connection* db_ = &db;
+  auto run = [](Statement& st) {
+    st.Step();
+    return st.status();
+  };
+  std::map<std::string, int64_t> count, next;
+  for (const auto* e : events) ++count[e->cloud];
+  for (const auto& [cloud, k] : count) {
+    auto q = db_->Prepare("UPDATE clouds SET last_seq = last_seq + ? WHERE name = ? RETURNING last_seq");
+    q->Bind(1, k).Bind(2, cloud);
+    if (!q->Step()) {
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+      return Internal("an event for cloud " + cloud + ", which does not exist");
+    }
+    next[cloud] = q->Int(0) - k + 1;
+    while (q->Step()) {
+    }
+    ISTHMUS_RETURN_IF_ERROR(q->status());
+  }
+  for (size_t i = 0; i < events.size(); i += kRowsPerStatement) {
+    size_t n = std::min(kRowsPerStatement, events.size() - i);
+    auto q = db_->Prepare(
+        "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, updated_at, "
+        "cloud_seq) VALUES " + EventRows(n));
+    for (size_t j = 0; j < n; ++j) {
+      const OutboxEvent& e = *events[i + j];
+      int b = static_cast<int>(8 * j);
+      q->Bind(b + 1, e.cloud).Bind(b + 2, e.kind).Bind(b + 3, e.op).Bind(b + 4, e.id).Bind(b + 5, e.body.dump());
+      q->Bind(b + 6, now).Bind(b + 7, now).Bind(b + 8, next[e.cloud]++);
+    }
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  return Status::Ok();
+}
+
 // The batch's writes with few statements (no cloud made or deleted in it):
 // each resource row's last state, as one multi-row upsert per 200 rows; each
 // cloud's events numbered with one UPDATE ... RETURNING, inserted as
@@ -172,16 +209,10 @@ Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const
   std::vector<std::pair<std::string, std::string>> order;
   std::vector<const OutboxEvent*> events;
   for (const auto& m : batch) {
-    for (const auto& host : m.host_upserts) {
-      auto q = db_->Prepare(
-          "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
-          "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
-      q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
-    Mutation quotas_only;
-    quotas_only.quota_sets = m.quota_sets;
-    if (!m.quota_sets.empty()) ISTHMUS_RETURN_IF_ERROR(write(quotas_only));
+    Mutation rest;  // hosts and quotas: rare, one by one as Write does
+    rest.host_upserts = m.host_upserts;
+    rest.quota_sets = m.quota_sets;
+    if (!rest.host_upserts.empty() || !rest.quota_sets.empty()) ISTHMUS_RETURN_IF_ERROR(write(rest));
     for (const auto& [kind, id, body] : m.upserts) {
       auto [it, added] = rows.insert({{kind, id}, &body});
       if (added) order.push_back({kind, id});
@@ -216,35 +247,7 @@ Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const
     }
     ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
-  // Each cloud's events take its next cloud_seqs, in the batch's order.
-  std::map<std::string, int64_t> count, next;
-  for (const auto* e : events) ++count[e->cloud];
-  for (const auto& [cloud, k] : count) {
-    auto q = db_->Prepare("UPDATE clouds SET last_seq = last_seq + ? WHERE name = ? RETURNING last_seq");
-    q->Bind(1, k).Bind(2, cloud);
-    if (!q->Step()) {
-      ISTHMUS_RETURN_IF_ERROR(q->status());
-      return Internal("an event for cloud " + cloud + ", which does not exist");
-    }
-    next[cloud] = q->Int(0) - k + 1;
-    while (q->Step()) {
-    }
-    ISTHMUS_RETURN_IF_ERROR(q->status());
-  }
-  for (size_t i = 0; i < events.size(); i += kRowsPerStatement) {
-    size_t n = std::min(kRowsPerStatement, events.size() - i);
-    auto q = db_->Prepare(
-        "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, updated_at, "
-        "cloud_seq) VALUES " + EventRows(n));
-    for (size_t j = 0; j < n; ++j) {
-      const OutboxEvent& e = *events[i + j];
-      int b = static_cast<int>(8 * j);
-      q->Bind(b + 1, e.cloud).Bind(b + 2, e.kind).Bind(b + 3, e.op).Bind(b + 4, e.id).Bind(b + 5, e.body.dump());
-      q->Bind(b + 6, now).Bind(b + 7, now).Bind(b + 8, next[e.cloud]++);
-    }
-    ISTHMUS_RETURN_IF_ERROR(run(*q));
-  }
-  return Status::Ok();
+  return WriteEvents(db, events, now);
 }
 }  // namespace
 
@@ -271,58 +274,56 @@ void CentralDb::SetCommitHook(std::function<Status()> hook) {
 }
 
 Status CentralDb::Write(const Mutation& m, const std::string& now) {
-  {
-    auto run = [](Statement& st) {
-      st.Step();
-      return st.status();
-    };
-    for (const auto& [name, cloud] : m.cloud_upserts) {
-      auto q = db_->Prepare(
-          "INSERT INTO clouds (name, body, idx) VALUES (?, ?, ?) "
-          "ON CONFLICT (name) DO UPDATE SET body = excluded.body");
-      q->Bind(1, name).Bind(2, json(cloud).dump()).Bind(3, int64_t{cloud.index});
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
-    for (const auto& name : m.cloud_deletes) {
-      auto q = db_->Prepare("DELETE FROM clouds WHERE name = ?");
-      q->Bind(1, name);
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-      auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
-      o->Bind(1, name);
-      ISTHMUS_RETURN_IF_ERROR(run(*o));
-    }
-    for (const auto& host : m.host_upserts) {
-      auto q = db_->Prepare(
-          "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
-          "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
-      q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
-    for (const auto& [kind, id, body] : m.upserts) {
-      auto q = db_->Prepare(
-          "INSERT INTO resources (kind, id, body) VALUES (?, ?, ?) "
-          "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
-      q->Bind(1, kind).Bind(2, id).Bind(3, body.dump());
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
-    for (const auto& [kind, id] : m.deletes) {
-      auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
-      q->Bind(1, kind).Bind(2, id);
-      ISTHMUS_RETURN_IF_ERROR(run(*q));
-    }
-    for (const auto& [project, limits] : m.quota_sets) {
-      auto d = db_->Prepare("DELETE FROM quotas WHERE project_id = ?");
-      d->Bind(1, project);
-      ISTHMUS_RETURN_IF_ERROR(run(*d));
-      for (const auto& [resource, limit] : limits) {
-        auto q = db_->Prepare("INSERT INTO quotas (project_id, resource, hard_limit) VALUES (?, ?, ?)");
-        q->Bind(1, project).Bind(2, resource).Bind(3, limit);
-        ISTHMUS_RETURN_IF_ERROR(run(*q));
-      }
-    }
-    for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
-    return Status::Ok();
+  auto run = [](Statement& st) {
+    st.Step();
+    return st.status();
+  };
+  for (const auto& [name, cloud] : m.cloud_upserts) {
+    auto q = db_->Prepare(
+        "INSERT INTO clouds (name, body, idx) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET body = excluded.body");
+    q->Bind(1, name).Bind(2, json(cloud).dump()).Bind(3, int64_t{cloud.index});
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
+  for (const auto& name : m.cloud_deletes) {
+    auto q = db_->Prepare("DELETE FROM clouds WHERE name = ?");
+    q->Bind(1, name);
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+    auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
+    o->Bind(1, name);
+    ISTHMUS_RETURN_IF_ERROR(run(*o));
+  }
+  for (const auto& host : m.host_upserts) {
+    auto q = db_->Prepare(
+        "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
+    q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  for (const auto& [kind, id, body] : m.upserts) {
+    auto q = db_->Prepare(
+        "INSERT INTO resources (kind, id, body) VALUES (?, ?, ?) "
+        "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
+    q->Bind(1, kind).Bind(2, id).Bind(3, body.dump());
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  for (const auto& [kind, id] : m.deletes) {
+    auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
+    q->Bind(1, kind).Bind(2, id);
+    ISTHMUS_RETURN_IF_ERROR(run(*q));
+  }
+  for (const auto& [project, limits] : m.quota_sets) {
+    auto d = db_->Prepare("DELETE FROM quotas WHERE project_id = ?");
+    d->Bind(1, project);
+    ISTHMUS_RETURN_IF_ERROR(run(*d));
+    for (const auto& [resource, limit] : limits) {
+      auto q = db_->Prepare("INSERT INTO quotas (project_id, resource, hard_limit) VALUES (?, ?, ?)");
+      q->Bind(1, project).Bind(2, resource).Bind(3, limit);
+      ISTHMUS_RETURN_IF_ERROR(run(*q));
+    }
+  }
+  for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
+  return Status::Ok();
 }
 
 // Inside a transaction: the event gets the cloud's next cloud_seq (e.cloud_seq,
