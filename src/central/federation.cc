@@ -99,7 +99,12 @@ void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock) {
   const size_t n = staged_.size();
   const uint64_t last = staged_.back().ticket;
   lock.unlock();
-  Status st = db_->Commit(batch);
+  Status st;
+  try {  // nothing may escape with mu_ released and committing_ set
+    st = db_->Commit(batch);
+  } catch (const std::exception& e) {
+    st = Internal(std::string("commit failed: ") + e.what());
+  }
   lock.lock();
   if (st.ok()) {
     staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(n));
