@@ -9,12 +9,15 @@
 #   bench/neutron_peer.sh stop    stop it and remove its cluster and files
 #
 # Environment: NEUTRON_PEER_PORT (9796), NEUTRON_PEER_PROCESSES (uwsgi processes,
-# nproc), NEUTRON_PEER_DIR (/var/tmp/isthmus-neutron-peer). Runs as root.
+# nproc), NEUTRON_PEER_DIR (/var/tmp/isthmus-neutron-peer), NEUTRON_PEER_KEEPALIVE
+# (0: Debian's uwsgi file, Connection: close on every answer; 1: keep-alive).
+# Runs as root.
 set -euo pipefail
 
 port=${NEUTRON_PEER_PORT:-9796}
 processes=${NEUTRON_PEER_PROCESSES:-$(nproc)}
 state=${NEUTRON_PEER_DIR:-/var/tmp/isthmus-neutron-peer}
+keepalive=${NEUTRON_PEER_KEEPALIVE:-0}
 url="http://127.0.0.1:$port"
 packages=(neutron-server python3-psycopg2 postgresql curl jq)
 
@@ -131,15 +134,22 @@ vni_ranges = 1:10000
 EOF
   # Debian's uwsgi file for neutron-api, with our socket, process count,
   # paths and config files (the init script passes the socket and the
-  # config files on its command line).
+  # config files on its command line). Debian's file closes every
+  # connection and drops Content-Length; NEUTRON_PEER_KEEPALIVE=1 keeps
+  # both and serves HTTP/1.1 keep-alive (uwsgi's http11-socket) instead.
+  local socket=http-socket dropped=()
+  if [[ $keepalive == 1 ]]; then
+    socket=http11-socket
+    dropped=(-e '/^add-header = Connection: close/d' -e '/^rem-header = Content-Length/d')
+  fi
   sed -e "s|^processes = .*|processes = $processes|" \
       -e "s|^logto = .*|logto = $d/neutron-api.log|" \
-      -e "s|^chdir = .*|chdir = $d|" \
+      -e "s|^chdir = .*|chdir = $d|" "${dropped[@]}" \
       /etc/neutron/neutron-api-uwsgi.ini >"$d/uwsgi.ini"
   cat >>"$d/uwsgi.ini" <<EOF
 
 # neutron_peer.sh
-http-socket = 127.0.0.1:$port
+$socket = 127.0.0.1:$port
 pyargv = --config-file=$d/neutron.conf --config-file=$d/ml2_conf.ini
 EOF
   chown -R neutron:neutron "$d"
