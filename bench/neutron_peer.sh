@@ -52,6 +52,18 @@ server_pid() {
 
 print_url() { echo "URL=$url TOKEN="; }
 
+# Runs a long step in the background and waits for it: bash runs a trap only
+# between commands, and `wait` is one, so a SIGTERM is handled at once.
+child=
+in_background() {
+  local rc=0
+  "$@" &
+  child=$!
+  wait "$child" || rc=$?
+  child=
+  return "$rc"
+}
+
 make_cluster() {
   local bin pgport
   bin=$(pg_bin)
@@ -158,7 +170,7 @@ EOF
 migrate() {
   local d=$state/neutron
   say "neutron-db-manage upgrade heads"
-  runuser -u neutron -- neutron-db-manage --config-file "$d/neutron.conf" \
+  in_background runuser -u neutron -- neutron-db-manage --config-file "$d/neutron.conf" \
     --config-file "$d/ml2_conf.ini" upgrade heads >"$d/db-manage.log" 2>&1 ||
     { tail -30 "$d/db-manage.log" >&2; return 1; }
 }
@@ -174,7 +186,7 @@ launch() {
 
 wait_ready() {
   local deadline=$((SECONDS + 180))
-  while ! curl -sf -o /dev/null "$url/v2.0/networks"; do
+  while ! curl -sf --max-time 5 -o /dev/null "$url/v2.0/networks"; do
     if ! server_pid >/dev/null; then
       tail -30 "$state/neutron/neutron-api.log" >&2 || true
       die "neutron-api exited during start (logs in $state/neutron)"
@@ -196,6 +208,7 @@ stop_server() {
 }
 
 teardown() {
+  if [[ -n $child ]]; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
   stop_server
   stop_cluster
   rm -rf "$state"
