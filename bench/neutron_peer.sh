@@ -199,8 +199,10 @@ wait_ready() {
 stop_server() {
   local pid deadline
   pid=$(server_pid) || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + 30))
+  # SIGINT: uwsgi's master kills its workers and exits at once (SIGTERM waits
+  # for workers still loading neutron, up to a minute).
+  kill -INT "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + 10))
   while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
   # Master gone or stuck: end what is left of the group we started (workers).
   kill -KILL -- "-$pid" 2>/dev/null || true
