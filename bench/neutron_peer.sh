@@ -31,13 +31,24 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 install_if_missing() {
   local missing=() p
   for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
   say "installing ${missing[*]} (first use; takes minutes)"
   apt-get update -qq
-  # policy-rc.d / no init: the packages' own services are not started.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The packages' own services (neutron-api on 9696, the lab's central port)
+  # must not start: a policy-rc.d refusing every start while apt runs, unless
+  # the machine has one already (containers do).
+  local policy=
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+  fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [[ -z $policy ]] || rm -f "$policy"
+  return "$rc"
 }
 
 # The uwsgi master we started, if it still runs (checked by its command line,
@@ -46,7 +57,7 @@ server_pid() {
   local pid
   [[ -r $state/neutron/uwsgi.pid ]] || return 1
   pid=$(<"$state/neutron/uwsgi.pid")
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$state/neutron/uwsgi.ini" &&
+  [[ -r /proc/$pid/cmdline && $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"$state/neutron/uwsgi.ini"* ]] &&
     echo "$pid"
 }
 
