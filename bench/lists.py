@@ -21,10 +21,10 @@ def free_port():
     return port
 
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0
 
@@ -138,6 +138,9 @@ def main():
             ms, size = p50(c, f"/v2.0/ports?network_id={nets[0]}", a.filtered)
             print(f"GET /v2.0/ports?network_id=X ({a.ports // a.networks} ports): p50 {ms:.0f} ms ({size} bytes), "
                   f"RSS {rss_mib(c.proc.pid):.0f} MiB")
+            ms, size = p50(c, f"/v2.0/ports?network_id={nets[0]}&sort_key=name&limit=100", 5)
+            print(f"GET /v2.0/ports?network_id=X&sort_key=name&limit=100: p50 {ms:.0f} ms ({size} bytes), "
+                  f"RSS {rss_mib(c.proc.pid):.0f} MiB")
             peak = 0
             took = []
             for _ in range(a.lists):
@@ -146,11 +149,14 @@ def main():
                 took.append(time.perf_counter() - t)
                 assert code == 200
                 peak = max(peak, rss_mib(c.proc.pid))
+                if os.environ.get("LISTS_TRACE"):
+                    print(f"  list {len(took)}: {took[-1] * 1000:.0f} ms, RSS {rss_mib(c.proc.pid):.0f} MiB", flush=True)
                 size = len(data)
                 del data
             time.sleep(1)  # the body's memory is given back once sent
             print(f"GET /v2.0/ports (all {a.ports}): p50 {statistics.median(took) * 1000:.0f} ms ({size} bytes); "
-                  f"RSS after {a.lists} lists {rss_mib(c.proc.pid):.0f} MiB (highest seen between lists {peak:.0f} MiB)")
+                  f"RSS after {a.lists} lists {rss_mib(c.proc.pid):.0f} MiB (highest seen between lists {peak:.0f} MiB, "
+                  f"peak RSS of the run {rss_mib(c.proc.pid, 'VmHWM'):.0f} MiB)")
         finally:
             c.stop()
     finally:
