@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--networks", type=int, default=10)
     ap.add_argument("--lists", type=int, default=100)
     ap.add_argument("--filtered", type=int, default=10, help="lists of one whole network")
+    ap.add_argument("--concurrent", type=int, default=4, help="clients listing everything at once, at the end")
     ap.add_argument("--db-cache", default="", help="keep the filled database here (reused if present)")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="isthmus-lists.")
@@ -157,6 +158,20 @@ def main():
             print(f"GET /v2.0/ports (all {a.ports}): p50 {statistics.median(took) * 1000:.0f} ms ({size} bytes); "
                   f"RSS after {a.lists} lists {rss_mib(c.proc.pid):.0f} MiB (highest seen between lists {peak:.0f} MiB, "
                   f"peak RSS of the run {rss_mib(c.proc.pid, 'VmHWM'):.0f} MiB)")
+            if a.concurrent:
+                import threading
+                def lists():
+                    for _ in range(3):
+                        assert c.call("GET", "/v2.0/ports")[0] == 200
+                t = time.time()
+                threads = [threading.Thread(target=lists) for _ in range(a.concurrent)]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                time.sleep(1)
+                print(f"{a.concurrent} clients x 3 unfiltered lists at once: {time.time() - t:.0f} s; RSS after "
+                      f"{rss_mib(c.proc.pid):.0f} MiB (peak RSS of the run {rss_mib(c.proc.pid, 'VmHWM'):.0f} MiB)")
         finally:
             c.stop()
     finally:
