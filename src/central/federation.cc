@@ -42,6 +42,7 @@ Status Federation::Load() {
   } catch (const std::exception& e) {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
+  store_.Lists().Rebuild(store_);
   return Status::Ok();
 }
 
