@@ -3,6 +3,7 @@
 
 #include "central/access.h"
 #include "central/central_metrics.h"
+#include "central/list_response.h"
 #include "central/listing.h"
 #include "central/quota.h"
 
@@ -14,20 +15,6 @@ namespace isthmus::central {
 using nlohmann::json;
 
 namespace {
-
-// Neutron list filters: ?field=value (repeatable) keeps items whose field matches.
-bool Matches(const httplib::Request& req, const json& item) {
-  for (const auto& [key, value] : req.params) {
-    if (IsListControl(key) || !item.contains(key)) continue;
-    const json& v = item[key];
-    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-    bool any = false;
-    auto range = req.params.equal_range(key);
-    for (auto it = range.first; it != range.second; ++it) any |= it->second == text;
-    if (!any) return false;
-  }
-  return true;
-}
 
 // WriteError, with Neutron's OverQuota type for a quota refusal.
 void WriteApiError(httplib::Response& res, const Status& st) {
@@ -292,14 +279,11 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
       });
     });
     server.Get(base, [&s, k, who, base_url](const HttpRequest& req, httplib::Response& res) {
-      std::vector<json> items;
-      Caller c = who(req);
-      for (const auto& m : s.List(k.singular)) {
-        if (!Visible(s, c, k.singular, m)) continue;
-        json v = View(s, *KindNamed(k.singular), m);
-        if (Matches(req, v)) items.push_back(v);
-      }
-      Respond(res, 200, [&] { return Page(req, std::move(items), k.plural, base_url(req)); });
+      auto body = ListBody(s, who(req), *KindNamed(k.singular), req, base_url(req));
+      if (!body.ok()) return WriteApiError(res, body.status());
+      res.status = 200;
+      res.body = std::move(*body);
+      res.set_header("Content-Type", "application/json");
     });
     server.Get(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {

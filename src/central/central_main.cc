@@ -1,5 +1,7 @@
 #include "central/central_main.h"
 
+#include <malloc.h>
+
 #include <iostream>
 #include <optional>
 
@@ -98,6 +100,11 @@ int Main(const std::vector<std::string>& args) {
     return 2;
   }
   SetLogTag("central");
+  // Fixed thresholds (glibc otherwise raises both after freeing a large block,
+  // up to 32 and 64 MiB): a list's large body is mapped and unmapped, not kept
+  // by each worker thread's arena once sent (docs/architecture.md, "Lists").
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
   auto service = Service::Create(cfg->Get("db"), *options);
   if (!service.ok()) {
     LOG_ERROR(service.status().message());

@@ -43,6 +43,7 @@ Status Federation::Load() {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
   store_.allocation().Rebuild(ports_);
+  store_.Lists().Rebuild(store_);
   return Status::Ok();
 }
 

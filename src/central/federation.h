@@ -85,6 +85,13 @@ class Federation {
     for (const auto& [key, v] : store_.All<T>()) out.push_back(v);
     return out;
   }
+  // A batch of a list (listing.cc): up to `max` resources from the source
+  // (list_index.h), in id order, after `after`. Lists walk the cache in batches.
+  template <typename T>
+  std::vector<T> ListBatch(const IdSource& source, const std::string& after, bool descending, size_t max) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return Walk<T>(store_, source, after, descending, max);
+  }
   // Subnet ids of a network (for its Neutron view).
   std::vector<std::string> SubnetsOf(const std::string& network_id);
   // The router's network:router_gateway port, if it has a gateway.

@@ -20,16 +20,31 @@ std::string Encode(const std::string& s) {
   return out;
 }
 
-// Orders by the sort keys (strings compare as strings, anything else by its JSON text).
-bool Less(const json& a, const json& b, const std::vector<std::string>& keys,
-          const std::vector<bool>& ascending) {
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const json va = a.value(keys[i], json()), vb = b.value(keys[i], json());
-    std::string sa = va.is_string() ? va.get<std::string>() : va.dump();
-    std::string sb = vb.is_string() ? vb.get<std::string>() : vb.dump();
-    if (sa != sb) return ascending[i] ? sa < sb : sa > sb;
+std::string Text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// fixed_ips=ip_address=A (or subnet_id=S): the attribute and the value.
+std::pair<std::string, std::string> FixedIpFilter(const std::string& v) {
+  size_t eq = v.find('=');
+  if (eq == std::string::npos) return {"", v};
+  return {v.substr(0, eq), v.substr(eq + 1)};
+}
+
+// Every fixed_ips filter's attribute (ip_address, subnet_id) is held by one of the port's fixed IPs.
+bool FixedIpsMatch(const httplib::Request& req, const json& fixed_ips) {
+  auto range = req.params.equal_range("fixed_ips");
+  for (const char* attribute : {"ip_address", "subnet_id"}) {
+    bool asked = false, any = false;
+    for (auto it = range.first; it != range.second; ++it) {
+      auto [a, value] = FixedIpFilter(it->second);
+      if (a != attribute) continue;
+      asked = true;
+      if (fixed_ips.is_array())
+        for (const auto& ip : fixed_ips)
+          any |= ip.is_object() && ip.contains(attribute) && Text(ip[attribute]) == value;
+    }
+    if (asked && !any) return false;
   }
-  return false;
+  return true;
 }
 
 }  // namespace
@@ -48,10 +63,36 @@ json SelectFields(const httplib::Request& req, const json& item) {
   return out;
 }
 
-Result<json> Page(const httplib::Request& req, std::vector<json> items, const std::string& plural,
-                  const std::string& base_url) {
-  std::vector<std::string> keys;
-  std::vector<bool> ascending;
+bool Matches(const httplib::Request& req, const json& item) {
+  for (auto key = req.params.begin(); key != req.params.end(); key = req.params.upper_bound(key->first)) {
+    if (IsListControl(key->first) || !item.contains(key->first)) continue;
+    const json& v = item[key->first];
+    if (key->first == "fixed_ips" && v.is_array()) {
+      if (!FixedIpsMatch(req, v)) return false;
+      continue;
+    }
+    const std::string text = Text(v);
+    bool any = false;
+    auto range = req.params.equal_range(key->first);
+    for (auto it = range.first; it != range.second; ++it) any |= it->second == text;
+    if (!any) return false;
+  }
+  return true;
+}
+
+Status CheckFilters(const httplib::Request& req) {
+  auto range = req.params.equal_range("fixed_ips");
+  for (auto it = range.first; it != range.second; ++it) {
+    auto [attribute, value] = FixedIpFilter(it->second);
+    if (attribute != "ip_address" && attribute != "subnet_id")
+      return InvalidArgument("fixed_ips filters are ip_address=<address> or subnet_id=<id>, not '" +
+                             it->second.substr(0, 64) + "'");
+  }
+  return Status::Ok();
+}
+
+Result<ListControls> ParseControls(const httplib::Request& req) {
+  ListControls c;
   auto sk = req.params.equal_range("sort_key");
   auto sd = req.params.equal_range("sort_dir");
   std::vector<std::string> dirs;
@@ -60,58 +101,37 @@ Result<json> Page(const httplib::Request& req, std::vector<json> items, const st
       return InvalidArgument("sort_dir must be asc or desc, not '" + it->second + "'");
     dirs.push_back(it->second);
   }
-  for (auto it = sk.first; it != sk.second; ++it) keys.push_back(it->second);
-  if (!dirs.empty() && dirs.size() != keys.size())
-    return InvalidArgument("give one sort_dir per sort_key");
-  for (size_t i = 0; i < keys.size(); ++i) ascending.push_back(dirs.empty() || dirs[i] == "asc");
-  if (std::find(keys.begin(), keys.end(), "id") == keys.end()) {  // a total order for markers
-    keys.push_back("id");
-    ascending.push_back(ascending.empty() ? true : ascending.back());
+  for (auto it = sk.first; it != sk.second; ++it) c.sort_keys.push_back(it->second);
+  if (!dirs.empty() && dirs.size() != c.sort_keys.size()) return InvalidArgument("give one sort_dir per sort_key");
+  for (size_t i = 0; i < c.sort_keys.size(); ++i) c.ascending.push_back(dirs.empty() || dirs[i] == "asc");
+  if (std::find(c.sort_keys.begin(), c.sort_keys.end(), "id") == c.sort_keys.end()) {
+    c.sort_keys.push_back("id");
+    c.ascending.push_back(c.ascending.empty() ? true : c.ascending.back());
   }
-  std::stable_sort(items.begin(), items.end(),
-                   [&](const json& a, const json& b) { return Less(a, b, keys, ascending); });
-
-  long limit = 0;
   if (req.has_param("limit")) {
     const std::string text = req.get_param_value("limit");
     char* end = nullptr;
-    limit = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || limit < 0 || limit > 100000)
+    c.limit = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || c.limit < 0 || c.limit > 100000)
       return InvalidArgument("limit must be a non-negative integer, not '" + text + "'");
   }
-  bool reverse = req.has_param("page_reverse") && Truthy(req.get_param_value("page_reverse"));
-  std::string marker = req.has_param("marker") ? req.get_param_value("marker") : "";
-  size_t begin = 0, end = items.size();
-  if (!marker.empty()) {
-    auto m = std::find_if(items.begin(), items.end(),
-                          [&](const json& j) { return j.value("id", "") == marker; });
-    if (m == items.end()) return NotFound("Marker " + marker + " could not be found");
-    size_t at = static_cast<size_t>(m - items.begin());
-    if (reverse) end = at;
-    else begin = at + 1;
-  }
-  if (limit > 0 && end - begin > static_cast<size_t>(limit)) {
-    if (reverse) begin = end - limit;
-    else end = begin + limit;
-  }
-  json page = json::array();
-  for (size_t i = begin; i < end; ++i) page.push_back(SelectFields(req, items[i]));
+  c.reverse = req.has_param("page_reverse") && Truthy(req.get_param_value("page_reverse"));
+  c.marker = req.has_param("marker") ? req.get_param_value("marker") : "";
+  return c;
+}
 
-  // Links keep every other parameter of the request.
+std::string PageLinks(const httplib::Request& req, const std::string& base_url, const std::string& first,
+                      const std::string& last, bool has_next, bool has_previous) {
   std::string query;
   for (const auto& [k, v] : req.params)
     if (k != "marker" && k != "page_reverse") query += "&" + Encode(k) + "=" + Encode(v);
   json links = json::array();
-  if (limit > 0 && end < items.size() && begin < end)
-    links.push_back({{"rel", "next"},
-                     {"href", base_url + req.path + "?marker=" + Encode(items[end - 1].value("id", "")) + query}});
-  if (limit > 0 && begin > 0 && begin < end)
+  if (has_next)
+    links.push_back({{"rel", "next"}, {"href", base_url + req.path + "?marker=" + Encode(last) + query}});
+  if (has_previous)
     links.push_back({{"rel", "previous"},
-                     {"href", base_url + req.path + "?marker=" + Encode(items[begin].value("id", "")) +
-                                  "&page_reverse=True" + query}});
-  json out = {{plural, page}};
-  if (limit > 0 || !marker.empty()) out[plural + "_links"] = links;
-  return out;
+                     {"href", base_url + req.path + "?marker=" + Encode(first) + "&page_reverse=True" + query}});
+  return links.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace isthmus::central

@@ -86,8 +86,10 @@ void Merge(Store& s, const Change& c) {
   s.ForEachKind([&](auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
     for (const auto& [key, v] : c.Of<T>()) {
+      s.Lists().Unindex(map, key);
       if (v) map[key] = *v;
       else map.erase(key);
+      s.Lists().Index(map, key);
     }
   });
 }

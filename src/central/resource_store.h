@@ -15,6 +15,7 @@
 
 #include "central/allocation_index.h"
 #include "central/central_db.h"
+#include "central/list_index.h"
 #include "central/resource_kind.h"
 
 namespace isthmus::central {
@@ -48,18 +49,44 @@ class Store {
   void ForEachKind(F&& f) {
     std::apply([&](auto&... m) { (f(m), ...); }, maps_);
   }
+  // The list indexes over the maps (Merge keeps them; rebuild after writing maps directly).
+  ListIndex& Lists() { return lists_; }
+  const ListIndex& Lists() const { return lists_; }
   // MACs and addresses held by ports (allocation_index.h): kept by Merge, rebuilt by Load.
   AllocationIndex& allocation() { return allocation_; }
   const AllocationIndex& allocation() const { return allocation_; }
 
  private:
   detail::MapsOf<KindModels, false>::type maps_;
+  ListIndex lists_;
   AllocationIndex allocation_;
 };
 
 // The model type held by a Store map (std::map<std::string, T>).
 template <typename Map>
 using ModelIn = typename Map::mapped_type;
+
+// Up to `max` resources of a kind from the source (an index's ids, or the whole
+// map), in id order (descending: from the largest down), after `after` ("": from the start).
+template <typename T>
+std::vector<T> Walk(const Store& s, const IdSource& source, const std::string& after, bool descending,
+                    size_t max) {
+  std::vector<T> out;
+  const auto& map = s.All<T>();
+  if (!source.attribute.empty()) {
+    for (const auto& id : s.Lists().Walk(KindOf<T>, source, after, descending, max))
+      if (auto it = map.find(id); it != map.end()) out.push_back(it->second);
+    return out;
+  }
+  if (!descending) {
+    for (auto it = after.empty() ? map.begin() : map.upper_bound(after); it != map.end() && out.size() < max; ++it)
+      out.push_back(it->second);
+  } else {
+    for (auto it = after.empty() ? map.end() : map.lower_bound(after); it != map.begin() && out.size() < max;)
+      out.push_back((--it)->second);
+  }
+  return out;
+}
 
 // A mutation being built: the resources it wrote (nullopt: deleted), the quota
 // rows it sets, and the DB rows and events (m) it commits. Federation::Apply

@@ -1,6 +1,7 @@
 // The federation side of routers: the external gateway (gateway and SNAT
 // ports), interfaces (anycast or per-cloud gateway addresses), deletes.
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "central/federation.h"
@@ -121,8 +122,9 @@ Result<model::Router> Federation::UpdateRouter(const std::string& router_id, con
 
 std::optional<model::Port> Federation::GatewayPort(const std::string& router_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, p] : ports_)
-    if (p.device_owner == model::kOwnerRouterGateway && p.device_id == router_id) return p;
+  // The router's own ports, from the list index (not a scan of every port).
+  for (const auto& p : Walk<model::Port>(store_, {"device_id", {router_id}}, "", false, SIZE_MAX))
+    if (p.device_owner == model::kOwnerRouterGateway) return p;
   return std::nullopt;
 }
 

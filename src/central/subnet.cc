@@ -1,5 +1,6 @@
 // The federation side of subnets: overlap checks, a DHCP port per cloud of the
 // network, updates and deletes.
+#include <cstdint>
 #include <optional>
 
 #include "central/federation.h"
@@ -12,8 +13,8 @@ using nlohmann::json;
 std::vector<std::string> Federation::SubnetsOf(const std::string& network_id) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
-  for (const auto& [id, s] : subnets_)
-    if (s.network_id == network_id) out.push_back(id);
+  for (const auto& s : Walk<model::Subnet>(store_, {"network_id", {network_id}}, "", false, SIZE_MAX))
+    out.push_back(s.id);  // id order, from the list index
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <openssl/ssl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
@@ -80,6 +81,24 @@ void ParseQuery(const std::string& query, httplib::Params& params) {
     if (amp == std::string::npos) break;
     start = amp + 1;
   }
+}
+
+// Bodies this large are handed to libevent as they are (not copied), and
+// their memory is given back to the system once sent (a list of 100k ports).
+constexpr size_t kLargeBody = 1 << 20;
+
+void FreeLargeBody(const void*, size_t, void* text) {
+  delete static_cast<std::string*>(text);
+  malloc_trim(0);
+}
+
+void AddBody(evbuffer* buffer, std::string body) {
+  if (body.size() < kLargeBody) {
+    if (!body.empty()) evbuffer_add(buffer, body.data(), body.size());
+    return;
+  }
+  auto* kept = new std::string(std::move(body));
+  evbuffer_add_reference(buffer, kept->data(), kept->size(), &FreeLargeBody, kept);
 }
 
 const char* MethodName(evhttp_cmd_type cmd) {
@@ -198,7 +217,7 @@ struct HttpServer::Impl {
       evkeyvalq* out = evhttp_request_get_output_headers(ev);
       for (const auto& [k, v] : res.headers) evhttp_add_header(out, k.c_str(), v.c_str());
       evbuffer* body = evbuffer_new();
-      if (!res.body.empty()) evbuffer_add(body, res.body.data(), res.body.size());
+      AddBody(body, std::move(res.body));
       // A request whose client went away is only freed by this call.
       evhttp_send_reply(ev, res.status, nullptr, body);
       evbuffer_free(body);

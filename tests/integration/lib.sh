@@ -8,7 +8,18 @@ ISTHMUS=${1:?usage: $0 path/to/isthmus}
 if [[ $(id -u) -ne 0 ]]; then echo "SKIP: integration tests need root"; exit 77; fi
 
 lab() { "$ISTHMUS" lab "$@"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# A failure prints, after its reason, the end of central's and the clouds' logs
+# (what CI shows is all there is to go on).
+fail() {
+  echo "FAIL: $*" >&2
+  local log
+  for log in "${ISTHMUS_LAB_DIR:-/run/isthmus/lab}"/logs/{central,cloud-*}.log; do
+    [[ -f $log ]] || continue
+    echo "--- last lines of $log" >&2
+    tail -n 12 "$log" >&2
+  done
+  exit 1
+}
 pass() { echo "ok: $*"; }
 
 # wait_for "description" SECONDS command...: polls until the command succeeds.

@@ -76,7 +76,12 @@ burst() {
 
 acked_count() { wc -l <"$work/$1.acked"; }
 # True once the burst acknowledged N ports, or ended (then its errors tell).
-acked_at_least() { (($(acked_count "$1") >= $2)) || ! kill -0 "$burst_pid" 2>/dev/null; }
+# Says how far it got (wait_for shows it on a timeout): acknowledged, retried, errors.
+acked_at_least() {
+  echo "$(acked_count "$1") acknowledged, $(wc -l <"$work/$1.retried" 2>/dev/null || echo 0) retries," \
+    "errors: $(tail -n 2 "$work/$1.errors" | tr '\n' ' ')"
+  (($(acked_count "$1") >= $2)) || ! kill -0 "$burst_pid" 2>/dev/null
+}
 
 # wait_acked TAG N: until the burst (running as $burst_pid) acknowledged N ports.
 wait_acked() {

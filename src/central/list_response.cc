@@ -1,0 +1,241 @@
+#include "central/list_response.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "central/access.h"
+#include "central/list_index.h"
+#include "central/listing.h"
+
+namespace isthmus::central {
+
+using nlohmann::json;
+
+namespace {
+
+json TypedView(Service& s, const model::Network& v) { return NetworkView(s, v); }
+json TypedView(Service&, const model::Subnet& v) { return SubnetView(v); }
+json TypedView(Service&, const model::Port& v) { return PortView(v); }
+json TypedView(Service& s, const model::Router& v) { return RouterView(s, v); }
+json TypedView(Service&, const model::FloatingIp& v) { return FloatingIpView(v); }
+
+std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The filters an index answers, most selective first (a resource's own ids before a shared network's).
+constexpr std::array<const char*, 8> kIndexOrder = {"fixed_ips.ip_address", "device_id", "fixed_ips.subnet_id",
+                                                    "binding:host_id", "network_id", "project_id",
+                                                    "tenant_id", "device_owner"};
+
+// The candidates of a list: the ids of the most selective indexed filter, or
+// the caller's project for kinds only their project sees, or every id.
+IdSource SourceFor(Kind kind, const httplib::Request& req, const Caller& c) {
+  for (const char* filter : kIndexOrder) {
+    std::string name = filter, attribute = filter == std::string("tenant_id") ? "project_id" : filter;
+    if (!ListIndex::Indexed(kind, attribute)) continue;
+    IdSource source{attribute, {}};
+    if (name.rfind("fixed_ips.", 0) == 0) {
+      const std::string prefix = name.substr(10) + "=";
+      auto range = req.params.equal_range("fixed_ips");
+      for (auto it = range.first; it != range.second; ++it)
+        if (it->second.rfind(prefix, 0) == 0) source.values.push_back(it->second.substr(prefix.size()));
+    } else {
+      auto range = req.params.equal_range(name);
+      for (auto it = range.first; it != range.second; ++it) source.values.push_back(it->second);
+    }
+    if (!source.values.empty()) return source;
+  }
+  // A member sees only its project's ports, routers and floating IPs (access.h).
+  if (!c.admin && (kind == Kind::kPort || kind == Kind::kRouter || kind == Kind::kFloatingIp))
+    return {"project_id", {c.project_id}};
+  return {};
+}
+
+// The items of one list: the visible resources passing the filters, walked in id order.
+template <typename T>
+class Walker {
+ public:
+  Walker(Service& s, const Caller& c, const httplib::Request& req, size_t batch)
+      : s_(s), c_(c), req_(req), source_(SourceFor(KindOf<T>, req, c)), batch_(batch) {}
+
+  // f(id, view) for each item after `after` ("": from the start), in id order
+  // (descending: from the largest), until f returns false.
+  template <typename F>
+  void Each(const std::string& after, bool descending, F&& f) {
+    std::string cursor = after;
+    for (;;) {
+      std::vector<T> batch = s_.ListBatch<T>(source_, cursor, descending, batch_);
+      for (const T& m : batch) {
+        if (!VisibleTo(m)) continue;
+        json view = TypedView(s_, m);
+        if (Matches(req_, view) && !f(m.id, view)) return;
+      }
+      if (batch.size() < batch_) return;
+      cursor = batch.back().id;
+    }
+  }
+  // Whether the item `id` is in the list (a marker must be).
+  bool Holds(const std::string& id) {
+    auto m = s_.Find<T>(id);
+    return m && VisibleTo(*m) && Matches(req_, TypedView(s_, *m));
+  }
+  std::optional<json> ViewOf(const std::string& id) {
+    auto m = s_.Find<T>(id);
+    if (!m) return std::nullopt;
+    return TypedView(s_, *m);
+  }
+
+ private:
+  bool VisibleTo(const T& m) {
+    return c_.admin || m.project_id == c_.project_id || Visible(s_, c_, Name(KindOf<T>), json(m));
+  }
+  Service& s_;
+  const Caller& c_;
+  const httplib::Request& req_;
+  IdSource source_;
+  size_t batch_;
+};
+
+// The body being written: {"<plural>":[item,...] then the links.
+struct Body {
+  std::string text;
+  size_t items = 0;
+  void Add(const std::string& item) {
+    text += items++ ? "," : "";
+    text += item;
+  }
+};
+
+struct Window {
+  std::string first, last;  // ids of the page's first and last items
+  bool more_after = false, more_before = false;
+};
+
+// Ordered by id: walks from the marker, stops at limit + 1.
+template <typename T>
+Window PageById(Walker<T>& w, const httplib::Request& req, const ListControls& ctl, Body& body) {
+  Window win;
+  const bool desc = !ctl.ascending[0];
+  const size_t limit = static_cast<size_t>(ctl.limit);
+  auto note = [&](const std::string& id) {
+    if (win.first.empty()) win.first = id;
+    win.last = id;
+  };
+  if (!ctl.reverse) {
+    w.Each(ctl.marker, desc, [&](const std::string& id, const json& view) {
+      if (limit > 0 && body.items == limit) return !(win.more_after = true);
+      note(id);
+      body.Add(Dump(SelectFields(req, view)));
+      return true;
+    });
+    win.more_before = !ctl.marker.empty();
+  } else if (limit == 0) {  // everything before the marker
+    w.Each("", desc, [&](const std::string& id, const json& view) {
+      if (id == ctl.marker) return false;
+      note(id);
+      body.Add(Dump(SelectFields(req, view)));
+      return true;
+    });
+  } else {  // the `limit` items before the marker, walked away from it
+    std::vector<std::pair<std::string, std::string>> page;
+    w.Each(ctl.marker, !desc, [&](const std::string& id, const json& view) {
+      if (page.size() == limit) return !(win.more_before = true);
+      page.emplace_back(id, Dump(SelectFields(req, view)));
+      return true;
+    });
+    for (auto it = page.rbegin(); it != page.rend(); ++it) {
+      note(it->first);
+      body.Add(it->second);
+    }
+    win.more_after = !ctl.marker.empty();
+  }
+  return win;
+}
+
+// Any other order: every item's sort values and id, sorted, then the page's items.
+template <typename T>
+Result<Window> PageSorted(Walker<T>& w, const httplib::Request& req, const ListControls& ctl, Body& body) {
+  struct Entry {
+    std::vector<std::string> keys;
+    std::string id;
+  };
+  std::vector<Entry> all;
+  w.Each("", false, [&](const std::string& id, const json& view) {
+    Entry e{{}, id};
+    for (const auto& k : ctl.sort_keys) {
+      const json v = view.value(k, json());
+      e.keys.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    all.push_back(std::move(e));
+    return true;
+  });
+  std::stable_sort(all.begin(), all.end(), [&](const Entry& a, const Entry& b) {
+    for (size_t i = 0; i < a.keys.size(); ++i)
+      if (a.keys[i] != b.keys[i]) return ctl.ascending[i] ? a.keys[i] < b.keys[i] : a.keys[i] > b.keys[i];
+    return false;
+  });
+  size_t begin = 0, end = all.size();
+  if (!ctl.marker.empty()) {
+    auto m = std::find_if(all.begin(), all.end(), [&](const Entry& e) { return e.id == ctl.marker; });
+    if (m == all.end()) return NotFound("Marker " + ctl.marker + " could not be found");
+    size_t at = static_cast<size_t>(m - all.begin());
+    if (ctl.reverse) end = at;
+    else begin = at + 1;
+  }
+  const size_t limit = static_cast<size_t>(ctl.limit);
+  if (limit > 0 && end - begin > limit) {
+    if (ctl.reverse) begin = end - limit;
+    else end = begin + limit;
+  }
+  Window win;
+  win.more_after = end < all.size();
+  win.more_before = begin > 0;
+  if (begin < end) win.first = all[begin].id, win.last = all[end - 1].id;
+  for (size_t i = begin; i < end; ++i)
+    if (auto v = w.ViewOf(all[i].id)) body.Add(Dump(SelectFields(req, *v)));
+  return win;
+}
+
+template <typename T>
+Result<std::string> ListOf(Service& s, const Caller& c, const httplib::Request& req, const std::string& base_url) {
+  ISTHMUS_ASSIGN_OR_RETURN(ctl, ParseControls(req));
+  ISTHMUS_RETURN_IF_ERROR(CheckFilters(req));
+  const std::string plural = Traits(KindOf<T>).plural;
+  Walker<T> w(s, c, req, ctl.limit > 0 ? std::clamp<size_t>(ctl.limit + 1, 64, 512) : 512);
+  Body body;
+  body.text = "{\"" + plural + "\":[";
+  Window win;
+  if (ctl.ById()) {
+    if (!ctl.marker.empty() && !w.Holds(ctl.marker)) return NotFound("Marker " + ctl.marker + " could not be found");
+    win = PageById(w, req, ctl, body);
+  } else {
+    ISTHMUS_ASSIGN_OR_RETURN(sorted, PageSorted(w, req, ctl, body));
+    win = sorted;
+  }
+  body.text += "]";
+  if (ctl.limit > 0 || !ctl.marker.empty()) {
+    const bool paged = ctl.limit > 0 && body.items > 0;
+    body.text += ",\"" + plural + "_links\":" +
+                 PageLinks(req, base_url, win.first, win.last, paged && win.more_after, paged && win.more_before);
+  }
+  body.text += "}";
+  return std::move(body.text);
+}
+
+}  // namespace
+
+Result<std::string> ListBody(Service& s, const Caller& c, Kind kind, const httplib::Request& req,
+                             const std::string& base_url) {
+  std::optional<Result<std::string>> out;
+  ForEachKindType([&](auto type) {
+    using T = typename decltype(type)::type;
+    if constexpr (requires(T m) { m.project_id; }) {
+      if (KindOf<T> == kind && Traits(kind).neutron) out = ListOf<T>(s, c, req, base_url);
+    }
+  });
+  if (!out) return NotFound("Unknown resource kind " + Name(kind));
+  return std::move(*out);
+}
+
+}  // namespace isthmus::central
