@@ -1,0 +1,112 @@
+#include "bench/scale/tracker.h"
+
+#include <cstring>
+#include <functional>
+
+namespace isthmus::bench {
+namespace {
+
+// A hash of the HostState's text without the digits of its revision.
+size_t HashWithoutRevision(std::string_view body) {
+  static constexpr std::string_view kKey = "\"revision\":";
+  std::hash<std::string_view> h;
+  size_t at = body.find(kKey);
+  if (at == std::string_view::npos) return h(body);
+  size_t end = at + kKey.size();
+  while (end < body.size() && (body[end] == '-' || (body[end] >= '0' && body[end] <= '9'))) ++end;
+  return h(body.substr(0, at)) * 1000003u ^ h(body.substr(end));
+}
+
+bool Contains(std::string_view body, const std::string& what) {
+  return memmem(body.data(), body.size(), what.data(), what.size()) != nullptr;
+}
+
+}  // namespace
+
+int Tracker::Begin(const std::string& mac, bool create, std::vector<int> expected_hosts) {
+  std::lock_guard lock(mu_);
+  int id = static_cast<int>(events_.size());
+  Event e;
+  e.mac = "\"" + mac + "\"";
+  e.create = create;
+  e.expected = e.remaining = static_cast<int>(expected_hosts.size());
+  events_.push_back(e);
+  for (int h : expected_hosts) hosts_[h].pending.push_back(id);
+  return id;
+}
+
+void Tracker::Answered(int event, Clock::time_point t) {
+  std::lock_guard lock(mu_);
+  events_[event].answered = t;
+  events_[event].has_answer = true;
+}
+
+void Tracker::Observe(int host, int64_t, std::string_view body, Clock::time_point t) {
+  size_t hash = HashWithoutRevision(body);
+  std::lock_guard lock(mu_);
+  Host& h = hosts_[host];
+  if (h.seen) {
+    ++revisions_;
+    if (hash == h.hash) ++spurious_;
+    if (streaming_) {
+      ++stream_wakes_;
+      if (!events_.empty()) ++events_.back().woken;
+    }
+  }
+  h.seen = true;
+  h.hash = hash;
+  for (size_t i = 0; i < h.pending.size();) {
+    Event& e = events_[h.pending[i]];
+    if (Contains(body, e.mac) == e.create) {
+      e.last = std::max(e.last, t);
+      --e.remaining;
+      h.pending[i] = h.pending.back();
+      h.pending.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Tracker::SetStreaming(bool on) {
+  std::lock_guard lock(mu_);
+  streaming_ = on;
+}
+
+int Tracker::incomplete() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const auto& e : events_) n += e.remaining > 0 || !e.has_answer;
+  return n;
+}
+
+std::vector<EventResult> Tracker::Results() const {
+  std::lock_guard lock(mu_);
+  std::vector<EventResult> out;
+  for (const auto& e : events_) {
+    EventResult r;
+    r.expected = e.expected;
+    r.woken = e.woken;
+    if (e.remaining == 0 && e.has_answer)
+      r.latency_ms = e.expected == 0 ? 0
+                                     : std::max(0.0, std::chrono::duration<double, std::milli>(
+                                                         e.last - e.answered).count());
+    out.push_back(r);
+  }
+  return out;
+}
+
+long Tracker::spurious() const {
+  std::lock_guard lock(mu_);
+  return spurious_;
+}
+long Tracker::revisions() const {
+  std::lock_guard lock(mu_);
+  return revisions_;
+}
+long Tracker::stream_wakes() const {
+  std::lock_guard lock(mu_);
+  return stream_wakes_;
+}
+
+}  // namespace isthmus::bench
