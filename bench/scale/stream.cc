@@ -91,10 +91,12 @@ StreamFigures Stream(const Options& o, Federation& fed, ScaleModel& m, Tracker& 
     if (create) {
       p = m.NewPort();
     } else {
+      // Only ports made by the fill: a stream port deleted before its create
+      // reached every host would leave that create incomplete for good.
       victim = m.rng()() % live.size();
       p = live[victim];
     }
-    int ev = tracker.Begin(p.mac, create, m.AffectedBy(p));
+    int ev = tracker.Begin(p.mac, create, p.network, m.AffectedBy(p));
     auto sent = Clock::now();
     json body = PortBody(m, p);
     auto [s, r] = create ? c.Call("POST", "/v2.0/ports", &body) : c.Call("DELETE", "/v2.0/ports/" + p.id, nullptr);
@@ -108,10 +110,10 @@ StreamFigures Stream(const Options& o, Federation& fed, ScaleModel& m, Tracker& 
     if (create) {
       p.id = r["port"]["id"];
       m.Bound(p);
-      live.push_back(p);
       ++f.creates;
     } else {
       m.Unbound(p);
+      if (m.networks()[p.network].ports_on_host.count(p.host) == 0) tracker.HostLeft(p.host, p.network);
       live[victim] = live.back();
       live.pop_back();
       ++f.deletes;
@@ -194,7 +196,17 @@ int RunStreamAndReport(const Options& o, Federation& fed, ScaleModel& m, Simulat
   Snapshot before = Take(fed);
   tracker.SetStreaming(true);
   StreamFigures f = Stream(o, fed, m, tracker, live);
-  WaitFor("every affected agent to hold every event", 60, [&] { return tracker.incomplete() == 0; });
+  if (!WaitFor("every affected agent to hold every event", 60, [&] { return tracker.incomplete() == 0; }))
+  {
+    std::printf("%s", tracker.DescribeIncomplete(5).c_str());
+    for (auto [mac, h] : tracker.IncompletePairs(3)) {
+      const SimHost& sh = agents.hosts()[h];
+      auto r = HttpCall(Endpoint{"127.0.0.1", sh.port, true}, "GET", "/v1/hosts/" + sh.name + "/state?after=0&wait=0");
+      std::printf("  host %d %s: the cloud's state for it now %s %s (%s)\n", h, sh.name.c_str(),
+                  r.ok() && r->raw.find(mac) != std::string::npos ? "holds" : "lacks", mac.c_str(),
+                  r.ok() ? r->raw.substr(0, 400).c_str() : "unreachable");
+    }
+  }
   tracker.SetStreaming(false);
   Snapshot after = Take(fed);
   Report(o, fed, before, after, f, tracker);

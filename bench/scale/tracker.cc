@@ -23,16 +23,32 @@ bool Contains(std::string_view body, const std::string& what) {
 
 }  // namespace
 
-int Tracker::Begin(const std::string& mac, bool create, std::vector<int> expected_hosts) {
+int Tracker::Begin(const std::string& mac, bool create, int network, std::vector<int> expected_hosts) {
   std::lock_guard lock(mu_);
   int id = static_cast<int>(events_.size());
   Event e;
   e.mac = "\"" + mac + "\"";
   e.create = create;
+  e.network = network;
   e.expected = e.remaining = static_cast<int>(expected_hosts.size());
   events_.push_back(e);
   for (int h : expected_hosts) hosts_[h].pending.push_back(id);
   return id;
+}
+
+void Tracker::HostLeft(int host, int network) {
+  std::lock_guard lock(mu_);
+  auto& pending = hosts_[host].pending;
+  for (size_t i = 0; i < pending.size();) {
+    Event& e = events_[pending[i]];
+    if (e.create && e.network == network) {
+      --e.remaining;
+      pending[i] = pending.back();
+      pending.pop_back();
+    } else {
+      ++i;
+    }
+  }
 }
 
 void Tracker::Answered(int event, Clock::time_point t) {
@@ -78,6 +94,32 @@ int Tracker::incomplete() const {
   int n = 0;
   for (const auto& e : events_) n += e.remaining > 0 || !e.has_answer;
   return n;
+}
+
+std::string Tracker::DescribeIncomplete(int max) const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (size_t id = 0; id < events_.size() && max > 0; ++id) {
+    const Event& e = events_[id];
+    if (e.remaining == 0 && e.has_answer) continue;
+    --max;
+    out += "  event " + std::to_string(id) + (e.create ? " create " : " delete ") + e.mac +
+           (e.has_answer ? "" : " (no answer)") + ", waiting for hosts";
+    for (size_t h = 0; h < hosts_.size(); ++h)
+      for (int p : hosts_[h].pending)
+        if (p == static_cast<int>(id)) out += " " + std::to_string(h);
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, int>> Tracker::IncompletePairs(int max) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, int>> out;
+  for (size_t h = 0; h < hosts_.size(); ++h)
+    for (int p : hosts_[h].pending)
+      if (static_cast<int>(out.size()) < max) out.push_back({events_[p].mac, static_cast<int>(h)});
+  return out;
 }
 
 std::vector<EventResult> Tracker::Results() const {

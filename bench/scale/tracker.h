@@ -26,12 +26,19 @@ class Tracker {
  public:
   explicit Tracker(int hosts) : hosts_(hosts) {}
   // Called before the request is sent; returns the event's number.
-  int Begin(const std::string& mac, bool create, std::vector<int> expected_hosts);
+  int Begin(const std::string& mac, bool create, int network, std::vector<int> expected_hosts);
+  // Host h no longer holds the network (its last port there was deleted): the
+  // creates on that network it was still expected to show may never reach it
+  // (the cloud computed both changes at once), so it is not waited for.
+  void HostLeft(int host, int network);
   void Answered(int event, Clock::time_point t);  // the 201 / 204
   void Observe(int host, int64_t revision, std::string_view body, Clock::time_point t);
   // Counting of wake-ups per event starts (the steady stream) and stops.
   void SetStreaming(bool on);
   int incomplete() const;
+  // The first few incomplete events: MAC, create/delete, hosts still waited for.
+  std::string DescribeIncomplete(int max) const;
+  std::vector<std::pair<std::string, int>> IncompletePairs(int max) const;  // (quoted MAC, host)
   std::vector<EventResult> Results() const;
   long spurious() const;
   long revisions() const;  // every new revision received (first states excluded)
@@ -41,6 +48,7 @@ class Tracker {
   struct Event {
     std::string mac;
     bool create = true;
+    int network = 0;
     int remaining = 0;
     int expected = 0;
     int woken = 0;
