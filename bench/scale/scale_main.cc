@@ -60,6 +60,7 @@ bool ParseOptions(int argc, char** argv, Options& o) {
     else if (a == "--rate" && i + 1 < argc) ok = (o.rate = std::atof(argv[++i])) > 0;
     else if (a == "--isthmus" && i + 1 < argc) o.fed.isthmus = argv[++i];
     else if (a == "--keep") o.keep = true;
+    else if (a == "--help") Usage(), std::exit(0);
     else ok = false;
     if (!ok) {
       std::fprintf(stderr, "bench_scale: bad or unknown option %s\n", a.c_str());
@@ -157,6 +158,7 @@ bool WaitDelivered(CentralClient& c, int timeout_s) {
 int RunScale(const Options& o);
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show as they happen
   Options o;
   if (!ParseOptions(argc, argv, o)) {
     Usage();

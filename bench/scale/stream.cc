@@ -132,12 +132,11 @@ void Report(const Options& o, Federation& fed, const Snapshot& a, const Snapshot
   std::printf("  API answer (201/204): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", Percentile(f.api_ms, 0.5),
               Percentile(f.api_ms, 0.99), Percentile(f.api_ms, 1.0));
   std::vector<double> lat;
-  double woken_sum = 0, expected_sum = 0;
+  double expected_sum = 0;
   int woken_max = 0, expected_max = 0, incomplete = 0;
   for (const auto& r : tracker.Results()) {
     if (r.latency_ms < 0) ++incomplete;
     else lat.push_back(r.latency_ms);
-    woken_sum += r.woken;
     woken_max = std::max(woken_max, r.woken);
     expected_sum += r.expected;
     expected_max = std::max(expected_max, r.expected);
@@ -148,9 +147,10 @@ void Report(const Options& o, Federation& fed, const Snapshot& a, const Snapshot
               Percentile(lat, 0.5), Percentile(lat, 0.99), Percentile(lat, 1.0), lat.size(), incomplete,
               Percentile(lat, 0.99) < 100 && incomplete == 0 ? "MET" : "NOT MET");
   std::printf("  hosts that had to change per event: mean %.1f, max %d\n", expected_sum / n, expected_max);
-  std::printf("  hosts woken per event: mean %.1f, max %d (%ld new revisions in the stream; counted to "
-              "the newest event sent)\n",
-              woken_sum / n, woken_max, tracker.stream_wakes());
+  std::printf("  hosts woken per event: mean %.1f (%ld new revisions over the stream), max %d (the most "
+              "revisions received while one event was the newest sent; clouds coalesce events into one "
+              "recompute)\n",
+              static_cast<double>(tracker.stream_wakes()) / n, tracker.stream_wakes(), woken_max);
   std::printf("  spurious wake-ups (new revision, same HostState): %ld of %ld revisions since the "
               "watch began  (must be 0: %s)\n",
               tracker.spurious(), tracker.revisions(), tracker.spurious() == 0 ? "ok" : "FAILED");
