@@ -121,7 +121,7 @@ std::vector<PortPlan> Fill(Federation& fed, const std::string& dir, ScaleModel& 
         } else if (failed++ < 5) {
           std::fprintf(stderr, "port create: %d %s\n", s, r.dump().substr(0, 300).c_str());
         }
-        if (i > 0 && i % 10000 == 0)
+        if (i > 0 && i % std::max(1000, m.shape().ports / 10) == 0)
           std::printf("  %d ports, %.0f creates/s so far\n", i, i / Secs(t0, Clock::now()));
         std::fflush(stdout);
       }
