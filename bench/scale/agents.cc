@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <deque>
+#include <map>
 
 namespace isthmus::bench {
 
@@ -200,6 +202,13 @@ bool SimulatedAgents::RegisterAll(int in_flight, Clock::duration timeout) {
     std::vector<int> mine;
     for (auto& a : agents_)
       if (a->loop == lp) mine.push_back(a->index);
+    // Round-robin over the clouds: each cloud registers its hosts one at a
+    // time (every registration recomputes its hosts), so all clouds work at once.
+    std::map<std::string, int> seen;
+    std::vector<std::pair<int, int>> order;
+    for (int i : mine) order.push_back({seen[hosts_[i].cloud]++, i});
+    std::stable_sort(order.begin(), order.end());
+    for (size_t k = 0; k < order.size(); ++k) mine[k] = order[k].second;
     RunOn(lp->base, 0, [this, lp, mine, in_flight] {
       lp->max_in_flight = in_flight;
       lp->queue.assign(mine.begin(), mine.end());
