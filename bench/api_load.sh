@@ -4,20 +4,23 @@
 # PostgreSQL cluster (as scripts/postgres-test makes it), then runs
 # bench_api_load with the remaining arguments (--ports, --clients, --single,
 # --lists) and central's pid for its RSS. Prints figures; asserts nothing.
-#   bench/api_load.sh [--postgres] [--build build] [--isthmus BINARY] [bench_api_load args...]
-# Against another Neutron (e.g. bench/neutron_peer.sh's): run
-#   build/bench/bench_api_load --url URL --token TOKEN ...  directly.
+#   bench/api_load.sh [--postgres] [--build build] [--isthmus BINARY] [--neutron N] [bench_api_load args...]
+# --neutron N: then the same client, N creates, against the peer, Debian's
+# neutron-server (bench/neutron_peer.sh, keep-alive on), in the same run.
+# Against another Neutron: build/bench/bench_api_load --url URL --token TOKEN ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
 isthmus=""
 postgres=false
+neutron=0
 args=()
 while (($#)); do
   case $1 in
     --postgres) postgres=true ;;
     --build) build=$2; shift ;;
     --isthmus) isthmus=$2; shift ;;
+    --neutron) neutron=$2; shift ;;
     *) args+=("$1") ;;
   esac
   shift
@@ -58,5 +61,16 @@ for _ in $(seq 100); do
   kill -0 "$central" 2>/dev/null || { cat "$work/central.log" >&2; exit 1; }
   sleep 0.1
 done
-echo "central on $($postgres && echo PostgreSQL || echo SQLite), pid $central"
-"$build/bench/bench_api_load" --url "http://127.0.0.1:$port" --pid "$central" --cloud bench "${args[@]}"
+echo "== isthmus central on $($postgres && echo PostgreSQL || echo SQLite), pid $central"
+status=0
+"$build/bench/bench_api_load" --url "http://127.0.0.1:$port" --pid "$central" --cloud bench "${args[@]}" || status=$?
+if ((neutron > 0)); then
+  kill "$central"; wait "$central" 2>/dev/null || true
+  peer_stop() { bench/neutron_peer.sh stop >/dev/null 2>&1 || true; cleanup; }
+  trap peer_stop EXIT
+  echo "== the peer: Debian's neutron-server on PostgreSQL (bench/neutron_peer.sh), $neutron creates"
+  url=$(NEUTRON_PEER_KEEPALIVE=1 bench/neutron_peer.sh start | sed -n 's/^URL=\([^ ]*\).*/\1/p')
+  [[ -n $url ]] || { echo "api_load: the neutron peer did not start" >&2; exit 1; }
+  "$build/bench/bench_api_load" --url "$url" --no-quota "${args[@]}" --ports "$neutron" --single 0 || status=$?
+fi
+exit "$status"
