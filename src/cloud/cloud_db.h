@@ -62,9 +62,7 @@ class CloudDb {
 
   Result<std::map<std::string, StoredState>> LoadStates();
   int64_t RevisionCounter();
-  // Saves the hosts' new states and the revision counter in one transaction
-  // (one fsync for every host a recompute changed).
-  Status SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter);
+  Status SaveState(const std::string& host, const StoredState& state, int64_t counter);
 
  private:
   explicit CloudDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}

@@ -51,25 +51,7 @@ Status Controller::Recompute(const AffectedHosts& affected) {
   const auto start = std::chrono::steady_clock::now();
   const FederationView& view = live_.view();
   size_t recomputed = 0, woken = 0;
-  // Hosts whose state changed are saved together, up to 64 per transaction (an
-  // fsync per host cost ~1 s per event at 60 hosts), and published once saved.
-  constexpr size_t kStatesPerCommit = 64;
-  std::vector<std::pair<std::string, StoredState>> changed;
-  std::vector<json> published;
-  auto save_and_publish = [&]() -> Status {
-    if (changed.empty()) return Status::Ok();
-    const int64_t counter = changed.back().second.revision;
-    ISTHMUS_RETURN_IF_ERROR(db_->SaveStates(changed, counter));
-    revision_counter_ = counter;
-    for (size_t i = 0; i < changed.size(); ++i) {
-      states_[changed[i].first] = changed[i].second;
-      watchers_.Publish(changed[i].first, changed[i].second.revision, published[i]);
-    }
-    woken += changed.size();
-    changed.clear();
-    published.clear();
-    return Status::Ok();
-  };
+  bool any = false;
   for (const auto& [name, host] : own_hosts_) {
     if (!affected.Contains(name)) continue;
     ++recomputed;
@@ -89,14 +71,16 @@ Status Controller::Recompute(const AffectedHosts& affected) {
     std::string body = state.dump();
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
-    const int64_t revision = revision_counter_ + 1 + static_cast<int64_t>(changed.size());
-    changed.push_back({name, StoredState{revision, std::move(body)}});
-    state["revision"] = revision;
-    published.push_back(std::move(state));
-    if (changed.size() == kStatesPerCommit) ISTHMUS_RETURN_IF_ERROR(save_and_publish());
+    StoredState st{revision_counter_ + 1, body};
+    ISTHMUS_RETURN_IF_ERROR(db_->SaveState(name, st, revision_counter_ + 1));
+    ++revision_counter_;
+    states_[name] = st;
+    any = true;
+    ++woken;
+    state["revision"] = st.revision;
+    watchers_.Publish(name, st.revision, state);
   }
-  ISTHMUS_RETURN_IF_ERROR(save_and_publish());
-  if (woken > 0) changed_.notify_all();
+  if (any) changed_.notify_all();
   RecordRecompute(recomputed, woken, start);
   return Status::Ok();
 }
