@@ -1,4 +1,5 @@
 // isthmus: one binary, one subcommand per process (docs/architecture.md).
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ run `isthmus <command> --help` for a command's options.
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every socket error is handled where it happens (EPIPE from write/SSL_write),
+  // so a peer that dies mid-write must not kill this process with SIGPIPE. Set
+  // here, not inherited: a daemon restarted by `lab start` from a fresh shell
+  // got the default action and died silently when a cloud was killed during a
+  // TLS push (docs/architecture.md, "HTTP servers").
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;

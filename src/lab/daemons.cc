@@ -53,6 +53,9 @@ Result<pid_t> StartDaemon(const std::string& name, const std::vector<std::string
   if (pid < 0) return Unavailable("fork failed starting " + name);
   if (pid == 0) {
     setsid();
+    // Every daemon starts with the default signal actions, whichever process
+    // started it (isthmus ignores SIGPIPE; Open vSwitch and dnsmasq set their own).
+    signal(SIGPIPE, SIG_DFL);
     int devnull = open("/dev/null", O_RDONLY);
     int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(devnull, 0);

@@ -46,6 +46,15 @@ free_port() {
 # instance.instance1.ip, router.R2.net4.mac, hosts.
 fact() { lab show --get "$1"; }
 
+# ignores_sigpipe DAEMON: the daemon's process ignores SIGPIPE (bit 13 of
+# SigIgn), as every isthmus process must whoever started it.
+ignores_sigpipe() {
+  local pid mask
+  pid=$(cat "${ISTHMUS_LAB_DIR:-/run/isthmus/lab}/pids/$1.pid") || return 1
+  mask=$(awk '/^SigIgn:/ {print $2}' "/proc/$pid/status") || return 1
+  (((16#$mask >> 12) & 1))
+}
+
 ping_ok() { lab exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 cleanup() {

@@ -130,6 +130,9 @@ lab kill central
 pass "central killed (kill -9) after $(acked_count one) acknowledged ports"
 sleep 0.$((RANDOM % 5))  # the burst keeps knocking at a dead central for a moment
 lab start central
+# Restarted from this shell (SIGPIPE at its default), central must still ignore
+# SIGPIPE: it did not, and died silently when burst two killed cloud2 mid-push.
+ignores_sigpipe central || fail "central restarted by 'lab start' does not ignore SIGPIPE"
 wait "$burst_pid" || fail "burst one failed"
 check_burst one "$work/base1.json"
 # net4 is a /24: make room for the second burst.
@@ -148,6 +151,7 @@ pass "cloud2 killed (kill -9) after $killed_at acknowledged ports"
 # Back while the burst still runs (when it still does): it catches up under load.
 wait_acked two $(( killed_at + 20 < BURST ? killed_at + 20 : BURST ))
 lab start cloud-cloud2
+ignores_sigpipe cloud-cloud2 || fail "cloud2 restarted by 'lab start' does not ignore SIGPIPE"
 wait "$burst_pid" || fail "burst two failed"
 check_burst two "$work/base2.json"
 lab wait-converged --timeout 60 || fail "agents did not converge after cloud2's restart"
