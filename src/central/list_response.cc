@@ -197,45 +197,126 @@ Result<Window> PageSorted(Walker<T>& w, const httplib::Request& req, const ListC
   return win;
 }
 
+// The state of one list being sent: owns what the walk reads (the request, the caller).
 template <typename T>
-Result<std::string> ListOf(Service& s, const Caller& c, const httplib::Request& req, const std::string& base_url) {
+struct ListState {
+  ListState(Service& s, const Caller& c, const httplib::Request& r, ListControls controls, std::string base)
+      : req(r), caller(c), ctl(std::move(controls)), base_url(std::move(base)),
+        walker(s, caller, req, ctl.limit > 0 ? std::clamp<size_t>(ctl.limit + 1, 64, 512) : 512),
+        plural(Traits(KindOf<T>).plural), cursor(ctl.marker) {}
+  const httplib::Request req;
+  const Caller caller;
+  const ListControls ctl;
+  const std::string base_url;
+  Walker<T> walker;
+  const std::string plural;
+  std::string cursor;  // the id of the last item sent
+  Window win;
+  size_t items = 0;
+  bool started = false;
+
+  std::string Head() { return "{\"" + plural + "\":["; }
+  std::string Tail(size_t count) {
+    std::string text = "]";
+    if (ctl.limit > 0 || !ctl.marker.empty()) {
+      const bool paged = ctl.limit > 0 && count > 0;
+      text += ",\"" + plural + "_links\":" +
+              PageLinks(req, base_url, win.first, win.last, paged && win.more_after, paged && win.more_before);
+    }
+    return text + "}";
+  }
+  // The next piece of a list in id order without a limit; true when it was the last.
+  bool NextPiece(std::string& out) {
+    Body body;
+    body.items = items;  // a comma before every item but the list's first
+    if (!started) body.text = Head(), started = true;
+    size_t added = 0;
+    bool full = false;
+    walker.Each(cursor, !ctl.ascending[0], [&](const std::string& id, const json& view) {
+      if (added == kPieceItems) return !(full = true);
+      if (win.first.empty()) win.first = id;
+      win.last = cursor = id;
+      body.Add(Dump(SelectFields(req, view)));
+      ++added;
+      return true;
+    });
+    items = body.items;
+    if (!full) body.text += Tail(items);
+    out = std::move(body.text);
+    return !full;
+  }
+  // A page, or any order but id: the whole body.
+  Result<std::string> Whole() {
+    Body body;
+    body.text = Head();
+    if (ctl.ById()) {
+      win = PageById(walker, req, ctl, body);
+    } else {
+      ISTHMUS_ASSIGN_OR_RETURN(sorted, PageSorted(walker, req, ctl, body));
+      win = sorted;
+    }
+    body.text += Tail(body.items);
+    return std::move(body.text);
+  }
+};
+
+template <typename T>
+Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Caller& c, const httplib::Request& req,
+                                                         const std::string& base_url) {
   ISTHMUS_ASSIGN_OR_RETURN(ctl, ParseControls(req));
   ISTHMUS_RETURN_IF_ERROR(CheckFilters(req));
-  const std::string plural = Traits(KindOf<T>).plural;
-  Walker<T> w(s, c, req, ctl.limit > 0 ? std::clamp<size_t>(ctl.limit + 1, 64, 512) : 512);
-  Body body;
-  body.text = "{\"" + plural + "\":[";
-  Window win;
-  if (ctl.ById()) {
-    if (!ctl.marker.empty() && !w.Holds(ctl.marker)) return NotFound("Marker " + ctl.marker + " could not be found");
-    win = PageById(w, req, ctl, body);
-  } else {
-    ISTHMUS_ASSIGN_OR_RETURN(sorted, PageSorted(w, req, ctl, body));
-    win = sorted;
+  auto state = std::make_shared<ListState<T>>(s, c, req, ctl, base_url);
+  if (ctl.ById() && !ctl.marker.empty() && !state->walker.Holds(ctl.marker))
+    return NotFound("Marker " + ctl.marker + " could not be found");
+  if (ctl.ById() && !ctl.reverse && ctl.limit == 0) {
+    return httplib::ContentProviderWithoutLength([state](size_t, httplib::DataSink& sink) {
+      std::string piece;
+      const bool last = state->NextPiece(piece);
+      sink.write(piece.data(), piece.size());
+      if (last) sink.done();
+      return true;
+    });
   }
-  body.text += "]";
-  if (ctl.limit > 0 || !ctl.marker.empty()) {
-    const bool paged = ctl.limit > 0 && body.items > 0;
-    body.text += ",\"" + plural + "_links\":" +
-                 PageLinks(req, base_url, win.first, win.last, paged && win.more_after, paged && win.more_before);
-  }
-  body.text += "}";
-  return std::move(body.text);
+  // Bounded by its limit, or sorted by other keys (which must see every item first).
+  ISTHMUS_ASSIGN_OR_RETURN(whole, state->Whole());
+  auto body = std::make_shared<std::string>(std::move(whole));
+  return httplib::ContentProviderWithoutLength([body](size_t, httplib::DataSink& sink) {
+    sink.write(body->data(), body->size());
+    sink.done();
+    return true;
+  });
 }
 
 }  // namespace
 
-Result<std::string> ListBody(Service& s, const Caller& c, Kind kind, const httplib::Request& req,
-                             const std::string& base_url) {
-  std::optional<Result<std::string>> out;
+Result<httplib::ContentProviderWithoutLength> ListProvider(Service& s, const Caller& c, Kind kind,
+                                                           const httplib::Request& req,
+                                                           const std::string& base_url) {
+  std::optional<Result<httplib::ContentProviderWithoutLength>> out;
   ForEachKindType([&](auto type) {
     using T = typename decltype(type)::type;
     if constexpr (requires(T m) { m.project_id; }) {
-      if (KindOf<T> == kind && Traits(kind).neutron) out = ListOf<T>(s, c, req, base_url);
+      if (KindOf<T> == kind && Traits(kind).neutron) out = ProviderOf<T>(s, c, req, base_url);
     }
   });
   if (!out) return NotFound("Unknown resource kind " + Name(kind));
   return std::move(*out);
+}
+
+Result<std::string> ListBody(Service& s, const Caller& c, Kind kind, const httplib::Request& req,
+                             const std::string& base_url) {
+  ISTHMUS_ASSIGN_OR_RETURN(provider, ListProvider(s, c, kind, req, base_url));
+  std::string text;
+  bool done = false;
+  httplib::DataSink sink;
+  sink.write = [&](const char* data, size_t n) {
+    text.append(data, n);
+    return true;
+  };
+  sink.done = [&] { done = true; };
+  while (!done)
+    if (!provider(text.size(), sink)) return Internal("list provider failed");
+  return text;
 }
 
 }  // namespace isthmus::central

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/http.h"
@@ -28,13 +29,23 @@
 namespace isthmus {
 namespace {
 
+struct BodyStream;
+
+// One piece of a streamed body, made by a worker for the loop thread.
+struct Piece {
+  std::string data;
+  bool last = false;    // the provider called sink.done() (or failed)
+  bool failed = false;  // the provider returned false: the body is cut short
+};
+
 // Answers finished on any thread, handed to the loop thread; Reply callables
 // hold it, so one that outlives the server finds it closed and does nothing.
 struct ReplyQueue {
   std::mutex mu;
   bool open = true;
-  event* wake = nullptr;  // the loop's event that drains `done`
+  event* wake = nullptr;  // the loop's event that drains `done` and `pieces`
   std::vector<std::pair<evhttp_request*, httplib::Response>> done;
+  std::vector<std::pair<BodyStream*, Piece>> pieces;
 
   void Push(evhttp_request* req, httplib::Response res) {
     std::lock_guard<std::mutex> lock(mu);
@@ -42,6 +53,30 @@ struct ReplyQueue {
     done.emplace_back(req, std::move(res));
     event_active(wake, EV_READ, 0);  // thread-safe: evthread_use_pthreads()
   }
+  void Push(BodyStream* stream, Piece piece) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!open) return;  // the server is stopping: the stream is freed with it
+    pieces.emplace_back(stream, std::move(piece));
+    event_active(wake, EV_READ, 0);
+  }
+};
+
+// An answer whose body comes from a content provider
+// (httplib::Response::set_chunked_content_provider), sent with chunked
+// transfer encoding. The provider runs on a worker, one call per piece, and
+// the next piece is asked for only once the previous one has left the
+// connection's buffer: however large the body, the server holds about one
+// piece of it. Touched by the loop thread only, except `res` and `offset`,
+// which the one worker making a piece uses while `producing` is set.
+struct BodyStream {
+  HttpServer::Impl* impl = nullptr;
+  evhttp_request* ev = nullptr;
+  evhttp_connection* conn = nullptr;
+  httplib::Response res;
+  size_t offset = 0;
+  bool producing = false;
+  bool gone = false;      // the connection closed before the body ended
+  bool ev_ours = false;   // then: libevent left the request for us to free
 };
 
 void UseThreads() {
@@ -121,6 +156,7 @@ struct HttpServer::Impl {
   evhttp* http = nullptr;
   SslCtx ssl_ctx;
   std::shared_ptr<ReplyQueue> replies = std::make_shared<ReplyQueue>();
+  std::set<BodyStream*> streams;  // loop thread; freed with the server if unfinished
   std::vector<event*> signal_events;
   event* stop_event = nullptr;  // activated by Stop(), from any thread, even before Run()
 
@@ -205,23 +241,116 @@ struct HttpServer::Impl {
     impl->Enqueue([impl, req, reply, received] { impl->self->Dispatch(req, reply, received); });
   }
 
-  // Loop thread: sends the answers the workers finished.
+  // Loop thread: sends the answers and the pieces the workers finished.
   static void OnReplies(evutil_socket_t, short, void* arg) {
     auto* impl = static_cast<Impl*>(arg);
     std::vector<std::pair<evhttp_request*, httplib::Response>> done;
+    std::vector<std::pair<BodyStream*, Piece>> pieces;
     {
       std::lock_guard<std::mutex> lock(impl->replies->mu);
       done.swap(impl->replies->done);
+      pieces.swap(impl->replies->pieces);
     }
     for (auto& [ev, res] : done) {
       evkeyvalq* out = evhttp_request_get_output_headers(ev);
       for (const auto& [k, v] : res.headers) evhttp_add_header(out, k.c_str(), v.c_str());
+      if (res.content_provider_ && evhttp_request_get_command(ev) != EVHTTP_REQ_HEAD &&
+          evhttp_request_get_connection(ev)) {
+        impl->StartStream(ev, std::move(res));
+        continue;
+      }
       evbuffer* body = evbuffer_new();
       AddBody(body, std::move(res.body));
       // A request whose client went away is only freed by this call.
       evhttp_send_reply(ev, res.status, nullptr, body);
       evbuffer_free(body);
     }
+    for (auto& [stream, piece] : pieces) impl->SendPiece(stream, std::move(piece));
+  }
+
+  // ---- Streamed bodies (BodyStream), all on the loop thread.
+  void StartStream(evhttp_request* ev, httplib::Response res) {
+    auto* stream = new BodyStream{this, ev, evhttp_request_get_connection(ev), std::move(res)};
+    streams.insert(stream);
+    evhttp_send_reply_start(ev, stream->res.status, nullptr);
+    evhttp_connection_set_closecb(stream->conn, &Impl::OnStreamClosed, stream);
+    MakePiece(stream);
+  }
+
+  void MakePiece(BodyStream* stream) {
+    stream->producing = true;
+    Enqueue([stream, queue = replies] {
+      Piece piece;
+      httplib::DataSink sink;
+      sink.write = [&piece](const char* data, size_t n) {
+        piece.data.append(data, n);
+        return true;
+      };
+      sink.done = [&piece] { piece.last = true; };
+      sink.is_writable = [] { return true; };
+      try {
+        piece.failed = !stream->res.content_provider_(stream->offset, 0, sink);
+      } catch (const std::exception& e) {
+        LOG_ERROR("streamed body failed: " << e.what());
+        piece.failed = true;
+      }
+      piece.last = piece.last || piece.failed;
+      stream->offset += piece.data.size();
+      queue->Push(stream, std::move(piece));
+    });
+  }
+
+  void SendPiece(BodyStream* stream, Piece piece) {
+    stream->producing = false;
+    if (stream->gone) return EndStream(stream);
+    if (!piece.data.empty()) {
+      evbuffer* chunk = evbuffer_new();
+      AddBody(chunk, std::move(piece.data));
+      // Called once the piece left the connection's buffer; never if the
+      // connection closes first (OnStreamClosed is called then).
+      evhttp_send_reply_chunk_with_cb(stream->ev, chunk, piece.last ? nullptr : &Impl::OnPieceSent,
+                                      piece.last ? nullptr : stream);
+      evbuffer_free(chunk);
+      if (!piece.last) return;
+    }
+    if (!piece.last) return MakePiece(stream);
+    stream->res.content_provider_success_ = !piece.failed;
+    if (piece.failed) {
+      // Cut short: closed without the last chunk, so the client cannot take
+      // the body for whole. Freeing the connection frees the request too.
+      evhttp_connection_set_closecb(stream->conn, nullptr, nullptr);
+      evhttp_connection_free(stream->conn);
+      stream->ev = nullptr;
+    }
+    EndStream(stream);
+  }
+
+  static void OnPieceSent(evhttp_connection*, void* arg) {
+    auto* stream = static_cast<BodyStream*>(arg);
+    stream->impl->MakePiece(stream);
+  }
+
+  static void OnStreamClosed(evhttp_connection* conn, void* arg) {
+    auto* stream = static_cast<BodyStream*>(arg);
+    evhttp_connection_set_closecb(conn, nullptr, nullptr);
+    stream->gone = true;
+    // Detached from its connection (the answer was not finished): ours to free.
+    stream->ev_ours = evhttp_request_get_connection(stream->ev) == nullptr;
+    if (!stream->producing) stream->impl->EndStream(stream);
+  }
+
+  // Finishes the body (or, the client gone, frees what libevent left us) and frees the stream.
+  void EndStream(BodyStream* stream) {
+    if (stream->ev) {
+      if (!stream->gone) {
+        evhttp_connection_set_closecb(stream->conn, nullptr, nullptr);
+        evhttp_send_reply_end(stream->ev);
+      } else if (stream->ev_ours) {
+        evhttp_request_free(stream->ev);
+      }
+    }
+    streams.erase(stream);
+    delete stream;
   }
 
   static bufferevent* MakeTlsConnection(event_base* base, void* arg) {
@@ -307,6 +436,12 @@ void HttpServer::Run(bool stop_on_signals) {
   // Close every connection now (clients see it at once), not when the server is destroyed.
   evhttp_free(impl_->http);
   impl_->http = nullptr;
+  // Bodies still being made when the server stopped (their connections are gone).
+  for (BodyStream* stream : impl_->streams) {
+    if (stream->ev && stream->ev_ours) evhttp_request_free(stream->ev);
+    delete stream;
+  }
+  impl_->streams.clear();
 }
 
 void HttpServer::Stop() { event_active(impl_->stop_event, EV_READ, 0); }

@@ -1,7 +1,10 @@
 #include "common/http_server.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -197,6 +200,120 @@ TEST_F(HttpServerTlsTest, KeyReadableByOthersIsRefused) {
   auto port = server_->Bind("127.0.0.1", 0);
   ASSERT_FALSE(port.ok());
   EXPECT_NE(port.status().message().find("chmod 600"), std::string::npos) << port.status().message();
+}
+
+// Streamed bodies (Response::set_chunked_content_provider): pieces made one at
+// a time on a worker, the next only once the previous left the connection.
+class HttpServerStreamTest : public HttpServerTest {
+ protected:
+  void Routes(HttpServer& s) override {
+    // /stream?n=N&kib=K&fail_at=F: N pieces of K KiB ('a' + piece number), or
+    // the provider fails at piece F.
+    s.Get("/stream", [this](const HttpRequest& req, httplib::Response& res) {
+      const int n = std::atoi(req.get_param_value("n").c_str());
+      const size_t kib = std::strtoul(req.get_param_value("kib").c_str(), nullptr, 10);
+      const int fail_at = req.has_param("fail_at") ? std::atoi(req.get_param_value("fail_at").c_str()) : -1;
+      auto piece = std::make_shared<int>(0);
+      res.status = 200;
+      res.set_chunked_content_provider(
+          "application/json",
+          [this, n, kib, fail_at, piece](size_t, httplib::DataSink& sink) {
+            ++made_;
+            if (*piece == fail_at) return false;
+            const std::string text(kib * 1024, static_cast<char>('a' + *piece % 26));
+            sink.write(text.data(), text.size());
+            if (++*piece == n) sink.done();
+            return true;
+          },
+          [this](bool success) { released_ = success ? 1 : 2; });
+    });
+  }
+  // Polls until `made_` stops growing (unchanged for 300 ms), within 10 s.
+  int SettledMade() {
+    int last = -1;
+    auto stable_since = std::chrono::steady_clock::now();
+    auto deadline = stable_since + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int now = made_;
+      if (now != last) last = now, stable_since = std::chrono::steady_clock::now();
+      else if (std::chrono::steady_clock::now() - stable_since > std::chrono::milliseconds(300)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return last;
+  }
+  bool WaitReleased(int want) {
+    for (int i = 0; i < 500 && released_ != want; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return released_ == want;
+  }
+  // A client that sends the request and then reads only `read_bytes`.
+  int SlowClient(const std::string& path, size_t read_bytes) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 16 * 1024;  // a small receive window, so the server's buffers fill quickly
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    std::string buf(read_bytes, '\0');
+    size_t got = 0;
+    while (got < read_bytes) {
+      ssize_t r = recv(fd, buf.data() + got, read_bytes - got, 0);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    EXPECT_EQ(got, read_bytes);
+    return fd;
+  }
+  std::atomic<int> made_{0};
+  std::atomic<int> released_{0};  // 1: the whole body was sent, 2: cut short
+};
+
+TEST_F(HttpServerStreamTest, BodyArrivesWholeInPieces) {
+  Start();
+  auto r = Call("GET", "/stream?n=40&kib=64");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  ASSERT_EQ(r->raw.size(), 40u * 64 * 1024);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(r->raw[static_cast<size_t>(i) * 64 * 1024], 'a' + i % 26) << i;
+  EXPECT_EQ(made_, 40);
+  EXPECT_TRUE(WaitReleased(1));
+  // The connection serves the next request (keep-alive after a chunked body).
+  EXPECT_TRUE(Call("GET", "/echo/x").ok());
+}
+
+TEST_F(HttpServerStreamTest, SlowReaderHoldsOnlyAFewPieces) {
+  Start();
+  // 128 pieces of 1 MiB; the client reads 64 KiB and stops: without flow
+  // control every piece would be made and queued (128 MiB).
+  int fd = SlowClient("/stream?n=128&kib=1024", 64 * 1024);
+  int made = SettledMade();
+  EXPECT_GE(made, 1);
+  EXPECT_LE(made, 16) << "pieces made for a client that read 64 KiB";
+  close(fd);  // gone mid-body: the stream is freed, its releaser told
+  EXPECT_TRUE(WaitReleased(2));
+  EXPECT_LE(made_, made + 1);
+}
+
+TEST_F(HttpServerStreamTest, ServerStopsWhileABodyIsBeingSent) {
+  Start();
+  int fd = SlowClient("/stream?n=128&kib=1024", 1024);
+  SettledMade();
+  server_->Stop();
+  thread_.join();
+  server_.reset();  // frees the unfinished stream (checked under the sanitizers)
+  EXPECT_EQ(released_, 2);
+  close(fd);
+}
+
+TEST_F(HttpServerStreamTest, ProviderFailureCutsTheBodyShort) {
+  Start();
+  auto r = Call("GET", "/stream?n=10&kib=4&fail_at=3");
+  // The connection closes before the last chunk: the client sees no whole answer.
+  EXPECT_FALSE(r.ok() && r->status == 200 && r->raw.size() == 10u * 4 * 1024);
+  EXPECT_TRUE(WaitReleased(2));
 }
 
 }  // namespace
