@@ -179,7 +179,7 @@ class Federation {
   nlohmann::json SnapshotBody(const std::string& cloud) const;
   Result<int64_t> QueueSnapshotLocked(const std::string& cloud, int64_t cloud_applied);
   QuotaSet QuotaOfLocked(const std::string& project) const;
-  int64_t UsageLocked(const std::string& resource, const std::string& project) const;
+  int64_t UsageLocked(const std::string& resource, const std::string& project, int64_t cap) const;
   // OverQuota (409) if the project may not create one more of resource. Caller holds mu_.
   Status CheckQuotaLocked(const std::string& resource, const std::string& project) const;
   // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; cloud.cc).

@@ -20,6 +20,9 @@ std::vector<model::AllocationPool> DefaultPools(const Cidr& cidr, const std::str
 Status ValidatePools(const Cidr& cidr, const std::string& gateway,
                      const std::vector<model::AllocationPool>& pools);
 // The lowest address of the pools not in `used`; Conflict when none is left.
+// The rule in its plainest form, by a scan: creates allocate from
+// SubnetIpsInUse (allocation_index.h), which allocation_index_test checks
+// against this function.
 Result<std::string> NextFreeIp(const std::vector<model::AllocationPool>& pools,
                                const std::set<uint32_t>& used, const std::string& network_name);
 

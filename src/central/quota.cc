@@ -1,6 +1,7 @@
 #include "central/quota.h"
 
 #include "central/federation.h"
+#include "central/list_index.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -97,18 +98,33 @@ Status Federation::DeleteQuota(const std::string& project) {
   return Apply(c);
 }
 
-// What a project holds of a resource. Ports: its instance ports only; central's
-// own network:* ports (DHCP, router interfaces and gateways, SNAT, floating IP
-// and fg ports) count against nobody's port quota.
-int64_t Federation::UsageLocked(const std::string& resource, const std::string& project) const {
+// What a project holds of a resource, counted up to `cap` (a create only needs
+// to know whether it is below its limit). Ports: its instance ports only;
+// central's own network:* ports (DHCP, router interfaces and gateways, SNAT,
+// floating IP and fg ports) count against nobody's port quota. Walks the
+// project's ids in the list index, so a check costs at most the project's
+// quota, whatever the number of resources of other projects.
+int64_t Federation::UsageLocked(const std::string& resource, const std::string& project, int64_t cap) const {
   int64_t n = 0;
   store_.ForEachKind([&](const auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
     if constexpr (requires(const T& r) { r.project_id; }) {
       if (resource != Name(KindOf<T>)) return;
-      for (const auto& [id, r] : map) {
-        if constexpr (std::is_same_v<T, model::Port>) n += r.project_id == project && r.IsInstance();
-        else n += r.project_id == project;
+      const IdSource source{"project_id", {project}};
+      std::string after;
+      constexpr size_t kBatch = 256;
+      while (n < cap) {
+        auto ids = store_.Lists().Walk(KindOf<T>, source, after, false, kBatch);
+        for (const auto& id : ids) {
+          if constexpr (std::is_same_v<T, model::Port>) {
+            auto it = map.find(id);
+            n += it != map.end() && it->second.IsInstance();
+          } else {
+            ++n;
+          }
+        }
+        if (ids.size() < kBatch) break;
+        after = ids.back();
       }
     }
   });
@@ -117,7 +133,7 @@ int64_t Federation::UsageLocked(const std::string& resource, const std::string& 
 
 Status Federation::CheckQuotaLocked(const std::string& resource, const std::string& project) const {
   int64_t limit = QuotaOfLocked(project).at(resource);
-  if (limit == kUnlimited || UsageLocked(resource, project) < limit) return Status::Ok();
+  if (limit == kUnlimited || UsageLocked(resource, project, limit) < limit) return Status::Ok();
   return OverQuota(resource);
 }
 

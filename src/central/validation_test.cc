@@ -148,9 +148,12 @@ TEST_F(ValidationTest, QuotasAreEnforcedOnCreateForAMember) {
   Create(demo_, "subnets", "subnet", {{"network_id", net}, {"cidr", "10.0.3.0/24"}});
   EXPECT_EQ(Message(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", net}, {"cidr", "10.0.4.0/24"}}}}).second),
             "Quota exceeded for resources: ['subnet'].");
-  Create(demo_, "ports", "port", {{"network_id", net}});
+  std::string port = Create(demo_, "ports", "port", {{"network_id", net}});
   EXPECT_EQ(Message(Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}}).second),
             "Quota exceeded for resources: ['port'].");
+  // Counted from the project's index entries: a delete gives the room back.
+  EXPECT_EQ(Call(demo_, "DELETE", "/v2.0/ports/" + port).first, 204);
+  Create(demo_, "ports", "port", {{"network_id", net}});
   std::string router = Create(demo_, "routers", "router", {{"name", "r"}, {"availability_zone_hints", {"c1"}}});
   EXPECT_EQ(Message(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"availability_zone_hints", {"c1"}}}}}).second),
             "Quota exceeded for resources: ['router'].");
