@@ -40,23 +40,12 @@ measure() {
 # The value of key in the RESULT line of $log/$1.
 result() { sed -n "s/^RESULT .*\b$2=\([^ ]*\).*/\1/p" "$log/$1" | tail -1; }
 
-# Encapsulated echo requests and replies of 20 pings instance1 -> instance4 entering
-# isthmus's underlay bridge (each tunnel hop crosses it once), per ping.
+# VXLAN hops of instance1 -> instance4 (routed across clouds) and back (bench/tunnel_hops.sh).
 isthmus_hops() {
-  local n=20 cap pid dst src deadline
+  local dst src
   dst=$(lab show --get instance.instance4.ip); src=$(lab show --get instance.instance1.ip)
-  cap=$(mktemp)
-  ip netns exec isth-underlay tcpdump -i any -Q in -n -l -vv udp port 4789 >"$cap" 2>"$cap.err" &
-  pid=$!
-  deadline=$((SECONDS + 10))
-  until grep -q listening "$cap.err" || ((SECONDS > deadline)); do sleep 0.05; done
-  lab exec instance1 -- ping -n -q -c "$n" -i 0.02 "$dst" >/dev/null
-  deadline=$((SECONDS + 5))
-  while (($(grep -c 'ICMP echo reply' "$cap" || true) < n && SECONDS < deadline)); do sleep 0.05; done
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
-  echo "RESULT hops_request=$(grep -c "$src > $dst: ICMP echo request" "$cap" | awk -v n=$n '{printf "%.1f", $1/n}') hops_reply=$(
-    grep -c "$dst > $src: ICMP echo reply" "$cap" | awk -v n=$n '{printf "%.1f", $1/n}')"
-  rm -f "$cap" "$cap.err"
+  bash bench/tunnel_hops.sh isth-underlay 4789 "$src" "$dst" 20 -- \
+    "$isthmus" lab exec instance1 -- ping -n -q -c 20 -i 0.02 "$dst"
 }
 
 say "OVN-IC peer: up (log $log/peer.log)"

@@ -329,24 +329,10 @@ tcp() {
   echo "RESULT tcp_l2_gbps=$ml2 tcp_routed_gbps=$mr ratio=$(awk -v a="$mr" -v b="$ml2" 'BEGIN{printf "%.2f", a/b}')"
 }
 
-# Geneve packets entering the underlay bridge (each tunnel hop crosses it once)
-# per echo request and per echo reply of N pings vm1 -> vm4.
+# Geneve hops of vm1 -> vm4 and back, counted on the underlay (bench/tunnel_hops.sh).
 hops() {
-  local n=20 cap pid req rep
-  cap=$(mktemp)
-  ip netns exec "$ul_ns" tcpdump -i any -Q in -n -l -vv udp port 6081 >"$cap" 2>"$cap.err" &
-  pid=$!
-  wait_for "tcpdump listening" 10 grep -q listening "$cap.err"
-  ip netns exec "$(vm_ns vm1)" ping -n -q -c "$n" -i 0.02 10.2.1.14 >/dev/null
-  # Every reply came back, so every packet crossed the underlay: wait until tcpdump has printed them.
-  local deadline=$((SECONDS + 5))
-  while (($(grep -c 'ICMP echo reply' "$cap" || true) < n && SECONDS < deadline)); do sleep 0.05; done
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
-  req=$(grep -c '10.1.1.11 > 10.2.1.14: ICMP echo request' "$cap" || true)
-  rep=$(grep -c '10.2.1.14 > 10.1.1.11: ICMP echo reply' "$cap" || true)
-  rm -f "$cap" "$cap.err"
-  echo "RESULT hops_request=$(awk -v a="$req" -v n="$n" 'BEGIN{printf "%.1f", a/n}') hops_reply=$(
-    awk -v a="$rep" -v n="$n" 'BEGIN{printf "%.1f", a/n}')"
+  bash "$(dirname "$0")/tunnel_hops.sh" "$ul_ns" 6081 10.1.1.11 10.2.1.14 20 -- \
+    ip netns exec "$(vm_ns vm1)" ping -n -q -c 20 -i 0.02 10.2.1.14
 }
 
 status() {
