@@ -194,7 +194,7 @@ reaches() { ip netns exec "$(vm_ns "$1")" ping -c1 -W1 "$2"; }
 
 up() {
   need_root
-  [[ ! -e $run && -z $(ip netns list | grep "^$prefix-") ]] || die "already up (or leftovers): run down first"
+  [[ ! -e $run && $(ip netns list | grep -c "^$prefix-") == 0 ]] || die "already up (or leftovers): run down first"
   install_if_missing
   trap 'say "up failed: taking everything down"; down' ERR
   mkdir -p "$run"
@@ -356,5 +356,5 @@ case ${1:-} in
   tcp) tcp "${2:-5}" "${3:-5}" ;;
   hops) hops ;;
   status) status ;;
-  *) sed -n '7,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '7,13p' "$0" >&2; exit 2 ;;
 esac

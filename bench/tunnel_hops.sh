@@ -10,7 +10,7 @@
 #   PING_COMMAND pings DST_IP from SRC_IP COUNT times and returns when done.
 # Prints `RESULT hops_request=R hops_reply=P`.
 set -euo pipefail
-(($# >= 7)) && [[ $6 == -- ]] || { sed -n '9,12p' "$0" >&2; exit 2; }
+(($# >= 7)) && [[ $6 == -- ]] || { sed -n '9,11p' "$0" >&2; exit 2; }
 ns=$1 port=$2 src=$3 dst=$4 n=$5
 shift 6
 cap=$(mktemp)
