@@ -8,6 +8,7 @@
 #include "cloud/event_validation.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "state/host_state_json.h"
 
 namespace isthmus::cloud {
 
@@ -66,9 +67,9 @@ Status Controller::Recompute(const AffectedHosts& affected) {
       ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
       lvids_[name] = *lvids;
     }
-    state::HostState s = ComputeHostState(view, name, *lvids, options_);
-    json state = s;
-    std::string body = state.dump();
+    // Written once (revision 0, as stored), compared as text, and served as
+    // that text with its revision: never parsed or dumped again.
+    std::string body = state::DumpHostState(ComputeHostState(view, name, *lvids, options_));
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
     StoredState st{revision_counter_ + 1, body};
@@ -77,8 +78,7 @@ Status Controller::Recompute(const AffectedHosts& affected) {
     states_[name] = st;
     any = true;
     ++woken;
-    state["revision"] = st.revision;
-    watchers_.Publish(name, st.revision, state);
+    watchers_.Publish(name, st.revision, state::WithRevision(body, st.revision));
   }
   if (any) changed_.notify_all();
   RecordRecompute(recomputed, woken, start);
@@ -183,9 +183,7 @@ Result<std::optional<json>> Controller::WaitState(const std::string& host, int64
   changed_.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
   auto it = states_.find(host);
   if (it == states_.end() || it->second.revision <= after) return std::optional<json>();
-  json s = json::parse(it->second.body);
-  s["revision"] = it->second.revision;
-  return std::optional<json>(s);
+  return std::optional<json>(json::parse(state::WithRevision(it->second.body, it->second.revision)));
 }
 
 json Controller::Dump() {
@@ -209,19 +207,18 @@ json Controller::Dump() {
 }
 
 void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
-                            std::function<void(Result<std::optional<json>>)> done) {
-  std::optional<json> ready;
+                            std::function<void(Result<std::optional<std::string>>)> done) {
+  std::optional<std::string> ready;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
     auto it = states_.find(host);
     if (it != states_.end() && it->second.revision > after) {
-      ready = json::parse(it->second.body);
-      (*ready)["revision"] = it->second.revision;
+      ready = state::WithRevision(it->second.body, it->second.revision);
     } else if (!shutdown_ && wait_ms > 0) {
       // Registered under mu_: a Recompute cannot publish between the check and this.
       watchers_.Add(host, after, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
-                    [done](std::optional<json> s) { done(std::move(s)); });
+                    [done](std::optional<std::string> s) { done(std::move(s)); });
       return;
     }
   }

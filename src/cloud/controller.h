@@ -40,10 +40,11 @@ class Controller {
   // The host's state once its revision > after (nullopt after wait_ms).
   Result<std::optional<nlohmann::json>> WaitState(const std::string& host, int64_t after,
                                                   int wait_ms);
-  // The same without a thread: `done` gets the state once its revision > after,
-  // nullopt after wait_ms (or at shutdown), or the error; from any thread.
+  // The same without a thread, as the JSON text served: `done` gets the state
+  // once its revision > after, nullopt after wait_ms (or at shutdown), or the
+  // error; from any thread.
   void WatchState(const std::string& host, int64_t after, int wait_ms,
-                  std::function<void(Result<std::optional<nlohmann::json>>)> done);
+                  std::function<void(Result<std::optional<std::string>>)> done);
   nlohmann::json Dump();
 
   // Reports registered hosts to central until each is acknowledged, and once

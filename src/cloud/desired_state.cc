@@ -1,6 +1,7 @@
 #include "cloud/desired_state.h"
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "cloud/subnet_serving.h"
@@ -87,6 +88,9 @@ const model::Subnet* SubnetOf(const FederationView& v, const std::string& subnet
   return it == v.subnets.end() ? nullptr : &it->second;
 }
 
+// Sorts by key(x): a string, or a std::tie of strings (compared field by field,
+// which orders as their concatenation with " " did: every character of these
+// IDs, addresses and kinds sorts after the space; no string is built per compare).
 template <typename T, typename Key>
 void SortBy(std::vector<T>& v, Key key) {
   std::sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
@@ -124,7 +128,7 @@ std::vector<state::Neighbor> NeighborsOn(const FederationView& v, const std::set
       for (const auto& f : p->fixed_ips)
         if (subnets.count(f.subnet_id)) out.push_back({f.ip_address, p->mac_address});
     }
-  SortBy(out, [](const auto& x) { return x.ip + " " + x.mac; });
+  SortBy(out, [](const auto& x) { return std::tie(x.ip, x.mac); });
   return out;
 }
 
@@ -435,12 +439,12 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
   s.tunnels.assign(tunnels.begin(), tunnels.end());
 
   SortBy(s.ports, [](const auto& x) { return x.id; });
-  SortBy(s.remote_ports, [](const auto& x) { return x.network_id + " " + x.mac; });
-  SortBy(s.arp_responder, [](const auto& x) { return x.network_id + " " + x.ip + " " + x.mac; });
-  SortBy(s.gateway_arp_drop, [](const auto& x) { return x.network_id + " " + x.ip; });
-  SortBy(s.routers, [](const auto& x) { return x.kind + " " + x.id; });
+  SortBy(s.remote_ports, [](const auto& x) { return std::tie(x.network_id, x.mac); });
+  SortBy(s.arp_responder, [](const auto& x) { return std::tie(x.network_id, x.ip, x.mac); });
+  SortBy(s.gateway_arp_drop, [](const auto& x) { return std::tie(x.network_id, x.ip); });
+  SortBy(s.routers, [](const auto& x) { return std::tie(x.kind, x.id); });
   SortBy(s.gateways, [](const auto& x) { return x.subnet_id; });
-  SortBy(s.foreign_gateways, [](const auto& x) { return x.network_id + " " + x.mac; });
+  SortBy(s.foreign_gateways, [](const auto& x) { return std::tie(x.network_id, x.mac); });
   SortBy(s.fip_gateways, [](const auto& x) { return x.network_id; });
   SortBy(s.dhcp_servers, [](const auto& x) { return x.network_id; });
   return s;
