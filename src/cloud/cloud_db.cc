@@ -228,12 +228,14 @@ Result<std::map<std::string, StoredState>> CloudDb::LoadStates() {
   return out;
 }
 
-Status CloudDb::SaveState(const std::string& host, const StoredState& state, int64_t counter) {
+Status CloudDb::SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter) {
   return db_->Transaction([&]() -> Status {
-    auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
-    q->Bind(1, host).Bind(2, state.revision).Bind(3, state.body);
-    q->Step();
-    ISTHMUS_RETURN_IF_ERROR(q->status());
+    for (const auto& [host, state] : states) {
+      auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
+      q->Bind(1, host).Bind(2, state.revision).Bind(3, state.body);
+      q->Step();
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+    }
     auto m = db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('revision', ?)");
     m->Bind(1, counter);
     m->Step();

@@ -62,7 +62,9 @@ class CloudDb {
 
   Result<std::map<std::string, StoredState>> LoadStates();
   int64_t RevisionCounter();
-  Status SaveState(const std::string& host, const StoredState& state, int64_t counter);
+  // The hosts' new states and the revision counter, in one transaction (one
+  // fsync for all the hosts of a recompute).
+  Status SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter);
 
  private:
   explicit CloudDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}

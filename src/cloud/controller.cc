@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <set>
+#include <vector>
 
 #include "cloud/allocation.h"
 #include "cloud/cloud_metrics.h"
@@ -47,12 +48,30 @@ Status Controller::Load() {
 void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_hosts_)); }
 
 // Recomputes the hosts of this cloud that `affected` names, in name order;
-// a host whose state is unchanged keeps its revision and is not woken.
+// a host whose state is unchanged keeps its revision and is not woken. The
+// changed states are saved together, up to kSaveBatch per transaction (one
+// fsync each), and only then published: an agent never holds a revision the
+// DB could lose.
 Status Controller::Recompute(const AffectedHosts& affected) {
+  constexpr size_t kSaveBatch = 64;
   const auto start = std::chrono::steady_clock::now();
   const FederationView& view = live_.view();
   size_t recomputed = 0, woken = 0;
-  bool any = false;
+  std::vector<std::pair<std::string, StoredState>> changed;
+  auto flush = [&]() -> Status {
+    if (changed.empty()) return Status::Ok();
+    int64_t counter = changed.back().second.revision;
+    ISTHMUS_RETURN_IF_ERROR(db_->SaveStates(changed, counter));
+    revision_counter_ = counter;
+    for (auto& [name, st] : changed) {
+      watchers_.Publish(name, st.revision, state::WithRevision(st.body, st.revision));
+      states_[name] = std::move(st);
+    }
+    woken += changed.size();
+    changed.clear();
+    changed_.notify_all();
+    return Status::Ok();
+  };
   for (const auto& [name, host] : own_hosts_) {
     if (!affected.Contains(name)) continue;
     ++recomputed;
@@ -72,15 +91,11 @@ Status Controller::Recompute(const AffectedHosts& affected) {
     std::string body = state::DumpHostState(ComputeHostState(view, name, *lvids, options_));
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
-    StoredState st{revision_counter_ + 1, body};
-    ISTHMUS_RETURN_IF_ERROR(db_->SaveState(name, st, revision_counter_ + 1));
-    ++revision_counter_;
-    states_[name] = st;
-    any = true;
-    ++woken;
-    watchers_.Publish(name, st.revision, state::WithRevision(body, st.revision));
+    int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;
+    changed.push_back({name, StoredState{revision, std::move(body)}});
+    if (changed.size() >= kSaveBatch) ISTHMUS_RETURN_IF_ERROR(flush());
   }
-  if (any) changed_.notify_all();
+  ISTHMUS_RETURN_IF_ERROR(flush());
   RecordRecompute(recomputed, woken, start);
   return Status::Ok();
 }
