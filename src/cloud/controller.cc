@@ -55,7 +55,8 @@ void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_h
 Status Controller::Recompute(const AffectedHosts& affected) {
   constexpr size_t kSaveBatch = 64;
   const auto start = std::chrono::steady_clock::now();
-  const FederationView& view = live_.view();
+  // Built on first use (a recompute of no host of ours costs nothing), shared by every host.
+  std::optional<StateContext> ctx;
   size_t recomputed = 0, woken = 0;
   std::vector<std::pair<std::string, StoredState>> changed;
   auto flush = [&]() -> Status {
@@ -75,7 +76,8 @@ Status Controller::Recompute(const AffectedHosts& affected) {
   for (const auto& [name, host] : own_hosts_) {
     if (!affected.Contains(name)) continue;
     ++recomputed;
-    std::set<std::string> networks = HostNetworks(view, name);
+    if (!ctx) ctx.emplace(live_.view(), options_.dvr_mac_federation);
+    std::set<std::string> networks = HostNetworks(*ctx, name);
     live_.SetHostNetworks(name, networks);
     auto lvids = AssignLvids(networks, lvids_[name]);
     if (!lvids.ok()) {
@@ -88,7 +90,7 @@ Status Controller::Recompute(const AffectedHosts& affected) {
     }
     // Written once (revision 0, as stored), compared as text, and served as
     // that text with its revision: never parsed or dumped again.
-    std::string body = state::DumpHostState(ComputeHostState(view, name, *lvids, options_));
+    std::string body = state::DumpHostState(ComputeHostState(*ctx, name, *lvids));
     auto it = states_.find(name);
     if (it != states_.end() && it->second.body == body) continue;
     int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;
