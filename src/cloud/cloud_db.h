@@ -35,9 +35,13 @@ Result<std::vector<Event>> ParseEvents(const nlohmann::json& body);
 // the gap otherwise). Nothing of a refused batch is applied.
 Status CheckSequence(const std::vector<Event>& events, int64_t applied);
 
+// A host's last state. The DB keeps its revision and the SHA-256 of its JSON
+// text (enough to tell, after a restart, whether a state computed again is
+// the same); the text itself lives in memory only.
 struct StoredState {
   int64_t revision = 0;
-  std::string body;  // HostState JSON without the revision
+  std::string body;    // HostState JSON with revision 0; "" until computed after a load
+  std::string digest;  // Sha256Hex(body)
 };
 
 class CloudDb {

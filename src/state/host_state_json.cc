@@ -1,5 +1,7 @@
 #include "state/host_state_json.h"
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 namespace isthmus::state {
@@ -205,6 +207,41 @@ std::string WithRevision(const std::string& text, int64_t revision) {
   std::string out;
   out.reserve(text.size() + digits.size());
   out.append(text, 0, revision_pos).append(digits).append(text, end, std::string::npos);
+  return out;
+}
+
+std::optional<std::string> AddTrustedDvrMac(const std::string& text, const std::string& mac) {
+  for (unsigned char c : mac)
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return std::nullopt;
+  // The first `"trusted_dvr_macs":[` is the top-level key (as in WithRevision).
+  static const std::string kKey = "\"trusted_dvr_macs\":[";
+  size_t at = text.find(kKey);
+  if (at == std::string::npos) return std::nullopt;
+  size_t pos = at + kKey.size(), insert_at = std::string::npos;
+  // Elements: "..." separated by commas, up to the closing bracket.
+  while (pos < text.size() && text[pos] != ']') {
+    if (text[pos] == ',') ++pos;
+    if (pos >= text.size() || text[pos] != '"') return std::nullopt;
+    size_t end = text.find('"', pos + 1);
+    if (end == std::string::npos) return std::nullopt;
+    std::string_view item(text.data() + pos + 1, end - pos - 1);
+    if (item.find('\\') != std::string_view::npos) return std::nullopt;
+    if (item == mac) return text;
+    if (insert_at == std::string::npos && item > mac) insert_at = pos;
+    pos = end + 1;
+  }
+  if (pos >= text.size()) return std::nullopt;
+  bool last = insert_at == std::string::npos;
+  if (last) insert_at = pos;  // before the closing bracket
+  bool empty = text[at + kKey.size()] == ']';
+  std::string item = "\"" + mac + "\"";
+  std::string out;
+  out.reserve(text.size() + item.size() + 1);
+  out.append(text, 0, insert_at);
+  if (last && !empty) out += ',';
+  out += item;
+  if (!last) out += ',';
+  out.append(text, insert_at, std::string::npos);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "state/host_state.h"
@@ -20,5 +21,12 @@ std::string DumpHostState(const HostState& s);
 // text is its top-level key (no other object of a HostState has that key, and
 // no string can hold that sequence unescaped).
 std::string WithRevision(const std::string& text, int64_t revision);
+
+// A HostState's JSON text (keys sorted, compact) with `mac` added to its
+// trusted_dvr_macs (kept sorted, once each), without parsing the rest: what a
+// host registering in the cloud changes in every other host's state. nullopt
+// when the text is not in that form or `mac` is not plain printable ASCII
+// (the caller then computes the state again).
+std::optional<std::string> AddTrustedDvrMac(const std::string& text, const std::string& mac);
 
 }  // namespace isthmus::state

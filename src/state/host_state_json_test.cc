@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "state/host_state_test_util.h"
 
@@ -92,6 +93,27 @@ TEST(HostStateJson, SameBytesAsNlohmann) {
     t.revision = revision;
     ASSERT_EQ(WithRevision(text, revision), nlohmann::json(t).dump()) << "state " << i;
   }
+}
+
+// Adding a DVR MAC to the text gives the text of the state with that MAC
+// added to its sorted trusted_dvr_macs: first, last, between, already there, none yet.
+TEST(HostStateJson, AddTrustedDvrMacEqualsTheStateWithIt) {
+  Random r(11);
+  for (int i = 0; i < 2000; ++i) {
+    HostState s = RandomState(r);
+    std::set<std::string> macs;
+    for (int k = r.Int(0, 4); k > 0; --k) macs.insert("fa:16:3f:01:00:0" + std::to_string(r.Int(0, 9)));
+    s.trusted_dvr_macs.assign(macs.begin(), macs.end());
+    std::string mac = "fa:16:3f:01:00:0" + std::to_string(r.Int(0, 9));
+    HostState want = s;
+    macs.insert(mac);
+    want.trusted_dvr_macs.assign(macs.begin(), macs.end());
+    auto got = AddTrustedDvrMac(DumpHostState(s), mac);
+    ASSERT_TRUE(got.has_value()) << "state " << i;
+    ASSERT_EQ(*got, DumpHostState(want)) << "state " << i;
+  }
+  EXPECT_FALSE(AddTrustedDvrMac("{\"host\":\"h\"}", "fa:16:3f:01:00:01").has_value());
+  EXPECT_FALSE(AddTrustedDvrMac(DumpHostState(HostState{}), "fa:16:3f:01:00:0\"").has_value());
 }
 
 TEST(HostStateJson, EmptyState) {
