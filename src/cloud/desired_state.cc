@@ -233,7 +233,8 @@ class HostBuilder {
       s_.networks.push_back({net_id, n->second.segmentation_id, l->second, FloodVteps(hosts, self_, nullptr),
                              FloodVteps(hosts, self_, &v_.cloud)});
       present_.insert(net_id);
-      tunnels_.insert(tunnels_.end(), s_.networks.back().flood_vteps.begin(), s_.networks.back().flood_vteps.end());
+      for (const model::Host* h : hosts)
+        if (h != self_) tunnels_.push_back(&h->vtep_ip);
     }
   }
 
@@ -258,7 +259,7 @@ class HostBuilder {
           // Frames routed by another cloud's legacy router come from its network node.
           if (p->device_owner == model::kOwnerRouterInterface)
             if (const model::Host* fnn = v_.NetworkNode(p->cloud); fnn && fnn->name != name_)
-              tunnels_.push_back(fnn->vtep_ip);
+              tunnels_.push_back(&fnn->vtep_ip);
           continue;
         }
         auto r = v_.routers.find(p->device_id);
@@ -266,7 +267,7 @@ class HostBuilder {
         // A legacy router leg lives on the network node.
         if (nn && nn->name != name_ && !nn->vtep_ip.empty()) {
           extra_remote_.push_back({p->network_id, p->mac_address, nn->vtep_ip});
-          tunnels_.push_back(nn->vtep_ip);
+          tunnels_.push_back(&nn->vtep_ip);
           for (const auto& f : p->fixed_ips) extra_arp_.push_back({p->network_id, f.ip_address, p->mac_address});
         }
       }
@@ -435,7 +436,7 @@ class HostBuilder {
     auto add = [&](const std::string& mac, const model::Host* h) {
       if (h == self_ || h->name == name_) return;
       s_.trusted_dvr_macs.push_back(mac);
-      if (h->cloud != v_.cloud && !s_.networks.empty() && !h->vtep_ip.empty()) tunnels_.push_back(h->vtep_ip);
+      if (h->cloud != v_.cloud && !s_.networks.empty() && !h->vtep_ip.empty()) tunnels_.push_back(&h->vtep_ip);
     };
     for (const auto& [mac, h] : ctx_.trusted()) add(mac, h);
     if (ctx_.dvr_mac_federation())
@@ -445,10 +446,13 @@ class HostBuilder {
     s_.trusted_dvr_macs.erase(std::unique(s_.trusted_dvr_macs.begin(), s_.trusted_dvr_macs.end()),
                               s_.trusted_dvr_macs.end());
     for (const auto& name : serving_hosts_)
-      if (const model::Host* h = v_.FindHost(name)) tunnels_.push_back(h->vtep_ip);
+      if (const model::Host* h = v_.FindHost(name)) tunnels_.push_back(&h->vtep_ip);
+    // Each host's VTEP once (by address: a VTEP comes once per network), then by value.
     std::sort(tunnels_.begin(), tunnels_.end());
     tunnels_.erase(std::unique(tunnels_.begin(), tunnels_.end()), tunnels_.end());
-    s_.tunnels = std::move(tunnels_);
+    for (const std::string* vtep : tunnels_) s_.tunnels.push_back(*vtep);
+    std::sort(s_.tunnels.begin(), s_.tunnels.end());
+    s_.tunnels.erase(std::unique(s_.tunnels.begin(), s_.tunnels.end()), s_.tunnels.end());
   }
 
   void Sort() {
@@ -473,7 +477,7 @@ class HostBuilder {
   bool network_node_ = false;
   std::vector<const Router*> routers_;
   std::set<std::string> routers_here_, present_, fip_networks_, serving_hosts_, serving_clouds_;
-  std::vector<std::string> tunnels_;
+  std::vector<const std::string*> tunnels_;  // VTEPs of the view's hosts
   std::vector<state::RemotePort> extra_remote_;
   std::vector<state::ArpEntry> extra_arp_;
 };
