@@ -30,7 +30,7 @@ void StateWatchers::Add(const std::string& host, int64_t after, Clock::time_poin
   done(std::nullopt);
 }
 
-void StateWatchers::Publish(const std::string& host, int64_t revision, const std::string& state) {
+void StateWatchers::Publish(const std::string& host, int64_t revision, std::string state) {
   std::vector<Done> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -46,7 +46,9 @@ void StateWatchers::Publish(const std::string& host, int64_t revision, const std
       }
     }
   }
-  for (auto& done : woken) done(state);
+  for (size_t i = 0; i < woken.size(); ++i)
+    if (i + 1 < woken.size()) woken[i](state);
+    else woken[i](std::move(state));
 }
 
 size_t StateWatchers::size() {

@@ -27,7 +27,8 @@ class StateWatchers {
 
   void Add(const std::string& host, int64_t after, Clock::time_point deadline, Done done);
   // Wakes the host's watchers that have not seen `revision` yet with `state`.
-  void Publish(const std::string& host, int64_t revision, const std::string& state);
+  // (The text is moved to the last of them: one copy fewer for the usual one.)
+  void Publish(const std::string& host, int64_t revision, std::string state);
   size_t size();
 
  private:
