@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/crypto.h"
+
 namespace isthmus::cloud {
 
 namespace {
@@ -223,17 +225,24 @@ Status CloudDb::SaveLvids(const std::string& host, const std::map<std::string, i
 Result<std::map<std::string, StoredState>> CloudDb::LoadStates() {
   std::map<std::string, StoredState> out;
   auto q = db_->Prepare("SELECT host, revision, body FROM host_states");
-  while (q->Step()) out[q->Text(0)] = {q->Int(1), q->Text(2)};
+  while (q->Step()) {
+    // The column holds the digest; a DB written before holds the JSON text.
+    std::string v = q->Text(2);
+    if (!v.empty() && v[0] == '{') out[q->Text(0)] = {q->Int(1), v, crypto::Sha256Hex(v)};
+    else out[q->Text(0)] = {q->Int(1), "", v};
+  }
   if (!q->status().ok()) return q->status();
   return out;
 }
 
-Status CloudDb::SaveState(const std::string& host, const StoredState& state, int64_t counter) {
+Status CloudDb::SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter) {
   return db_->Transaction([&]() -> Status {
-    auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
-    q->Bind(1, host).Bind(2, state.revision).Bind(3, state.body);
-    q->Step();
-    ISTHMUS_RETURN_IF_ERROR(q->status());
+    for (const auto& [host, state] : states) {
+      auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
+      q->Bind(1, host).Bind(2, state.revision).Bind(3, state.digest);
+      q->Step();
+      ISTHMUS_RETURN_IF_ERROR(q->status());
+    }
     auto m = db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('revision', ?)");
     m->Bind(1, counter);
     m->Step();

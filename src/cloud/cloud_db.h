@@ -35,9 +35,13 @@ Result<std::vector<Event>> ParseEvents(const nlohmann::json& body);
 // the gap otherwise). Nothing of a refused batch is applied.
 Status CheckSequence(const std::vector<Event>& events, int64_t applied);
 
+// A host's last state. The DB keeps its revision and the SHA-256 of its JSON
+// text (enough to tell, after a restart, whether a state computed again is
+// the same); the text itself lives in memory only.
 struct StoredState {
   int64_t revision = 0;
-  std::string body;  // HostState JSON without the revision
+  std::string body;    // HostState JSON with revision 0; "" until computed after a load
+  std::string digest;  // Sha256Hex(body)
 };
 
 class CloudDb {
@@ -62,7 +66,9 @@ class CloudDb {
 
   Result<std::map<std::string, StoredState>> LoadStates();
   int64_t RevisionCounter();
-  Status SaveState(const std::string& host, const StoredState& state, int64_t counter);
+  // The hosts' new states and the revision counter, in one transaction (one
+  // fsync for all the hosts of a recompute).
+  Status SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter);
 
  private:
   explicit CloudDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}

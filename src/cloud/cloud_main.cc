@@ -159,11 +159,16 @@ int Main(const std::vector<std::string>& args) {
     }
     wait_s = std::clamp(wait_s, 0, 60);
     c.WatchState(req.matches[1], after, wait_s * 1000,
-                 [reply](Result<std::optional<nlohmann::json>> s) {
+                 [reply](Result<std::optional<std::string>> s) {
                    httplib::Response res;
-                   if (!s.ok()) WriteError(res, s.status());
-                   else if (!s->has_value()) res.status = 304;
-                   else WriteJson(res, 200, **s);
+                   if (!s.ok()) {
+                     WriteError(res, s.status());
+                   } else if (!s->has_value()) {
+                     res.status = 304;
+                   } else {
+                     res.status = 200;  // the state's JSON text as computed (Controller::Recompute)
+                     res.set_content(std::move(**s), "application/json");
+                   }
                    reply(std::move(res));
                  });
   });

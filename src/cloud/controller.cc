@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <set>
+#include <vector>
 
 #include "cloud/allocation.h"
 #include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "state/host_state_json.h"
 
 namespace isthmus::cloud {
 
@@ -45,17 +48,48 @@ Status Controller::Load() {
 
 void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_hosts_)); }
 
-// Recomputes the hosts of this cloud that `affected` names, in name order;
-// a host whose state is unchanged keeps its revision and is not woken.
-Status Controller::Recompute(const AffectedHosts& affected) {
-  const auto start = std::chrono::steady_clock::now();
-  const FederationView& view = live_.view();
-  size_t recomputed = 0, woken = 0;
-  bool any = false;
+// Saves hosts' new states together (revision and digest), in one transaction
+// (one fsync), and only then publishes them: an agent never holds a revision
+// the DB could lose.
+Status Controller::SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed) {
+  if (changed.empty()) return Status::Ok();
+  int64_t counter = changed.back().second.revision;
+  ISTHMUS_RETURN_IF_ERROR(db_->SaveStates(changed, counter));
+  revision_counter_ = counter;
+  for (auto& [name, st] : changed) {
+    watchers_.Publish(name, st.revision, state::WithRevision(st.body, st.revision));
+    states_[name] = std::move(st);
+  }
+  changed.clear();
+  changed_.notify_all();
+  return Status::Ok();
+}
+
+// Adds a host's new state (its text) to `changed`, under the next revision;
+// saved and published up to kSaveBatch at a time.
+Status Controller::Stage(std::vector<std::pair<std::string, StoredState>>& changed, const std::string& host,
+                         std::string body, std::string digest) {
+  constexpr size_t kSaveBatch = 64;
+  int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;
+  changed.push_back({host, StoredState{revision, std::move(body), std::move(digest)}});
+  return changed.size() >= kSaveBatch ? SaveAndPublish(changed) : Status::Ok();
+}
+
+// Recomputes the hosts of this cloud that `affected` names, in name order,
+// from one StateContext; a host whose state is unchanged keeps its revision
+// and is not woken. `patched` hosts were woken by a change made to their text
+// since `start` (RegisterCheaply): counted with this recompute.
+Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
+                             std::chrono::steady_clock::time_point start) {
+  // Built on first use (a recompute of no host of ours costs nothing), shared by every host.
+  std::optional<StateContext> ctx;
+  size_t recomputed = 0, woken = patched;
+  std::vector<std::pair<std::string, StoredState>> changed;
   for (const auto& [name, host] : own_hosts_) {
     if (!affected.Contains(name)) continue;
     ++recomputed;
-    std::set<std::string> networks = HostNetworks(view, name);
+    if (!ctx) ctx.emplace(live_.view(), options_.dvr_mac_federation);
+    std::set<std::string> networks = HostNetworks(*ctx, name);
     live_.SetHostNetworks(name, networks);
     auto lvids = AssignLvids(networks, lvids_[name]);
     if (!lvids.ok()) {
@@ -66,23 +100,59 @@ Status Controller::Recompute(const AffectedHosts& affected) {
       ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
       lvids_[name] = *lvids;
     }
-    state::HostState s = ComputeHostState(view, name, *lvids, options_);
-    json state = s;
-    std::string body = state.dump();
+    // Written once (revision 0), compared as text, and served as that text
+    // with its revision: never parsed or dumped again.
+    std::string body = state::DumpHostState(ComputeHostState(*ctx, name, *lvids));
     auto it = states_.find(name);
-    if (it != states_.end() && it->second.body == body) continue;
-    StoredState st{revision_counter_ + 1, body};
-    ISTHMUS_RETURN_IF_ERROR(db_->SaveState(name, st, revision_counter_ + 1));
-    ++revision_counter_;
-    states_[name] = st;
-    any = true;
+    if (it != states_.end() && !it->second.body.empty() && it->second.body == body) continue;
+    std::string digest = crypto::Sha256Hex(body);
+    if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
+      it->second.body = std::move(body);
+      continue;
+    }
     ++woken;
-    state["revision"] = st.revision;
-    watchers_.Publish(name, st.revision, state);
+    ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   }
-  if (any) changed_.notify_all();
+  ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
   RecordRecompute(recomputed, woken, start);
   return Status::Ok();
+}
+
+// A host registering for the first time, with nothing of the view naming it
+// (no port bound to it or on it, not the network node, no other cloud's host
+// of that name), changes the other hosts' states only by its DVR MAC in their
+// trusted_dvr_macs: that is added to their text, and only it is computed.
+// False (nothing changed) when the registration can change more.
+Result<bool> Controller::RegisterCheaply(const model::Host& host, bool known_before) {
+  const FederationView& v = live_.view();
+  auto named = [&](const auto& index) { return index.count(host.name) > 0; };
+  if (known_before || v.NetworkNode(cloud_) == v.FindHost(host.name) || named(v.bound_by_host) ||
+      named(v.ports_by_host) || named(v.fip_agent_ports) || named(v.hosts_on_our_networks))
+    return false;
+  for (const auto& [id, p] : v.ports)
+    if (p.host == host.name) return false;
+  std::vector<std::pair<std::string, std::string>> patched;  // host -> new text
+  AffectedHosts compute{false, {host.name}};
+  for (const auto& [name, h] : own_hosts_) {
+    if (name == host.name) continue;
+    auto it = states_.find(name);
+    if (it == states_.end() || it->second.body.empty()) {
+      compute.hosts.insert(name);
+      continue;
+    }
+    auto text = state::AddTrustedDvrMac(it->second.body, host.dvr_mac);
+    if (!text) return false;
+    if (*text != it->second.body) patched.push_back({name, std::move(*text)});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, StoredState>> changed;
+  for (auto& [name, text] : patched) {
+    std::string digest = crypto::Sha256Hex(text);
+    ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(text), std::move(digest)));
+  }
+  ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
+  ISTHMUS_RETURN_IF_ERROR(Recompute(compute, patched.size(), start));  // one recompute in the metrics
+  return true;
 }
 
 Result<int64_t> Controller::ApplyEvents(const json& body) {
@@ -163,10 +233,14 @@ Result<model::Host> Controller::RegisterHost(const json& body) {
   if (existing == own_hosts_.end() || existing->second.vtep_ip != host.vtep_ip ||
       existing->second.role != host.role) {
     ISTHMUS_RETURN_IF_ERROR(db_->SaveOwnHost(host));
+    bool known_before = existing != own_hosts_.end() || live_.view().hosts.count(host.name) > 0;
     own_hosts_[host.name] = host;
     LOG_INFO("host " << host.name << " (" << host.role << ", VTEP " << host.vtep_ip
                      << ") registered with DVR MAC " << host.dvr_mac);
-    ISTHMUS_RETURN_IF_ERROR(Recompute(live_.SetOwnHost(host)));
+    AffectedHosts affected = live_.SetOwnHost(host);
+    auto cheap = RegisterCheaply(host, known_before);
+    if (!cheap.ok()) return cheap.status();
+    if (!*cheap) ISTHMUS_RETURN_IF_ERROR(Recompute(affected));
     reported_.notify_all();
   }
   return host;
@@ -178,14 +252,12 @@ Result<std::optional<json>> Controller::WaitState(const std::string& host, int64
   if (!own_hosts_.count(host)) return NotFound("host " + host + " is not registered in " + cloud_);
   auto ready = [&] {
     auto it = states_.find(host);
-    return shutdown_ || (it != states_.end() && it->second.revision > after);
+    return shutdown_ || (it != states_.end() && it->second.revision > after && !it->second.body.empty());
   };
   changed_.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
   auto it = states_.find(host);
-  if (it == states_.end() || it->second.revision <= after) return std::optional<json>();
-  json s = json::parse(it->second.body);
-  s["revision"] = it->second.revision;
-  return std::optional<json>(s);
+  if (it == states_.end() || it->second.revision <= after || it->second.body.empty()) return std::optional<json>();
+  return std::optional<json>(json::parse(state::WithRevision(it->second.body, it->second.revision)));
 }
 
 json Controller::Dump() {
@@ -209,19 +281,18 @@ json Controller::Dump() {
 }
 
 void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
-                            std::function<void(Result<std::optional<json>>)> done) {
-  std::optional<json> ready;
+                            std::function<void(Result<std::optional<std::string>>)> done) {
+  std::optional<std::string> ready;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
     auto it = states_.find(host);
-    if (it != states_.end() && it->second.revision > after) {
-      ready = json::parse(it->second.body);
-      (*ready)["revision"] = it->second.revision;
+    if (it != states_.end() && it->second.revision > after && !it->second.body.empty()) {
+      ready = state::WithRevision(it->second.body, it->second.revision);
     } else if (!shutdown_ && wait_ms > 0) {
       // Registered under mu_: a Recompute cannot publish between the check and this.
       watchers_.Add(host, after, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
-                    [done](std::optional<json> s) { done(std::move(s)); });
+                    [done](std::optional<std::string> s) { done(std::move(s)); });
       return;
     }
   }

@@ -4,6 +4,7 @@
 // (api.h) and the host reporter call it.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -11,6 +12,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,10 +43,11 @@ class Controller {
   // The host's state once its revision > after (nullopt after wait_ms).
   Result<std::optional<nlohmann::json>> WaitState(const std::string& host, int64_t after,
                                                   int wait_ms);
-  // The same without a thread: `done` gets the state once its revision > after,
-  // nullopt after wait_ms (or at shutdown), or the error; from any thread.
+  // The same without a thread, as the JSON text served: `done` gets the state
+  // once its revision > after, nullopt after wait_ms (or at shutdown), or the
+  // error; from any thread.
   void WatchState(const std::string& host, int64_t after, int wait_ms,
-                  std::function<void(Result<std::optional<nlohmann::json>>)> done);
+                  std::function<void(Result<std::optional<std::string>>)> done);
   nlohmann::json Dump();
 
   // Reports registered hosts to central until each is acknowledged, and once
@@ -57,7 +61,12 @@ class Controller {
       : cloud_(std::move(cloud)), db_(std::move(db)), options_(options), live_(cloud_) {}
   Status Load();
   void RebuildView();  // whole, from resources_ and own_hosts_
-  Status Recompute(const AffectedHosts& affected);
+  Status Recompute(const AffectedHosts& affected, size_t patched = 0,
+                   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
+  Result<bool> RegisterCheaply(const model::Host& host, bool known_before);
+  Status Stage(std::vector<std::pair<std::string, StoredState>>& changed, const std::string& host,
+               std::string body, std::string digest);
+  Status SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed);
   Status ReportSync(const Endpoint& central, TokenSource& tokens);
 
   std::string cloud_;

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
 #include <thread>
+
+#include "common/crypto.h"
+#include "common/sqlite.h"
 
 namespace isthmus::cloud {
 namespace {
@@ -32,6 +36,54 @@ TEST(Controller, RegistrationWaitsForThePrefixThenAllocates) {
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->dvr_mac, "fa:16:3f:01:00:01");
   EXPECT_EQ(c->RegisterHost(reg)->dvr_mac, "fa:16:3f:01:00:01");  // stable
+}
+
+json Register(Controller& c, const std::string& name, const std::string& vtep) {
+  auto h = c.RegisterHost({{"host", {{"name", name}, {"role", "compute"}, {"vtep_ip", vtep}}}});
+  EXPECT_TRUE(h.ok()) << h.status().ToString();
+  return h.ok() ? json(*h) : json();
+}
+
+// The cloud DB keeps each host's revision and the SHA-256 of its state's text,
+// not the text; registrations add the new host's DVR MAC to the others' states
+// (in their text, not computed again), which a restart, computing every state
+// again, finds equal: no host gets a new revision. A DB written before (the
+// text in the column) is read too.
+TEST(Controller, RegistrationsPatchTrustAndStatesSurviveARestartAsDigests) {
+  std::string path = TempDb();
+  std::map<std::string, json> before;
+  {
+    auto c = std::move(*Controller::Create("cloud1", path, {}));
+    ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1)}}}).ok());
+    for (int i = 1; i <= 4; ++i) Register(*c, "h" + std::to_string(i), "10.255.0." + std::to_string(10 + i));
+    for (int i = 1; i <= 4; ++i) before["h" + std::to_string(i)] = **c->WaitState("h" + std::to_string(i), 0, 0);
+  }
+  EXPECT_EQ(before["h1"]["trusted_dvr_macs"],
+            json({"fa:16:3f:01:00:02", "fa:16:3f:01:00:03", "fa:16:3f:01:00:04"}));
+  EXPECT_EQ(before["h4"]["trusted_dvr_macs"],
+            json({"fa:16:3f:01:00:01", "fa:16:3f:01:00:02", "fa:16:3f:01:00:03"}));
+  {
+    auto db = std::move(*Db::Open(path));
+    auto q = db->Prepare("SELECT body FROM host_states WHERE host = 'h1'");
+    ASSERT_TRUE(q->Step());
+    json h1 = before["h1"];
+    h1["revision"] = 0;
+    EXPECT_EQ(q->Text(0), crypto::Sha256Hex(h1.dump()));
+  }
+  auto again = std::move(*Controller::Create("cloud1", path, {}));
+  for (const auto& [name, state] : before) EXPECT_EQ(**again->WaitState(name, 0, 0), state) << name;
+  again.reset();
+  {  // as an older cloud wrote it: the text itself
+    auto db = std::move(*Db::Open(path));
+    json h2 = before["h2"];
+    h2["revision"] = 0;
+    auto q = db->Prepare("UPDATE host_states SET body = ? WHERE host = 'h2'");
+    q->Bind(1, h2.dump());
+    q->Step();
+    ASSERT_TRUE(q->status().ok());
+  }
+  auto third = std::move(*Controller::Create("cloud1", path, {}));
+  for (const auto& [name, state] : before) EXPECT_EQ(**third->WaitState(name, 0, 0), state) << name;
 }
 
 TEST(Controller, RedeliveredEventsAreANoOpAndBadBatchesChangeNothing) {

@@ -1,9 +1,10 @@
 #include "cloud/desired_state.h"
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
-#include "cloud/subnet_serving.h"
+#include "cloud/state_context.h"
 #include "common/net.h"
 
 namespace isthmus::cloud {
@@ -11,14 +12,6 @@ namespace {
 
 using model::Port;
 using model::Router;
-
-// Legs of this cloud's routers (router id -> its interface ports).
-std::map<std::string, std::vector<const Port*>> RouterLegs(const FederationView& v) {
-  std::map<std::string, std::vector<const Port*>> legs;
-  for (const Port* p : v.router_interfaces)
-    if (p->cloud == v.cloud && v.routers.count(p->device_id)) legs[p->device_id].push_back(p);
-  return legs;
-}
 
 std::set<std::string> InstanceNetworks(const FederationView& v, const std::string& host) {
   std::set<std::string> nets;
@@ -40,36 +33,22 @@ const std::vector<const Port*>& BoundPorts(const FederationView& v, const std::s
   return PortsIn(v.bound_by_host, host);
 }
 
-// The view itself when its indexes are current, else an indexed copy.
-const FederationView& Indexed(const FederationView& view, FederationView& copy) {
-  if (view.Indexed()) return view;
-  copy = view;
-  copy.Reindex();
-  return copy;
-}
-
-bool IsNetworkNode(const FederationView& v, const std::string& host) {
-  const model::Host* nn = v.NetworkNode(v.cloud);
-  return nn && nn->name == host;
-}
-
 // Routers instantiated on a host: DVR routers with a leg on a network that has
 // an instance port there; on the network node, legacy routers and the DVR
 // routers that serve a subnet to clouds without a router on it (requirement 7).
-std::vector<const Router*> HostRouters(const FederationView& v, const SubnetServing& serving,
-                                       const std::string& host) {
+std::vector<const Router*> HostRouters(const StateContext& ctx, const std::string& host) {
+  const FederationView& v = ctx.view();
   std::vector<const Router*> out;
-  auto legs = RouterLegs(v);
   auto nets = InstanceNetworks(v, host);
-  bool network_node = IsNetworkNode(v, host);
+  bool network_node = ctx.network_node() && ctx.network_node()->name == host;
   for (const auto& [id, r] : v.routers) {
     if (r.cloud != v.cloud) continue;
     if (!r.distributed) {
       if (network_node) out.push_back(&r);
       continue;
     }
-    for (const Port* leg : legs[id])
-      if (nets.count(leg->network_id) || (network_node && serving.ServesOtherClouds(*leg))) {
+    for (const Port* leg : ctx.Legs(id))
+      if (nets.count(leg->network_id) || (network_node && ctx.serving().ServesOtherClouds(*leg))) {
         out.push_back(&r);
         break;
       }
@@ -87,6 +66,9 @@ const model::Subnet* SubnetOf(const FederationView& v, const std::string& subnet
   return it == v.subnets.end() ? nullptr : &it->second;
 }
 
+// Sorts by key(x): a string, or a std::tie of strings (compared field by field,
+// which orders as their concatenation with " " did: every character of these
+// IDs, addresses and kinds sorts after the space; no string is built per compare).
 template <typename T, typename Key>
 void SortBy(std::vector<T>& v, Key key) {
   std::sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
@@ -124,7 +106,7 @@ std::vector<state::Neighbor> NeighborsOn(const FederationView& v, const std::set
       for (const auto& f : p->fixed_ips)
         if (subnets.count(f.subnet_id)) out.push_back({f.ip_address, p->mac_address});
     }
-  SortBy(out, [](const auto& x) { return x.ip + " " + x.mac; });
+  SortBy(out, [](const auto& x) { return std::tie(x.ip, x.mac); });
   return out;
 }
 
@@ -149,301 +131,362 @@ std::string Hostname(const std::string& ip) {
 }
 
 // The networks of a host's bound ports and of the legs of the routers on it.
-std::set<std::string> NetworksOf(const FederationView& v, const std::string& host,
-                                 const std::vector<const Router*>& routers,
-                                 std::map<std::string, std::vector<const Port*>>& legs) {
+std::set<std::string> NetworksOf(const StateContext& ctx, const std::string& host,
+                                 const std::vector<const Router*>& routers) {
+  const FederationView& v = ctx.view();
   std::set<std::string> nets = InstanceNetworks(v, host);
   for (const Port* p : BoundPorts(v, host)) nets.insert(p->network_id);
   for (const Router* r : routers)
-    for (const Port* leg : legs[r->id]) nets.insert(leg->network_id);
+    for (const Port* leg : ctx.Legs(r->id)) nets.insert(leg->network_id);
   return nets;
+}
+
+// Appends `from`'s entries that live on another host than `self`.
+template <typename T>
+void AppendOthers(std::vector<T>& to, const std::vector<std::pair<T, const model::Host*>>& from,
+                  const model::Host* self) {
+  for (const auto& [x, h] : from)
+    if (h != self) to.push_back(x);
+}
+
+// `base` (sorted) with `extra` merged in, by key.
+template <typename T, typename Key>
+void MergeSorted(std::vector<T>& base, std::vector<T>& extra, Key key) {
+  if (extra.empty()) return;
+  SortBy(extra, key);
+  size_t mid = base.size();
+  base.insert(base.end(), std::make_move_iterator(extra.begin()), std::make_move_iterator(extra.end()));
+  std::inplace_merge(base.begin(), base.begin() + mid, base.end(),
+                     [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// The VTEPs of `hosts` (sorted by VTEP) other than `self`, once each; with
+// `cloud` set, only those of that cloud.
+std::vector<std::string> FloodVteps(const std::vector<const model::Host*>& hosts, const model::Host* self,
+                                    const std::string* cloud) {
+  std::vector<std::string> out;
+  for (const model::Host* h : hosts)
+    if (h != self && (!cloud || h->cloud == *cloud) && (out.empty() || out.back() != h->vtep_ip))
+      out.push_back(h->vtep_ip);
+  return out;
 }
 
 }  // namespace
 
 std::set<std::string> HostNetworks(const FederationView& view, const std::string& host) {
-  FederationView copy;
-  const FederationView& v = Indexed(view, copy);
-  auto legs = RouterLegs(v);
-  return NetworksOf(v, host, HostRouters(v, SubnetServing(v), host), legs);
+  return HostNetworks(StateContext(view), host);
+}
+
+std::set<std::string> HostNetworks(const StateContext& ctx, const std::string& host) {
+  return NetworksOf(ctx, host, HostRouters(ctx, host));
 }
 
 state::HostState ComputeHostState(const FederationView& view, const std::string& host_name,
                                   const std::map<std::string, int>& lvids,
                                   const DesiredStateOptions& options) {
-  FederationView copy;
-  const FederationView& v = Indexed(view, copy);
-  state::HostState s;
-  const model::Host* host = v.FindHost(host_name);
-  s.host = host_name;
-  s.cloud = v.cloud;
-  if (host) {
-    s.role = host->role;
-    s.vtep_ip = host->vtep_ip;
-    s.dvr_mac = host->dvr_mac;
+  return ComputeHostState(StateContext(view, options.dvr_mac_federation), host_name, lvids);
+}
+
+namespace {
+
+// One host's state, built part by part from a StateContext (ComputeHostState).
+class HostBuilder {
+ public:
+  HostBuilder(const StateContext& ctx, const std::string& host, const std::map<std::string, int>& lvids)
+      : ctx_(ctx), v_(ctx.view()), name_(host), self_(v_.FindHost(host)), lvids_(lvids) {}
+
+  state::HostState Build() {
+    s_.host = name_;
+    s_.cloud = v_.cloud;
+    if (self_) {
+      s_.role = self_->role;
+      s_.vtep_ip = self_->vtep_ip;
+      s_.dvr_mac = self_->dvr_mac;
+    }
+    s_.dvr_mac_federation = ctx_.dvr_mac_federation();
+    s_.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
+    const model::Host* nn = ctx_.network_node();
+    network_node_ = nn && nn->name == name_;
+    routers_ = HostRouters(ctx_, name_);
+    for (const Router* r : routers_) routers_here_.insert(r->id);
+    Networks();
+    Ports();
+    Gateways();
+    std::set<uint32_t> fip_slots;
+    for (const Router* r : routers_) s_.routers.push_back(RouterHere(*r, fip_slots));
+    if (network_node_) SnatRouters();
+    FipGateways();
+    DhcpServers();
+    Trust();
+    Sort();
+    return std::move(s_);
   }
-  s.dvr_mac_federation = options.dvr_mac_federation;
-  s.dvr_mac_space = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00";
 
-  auto legs = RouterLegs(v);
-  SubnetServing serving(v);
-  auto routers = HostRouters(v, serving, host_name);
-  std::set<std::string> nets = NetworksOf(v, host_name, routers, legs);
-  const model::Host* nn = v.NetworkNode(v.cloud);
-  bool network_node = nn && nn->name == host_name;
-  std::set<std::string> routers_here;
-  for (const Router* r : routers) routers_here.insert(r->id);
-
+ private:
   // Networks with their flood lists (hosts of any cloud with ports bound on them).
-  std::map<std::string, std::set<std::string>> flood, cloud_flood;
-  for (const auto& net_id : nets)
-    for (const Port* p : v.PortsOn(net_id)) {
-      std::string bound = v.BoundHost(*p);
-      if (bound.empty() || bound == host_name) continue;
-      if (const model::Host* h = v.FindHost(bound); h && !h->vtep_ip.empty()) {
-        flood[net_id].insert(h->vtep_ip);
-        if (h->cloud == v.cloud) cloud_flood[net_id].insert(h->vtep_ip);
-      }
+  void Networks() {
+    for (const auto& net_id : NetworksOf(ctx_, name_, routers_)) {
+      auto n = v_.networks.find(net_id);
+      auto l = lvids_.find(net_id);
+      if (n == v_.networks.end() || l == lvids_.end() || n->second.external) continue;
+      const auto& hosts = ctx_.Network(net_id).hosts;
+      s_.networks.push_back({net_id, n->second.segmentation_id, l->second, FloodVteps(hosts, self_, nullptr),
+                             FloodVteps(hosts, self_, &v_.cloud)});
+      present_.insert(net_id);
+      for (const model::Host* h : hosts)
+        if (h != self_) tunnels_.push_back(&h->vtep_ip);
     }
-  for (const auto& net_id : nets) {
-    auto n = v.networks.find(net_id);
-    auto l = lvids.find(net_id);
-    if (n == v.networks.end() || l == lvids.end() || n->second.external) continue;
-    state::LocalNetwork ln{net_id, n->second.segmentation_id, l->second, {}, {}};
-    ln.flood_vteps.assign(flood[net_id].begin(), flood[net_id].end());
-    ln.cloud_flood_vteps.assign(cloud_flood[net_id].begin(), cloud_flood[net_id].end());
-    s.networks.push_back(ln);
   }
-  std::set<std::string> present;  // networks actually in s.networks
-  for (const auto& n : s.networks) present.insert(n.id);
 
-  std::set<std::string> tunnels;
-  for (const auto& net_id : present)
-  for (const Port* pp : v.PortsOn(net_id)) {
-    const Port& p = *pp;
-    std::vector<std::string> ips;
-    for (const auto& f : p.fixed_ips) ips.push_back(f.ip_address);
-    if (std::string bound = v.BoundHost(p); !bound.empty()) {
-      if (bound == host_name) {
-        // SNAT legs are plugged as legs of their snat- instance, below.
-        if (p.device_owner != model::kOwnerRouterSnat)
-          s.ports.push_back({p.id, p.network_id, p.mac_address, ips, p.IsInstance()});
-        continue;
-      }
-      const model::Host* h = v.FindHost(bound);
-      if (!h || h->vtep_ip.empty()) continue;
-      s.remote_ports.push_back({p.network_id, p.mac_address, h->vtep_ip});
-      tunnels.insert(h->vtep_ip);
-      for (const auto& ip : ips) s.arp_responder.push_back({p.network_id, ip, p.mac_address});
-    } else if (p.IsRouterInterface()) {
-      if (p.cloud != v.cloud) {
-        s.foreign_gateways.push_back({p.network_id, p.mac_address, p.cloud});
-        // Frames routed by another cloud's legacy router come from its network node.
-        if (p.device_owner == model::kOwnerRouterInterface)
-          if (const model::Host* fnn = v.NetworkNode(p.cloud); fnn && fnn->name != host_name)
-            tunnels.insert(fnn->vtep_ip);
-        continue;
-      }
-      auto r = v.routers.find(p.device_id);
-      if (r == v.routers.end() || r->second.distributed) continue;
-      // A legacy router leg lives on the network node.
-      if (nn && nn->name != host_name && !nn->vtep_ip.empty()) {
-        s.remote_ports.push_back({p.network_id, p.mac_address, nn->vtep_ip});
-        tunnels.insert(nn->vtep_ip);
-        for (const auto& f : p.fixed_ips) s.arp_responder.push_back({p.network_id, f.ip_address, p.mac_address});
+  // This host's ports, the others' (fdb and ARP, shared by every host of the
+  // network), and router legs: other clouds' gateways, this cloud's legacy legs.
+  void Ports() {
+    for (const Port* p : BoundPorts(v_, name_)) {
+      // SNAT legs are plugged as legs of their snat- instance, below.
+      if (!present_.count(p->network_id) || p->device_owner == model::kOwnerRouterSnat) continue;
+      std::vector<std::string> ips;
+      for (const auto& f : p->fixed_ips) ips.push_back(f.ip_address);
+      s_.ports.push_back({p->id, p->network_id, p->mac_address, ips, p->IsInstance()});
+    }
+    const model::Host* nn = ctx_.network_node();
+    for (const auto& net_id : present_) {
+      const auto& n = ctx_.Network(net_id);
+      AppendOthers(s_.remote_ports, n.remote, self_);
+      AppendOthers(s_.arp_responder, n.arp, self_);
+      for (const Port* p : n.router_legs) {
+        if (p->cloud != v_.cloud) {
+          s_.foreign_gateways.push_back({p->network_id, p->mac_address, p->cloud});
+          // Frames routed by another cloud's legacy router come from its network node.
+          if (p->device_owner == model::kOwnerRouterInterface)
+            if (const model::Host* fnn = v_.NetworkNode(p->cloud); fnn && fnn->name != name_)
+              tunnels_.push_back(&fnn->vtep_ip);
+          continue;
+        }
+        auto r = v_.routers.find(p->device_id);
+        if (r == v_.routers.end() || r->second.distributed) continue;
+        // A legacy router leg lives on the network node.
+        if (nn && nn->name != name_ && !nn->vtep_ip.empty()) {
+          extra_remote_.push_back({p->network_id, p->mac_address, nn->vtep_ip});
+          tunnels_.push_back(&nn->vtep_ip);
+          for (const auto& f : p->fixed_ips) extra_arp_.push_back({p->network_id, f.ip_address, p->mac_address});
+        }
       }
     }
   }
-  for (const auto& n : s.networks)
-    for (const auto& vtep : n.flood_vteps) tunnels.insert(vtep);
 
   // Gateways of the subnets of this host's networks: this cloud's router leg,
   // or the serving leg of another cloud (requirement 7), whose MAC is then
   // answered for here, switched only to that cloud's network node (never
   // flooded to every host of a DVR router) and trusted from it.
-  std::set<std::pair<std::string, std::string>> drops;
-  std::set<std::string> serving_hosts, serving_clouds;
-  for (const auto& [sid, sub] : v.subnets) {
-    if (!present.count(sub.network_id) || sub.gateway_ip.empty()) continue;
-    const Port* leg = serving.GatewayLeg(sid, v.cloud);
-    std::string mac = leg ? leg->mac_address : "";
-    // ARP for any cloud's gateway address on the subnet stays on the host:
-    // one address in anycast mode, one per cloud in per-cloud mode.
-    std::set<std::string> gateway_ips = {sub.gateway_ip};
-    for (const Port* leg : v.router_interfaces)
-      if (!leg->fixed_ips.empty() && leg->fixed_ips[0].subnet_id == sid)
-        gateway_ips.insert(leg->fixed_ips[0].ip_address);
-    for (const auto& ip : gateway_ips)
-      if (drops.insert({sub.network_id, ip}).second)
-        s.gateway_arp_drop.push_back({sub.network_id, ip, mac});
-    if (!leg) continue;
-    const std::string& ip = leg->fixed_ips[0].ip_address;
-    s.gateways.push_back({sub.network_id, sid, sub.cidr, ip, mac, routers_here.count(leg->device_id) > 0});
-    if (leg->cloud == v.cloud) continue;
-    const model::Host* server = v.NetworkNode(leg->cloud);
-    if (!server || server->vtep_ip.empty()) continue;
-    s.arp_responder.push_back({sub.network_id, ip, mac});
-    s.remote_ports.push_back({sub.network_id, mac, server->vtep_ip});
-    serving_hosts.insert(server->name);
-    serving_clouds.insert(leg->cloud);
+  void Gateways() {
+    std::set<std::pair<std::string, std::string>> drops;
+    for (const auto& net_id : present_)
+      for (const model::Subnet* sub : ctx_.SubnetsOf(net_id)) {
+        if (sub->gateway_ip.empty()) continue;
+        const std::string& sid = sub->id;
+        const Port* leg = ctx_.serving().GatewayLeg(sid, v_.cloud);
+        std::string mac = leg ? leg->mac_address : "";
+        // ARP for any cloud's gateway address on the subnet stays on the host:
+        // one address in anycast mode, one per cloud in per-cloud mode.
+        std::set<std::string> gateway_ips = {sub->gateway_ip};
+        gateway_ips.insert(ctx_.LegIps(sid).begin(), ctx_.LegIps(sid).end());
+        for (const auto& ip : gateway_ips)
+          if (drops.insert({sub->network_id, ip}).second) s_.gateway_arp_drop.push_back({sub->network_id, ip, mac});
+        if (!leg) continue;
+        const std::string& ip = leg->fixed_ips[0].ip_address;
+        s_.gateways.push_back({sub->network_id, sid, sub->cidr, ip, mac, routers_here_.count(leg->device_id) > 0});
+        if (leg->cloud == v_.cloud) continue;
+        const model::Host* server = v_.NetworkNode(leg->cloud);
+        if (!server || server->vtep_ip.empty()) continue;
+        extra_arp_.push_back({sub->network_id, ip, mac});
+        extra_remote_.push_back({sub->network_id, mac, server->vtep_ip});
+        serving_hosts_.insert(server->name);
+        serving_clouds_.insert(leg->cloud);
+      }
   }
 
-  // Router instances: legs and permanent ARP for every port of their subnets;
+  // A router instance: legs and permanent ARP for every port of their subnets;
   // north-south: gateway (legacy), SNAT routes and this host's floating IPs (DVR).
-  std::set<uint32_t> fip_slots;
-  std::set<std::string> fip_networks;
-  for (const Router* r : routers) {
+  state::RouterInstance RouterHere(const Router& r, std::set<uint32_t>& fip_slots) {
     state::RouterInstance ri;
-    ri.id = r->id;
-    ri.distributed = r->distributed;
-    ri.kind = r->distributed ? "dvr" : "legacy";
-    std::set<std::string> subnets, leg_networks;
-    for (const Port* leg : legs[r->id]) {
+    ri.id = r.id;
+    ri.distributed = r.distributed;
+    ri.kind = r.distributed ? "dvr" : "legacy";
+    for (const Port* leg : ctx_.Legs(r.id)) {
       if (leg->fixed_ips.empty()) continue;
       const auto& f = leg->fixed_ips[0];
-      const model::Subnet* sub = SubnetOf(v, f.subnet_id);
+      const model::Subnet* sub = SubnetOf(v_, f.subnet_id);
       if (!sub) continue;
-      subnets.insert(f.subnet_id);
-      leg_networks.insert(leg->network_id);
-      ri.interfaces.push_back({leg->id, leg->network_id, f.subnet_id, leg->mac_address,
-                               f.ip_address, PrefixLen(sub->cidr),
-                               r->distributed && network_node && serving.ServesOtherClouds(*leg)});
+      ri.interfaces.push_back({leg->id, leg->network_id, f.subnet_id, leg->mac_address, f.ip_address,
+                               PrefixLen(sub->cidr),
+                               r.distributed && network_node_ && ctx_.serving().ServesOtherClouds(*leg)});
     }
-    ri.neighbors = NeighborsOn(v, leg_networks, subnets);
-    state::ExternalGateway gw = GatewayOf(v, *r);
-    if (!r->distributed) {
+    ri.neighbors = ctx_.Neighbors(r.id);
+    state::ExternalGateway gw = GatewayOf(v_, r);
+    if (!r.distributed) {
       ri.gateway = gw;
-    } else if (!gw.port_id.empty() && r->enable_snat) {
-      for (const Port* sg : RouterPorts(v, r->id, model::kOwnerRouterSnat)) {
+    } else if (!gw.port_id.empty() && r.enable_snat) {
+      for (const Port* sg : RouterPorts(v_, r.id, model::kOwnerRouterSnat)) {
         if (sg->fixed_ips.empty()) continue;
-        const model::Subnet* sub = SubnetOf(v, sg->fixed_ips[0].subnet_id);
+        const model::Subnet* sub = SubnetOf(v_, sg->fixed_ips[0].subnet_id);
         for (const auto& i : ri.interfaces)
           if (sub && i.subnet_id == sub->id)
             ri.snat_routes.push_back({sub->cidr, sg->fixed_ips[0].ip_address, i.port_id});
       }
     }
-    for (const auto& [fid, fip] : v.floatingips) {
-      if (fip.router_id != r->id || fip.port_id.empty()) continue;
-      auto port = v.ports.find(fip.port_id);
-      if (port == v.ports.end()) continue;
-      if (r->distributed && port->second.host != host_name) continue;
+    for (const auto& [fid, fip] : v_.floatingips) {
+      if (fip.router_id != r.id || fip.port_id.empty()) continue;
+      auto port = v_.ports.find(fip.port_id);
+      if (port == v_.ports.end()) continue;
+      if (r.distributed && port->second.host != name_) continue;
       ri.floating_ips.push_back({fip.floating_ip_address, fip.fixed_ip_address, fip.port_id});
     }
-    if (r->distributed && !ri.floating_ips.empty() && !gw.port_id.empty()) {
-      ri.fip_link = FipLinkFor(r->id, gw.network_id, fip_slots);
-      fip_networks.insert(gw.network_id);
+    if (r.distributed && !ri.floating_ips.empty() && !gw.port_id.empty()) {
+      ri.fip_link = FipLinkFor(r.id, gw.network_id, fip_slots);
+      fip_networks_.insert(gw.network_id);
     }
     SortBy(ri.interfaces, [](const auto& x) { return x.port_id; });
     SortBy(ri.snat_routes, [](const auto& x) { return x.cidr; });
     SortBy(ri.floating_ips, [](const auto& x) { return x.floating_ip; });
-    s.routers.push_back(ri);
+    return ri;
   }
 
   // Centralized SNAT of this cloud's DVR routers, on its network node.
-  if (network_node)
-    for (const auto& [rid, r] : v.routers) {
-      if (r.cloud != v.cloud || !r.distributed || r.gateway_network_id.empty()) continue;
+  void SnatRouters() {
+    for (const auto& [rid, r] : v_.routers) {
+      if (r.cloud != v_.cloud || !r.distributed || r.gateway_network_id.empty()) continue;
       state::RouterInstance sn;
       sn.id = rid;
       sn.kind = "snat";
-      sn.gateway = GatewayOf(v, r);
+      sn.gateway = GatewayOf(v_, r);
       if (sn.gateway.port_id.empty()) continue;
       std::set<std::string> subnets, networks;
-      for (const Port* sg : RouterPorts(v, rid, model::kOwnerRouterSnat)) {
+      for (const Port* sg : RouterPorts(v_, rid, model::kOwnerRouterSnat)) {
         if (sg->fixed_ips.empty()) continue;
         const auto& f = sg->fixed_ips[0];
-        const model::Subnet* sub = SubnetOf(v, f.subnet_id);
-        if (!sub || !present.count(sg->network_id)) continue;
+        const model::Subnet* sub = SubnetOf(v_, f.subnet_id);
+        if (!sub || !present_.count(sg->network_id)) continue;
         subnets.insert(f.subnet_id);
         networks.insert(sg->network_id);
-        sn.interfaces.push_back({sg->id, sg->network_id, f.subnet_id, sg->mac_address,
-                                 f.ip_address, PrefixLen(sub->cidr)});
+        sn.interfaces.push_back({sg->id, sg->network_id, f.subnet_id, sg->mac_address, f.ip_address,
+                                 PrefixLen(sub->cidr)});
       }
-      sn.neighbors = NeighborsOn(v, networks, subnets);
+      sn.neighbors = NeighborsOn(v_, networks, subnets);
       std::erase_if(sn.neighbors, [&](const state::Neighbor& n) {
-        return std::any_of(sn.interfaces.begin(), sn.interfaces.end(),
-                           [&](const auto& i) { return i.ip == n.ip; });
+        return std::any_of(sn.interfaces.begin(), sn.interfaces.end(), [&](const auto& i) { return i.ip == n.ip; });
       });
       SortBy(sn.interfaces, [](const auto& x) { return x.port_id; });
-      s.routers.push_back(sn);
+      s_.routers.push_back(sn);
     }
+  }
 
   // This host's floating-IP gateways (DVR), one per external network in use here.
-  for (const Port* fg : PortsIn(v.fip_agent_ports, host_name)) {
-    const Port& p = *fg;
-    if (!fip_networks.count(p.network_id) || p.fixed_ips.empty()) continue;
-    const model::Subnet* sub = SubnetOf(v, p.fixed_ips[0].subnet_id);
-    if (!sub) continue;
-    s.fip_gateways.push_back({p.network_id, p.id, p.mac_address, p.fixed_ips[0].ip_address,
-                              PrefixLen(sub->cidr), sub->gateway_ip});
+  void FipGateways() {
+    for (const Port* fg : PortsIn(v_.fip_agent_ports, name_)) {
+      const Port& p = *fg;
+      if (!fip_networks_.count(p.network_id) || p.fixed_ips.empty()) continue;
+      const model::Subnet* sub = SubnetOf(v_, p.fixed_ips[0].subnet_id);
+      if (!sub) continue;
+      s_.fip_gateways.push_back({p.network_id, p.id, p.mac_address, p.fixed_ips[0].ip_address,
+                                 PrefixLen(sub->cidr), sub->gateway_ip});
+    }
   }
 
   // DHCP servers of this cloud bound here (its network node): each answers
   // this cloud's instance ports only, and hands out this cloud's gateway.
-  for (const Port* p : BoundPorts(v, host_name)) {
-    if (p->device_owner != model::kOwnerDhcp || p->cloud != v.cloud || !present.count(p->network_id))
-      continue;
-    state::DhcpServer d;
-    d.network_id = p->network_id;
-    d.port_id = p->id;
-    d.mac = p->mac_address;
-    std::set<std::string> served;
-    for (const auto& f : p->fixed_ips) {
-      const model::Subnet* sub = SubnetOf(v, f.subnet_id);
-      if (!sub || !sub->enable_dhcp) continue;
-      d.ip_cidrs.push_back(f.ip_address + "/" + std::to_string(PrefixLen(sub->cidr)));
-      const Port* leg = serving.GatewayLeg(sub->id, v.cloud);
-      std::string router = leg ? leg->fixed_ips[0].ip_address : sub->gateway_ip;
-      d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers});
-      served.insert(sub->id);
+  void DhcpServers() {
+    for (const Port* p : BoundPorts(v_, name_)) {
+      if (p->device_owner != model::kOwnerDhcp || p->cloud != v_.cloud || !present_.count(p->network_id))
+        continue;
+      state::DhcpServer d;
+      d.network_id = p->network_id;
+      d.port_id = p->id;
+      d.mac = p->mac_address;
+      std::set<std::string> served;
+      for (const auto& f : p->fixed_ips) {
+        const model::Subnet* sub = SubnetOf(v_, f.subnet_id);
+        if (!sub || !sub->enable_dhcp) continue;
+        d.ip_cidrs.push_back(f.ip_address + "/" + std::to_string(PrefixLen(sub->cidr)));
+        const Port* leg = ctx_.serving().GatewayLeg(sub->id, v_.cloud);
+        std::string router = leg ? leg->fixed_ips[0].ip_address : sub->gateway_ip;
+        d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers});
+        served.insert(sub->id);
+      }
+      for (const Port* q : v_.PortsOn(p->network_id)) {
+        if (!q->IsInstance() || q->cloud != v_.cloud) continue;
+        for (const auto& f : q->fixed_ips)
+          if (served.count(f.subnet_id)) {
+            d.hosts.push_back({q->mac_address, f.ip_address, Hostname(f.ip_address)});
+            break;
+          }
+      }
+      SortBy(d.hosts, [](const auto& x) { return x.mac; });
+      s_.dhcp_servers.push_back(d);
     }
-    for (const Port* q : v.PortsOn(p->network_id)) {
-      if (!q->IsInstance() || q->cloud != v.cloud) continue;
-      for (const auto& f : q->fixed_ips)
-        if (served.count(f.subnet_id)) {
-          d.hosts.push_back({q->mac_address, f.ip_address, Hostname(f.ip_address)});
-          break;
-        }
-    }
-    SortBy(d.hosts, [](const auto& x) { return x.mac; });
-    s.dhcp_servers.push_back(d);
   }
 
   // DVR MAC trust: this cloud's other hosts always; when federated, other
   // clouds' hosts that have an instance port on one of this cloud's networks,
-  // the network nodes of clouds with a DVR router on one, and every host of a
-  // cloud serving a subnet here (requirement 7: its router routes here from
-  // any of its hosts, also from subnets this cloud does not know). Frames
-  // routed here by another cloud's host come over a tunnel to it, so each has one.
-  std::set<std::string> trusted, routing_clouds = v.OtherCloudsWithDistributedLegs();
-  for (const auto& [name, h] : v.hosts) {
-    if (name == host_name || h.dvr_mac.empty()) continue;
-    if (h.cloud == v.cloud) {
-      trusted.insert(h.dvr_mac);
-      continue;
-    }
-    bool is_network_node = h.role == "network" && v.NetworkNode(h.cloud) == &h;
-    bool routes_here = v.hosts_on_our_networks.count(name) || serving_clouds.count(h.cloud) ||
-                       (is_network_node && routing_clouds.count(h.cloud));
-    if (!options.dvr_mac_federation || !routes_here) continue;
-    trusted.insert(h.dvr_mac);
-    if (!s.networks.empty() && !h.vtep_ip.empty()) tunnels.insert(h.vtep_ip);
+  // the network nodes of clouds with a DVR router on one (the context's
+  // list), and every host of a cloud serving a subnet here (requirement 7: its
+  // router routes here from any of its hosts, also from subnets this cloud
+  // does not know). Frames routed here by another cloud's host come over a
+  // tunnel to it, so each has one.
+  void Trust() {
+    auto add = [&](const std::string& mac, const model::Host* h) {
+      if (h == self_ || h->name == name_) return;
+      s_.trusted_dvr_macs.push_back(mac);
+      if (h->cloud != v_.cloud && !s_.networks.empty() && !h->vtep_ip.empty()) tunnels_.push_back(&h->vtep_ip);
+    };
+    for (const auto& [mac, h] : ctx_.trusted()) add(mac, h);
+    if (ctx_.dvr_mac_federation())
+      for (const auto& cloud : serving_clouds_)
+        for (const auto& [mac, h] : ctx_.CloudHosts(cloud)) add(mac, h);
+    if (!serving_clouds_.empty()) std::sort(s_.trusted_dvr_macs.begin(), s_.trusted_dvr_macs.end());
+    s_.trusted_dvr_macs.erase(std::unique(s_.trusted_dvr_macs.begin(), s_.trusted_dvr_macs.end()),
+                              s_.trusted_dvr_macs.end());
+    for (const auto& name : serving_hosts_)
+      if (const model::Host* h = v_.FindHost(name)) tunnels_.push_back(&h->vtep_ip);
+    // Each host's VTEP once (by address: a VTEP comes once per network), then by value.
+    std::sort(tunnels_.begin(), tunnels_.end());
+    tunnels_.erase(std::unique(tunnels_.begin(), tunnels_.end()), tunnels_.end());
+    for (const std::string* vtep : tunnels_) s_.tunnels.push_back(*vtep);
+    std::sort(s_.tunnels.begin(), s_.tunnels.end());
+    s_.tunnels.erase(std::unique(s_.tunnels.begin(), s_.tunnels.end()), s_.tunnels.end());
   }
-  s.trusted_dvr_macs.assign(trusted.begin(), trusted.end());
-  for (const auto& name : serving_hosts)
-    if (const model::Host* h = v.FindHost(name)) tunnels.insert(h->vtep_ip);
-  s.tunnels.assign(tunnels.begin(), tunnels.end());
 
-  SortBy(s.ports, [](const auto& x) { return x.id; });
-  SortBy(s.remote_ports, [](const auto& x) { return x.network_id + " " + x.mac; });
-  SortBy(s.arp_responder, [](const auto& x) { return x.network_id + " " + x.ip + " " + x.mac; });
-  SortBy(s.gateway_arp_drop, [](const auto& x) { return x.network_id + " " + x.ip; });
-  SortBy(s.routers, [](const auto& x) { return x.kind + " " + x.id; });
-  SortBy(s.gateways, [](const auto& x) { return x.subnet_id; });
-  SortBy(s.foreign_gateways, [](const auto& x) { return x.network_id + " " + x.mac; });
-  SortBy(s.fip_gateways, [](const auto& x) { return x.network_id; });
-  SortBy(s.dhcp_servers, [](const auto& x) { return x.network_id; });
-  return s;
+  void Sort() {
+    SortBy(s_.ports, [](const auto& x) { return x.id; });
+    // Remote ports and ARP entries come sorted per network, networks in ID order.
+    MergeSorted(s_.remote_ports, extra_remote_, [](const auto& x) { return std::tie(x.network_id, x.mac); });
+    MergeSorted(s_.arp_responder, extra_arp_, [](const auto& x) { return std::tie(x.network_id, x.ip, x.mac); });
+    SortBy(s_.gateway_arp_drop, [](const auto& x) { return std::tie(x.network_id, x.ip); });
+    SortBy(s_.routers, [](const auto& x) { return std::tie(x.kind, x.id); });
+    SortBy(s_.gateways, [](const auto& x) { return x.subnet_id; });
+    SortBy(s_.foreign_gateways, [](const auto& x) { return std::tie(x.network_id, x.mac); });
+    SortBy(s_.fip_gateways, [](const auto& x) { return x.network_id; });
+    SortBy(s_.dhcp_servers, [](const auto& x) { return x.network_id; });
+  }
+
+  const StateContext& ctx_;
+  const FederationView& v_;
+  const std::string& name_;
+  const model::Host* self_;
+  const std::map<std::string, int>& lvids_;
+  state::HostState s_;
+  bool network_node_ = false;
+  std::vector<const Router*> routers_;
+  std::set<std::string> routers_here_, present_, fip_networks_, serving_hosts_, serving_clouds_;
+  std::vector<const std::string*> tunnels_;  // VTEPs of the view's hosts
+  std::vector<state::RemotePort> extra_remote_;
+  std::vector<state::ArpEntry> extra_arp_;
+};
+
+}  // namespace
+
+state::HostState ComputeHostState(const StateContext& ctx, const std::string& host,
+                                  const std::map<std::string, int>& lvids) {
+  return HostBuilder(ctx, host, lvids).Build();
 }
 
 }  // namespace isthmus::cloud

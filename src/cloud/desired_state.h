@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cloud/federation_view.h"
+#include "cloud/state_context.h"
 #include "state/host_state.h"
 
 namespace isthmus::cloud {
@@ -24,5 +25,11 @@ std::set<std::string> HostNetworks(const FederationView& view, const std::string
 state::HostState ComputeHostState(const FederationView& view, const std::string& host,
                                   const std::map<std::string, int>& lvids,
                                   const DesiredStateOptions& options);
+
+// The same from a context shared by the hosts of one recompute (its options
+// are the context's): what it reads of the whole view is computed once.
+std::set<std::string> HostNetworks(const StateContext& ctx, const std::string& host);
+state::HostState ComputeHostState(const StateContext& ctx, const std::string& host,
+                                  const std::map<std::string, int>& lvids);
 
 }  // namespace isthmus::cloud

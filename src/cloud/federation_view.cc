@@ -44,10 +44,16 @@ void FederationView::ClearIndex() {
   fip_agent_ports.clear();
   hosts_on_our_networks.clear();
   indexed_ports = static_cast<size_t>(-1);
+  network_nodes.clear();
+  indexed_hosts = static_cast<size_t>(-1);
 }
 
 void FederationView::Reindex() {
   ClearIndex();
+  // Network nodes first: they decide where DHCP and SNAT ports are bound.
+  for (const auto& [name, h] : hosts)
+    if (h.role == "network") network_nodes.emplace(h.cloud, &h);  // the first by name stays
+  indexed_hosts = hosts.size();
   indexed_ports = 0;
   for (const auto& [id, p] : ports) IndexPort(p);
 }

@@ -60,6 +60,10 @@ struct FederationView {
   // Hosts (any cloud) with an instance port on one of our networks -> how many.
   std::map<std::string, int> hosts_on_our_networks;
   size_t indexed_ports = static_cast<size_t>(-1);
+  // Each cloud's network node (NetworkNode below), built by Reindex() from
+  // `hosts`; a change to `hosts` is followed by a Reindex() (LiveView does).
+  std::map<std::string, const model::Host*> network_nodes;
+  size_t indexed_hosts = static_cast<size_t>(-1);
 
   void ClearIndex();
   void Reindex();
@@ -71,7 +75,15 @@ struct FederationView {
   // A cloud's network node: its first host with role "network", by name. Every
   // cloud applies the same rule, so each knows where the others' DHCP servers,
   // SNAT legs and legacy routers are.
+  // O(log clouds) from the index when it is current, else a scan of `hosts`.
   const model::Host* NetworkNode(const std::string& cloud_name) const {
+    if (indexed_hosts == hosts.size()) {
+      auto it = network_nodes.find(cloud_name);
+      return it == network_nodes.end() ? nullptr : it->second;
+    }
+    return ScanNetworkNode(cloud_name);
+  }
+  const model::Host* ScanNetworkNode(const std::string& cloud_name) const {
     for (const auto& [name, h] : hosts)
       if (h.cloud == cloud_name && h.role == "network") return &h;
     return nullptr;

@@ -7,10 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "cloud/allocation.h"
 #include "cloud/desired_state.h"
+#include "cloud/desired_state_reference.h"
+#include "state/host_state_json.h"
 
 namespace isthmus::cloud {
 namespace {
@@ -187,8 +191,25 @@ class Harness {
       if (want != state->second)
         return ::testing::AssertionFailure() << "host " << name << ":\n incremental " << state->second.dump()
                                              << "\n full        " << want.dump();
+      // And the computation before the shared context, byte for byte as served.
+      if (reference::ReferenceHostNetworks(full, name) != HostNetworks(full, name))
+        return ::testing::AssertionFailure() << "host " << name << ": networks differ from the reference";
+      // (Entries with equal sort keys, only possible with a MAC used twice on a
+      // network as these random sequences do, were in no set order before:
+      // both sides are put in one order for that comparison.)
+      std::string ref = state::DumpHostState(TieOrder(reference::ReferenceHostState(full, name, lvids->second, {})));
+      if (ref != state::DumpHostState(TieOrder(state->second.get<state::HostState>())))
+        return ::testing::AssertionFailure() << "host " << name << ":\n incremental " << state->second.dump()
+                                             << "\n reference   " << ref;
     }
     return ::testing::AssertionSuccess();
+  }
+
+  static state::HostState TieOrder(state::HostState s) {
+    std::sort(s.remote_ports.begin(), s.remote_ports.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.network_id, a.mac, a.vtep) < std::tie(b.network_id, b.mac, b.vtep);
+    });
+    return s;
   }
 
   json State(const std::string& host) const { return states_.count(host) ? states_.at(host) : json(); }
@@ -199,15 +220,16 @@ class Harness {
  private:
   void Recompute(const AffectedHosts& affected) {
     computed_if_full += own_.size();
+    StateContext ctx(live_.view());  // shared by the hosts of one recompute, as the controller does
     for (const auto& [name, host] : own_) {
       if (!affected.Contains(name)) continue;
       ++recomputed;
-      std::set<std::string> networks = HostNetworks(live_.view(), name);
+      std::set<std::string> networks = HostNetworks(ctx, name);
       live_.SetHostNetworks(name, networks);
       auto lvids = AssignLvids(networks, lvids_[name]);
       ASSERT_TRUE(lvids.ok()) << lvids.status().message();
       lvids_[name] = *lvids;
-      states_[name] = ComputeHostState(live_.view(), name, *lvids, {});
+      states_[name] = ComputeHostState(ctx, name, *lvids);
     }
   }
 

@@ -21,7 +21,8 @@ void StateWatchers::Add(const std::string& host, int64_t after, Clock::time_poin
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
       bool earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first;
-      by_deadline_.emplace(deadline, Watcher{host, after, std::move(done)});
+      auto w = by_deadline_.emplace(deadline, Watcher{after, std::move(done), {}});
+      w->second.in_host = by_host_.emplace(host, w);
       if (earliest) cv_.notify_all();
       return;
     }
@@ -29,20 +30,25 @@ void StateWatchers::Add(const std::string& host, int64_t after, Clock::time_poin
   done(std::nullopt);
 }
 
-void StateWatchers::Publish(const std::string& host, int64_t revision, const nlohmann::json& state) {
+void StateWatchers::Publish(const std::string& host, int64_t revision, std::string state) {
   std::vector<Done> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = by_deadline_.begin(); it != by_deadline_.end();) {
-      if (it->second.host == host && it->second.after < revision) {
-        woken.push_back(std::move(it->second.done));
-        it = by_deadline_.erase(it);
+    auto [first, last] = by_host_.equal_range(host);
+    for (auto it = first; it != last;) {
+      ByDeadline::iterator w = it->second;
+      if (w->second.after < revision) {
+        woken.push_back(std::move(w->second.done));
+        by_deadline_.erase(w);
+        it = by_host_.erase(it);
       } else {
         ++it;
       }
     }
   }
-  for (auto& done : woken) done(state);
+  for (size_t i = 0; i < woken.size(); ++i)
+    if (i + 1 < woken.size()) woken[i](state);
+    else woken[i](std::move(state));
 }
 
 size_t StateWatchers::size() {
@@ -66,6 +72,7 @@ void StateWatchers::Expire() {
     auto now = Clock::now();
     while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
       expired.push_back(std::move(by_deadline_.begin()->second.done));
+      by_host_.erase(by_deadline_.begin()->second.in_host);
       by_deadline_.erase(by_deadline_.begin());
     }
     lock.unlock();
