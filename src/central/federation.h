@@ -35,6 +35,14 @@
 
 namespace isthmus::central {
 
+// The first line of every public Federation method that commits: the method
+// runs on a cache caught up with the other replicas of central, and runs again
+// from its start (validation included) when its commit found that another
+// replica committed first, at most kStaleRetries times (replica.cc;
+// docs/architecture.md, "Replicas"). Nothing happens on SQLite.
+#define ISTHMUS_FRESH(call) \
+  if (!retrying_) return RetryWhenStale([&] { return call; })
+
 // A fresh resource id (a random UUID, version 4).
 std::string NewUuid();
 
@@ -120,6 +128,12 @@ class Federation {
   // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
   void Pause(int ms);
   void Shutdown();
+  // Replicas (replica.cc): brings the cache up to what other replicas
+  // committed to the database, then wakes the pushers. Cheap when nothing
+  // changed. The follower (replica_follower.h) calls it on every notification.
+  Status CatchUp();
+  bool replicated() const { return db_->replicated(); }
+  const std::string& db_location() const { return db_->location(); }
   // Tests: runs inside every commit's transaction (CentralDb::SetCommitHook).
   void SetCommitHookForTest(std::function<Status()> hook) { db_->SetCommitHook(std::move(hook)); }
 
@@ -169,10 +183,44 @@ class Federation {
   // change staged with or after it is undone, newest first, and each returns
   // the error. Other requests may read a staged change before its commit.
   Status Apply(Change& c);
-  void CommitStagedLocked(std::unique_lock<std::mutex>& lock);  // the leader's part
+  void CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t own_ticket);  // the leader's part
+  void UndoStagedLocked(const Status& st);  // every staged change, newest first; each fails with st
   // Waits (mu_ held by the caller's lock_guard) until no change is staged.
   void WaitUntilDurableLocked();
   void WakePushers();  // events were queued (Apply, or a snapshot appended)
+
+  // Replicas (replica.cc). retrying_: this thread is inside RetryWhenStale.
+  static constexpr int kStaleRetries = 20;
+  static thread_local bool retrying_;
+  template <typename F>
+  auto RetryWhenStale(F&& op) -> decltype(op()) {
+    retrying_ = true;
+    for (int attempt = 1;; ++attempt) {
+      // A retry runs on what the leader caught up (and may be in its batch).
+      if (Status st = attempt == 1 ? CatchUpIfBehind() : Status::Ok(); !st.ok()) {
+        retrying_ = false;
+        return st;
+      }
+      auto r = op();
+      if (attempt >= kStaleRetries || !IsStale(StatusOf(r))) {
+        retrying_ = false;
+        if (owed_epoch_) {  // ends without staging again: the leader need not wait for it
+          std::lock_guard<std::mutex> lock(mu_);
+          SettleRestageLocked();
+        }
+        return r;
+      }
+    }
+  }
+  static const Status& StatusOf(const Status& s) { return s; }
+  template <typename T>
+  static const Status& StatusOf(const Result<T>& r) { return r.status(); }
+  // Catches up when the database is at a newer revision than the cache (mu_ not held).
+  Status CatchUpIfBehind();
+  // mu_ held, nothing staged or committing.
+  Status CatchUpLocked();
+  Status MergeChangesLocked(const ReplicaChanges& up);  // into the cache, mu_ held
+  Status ReloadLocked();  // the log no longer reaches this cache's revision
 
   // snapshot.cc: every resource the cloud should hold, by the fan-out rule, as
   // the snapshot event's body {"resources": {kind: {id: model JSON}}}. Needs mu_.
@@ -257,6 +305,15 @@ class Federation {
   std::map<uint64_t, Status> failed_;           // tickets of an undone batch -> the error
   bool committing_ = false;
   std::condition_variable durable_;
+  // Replicas: requests failed as Stale by a leader holding the revision lock,
+  // which waits (at most kRestageWaitMs) until each staged again (replica.cc).
+  static constexpr int kRestageWaitMs = 100;
+  std::map<uint64_t, uint64_t> restage_owed_;  // failed ticket -> epoch
+  uint64_t stale_epoch_ = 0;
+  size_t restaging_ = 0;
+  std::condition_variable restaged_;
+  static thread_local uint64_t owed_epoch_;  // this thread's request is to stage again (0: no)
+  void SettleRestageLocked();                // it did, or ended without
 };
 
 }  // namespace isthmus::central
