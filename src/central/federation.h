@@ -195,14 +195,21 @@ class Federation {
   template <typename F>
   auto RetryWhenStale(F&& op) -> decltype(op()) {
     retrying_ = true;
+    // Behind the database but busy committing: run on the cache as it is (a
+    // commit over stale state is caught by the fence and retried), and catch
+    // up and run again only if the request is refused (it may have missed
+    // what another replica just made).
+    auto behind = CatchUpIfBehind(/*wait=*/false);
+    bool unsure = behind.ok() && *behind;
     for (int attempt = 1;; ++attempt) {
-      // A retry runs on what the leader caught up (and may be in its batch).
-      if (Status st = attempt == 1 ? CatchUpIfBehind() : Status::Ok(); !st.ok()) {
+      if (!behind.ok()) {
         retrying_ = false;
-        return st;
+        return behind.status();
       }
       auto r = op();
-      if (attempt >= kStaleRetries || !IsStale(StatusOf(r))) {
+      const Status& st = StatusOf(r);
+      const bool again = IsStale(st) || (unsure && !st.ok());
+      if (attempt >= kStaleRetries || !again) {
         retrying_ = false;
         if (owed_epoch_) {  // ends without staging again: the leader need not wait for it
           std::lock_guard<std::mutex> lock(mu_);
@@ -210,13 +217,18 @@ class Federation {
         }
         return r;
       }
+      // A Stale retry runs on what the leader caught up (and joins its batch).
+      if (unsure && !IsStale(st)) behind = CatchUpIfBehind(/*wait=*/true);
+      unsure = false;
     }
   }
   static const Status& StatusOf(const Status& s) { return s; }
   template <typename T>
   static const Status& StatusOf(const Result<T>& r) { return r.status(); }
-  // Catches up when the database is at a newer revision than the cache (mu_ not held).
-  Status CatchUpIfBehind();
+  // Catches up when the database is at a newer revision than the cache (mu_
+  // not held). Without wait, only if nothing is staged or committing; true
+  // if the cache is still behind.
+  Result<bool> CatchUpIfBehind(bool wait);
   // mu_ held, nothing staged or committing.
   Status CatchUpLocked();
   Status MergeChangesLocked(const ReplicaChanges& up);  // into the cache, mu_ held

@@ -23,14 +23,16 @@ Status Federation::CatchUp() {
   return st;
 }
 
-Status Federation::CatchUpIfBehind() {
-  if (!db_->replicated()) return Status::Ok();
+Result<bool> Federation::CatchUpIfBehind(bool wait) {
+  if (!db_->replicated()) return false;
   auto latest = db_->LatestRevision();
   if (!latest.ok()) return latest.status();
-  if (*latest <= db_->revision()) return Status::Ok();
+  if (*latest <= db_->revision()) return false;
   std::lock_guard<std::mutex> lock(mu_);
+  if (!wait && (committing_ || !staged_.empty())) return true;
   WaitUntilDurableLocked();
-  return CatchUpLocked();
+  ISTHMUS_RETURN_IF_ERROR(CatchUpLocked());
+  return false;
 }
 
 Status Federation::CatchUpLocked() {
