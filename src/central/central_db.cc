@@ -54,6 +54,7 @@ Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& location) 
   out->location_ = location;
   ISTHMUS_RETURN_IF_ERROR(out->Migrate());
   if (pg) {
+    out->replicated_ = true;
     ISTHMUS_RETURN_IF_ERROR(out->db_->Exec(kSchemaLock + ReplicaSchema()));
     auto probe = sql::Connect(location);
     if (!probe.ok()) return probe.status();
@@ -61,7 +62,11 @@ Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& location) 
     auto commits = sql::Connect(location);
     if (!commits.ok()) return commits.status();
     out->commit_db_ = std::move(*commits);
-    out->replicated_ = true;
+    // A CentralDb used without a cache (tools, tests) commits at the revision
+    // it opened at; Load sets the cache's.
+    auto now = out->LatestRevision();
+    if (!now.ok()) return now.status();
+    out->revision_ = *now;
   }
   return out;
 }
