@@ -511,14 +511,6 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
   return out;
 }
 
-Result<int64_t> CentralDb::AckedSeq(const std::string& cloud) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto q = db_->Prepare("SELECT acked_seq FROM clouds WHERE name = ?");
-  q->Bind(1, cloud);
-  int64_t seq = q->Step() ? q->Int(0) : 0;
-  ISTHMUS_RETURN_IF_ERROR(q->status());
-  return seq;
-}
 
 // Jobs
 

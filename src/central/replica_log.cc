@@ -111,6 +111,15 @@ Result<int64_t> CentralDb::LogChanges(sql::Connection& db, const std::vector<Mut
   return revision;
 }
 
+Result<int64_t> CentralDb::AckedSeq(const std::string& cloud) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto q = db_->Prepare("SELECT acked_seq FROM clouds WHERE name = ?");
+  q->Bind(1, cloud);
+  int64_t seq = q->Step() ? q->Int(0) : 0;
+  ISTHMUS_RETURN_IF_ERROR(q->status());
+  return seq;
+}
+
 Result<int64_t> CentralDb::LatestRevision() {
   std::lock_guard<std::mutex> lock(probe_mu_);
   if (!probe_) return revision_.load();
