@@ -217,9 +217,12 @@ class Federation {
         }
         return r;
       }
-      // A Stale retry runs on what the leader caught up (and joins its batch).
-      if (unsure && !IsStale(st)) behind = CatchUpIfBehind(/*wait=*/true);
-      unsure = false;
+      // A request failed as Stale by a leader runs on what that leader caught
+      // up and joins its batch: it must not wait for it. One failed by
+      // another fence (a snapshot's) catches up first.
+      const bool stale = IsStale(st);
+      behind = CatchUpIfBehind(/*wait=*/!stale);
+      unsure = stale && behind.ok() && *behind;
     }
   }
   static const Status& StatusOf(const Status& s) { return s; }
