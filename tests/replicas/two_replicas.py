@@ -27,6 +27,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -330,6 +331,9 @@ def main():
             for r in (a, b):
                 if r:
                     print("---- %s log (tail) ----\n%s" % (r.name, open(r.log_path).read()[-3000:]), file=sys.stderr)
+            print("two_replicas: logs kept in " + logdir, file=sys.stderr)
+        else:
+            shutil.rmtree(logdir, ignore_errors=True)
     print("two_replicas: passed")
 
 
