@@ -38,16 +38,40 @@ std::string Schema(sql::Dialect d) {
          "CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, "
          "hard_limit " + integer + " NOT NULL, PRIMARY KEY (project_id, resource));\n";
 }
+
+// PostgreSQL: replicas starting together on a new database make the tables one
+// at a time (held to the end of the transaction, or of a multi-statement Exec).
+const std::string kSchemaLock = "SELECT pg_advisory_xact_lock(5543, 0);\n";
 }  // namespace
 
 Result<std::unique_ptr<CentralDb>> CentralDb::Open(const std::string& location) {
   auto db = sql::Connect(location);
   if (!db.ok()) return db.status();
-  ISTHMUS_RETURN_IF_ERROR((*db)->Exec(Schema((*db)->dialect())));
+  const bool pg = (*db)->dialect() == sql::Dialect::kPostgres;
+  // Replicas starting together on a new database: one makes the tables at a time.
+  ISTHMUS_RETURN_IF_ERROR((*db)->Exec((pg ? kSchemaLock : std::string()) + Schema((*db)->dialect())));
   std::unique_ptr<CentralDb> out(new CentralDb(std::move(*db)));
+  out->location_ = location;
   ISTHMUS_RETURN_IF_ERROR(out->Migrate());
+  if (pg) {
+    out->replicated_ = true;
+    ISTHMUS_RETURN_IF_ERROR(out->db_->Exec(kSchemaLock + ReplicaSchema()));
+    auto probe = sql::Connect(location);
+    if (!probe.ok()) return probe.status();
+    out->probe_ = std::move(*probe);
+    auto commits = sql::Connect(location);
+    if (!commits.ok()) return commits.status();
+    out->commit_db_ = std::move(*commits);
+    // A CentralDb used without a cache (tools, tests) commits at the revision
+    // it opened at; Load sets the cache's.
+    auto now = out->LatestRevision();
+    if (!now.ok()) return now.status();
+    out->revision_ = *now;
+  }
   return out;
 }
+
+
 
 // The columns of a table (to add what an older DB lacks).
 namespace {
@@ -83,6 +107,7 @@ Status CentralDb::Migrate() {
       {"updated_at", "TEXT NOT NULL DEFAULT ''"},
       {"cloud_seq", "BIGINT NOT NULL DEFAULT 0"}};
   return db_->Transaction([&]() -> Status {
+    if (db_->dialect() == sql::Dialect::kPostgres) ISTHMUS_RETURN_IF_ERROR(db_->Exec(kSchemaLock));
     for (const auto& [name, type] : wanted)
       if (!have->count(name)) ISTHMUS_RETURN_IF_ERROR(db_->Exec("ALTER TABLE outbox ADD COLUMN " + name + " " + type));
     if (!have->count("cloud_seq"))
@@ -109,6 +134,23 @@ Status CentralDb::Migrate() {
 Result<Snapshot> CentralDb::Load() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Snapshot s;
+  if (!replicated_) {
+    ISTHMUS_RETURN_IF_ERROR(LoadRows(s));
+    return s;
+  }
+  // Every table as of one revision, while other replicas commit.
+  ISTHMUS_RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
+    ISTHMUS_RETURN_IF_ERROR(db_->Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+    auto r = db_->Prepare("SELECT value FROM meta WHERE key = 'revision'");
+    s.revision = r->Step() ? r->Int(0) : 0;
+    ISTHMUS_RETURN_IF_ERROR(r->status());
+    return LoadRows(s);
+  }));
+  revision_ = s.revision;
+  return s;
+}
+
+Status CentralDb::LoadRows(Snapshot& s) {
   auto c = db_->Prepare("SELECT name, body, acked_seq FROM clouds");
   while (c->Step()) s.clouds[c->Text(0)] = {json::parse(c->Text(1)).get<model::Cloud>(), c->Int(2)};
   ISTHMUS_RETURN_IF_ERROR(c->status());
@@ -125,15 +167,15 @@ Result<Snapshot> CentralDb::Load() {
   ISTHMUS_RETURN_IF_ERROR(r->status());
   auto q = db_->Prepare("SELECT project_id, resource, hard_limit FROM quotas");
   while (q->Step()) s.quotas[q->Text(0)][q->Text(1)] = q->Int(2);
-  ISTHMUS_RETURN_IF_ERROR(q->status());
-  return s;
+  return q->status();
 }
 
 Status CentralDb::Commit(const Mutation& m) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (replicated_) return Commit(std::vector<Mutation>{m});
   const std::string now = Now();
   return db_->Transaction([&]() -> Status {
-    ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+    ISTHMUS_RETURN_IF_ERROR(Write(*db_, m, now));
     return commit_hook_ ? commit_hook_() : Status::Ok();
   });
 }
@@ -251,97 +293,124 @@ Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const
 }
 }  // namespace
 
-Status CentralDb::Commit(const std::vector<Mutation>& batch) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+Status CentralDb::Commit(const std::vector<Mutation>& in, const StaleHandler& on_stale) {
+  // PostgreSQL: commits have a connection of their own, so on_stale (which
+  // takes the federation's lock) never waits on a reader holding that lock.
+  sql::Connection& db = commit_db_ ? *commit_db_ : *db_;
+  std::lock_guard<std::recursive_mutex> lock(commit_db_ ? commit_mu_ : mu_);
   const std::string now = Now();
-  bool clouds_change = std::any_of(batch.begin(), batch.end(), [](const Mutation& m) {
-    return !m.cloud_upserts.empty() || !m.cloud_deletes.empty();
-  });
-  return db_->Transaction([&]() -> Status {
+  int64_t revision = 0;
+  std::vector<Mutation> replaced;  // the batch on_stale made
+  Status st = db.Transaction([&]() -> Status {
+    const std::vector<Mutation>* batch = &in;
+    if (replicated_) {
+      ISTHMUS_ASSIGN_OR_RETURN(base, LockRevision(db));
+      if (base != revision_) {
+        if (!on_stale) return Stale();
+        ReplicaChanges up;
+        ISTHMUS_RETURN_IF_ERROR(ReadChanges(db, up, revision_));
+        if (up.reload) return Stale();  // the caller loads everything again
+        replaced = on_stale(up);
+        batch = &replaced;
+        revision_ = up.revision;
+      }
+      revision = revision_;
+    }
+    bool clouds_change = std::any_of(batch->begin(), batch->end(), [](const Mutation& m) {
+      return !m.cloud_upserts.empty() || !m.cloud_deletes.empty();
+    });
     if (clouds_change) {  // events may go to a cloud made or deleted in the batch: one by one
-      for (const auto& m : batch) ISTHMUS_RETURN_IF_ERROR(Write(m, now));
+      for (const auto& m : *batch) ISTHMUS_RETURN_IF_ERROR(Write(db, m, now));
     } else {
-      ISTHMUS_RETURN_IF_ERROR(WriteBatch(*db_, batch, now, [&](const Mutation& m) { return Write(m, now); }));
+      ISTHMUS_RETURN_IF_ERROR(WriteBatch(db, *batch, now, [&](const Mutation& m) { return Write(db, m, now); }));
+    }
+    if (replicated_) {
+      ISTHMUS_ASSIGN_OR_RETURN(after, LogChanges(db, *batch, revision));
+      revision = after;
     }
     return commit_hook_ ? commit_hook_() : Status::Ok();
   });
+  if (st.ok() && replicated_) revision_ = revision;
+  return st;
 }
+
 
 
 void CentralDb::SetCommitHook(std::function<Status()> hook) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::lock_guard<std::recursive_mutex> commits(commit_mu_);
   commit_hook_ = std::move(hook);
 }
 
-Status CentralDb::Write(const Mutation& m, const std::string& now) {
+Status CentralDb::Write(sql::Connection& db, const Mutation& m, const std::string& now) {
   auto run = [](Statement& st) {
     st.Step();
     return st.status();
   };
   for (const auto& [name, cloud] : m.cloud_upserts) {
-    auto q = db_->Prepare(
+    auto q = db.Prepare(
         "INSERT INTO clouds (name, body, idx) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET body = excluded.body");
     q->Bind(1, name).Bind(2, json(cloud).dump()).Bind(3, int64_t{cloud.index});
     ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
   for (const auto& name : m.cloud_deletes) {
-    auto q = db_->Prepare("DELETE FROM clouds WHERE name = ?");
+    auto q = db.Prepare("DELETE FROM clouds WHERE name = ?");
     q->Bind(1, name);
     ISTHMUS_RETURN_IF_ERROR(run(*q));
-    auto o = db_->Prepare("DELETE FROM outbox WHERE cloud = ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
+    auto o = db.Prepare("DELETE FROM outbox WHERE cloud = ? AND status IN ('NEW', 'RUNNING', 'FAIL')");
     o->Bind(1, name);
     ISTHMUS_RETURN_IF_ERROR(run(*o));
   }
   for (const auto& host : m.host_upserts) {
-    auto q = db_->Prepare(
+    auto q = db.Prepare(
         "INSERT INTO hosts (name, cloud, body) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET cloud = excluded.cloud, body = excluded.body");
     q->Bind(1, host.name).Bind(2, host.cloud).Bind(3, json(host).dump());
     ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
   for (const auto& [kind, id, body] : m.upserts) {
-    auto q = db_->Prepare(
+    auto q = db.Prepare(
         "INSERT INTO resources (kind, id, body) VALUES (?, ?, ?) "
         "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body");
     q->Bind(1, kind).Bind(2, id).Bind(3, body.dump());
     ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
   for (const auto& [kind, id] : m.deletes) {
-    auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
+    auto q = db.Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
     q->Bind(1, kind).Bind(2, id);
     ISTHMUS_RETURN_IF_ERROR(run(*q));
   }
   for (const auto& [project, limits] : m.quota_sets) {
-    auto d = db_->Prepare("DELETE FROM quotas WHERE project_id = ?");
+    auto d = db.Prepare("DELETE FROM quotas WHERE project_id = ?");
     d->Bind(1, project);
     ISTHMUS_RETURN_IF_ERROR(run(*d));
     for (const auto& [resource, limit] : limits) {
-      auto q = db_->Prepare("INSERT INTO quotas (project_id, resource, hard_limit) VALUES (?, ?, ?)");
+      auto q = db.Prepare("INSERT INTO quotas (project_id, resource, hard_limit) VALUES (?, ?, ?)");
       q->Bind(1, project).Bind(2, resource).Bind(3, limit);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
     }
   }
-  for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(e, now));
+  for (const auto& e : m.events) ISTHMUS_RETURN_IF_ERROR(InsertEvent(db, e, now));
   return Status::Ok();
 }
 
 // Inside a transaction: the event gets the cloud's next cloud_seq (e.cloud_seq,
 // when set, is a floor: a snapshot may have to jump past what a cloud holds).
-Status CentralDb::InsertEvent(const OutboxEvent& e, const std::string& now) {
-  auto bump = db_->Prepare(
+Status CentralDb::InsertEvent(sql::Connection& db, const OutboxEvent& e, const std::string& now) {
+  auto bump = db.Prepare(
       "UPDATE clouds SET last_seq = CASE WHEN last_seq + 1 > ? THEN last_seq + 1 ELSE ? END WHERE name = ?");
   bump->Bind(1, e.cloud_seq).Bind(2, e.cloud_seq).Bind(3, e.cloud);
   bump->Step();
   ISTHMUS_RETURN_IF_ERROR(bump->status());
-  auto last = db_->Prepare("SELECT last_seq FROM clouds WHERE name = ?");
+  auto last = db.Prepare("SELECT last_seq FROM clouds WHERE name = ?");
   last->Bind(1, e.cloud);
   if (!last->Step()) {
     ISTHMUS_RETURN_IF_ERROR(last->status());
     return Internal("an event for cloud " + e.cloud + ", which does not exist");
   }
   const int64_t cloud_seq = last->Int(0);
-  auto q = db_->Prepare(
+  auto q = db.Prepare(
       "INSERT INTO outbox (cloud, kind, op, id, body, status, attempts, last_error, created_at, "
       "updated_at, cloud_seq) VALUES (?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?, ?)");
   q->Bind(1, e.cloud).Bind(2, e.kind).Bind(3, e.op).Bind(4, e.id).Bind(5, e.body.dump()).Bind(6, now).Bind(7, now);
@@ -416,7 +485,14 @@ Result<int64_t> CentralDb::AppendSnapshot(const std::string& cloud, int64_t abov
   std::lock_guard<std::recursive_mutex> lock(mu_);
   int64_t seq = 0;
   Status st = db_->Transaction([&]() -> Status {
-    ISTHMUS_RETURN_IF_ERROR(InsertEvent({0, cloud, "snapshot", "replace", cloud, body, above + 1}, Now()));
+    // The snapshot is built from the cache: it must hold every event before it.
+    if (replicated_) ISTHMUS_RETURN_IF_ERROR(Fence(*db_).status());
+    ISTHMUS_RETURN_IF_ERROR(InsertEvent(*db_, {0, cloud, "snapshot", "replace", cloud, body, above + 1}, Now()));
+    if (replicated_) {
+      auto n = db_->Prepare(std::string("SELECT pg_notify('") + kChangesChannel + "', 'snapshot')");
+      n->Step();
+      ISTHMUS_RETURN_IF_ERROR(n->status());
+    }
     auto last = LastCloudSeq(cloud);
     if (!last.ok()) return last.status();
     seq = *last;
@@ -434,6 +510,7 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
   ISTHMUS_RETURN_IF_ERROR(q->status());
   return out;
 }
+
 
 // Jobs
 

@@ -4,9 +4,14 @@
 // same SQL runs on SQLite and PostgreSQL (sql::Connection); only the DDL differs.
 // Schema: docs/architecture.md, "Central DB". Thread-safe: one call at a time
 // (a recursive mutex), so a group commit runs while central reads the outbox.
+// On PostgreSQL several centrals may share the database (replicas): every
+// commit is fenced by the federation revision and logs what it wrote
+// (docs/architecture.md, "Replicas").
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,7 +69,28 @@ struct Snapshot {
   std::map<std::string, std::map<std::string, nlohmann::json>> resources;
   // project -> resource -> limit: the quotas set apart from the defaults (quota.h).
   std::map<std::string, std::map<std::string, int64_t>> quotas;
+  int64_t revision = 0;  // the federation revision these rows are at (replicas; 0 on SQLite)
 };
+
+// What other replicas committed after a revision (CentralDb::ChangesSince):
+// the current rows of every key they wrote, as of `revision`.
+struct ReplicaChanges {
+  int64_t revision = 0;
+  bool reload = false;  // the log no longer reaches back that far: load everything again
+  std::map<std::string, std::optional<CloudRow>> clouds;  // nullopt: deleted
+  std::map<std::string, model::Host> hosts;
+  std::map<std::pair<std::string, std::string>, std::optional<nlohmann::json>> resources;  // (kind, id)
+  std::map<std::string, std::map<std::string, int64_t>> quotas;  // project -> its rows (empty: defaults)
+};
+
+// What a fenced write answers when another replica committed since this
+// one's cache last caught up: nothing was written; catch up and retry.
+Status Stale();
+bool IsStale(const Status& st);
+// Replicas (replica_log.cc): the tables of the revision and its log, and the
+// channel every commit notifies.
+const std::string& ReplicaSchema();
+extern const char* const kChangesChannel;
 
 // One mutation's writes; Commit applies them atomically.
 struct Mutation {
@@ -87,7 +113,12 @@ class CentralDb {
   Result<Snapshot> Load();
   Status Commit(const Mutation& m);
   // A group commit: every mutation in order, in one transaction (all or nothing).
-  Status Commit(const std::vector<Mutation>& batch);
+  // Replicas: when another replica committed since revision(), on_stale gets
+  // what it wrote, inside the transaction and with the revision row locked (no
+  // replica commits meanwhile), and returns the batch to commit instead,
+  // validated again on those rows. Without on_stale that is Stale.
+  using StaleHandler = std::function<std::vector<Mutation>(const ReplicaChanges&)>;
+  Status Commit(const std::vector<Mutation>& batch, const StaleHandler& on_stale = nullptr);
   // Tests: runs inside each commit's transaction after its writes; an error
   // rolls the commit back and is returned.
   void SetCommitHook(std::function<Status()> hook);
@@ -102,6 +133,20 @@ class CentralDb {
   // Queues a snapshot event at cloud_seq max(newest, above) + 1; returns that cloud_seq.
   Result<int64_t> AppendSnapshot(const std::string& cloud, int64_t above, const nlohmann::json& body);
   Result<std::map<std::string, int64_t>> PendingCounts();
+  // The cloud's acked_seq as stored (0 if no such cloud).
+  Result<int64_t> AckedSeq(const std::string& cloud);
+
+  // Replicas (PostgreSQL only; on SQLite one central owns the file).
+  bool replicated() const { return replicated_; }
+  // The revision this process's cache is at: commits are fenced against it.
+  int64_t revision() const { return revision_; }
+  void SetRevision(int64_t revision) { revision_ = revision; }
+  // The database's revision now (its own connection: never waits for a commit).
+  Result<int64_t> LatestRevision();
+  // The rows written by commits after `revision`, read in one snapshot.
+  Result<ReplicaChanges> ChangesSince(int64_t revision);
+  // The location Open was given (pushers open their own connections to it).
+  const std::string& location() const { return location_; }
 
   // Jobs (the admin API). A batch is the cloud's pending events with cloud_seq in [first, last].
   Status MarkRunning(const std::string& cloud, int64_t first, int64_t last);
@@ -115,11 +160,26 @@ class CentralDb {
  private:
   explicit CentralDb(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   Status Migrate();
-  Status InsertEvent(const OutboxEvent& e, const std::string& now);
-  Status Write(const Mutation& m, const std::string& now);  // inside a transaction
+  // Inside a commit's transaction (replicas): locks the revision row, Stale
+  // if it moved past revision_; returns it.
+  Result<int64_t> Fence(sql::Connection& db);
+  Result<int64_t> LockRevision(sql::Connection& db);  // Fence without the comparison
+  Status LoadRows(Snapshot& s);
+  // Logs the keys the batch wrote under revisions after `base`; returns the new revision.
+  Result<int64_t> LogChanges(sql::Connection& db, const std::vector<Mutation>& batch, int64_t base);
+  Status ReadChanges(sql::Connection& db, ReplicaChanges& out, int64_t from);
+  Status InsertEvent(sql::Connection& db, const OutboxEvent& e, const std::string& now);
+  Status Write(sql::Connection& db, const Mutation& m, const std::string& now);  // inside a transaction
   std::recursive_mutex mu_;
   std::function<Status()> commit_hook_;
   std::unique_ptr<sql::Connection> db_;
+  std::string location_;
+  bool replicated_ = false;
+  std::atomic<int64_t> revision_{0};
+  std::mutex probe_mu_;
+  std::unique_ptr<sql::Connection> probe_;  // LatestRevision's connection (replicas)
+  std::recursive_mutex commit_mu_;
+  std::unique_ptr<sql::Connection> commit_db_;  // commits' connection (replicas; SQLite: db_)
 };
 
 }  // namespace isthmus::central

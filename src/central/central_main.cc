@@ -7,6 +7,7 @@
 
 #include "central/api.h"
 #include "central/pusher.h"
+#include "central/replica_follower.h"
 #include "central/service.h"
 #include "common/config.h"
 #include "common/http.h"
@@ -25,7 +26,10 @@ it affects (docs/architecture.md).
 
   --listen HOST:PORT   API address (default 127.0.0.1:9696)
   --db PATH|URL        SQLite database file, or a PostgreSQL libpq URL
-                       postgresql://user@host:port/dbname
+                       postgresql://user@host:port/dbname; every central
+                       started on the same PostgreSQL database is a replica
+                       (any of them takes any request; docs/architecture.md,
+                       "Replicas")
   --vni-range A:B      VXLAN segmentation IDs to allocate (default 1000:1999)
   --identity FILE      users, projects, roles and password hashes (JSON, mode
                        0600, docs/architecture.md, "Identity"); every call but
@@ -120,6 +124,12 @@ int Main(const std::vector<std::string>& args) {
   }
   Pusher pusher(**service);
   pusher.Refresh();
+  // On PostgreSQL every central on the database is a replica (docs/architecture.md, "Replicas").
+  ReplicaFollower follower(**service, pusher);
+  if (Status f = follower.Start(); !f.ok()) {
+    LOG_ERROR("following the other replicas: " << f.message());
+    return 1;
+  }
   HttpServerOptions server_options;
   server_options.workers = 8;
   server_options.max_body_bytes = 1u << 20;
@@ -137,6 +147,7 @@ int Main(const std::vector<std::string>& args) {
   LOG_INFO("serving the federation API on " << listen->ToString() << (tls->empty() ? "" : " (TLS)"));
   server.Run(/*stop_on_signals=*/true);
   LOG_INFO("stopping");
+  follower.Stop();
   pusher.Stop();
   return 0;
 }

@@ -13,6 +13,7 @@ namespace isthmus::central {
 using nlohmann::json;
 
 Result<model::Cloud> Federation::CreateCloud(const CloudCreate& req) {
+  ISTHMUS_FRESH(CreateCloud(req));
   const std::string& name = req.name;
   std::lock_guard<std::mutex> lock(mu_);
   if (clouds_.count(name)) return Conflict("Cloud " + name + " already exists");
@@ -53,6 +54,7 @@ Result<model::Cloud> Federation::GetCloud(const std::string& name) {
 }
 
 Status Federation::DeleteCloud(const std::string& name) {
+  ISTHMUS_FRESH(DeleteCloud(name));
   std::lock_guard<std::mutex> lock(mu_);
   if (!clouds_.count(name)) return NotFound("Cloud " + name + " could not be found");
   if (std::string left = CloudHoldings(name); !left.empty())
@@ -65,6 +67,7 @@ Status Federation::DeleteCloud(const std::string& name) {
 }
 
 Result<model::Host> Federation::PutHost(const std::string& cloud, const std::string& name, const HostReport& report) {
+  ISTHMUS_FRESH(PutHost(cloud, name, report));
   const std::string& role = report.role;
   const std::string& vtep = report.vtep_ip;
   std::lock_guard<std::mutex> lock(mu_);

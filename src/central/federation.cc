@@ -6,6 +6,7 @@
 #include <random>
 
 #include "central/federation.h"
+#include "common/log.h"
 
 namespace isthmus::central {
 
@@ -55,6 +56,7 @@ void Federation::WakePushers() {
 Status Federation::Apply(Change& c) {
   // The caller's lock_guard holds mu_: borrowed to wait, given back held.
   std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+  SettleRestageLocked();  // a retried request is staged again
   Staged s;
   s.ticket = ++tickets_;
   store_.ForEachKind([&](const auto& map) {
@@ -79,48 +81,94 @@ Status Federation::Apply(Change& c) {
     if (auto f = failed_.find(ticket); f != failed_.end()) {
       result = f->second;
       failed_.erase(f);
+      if (auto o = restage_owed_.find(ticket); o != restage_owed_.end()) {
+        owed_epoch_ = o->second;  // the leader waits for this request to stage again
+        restage_owed_.erase(o);
+      }
       break;
     }
     if (durable_through_ >= ticket) break;
-    if (!committing_) CommitStagedLocked(lock);
+    if (!committing_) CommitStagedLocked(lock, ticket);
     else durable_.wait(lock);
   }
   lock.release();
   return result;
 }
 
-void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock) {
-  committing_ = true;
+namespace {
+struct Taken {
   std::vector<Mutation> batch;
+  size_t n = 0;
+  uint64_t last = 0;
   bool events = false;
-  for (auto& s : staged_) {
-    events = events || !s.m.events.empty();
-    batch.push_back(std::move(s.m));
+};
+}  // namespace
+
+void Federation::UndoStagedLocked(const Status& st) {
+  for (auto it = staged_.rbegin(); it != staged_.rend(); ++it) {
+    Merge(store_, it->undo);
+    for (const auto& [project, before] : it->quotas_before) {
+      if (before) quotas_[project] = *before;
+      else quotas_.erase(project);
+    }
+    failed_[it->ticket] = st;
   }
-  const size_t n = staged_.size();
-  const uint64_t last = staged_.back().ticket;
+  staged_.clear();
+}
+
+void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t own_ticket) {
+  committing_ = true;
+  auto take = [&] {  // every staged change, in order
+    Taken t;
+    for (auto& s : staged_) {
+      t.events = t.events || !s.m.events.empty();
+      t.batch.push_back(std::move(s.m));
+    }
+    t.n = staged_.size();
+    t.last = t.n ? staged_.back().ticket : 0;
+    return t;
+  };
+  Taken taken = take();
+  // Replicas: another replica committed first. With the revision locked (no
+  // other commit can land), its rows enter the cache, every staged request
+  // fails as Stale and runs again from its start (RetryWhenStale), and what
+  // they stage again is committed in this transaction (replica.cc).
+  auto on_stale = [&](const ReplicaChanges& up) {
+    std::unique_lock<std::mutex> relock(mu_);
+    const uint64_t epoch = ++stale_epoch_;
+    restaging_ = 0;
+    for (const auto& s : staged_)
+      if (s.ticket != own_ticket) {
+        restage_owed_[s.ticket] = epoch;
+        ++restaging_;
+      }
+    UndoStagedLocked(Stale());
+    if (Status m = MergeChangesLocked(up); !m.ok()) LOG_WARN("catching up with the other replicas: " << m.message());
+    durable_.notify_all();
+    restaged_.wait_for(relock, std::chrono::milliseconds(kRestageWaitMs), [&] { return restaging_ == 0; });
+    ++stale_epoch_;  // late ones join the next batch
+    restage_owed_.clear();
+    taken = take();
+    return std::move(taken.batch);
+  };
   lock.unlock();
   Status st;
   try {  // nothing may escape with mu_ released and committing_ set
-    st = db_->Commit(batch);
+    st = db_->Commit(taken.batch, on_stale);
   } catch (const std::exception& e) {
     st = Internal(std::string("commit failed: ") + e.what());
   }
   lock.lock();
   if (st.ok()) {
-    staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(n));
-    durable_through_ = last;
-    if (events) WakePushers();
+    staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(taken.n));
+    if (taken.n) durable_through_ = taken.last;
+    if (taken.events) WakePushers();
   } else {  // the batch and everything staged on top of it, newest first
-    for (auto it = staged_.rbegin(); it != staged_.rend(); ++it) {
-      Merge(store_, it->undo);
-      for (const auto& [project, before] : it->quotas_before) {
-        if (before) quotas_[project] = *before;
-        else quotas_.erase(project);
-      }
-      failed_[it->ticket] = st;
-    }
-    staged_.clear();
+    UndoStagedLocked(st);
+    // The log did not reach back far enough: load everything again now, so
+    // the retries (and the next batch) validate against the other replicas' changes.
+    if (IsStale(st))
+      if (Status up = CatchUpLocked(); !up.ok()) LOG_WARN("catching up with the other replicas: " << up.message());
   }
   committing_ = false;
   durable_.notify_all();
@@ -174,6 +222,7 @@ void Federation::Shutdown() {
 }
 
 Status Federation::Delete(Kind kind, const std::string& id) {
+  ISTHMUS_FRESH(Delete(kind, id));
   std::lock_guard<std::mutex> lock(mu_);
   switch (kind) {
     case Kind::kNetwork: return DeleteNetworkLocked(id);
@@ -189,6 +238,9 @@ std::map<std::string, Federation::OutboxCounts> Federation::OutboxCountsByCloud(
   std::lock_guard<std::mutex> lock(mu_);
   auto counts = db_->PendingCounts();
   std::map<std::string, OutboxCounts> out;
+  if (db_->replicated())  // the replica pushing a cloud may be another one: its acks are in the DB
+    for (const auto& [n, c] : clouds_)
+      if (auto stored = db_->AckedSeq(n); stored.ok()) acked_[n] = std::max(acked_[n], *stored);
   for (const auto& [n, c] : clouds_)
     out[n] = {acked_.count(n) ? acked_.at(n) : 0, counts.ok() && counts->count(n) ? counts->at(n) : 0};
   return out;

@@ -35,6 +35,14 @@
 
 namespace isthmus::central {
 
+// The first line of every public Federation method that commits: the method
+// runs on a cache caught up with the other replicas of central, and runs again
+// from its start (validation included) when its commit found that another
+// replica committed first, at most kStaleRetries times (replica.cc;
+// docs/architecture.md, "Replicas"). Nothing happens on SQLite.
+#define ISTHMUS_FRESH(call) \
+  if (!retrying_) return RetryWhenStale([&] { return call; })
+
 // A fresh resource id (a random UUID, version 4).
 std::string NewUuid();
 
@@ -120,6 +128,12 @@ class Federation {
   // Sleeps up to ms, waking only for shutdown (the pushers' backoff).
   void Pause(int ms);
   void Shutdown();
+  // Replicas (replica.cc): brings the cache up to what other replicas
+  // committed to the database, then wakes the pushers. Cheap when nothing
+  // changed. The follower (replica_follower.h) calls it on every notification.
+  Status CatchUp();
+  bool replicated() const { return db_->replicated(); }
+  const std::string& db_location() const { return db_->location(); }
   // Tests: runs inside every commit's transaction (CentralDb::SetCommitHook).
   void SetCommitHookForTest(std::function<Status()> hook) { db_->SetCommitHook(std::move(hook)); }
 
@@ -169,10 +183,59 @@ class Federation {
   // change staged with or after it is undone, newest first, and each returns
   // the error. Other requests may read a staged change before its commit.
   Status Apply(Change& c);
-  void CommitStagedLocked(std::unique_lock<std::mutex>& lock);  // the leader's part
+  void CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t own_ticket);  // the leader's part
+  void UndoStagedLocked(const Status& st);  // every staged change, newest first; each fails with st
   // Waits (mu_ held by the caller's lock_guard) until no change is staged.
   void WaitUntilDurableLocked();
   void WakePushers();  // events were queued (Apply, or a snapshot appended)
+
+  // Replicas (replica.cc). retrying_: this thread is inside RetryWhenStale.
+  static constexpr int kStaleRetries = 20;
+  static thread_local bool retrying_;
+  template <typename F>
+  auto RetryWhenStale(F&& op) -> decltype(op()) {
+    retrying_ = true;
+    // Behind the database but busy committing: run on the cache as it is (a
+    // commit over stale state is caught by the fence and retried), and catch
+    // up and run again only if the request is refused (it may have missed
+    // what another replica just made).
+    auto behind = CatchUpIfBehind(/*wait=*/false);
+    bool unsure = behind.ok() && *behind;
+    for (int attempt = 1;; ++attempt) {
+      if (!behind.ok()) {
+        retrying_ = false;
+        return behind.status();
+      }
+      auto r = op();
+      const Status& st = StatusOf(r);
+      const bool again = IsStale(st) || (unsure && !st.ok());
+      if (attempt >= kStaleRetries || !again) {
+        retrying_ = false;
+        if (owed_epoch_) {  // ends without staging again: the leader need not wait for it
+          std::lock_guard<std::mutex> lock(mu_);
+          SettleRestageLocked();
+        }
+        return r;
+      }
+      // A request failed as Stale by a leader runs on what that leader caught
+      // up and joins its batch: it must not wait for it. One failed by
+      // another fence (a snapshot's) catches up first.
+      const bool stale = IsStale(st);
+      behind = CatchUpIfBehind(/*wait=*/!stale);
+      unsure = stale && behind.ok() && *behind;
+    }
+  }
+  static const Status& StatusOf(const Status& s) { return s; }
+  template <typename T>
+  static const Status& StatusOf(const Result<T>& r) { return r.status(); }
+  // Catches up when the database is at a newer revision than the cache (mu_
+  // not held). Without wait, only if nothing is staged or committing; true
+  // if the cache is still behind.
+  Result<bool> CatchUpIfBehind(bool wait);
+  // mu_ held, nothing staged or committing.
+  Status CatchUpLocked();
+  Status MergeChangesLocked(const ReplicaChanges& up);  // into the cache, mu_ held
+  Status ReloadLocked();  // the log no longer reaches this cache's revision
 
   // snapshot.cc: every resource the cloud should hold, by the fan-out rule, as
   // the snapshot event's body {"resources": {kind: {id: model JSON}}}. Needs mu_.
@@ -257,6 +320,15 @@ class Federation {
   std::map<uint64_t, Status> failed_;           // tickets of an undone batch -> the error
   bool committing_ = false;
   std::condition_variable durable_;
+  // Replicas: requests failed as Stale by a leader holding the revision lock,
+  // which waits (at most kRestageWaitMs) until each staged again (replica.cc).
+  static constexpr int kRestageWaitMs = 100;
+  std::map<uint64_t, uint64_t> restage_owed_;  // failed ticket -> epoch
+  uint64_t stale_epoch_ = 0;
+  size_t restaging_ = 0;
+  std::condition_variable restaged_;
+  static thread_local uint64_t owed_epoch_;  // this thread's request is to stage again (0: no)
+  void SettleRestageLocked();                // it did, or ended without
 };
 
 }  // namespace isthmus::central

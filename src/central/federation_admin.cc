@@ -30,6 +30,7 @@ Result<Job> Federation::GetJob(int64_t seq) {
 }
 
 Result<Job> Federation::RedoJob(int64_t seq) {
+  ISTHMUS_FRESH(RedoJob(seq));
   std::lock_guard<std::mutex> lock(mu_);
   auto job = db_->GetJob(seq);
   if (!job.ok()) return job.status();

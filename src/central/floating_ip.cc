@@ -86,6 +86,7 @@ Status Federation::Associate(Change& c, model::FloatingIp& f, const std::string&
 }
 
 Result<model::FloatingIp> Federation::CreateFloatingIp(const FloatingIpCreate& req) {
+  ISTHMUS_FRESH(CreateFloatingIp(req));
   const std::string& project = req.project;
   const std::string& network_id = req.floating_network_id;
   const std::string& address = req.floating_ip_address;
@@ -115,6 +116,7 @@ Result<model::FloatingIp> Federation::CreateFloatingIp(const FloatingIpCreate& r
 }
 
 Result<model::FloatingIp> Federation::UpdateFloatingIp(const std::string& id, const FloatingIpUpdate& req) {
+  ISTHMUS_FRESH(UpdateFloatingIp(id, req));
   const std::string& port_id = req.port_id;
   const std::string& fixed = req.fixed_ip_address;
   std::lock_guard<std::mutex> lock(mu_);

@@ -150,7 +150,7 @@ Status Identity::UseTokenStore(std::unique_ptr<TokenStore> store) {
   std::lock_guard<std::mutex> lock(tokens_->mu);
   tokens_->store = std::move(store);
   for (const auto& t : *live)
-    tokens_->by_hash[t.hash] = {t.user_id, t.project_id, t.credential, Clock::from_time_t(t.expires_at)};
+    tokens_->by_hash[t.hash] = {t.user_id, t.project_id, t.credential, Clock::from_time_t(t.expires_at), Clock::now()};
   return Status::Ok();
 }
 
@@ -193,7 +193,7 @@ Result<Identity::Issued> Identity::IssueToken(const json& req, const std::string
   if (!audit.ok()) return audit.status();
   std::string token = crypto::Base64(*secret, /*url=*/true);
   auto now = Clock::now();
-  Token t{user->id, project_ids_.at(user->project), crypto::Sha256Hex(user->password_hash), now + kTokenLifetime};
+  Token t{user->id, project_ids_.at(user->project), crypto::Sha256Hex(user->password_hash), now + kTokenLifetime, now};
   std::string hash = crypto::Sha256Hex(token);
   {
     std::lock_guard<std::mutex> lock(tokens_->mu);
@@ -225,9 +225,26 @@ Result<Caller> Identity::Validate(const std::string& token) {
   Token t;
   {
     std::lock_guard<std::mutex> lock(tokens_->mu);
+    const auto now = Clock::now();
     auto it = tokens_->by_hash.find(hash);
-    if (it == tokens_->by_hash.end() || it->second.expires <= Clock::now()) return Unauthorized();
-    t = it->second;
+    if (it != tokens_->by_hash.end() && it->second.expires <= now) return Unauthorized();
+    const bool shared = tokens_->store && tokens_->store->shared();
+    if (it != tokens_->by_hash.end() && (!shared || now - it->second.checked < kSharedTokenRecheck)) {
+      t = it->second;
+    } else {
+      // Replicas of central share the table (docs/architecture.md, "Replicas"):
+      // a token another replica issued is found there, and one revoked there
+      // is gone from it (seen here within kSharedTokenRecheck).
+      if (!shared) return Unauthorized();
+      auto row = tokens_->store->Find(hash, Seconds(now));
+      if (!row.ok()) return row.status();
+      if (!*row) {
+        tokens_->by_hash.erase(hash);
+        return Unauthorized();
+      }
+      const StoredToken& r = **row;
+      t = tokens_->by_hash[hash] = {r.user_id, r.project_id, r.credential, Clock::from_time_t(r.expires_at), now};
+    }
   }
   return CallerOf(t);
 }

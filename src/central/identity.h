@@ -66,7 +66,11 @@ class Identity {
   struct Token {
     std::string user_id, project_id, credential;
     std::chrono::system_clock::time_point expires;
+    std::chrono::system_clock::time_point checked{};  // last read from a shared store
   };
+  // How long a token read from a store shared by replicas is trusted before it
+  // is read again (a revocation through another replica takes effect then).
+  static constexpr std::chrono::seconds kSharedTokenRecheck{1};
   struct Tokens {
     std::mutex mu;
     std::map<std::string, Token> by_hash;  // hex SHA-256 of the token -> token

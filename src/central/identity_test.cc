@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <sstream>
 
 #include "central/hash_password_main.h"
@@ -132,6 +134,25 @@ TEST_F(IdentityTest, RevokedTokensStayRevokedAcrossRestarts) {
   auto third = Start();  // revoked after a restart
   EXPECT_EQ(third->Validate(t1).status().code(), Code::kUnauthorized);
   EXPECT_EQ(third->Validate(t2).status().code(), Code::kUnauthorized);
+}
+
+// Replicas of central on one PostgreSQL (docs/architecture.md, "Replicas"): a
+// token issued by one replica is valid at another at once, and one revoked
+// through a replica is refused by the others within kSharedTokenRecheck.
+TEST_F(IdentityTest, ReplicasOnPostgresShareTokensAndRevocations) {
+  if (!db_.postgres()) GTEST_SKIP() << "on SQLite one central owns the file";
+  auto a = Start(), b = Start();
+  std::string t = Issue(*a, "alice", "b");
+  auto alice = b->Validate(t);
+  ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+  EXPECT_EQ(alice->user_name, "alice");
+  ASSERT_TRUE(a->Revoke(t, *alice).ok());
+  EXPECT_EQ(a->Validate(t).status().code(), Code::kUnauthorized);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (b->Validate(t).ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(b->Validate(t).status().code(), Code::kUnauthorized);
+  EXPECT_EQ(b->Validate("not-a-token").status().code(), Code::kUnauthorized);
 }
 
 TEST_F(IdentityTest, AMemberMayNotRevokeAnotherUsersToken) {

@@ -15,6 +15,7 @@ std::vector<std::string> Federation::CloudsOfNetwork(const std::string& network_
 }
 
 Result<model::Network> Federation::CreateNetwork(const NetworkCreate& req) {
+  ISTHMUS_FRESH(CreateNetwork(req));
   const std::string& name = req.name;
   const std::string& project = req.project;
   std::vector<std::string> hints = req.clouds;
@@ -67,6 +68,7 @@ Result<model::Network> Federation::CreateNetwork(const NetworkCreate& req) {
 }
 
 Result<model::Network> Federation::UpdateNetwork(const std::string& id, const NetworkUpdate& req) {
+  ISTHMUS_FRESH(UpdateNetwork(id, req));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = networks_.find(id);
   if (it == networks_.end()) return NotFound("Network " + id + " could not be found");

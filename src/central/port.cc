@@ -136,6 +136,7 @@ Result<model::Port> Federation::InfraPort(const Change& c, const model::Network&
 }
 
 Result<model::Port> Federation::CreatePort(const PortCreate& req) {
+  ISTHMUS_FRESH(CreatePort(req));
   const std::string& name = req.name;
   const std::string& project = req.project;
   const std::string& network_id = req.network_id;
@@ -186,6 +187,7 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
 }
 
 Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpdate& req) {
+  ISTHMUS_FRESH(UpdatePort(id, req));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = ports_.find(id);
   if (it == ports_.end()) return NotFound("Port " + id + " could not be found");

@@ -1,6 +1,7 @@
 #include "central/pusher.h"
 
 #include "central/central_metrics.h"
+#include "central/push_lease.h"
 #include "common/http.h"
 #include "common/log.h"
 
@@ -78,11 +79,28 @@ PushVerdict JudgeReply(const std::string& cloud, int64_t first, int64_t last, co
 void Pusher::Run(const std::string& cloud) {
   int backoff_ms = 50;
   uint64_t version = 0;
+  auto self = service_.GetCloud(cloud);
+  if (!self.ok()) return;
+  // Replicas: only the holder of the cloud's lease pushes; the others try to
+  // take it every kLeaseRetryMs (docs/architecture.md, "Replicas").
+  PushLease lease(service_.db_location(), self->index);
+  bool held = false;
   while (!service_.shutting_down()) {
+    if (!lease.Hold()) {
+      if (held) LOG_INFO("another replica pushes the events of cloud " << cloud << " now");
+      held = false;
+      if (!service_.GetCloud(cloud).ok()) return;  // the cloud was removed
+      service_.Pause(kLeaseRetryMs);
+      continue;
+    }
+    if (!held && lease.shared()) LOG_INFO("this replica pushes the events of cloud " << cloud);
+    held = true;
     auto pending = service_.PendingEvents(cloud, 500);
     if (!pending.ok()) return;  // the cloud was removed
     if (pending->empty()) {
-      version = service_.WaitForEvents(version, 30000);
+      // Other replicas' commits wake it through the follower (replica_follower.h);
+      // on SQLite only this process commits.
+      version = service_.WaitForEvents(version, lease.shared() ? 1000 : 30000);
       continue;
     }
     auto c = service_.GetCloud(cloud);

@@ -8,7 +8,9 @@
 // acknowledged, FAIL (attempts, last_error) when a send failed or the cloud did
 // not apply it. A cloud behind what central acknowledged (a restored or lost
 // DB), or holding events central never sent, is resynced with a snapshot
-// (snapshot.cc). docs/architecture.md, "Central -> cloud: events".
+// (snapshot.cc). docs/architecture.md, "Central -> cloud: events". With
+// replicas of central on one PostgreSQL, a cloud's thread pushes only while
+// its replica holds the cloud's lease (push_lease.h).
 #pragma once
 
 #include <map>
@@ -38,6 +40,8 @@ PushVerdict JudgeReply(const std::string& cloud, int64_t first, int64_t last, co
 
 class Pusher {
  public:
+  // How often a replica that does not push a cloud tries to take its lease.
+  static constexpr int kLeaseRetryMs = 250;
   explicit Pusher(Service& service) : service_(service) {}
   ~Pusher() { Stop(); }
   // Starts a thread for every cloud not served yet (call after clouds change).

@@ -78,6 +78,7 @@ std::map<std::string, QuotaSet> Federation::ListQuotas() {
 }
 
 Result<QuotaSet> Federation::SetQuota(const std::string& project, const QuotaSet& update) {
+  ISTHMUS_FRESH(SetQuota(project, update));
   std::lock_guard<std::mutex> lock(mu_);
   QuotaSet rows = quotas_.count(project) ? quotas_[project] : QuotaSet{};
   for (const auto& [k, v] : update) {
@@ -91,6 +92,7 @@ Result<QuotaSet> Federation::SetQuota(const std::string& project, const QuotaSet
 }
 
 Status Federation::DeleteQuota(const std::string& project) {
+  ISTHMUS_FRESH(DeleteQuota(project));
   std::lock_guard<std::mutex> lock(mu_);
   if (!quotas_.count(project)) return Status::Ok();  // already the defaults
   Change c;

@@ -87,6 +87,7 @@ Status Federation::SetGateway(Change& c, model::Router& r, const GatewayRequest&
 }
 
 Result<model::Router> Federation::CreateRouter(const RouterCreate& req) {
+  ISTHMUS_FRESH(CreateRouter(req));
   const std::string& name = req.name;
   const std::string& project = req.project;
   const bool distributed = req.distributed;
@@ -107,6 +108,7 @@ Result<model::Router> Federation::CreateRouter(const RouterCreate& req) {
 }
 
 Result<model::Router> Federation::UpdateRouter(const std::string& router_id, const RouterUpdate& req) {
+  ISTHMUS_FRESH(UpdateRouter(router_id, req));
   const std::optional<GatewayRequest>& gw = req.gateway;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = routers_.find(router_id);
@@ -129,6 +131,7 @@ std::optional<model::Port> Federation::GatewayPort(const std::string& router_id)
 }
 
 Result<InterfaceInfo> Federation::AddRouterInterface(const std::string& router_id, const std::string& subnet_id) {
+  ISTHMUS_FRESH(AddRouterInterface(router_id, subnet_id));
   std::lock_guard<std::mutex> lock(mu_);
   auto router = routers_.find(router_id);
   if (router == routers_.end()) return NotFound("Router " + router_id + " could not be found");
@@ -189,6 +192,7 @@ Result<InterfaceInfo> Federation::AddRouterInterface(const std::string& router_i
 
 Result<InterfaceInfo> Federation::RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
                                                        const std::string& port_id) {
+  ISTHMUS_FRESH(RemoveRouterInterface(router_id, subnet_id, port_id));
   std::lock_guard<std::mutex> lock(mu_);
   if (!routers_.count(router_id)) return NotFound("Router " + router_id + " could not be found");
   for (const auto& [id, p] : ports_) {

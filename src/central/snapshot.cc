@@ -2,6 +2,7 @@
 // received from central with what it should hold now (the fan-out rule of
 // Recipients, resource_store.h), queued when the cloud is behind or beside central's record.
 // docs/architecture.md, "Central -> cloud: events".
+#include <algorithm>
 #include <limits>
 
 #include "central/federation.h"
@@ -44,18 +45,26 @@ Result<int64_t> Federation::QueueSnapshotLocked(const std::string& cloud, int64_
 }
 
 Result<int64_t> Federation::QueueSnapshot(const std::string& cloud, int64_t cloud_applied) {
+  ISTHMUS_FRESH(QueueSnapshot(cloud, cloud_applied));
   std::lock_guard<std::mutex> lock(mu_);
   return QueueSnapshotLocked(cloud, cloud_applied);
 }
 
 Result<Federation::SyncReport> Federation::ReportAppliedSeq(const std::string& cloud, int64_t applied) {
+  ISTHMUS_FRESH(ReportAppliedSeq(cloud, applied));
   if (applied < 0) return InvalidArgument("applied_seq must be >= 0");
   std::lock_guard<std::mutex> lock(mu_);
   auto c = clouds_.find(cloud);
   if (c == clouds_.end()) return NotFound("Cloud " + cloud + " could not be found");
   auto last = db_->LastCloudSeq(cloud);
   if (!last.ok()) return last.status();
-  const int64_t acked = acked_.at(cloud);
+  int64_t acked = acked_.at(cloud);
+  if (db_->replicated()) {  // another replica may push this cloud: its acks are in the DB only
+    auto stored = db_->AckedSeq(cloud);
+    if (!stored.ok()) return stored.status();
+    acked = std::max(acked, *stored);
+    acked_[cloud] = acked;
+  }
   bool resync = applied < acked || applied > *last;
   if (resync) {
     auto seq = QueueSnapshotLocked(cloud, applied);

@@ -19,6 +19,7 @@ std::vector<std::string> Federation::SubnetsOf(const std::string& network_id) {
 }
 
 Result<model::Subnet> Federation::CreateSubnet(const SubnetCreate& req) {
+  ISTHMUS_FRESH(CreateSubnet(req));
   const std::string& name = req.name;
   const std::string& project = req.project;
   const std::string& network_id = req.network_id;
@@ -66,6 +67,7 @@ Result<model::Subnet> Federation::CreateSubnet(const SubnetCreate& req) {
 }
 
 Result<model::Subnet> Federation::UpdateSubnet(const std::string& id, const SubnetUpdate& req) {
+  ISTHMUS_FRESH(UpdateSubnet(id, req));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = subnets_.find(id);
   if (it == subnets_.end()) return NotFound("Subnet " + id + " could not be found");

@@ -51,4 +51,17 @@ Result<std::vector<StoredToken>> TokenStore::Live(int64_t now) {
   return out;
 }
 
+Result<std::optional<StoredToken>> TokenStore::Find(const std::string& hash, int64_t now) {
+  auto q = db_->Prepare(
+      "SELECT hash, user_id, project_id, credential, issued_at, expires_at FROM tokens WHERE hash = ? AND "
+      "expires_at > ?");
+  q->Bind(1, hash).Bind(2, now);
+  std::optional<StoredToken> out;
+  if (q->Step()) out = StoredToken{q->Text(0), q->Text(1), q->Text(2), q->Text(3), q->Int(4), q->Int(5)};
+  while (q->Step()) {
+  }
+  if (!q->status().ok()) return q->status();
+  return out;
+}
+
 }  // namespace isthmus::central

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ class TokenStore {
   Result<bool> Remove(const std::string& hash);
   // Every token not expired at now.
   Result<std::vector<StoredToken>> Live(int64_t now);
+  // The token with this hash if it is stored and not expired at now.
+  Result<std::optional<StoredToken>> Find(const std::string& hash, int64_t now);
+  // PostgreSQL: replicas of central share the table (docs/architecture.md, "Replicas").
+  bool shared() const { return db_->dialect() == sql::Dialect::kPostgres; }
 
  private:
   explicit TokenStore(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}

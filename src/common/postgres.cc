@@ -1,7 +1,10 @@
 #include "common/postgres.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -164,6 +167,39 @@ Status PostgresConnection::Transaction(const std::function<Status()>& fn) {
   PQclear(res);
   if (!commit.ok() && PQtransactionStatus(conn_) != PQTRANS_IDLE) Exec("ROLLBACK");
   return commit;
+}
+
+Status PostgresConnection::Listen(const std::string& channel) {
+  for (char ch : channel)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_')
+      return InvalidArgument("postgres: channel '" + channel + "' is not a plain identifier");
+  ISTHMUS_RETURN_IF_ERROR(Exec("LISTEN " + channel));
+  listening_ = channel;
+  return Status::Ok();
+}
+
+Result<bool> PostgresConnection::WaitForNotification(int timeout_ms) {
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) return Unavailable("postgres: " + Trimmed(PQerrorMessage(conn_)));
+    if (!listening_.empty()) ISTHMUS_RETURN_IF_ERROR(Exec("LISTEN " + listening_));
+    return true;  // notifications may have been missed while it was lost
+  }
+  auto drain = [&] {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  };
+  if (drain()) return true;
+  pollfd pfd{PQsocket(conn_), POLLIN, 0};
+  int ready = poll(&pfd, 1, timeout_ms);
+  if (ready < 0) return errno == EINTR ? Result<bool>(false) : Unavailable("postgres: poll failed");
+  if (ready == 0) return false;
+  if (!PQconsumeInput(conn_)) return Unavailable("postgres: " + Trimmed(PQerrorMessage(conn_)));
+  return drain();
 }
 
 std::string PostgresConnection::NumberPlaceholders(const std::string& sql, int* count) {

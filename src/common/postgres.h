@@ -32,6 +32,14 @@ class PostgresConnection : public sql::Connection {
   std::unique_ptr<sql::Statement> Prepare(const std::string& sql) override;
   Status Transaction(const std::function<Status()>& fn) override;
 
+  // LISTEN on a channel (a plain identifier); notifications then wait in
+  // WaitForNotification. A lost connection is reset and LISTENs again there.
+  Status Listen(const std::string& channel);
+  // Waits up to timeout_ms for a notification on a channel this connection
+  // listens to; true if one (or more: all are consumed) arrived. Unavailable
+  // when the connection is lost (it is reset on the next call).
+  Result<bool> WaitForNotification(int timeout_ms);
+
   // `?` → `$1..$n`; *count gets n.
   static std::string NumberPlaceholders(const std::string& sql, int* count);
   // The URL with any password replaced by ***, for messages.
@@ -45,6 +53,7 @@ class PostgresConnection : public sql::Connection {
   void Failed(const Status& st);
 
   pg_conn* conn_;
+  std::string listening_;  // the channel of Listen, "" if none
   bool in_transaction_ = false;
   Status transaction_error_;
 };
