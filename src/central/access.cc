@@ -66,8 +66,9 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
       return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
     if (!Str(obj, "network_id").empty()) return MayUse(s, c, "network", Str(obj, "network_id"));
   }
+  // external_gateway_info {} or null means no gateway (Neutron): nothing to use.
   if (resource == "router" && obj.contains("external_gateway_info") &&
-      obj["external_gateway_info"].is_object())
+      obj["external_gateway_info"].is_object() && !Str(obj["external_gateway_info"], "network_id").empty())
     return MayUse(s, c, "network", Str(obj["external_gateway_info"], "network_id"), true);
   if (resource == "floatingip") {
     if (!Str(obj, "floating_network_id").empty())

@@ -1,0 +1,69 @@
+// Neutron's behaviour where its own API tests (tempest, neutron-tempest-plugin)
+// found central different (issue 11, docs/conformance.md): each test names the
+// behaviour, over a real HTTP server with authentication on.
+#include <gtest/gtest.h>
+
+#include "central/api_test_fixture.h"
+
+namespace isthmus::central {
+namespace {
+
+using nlohmann::json;
+
+class NeutronApiTest : public CentralApiTest {
+ protected:
+  NeutronApiTest() : CentralApiTest("neutron") {}
+  void SetUp() override {
+    CentralApiTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
+                   {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
+                  .first,
+              200);
+    auto [cn, ext] = Call(admin_, "POST", "/v2.0/networks",
+                          {{"network", {{"name", "public"}, {"router:external", true},
+                                        {"provider:physical_network", "external"},
+                                        {"availability_zone_hints", {"c1"}}}}});
+    ASSERT_EQ(cn, 201) << ext.dump();
+    ext_ = ext["network"]["id"];
+    auto [cs, sub] = Call(admin_, "POST", "/v2.0/subnets",
+                          {{"subnet", {{"network_id", ext_}, {"cidr", "172.24.0.0/24"}, {"enable_dhcp", false}}}});
+    ASSERT_EQ(cs, 201) << sub.dump();
+    ext_subnet_ = sub["subnet"]["id"];
+  }
+  // A subnet of `network` made by token's caller; its id ("" on failure).
+  std::string Subnet(const std::string& token, const std::string& network, const std::string& cidr) {
+    auto [code, s] = Call(token, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", network}, {"cidr", cidr}}}});
+    EXPECT_EQ(code, 201) << s.dump();
+    return code == 201 ? s["subnet"]["id"].get<std::string>() : "";
+  }
+
+  std::string ext_, ext_subnet_;
+};
+
+// external_gateway_info {} (or null) on create or update means no gateway,
+// as tempest's routers are made: 201 without a gateway, not 404.
+TEST_F(NeutronApiTest, AnEmptyExternalGatewayInfoMeansNoGateway) {
+  for (const std::string& token : {demo_, admin_}) {
+    auto [code, r] = Call(token, "POST", "/v2.0/routers",
+                          {{"router", {{"name", "r"}, {"external_gateway_info", json::object()}}}});
+    ASSERT_EQ(code, 201) << r.dump();
+    EXPECT_TRUE(r["router"]["external_gateway_info"].is_null());
+    std::string id = r["router"]["id"];
+    auto [cu, u] = Call(token, "PUT", "/v2.0/routers/" + id, {{"router", {{"external_gateway_info", json::object()}}}});
+    EXPECT_EQ(cu, 200) << u.dump();
+    auto [cn, n] = Call(token, "POST", "/v2.0/routers", {{"router", {{"external_gateway_info", nullptr}}}});
+    EXPECT_EQ(cn, 201) << n.dump();
+  }
+  // A gateway the member may use (an external network) still works, and one it cannot see is 404.
+  auto [cg, g] = Call(demo_, "POST", "/v2.0/routers",
+                      {{"router", {{"external_gateway_info", {{"network_id", ext_}}}}}});
+  EXPECT_EQ(cg, 201) << g.dump();
+  std::string theirs = Network(other_, "theirs");
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"external_gateway_info", {{"network_id", theirs}}}}}})
+                .first,
+            404);
+}
+
+}  // namespace
+}  // namespace isthmus::central
