@@ -311,10 +311,13 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
         if (!body.ok()) return body.status();
         Caller c = who(req);
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
+        // Adding needs the subnet the caller's own (403 otherwise). Removing
+        // needs it only visible, as Neutron: the router's owner removes any of
+        // its interfaces, and a subnet it has none on is 404, whoever owns it.
         if (body->is_object() && body->contains("subnet_id") && (*body)["subnet_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"]));
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"], !add));
         if (body->is_object() && body->contains("port_id") && (*body)["port_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"]));
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"], !add));
         auto i = add ? s.AddRouterInterface(req.matches[1], *body)
                      : s.RemoveRouterInterface(req.matches[1], *body);
         if (!i.ok()) return i.status();

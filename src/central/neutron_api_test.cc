@@ -65,5 +65,26 @@ TEST_F(NeutronApiTest, AnEmptyExternalGatewayInfoMeansNoGateway) {
             404);
 }
 
+// remove_router_interface on a subnet the router has no interface on is 404
+// (tempest's cleanup ignores it), also for a subnet of another project the
+// caller sees (the external network's, where the router's gateway is).
+TEST_F(NeutronApiTest, RemovingAnInterfaceTheRouterDoesNotHaveIs404) {
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers",
+                      {{"router", {{"name", "r"}, {"external_gateway_info", {{"network_id", ext_}}}}}});
+  ASSERT_EQ(cr, 201) << r.dump();
+  std::string router = r["router"]["id"];
+  std::string remove = "/v2.0/routers/" + router + "/remove_router_interface";
+  auto [c1, e1] = Call(demo_, "PUT", remove, {{"subnet_id", ext_subnet_}});
+  EXPECT_EQ(c1, 404) << e1.dump();
+  // Another project's subnet the member cannot see: 404 too.
+  std::string hidden = Subnet(other_, Network(other_, "theirs"), "10.9.0.0/24");
+  EXPECT_EQ(Call(demo_, "PUT", remove, {{"subnet_id", hidden}}).first, 404);
+  // Its own interface goes, once.
+  std::string mine = Subnet(demo_, Network(demo_, "mine"), "10.8.0.0/24");
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"subnet_id", mine}}).first, 200);
+  EXPECT_EQ(Call(demo_, "PUT", remove, {{"subnet_id", mine}}).first, 200);
+  EXPECT_EQ(Call(demo_, "PUT", remove, {{"subnet_id", mine}}).first, 404);
+}
+
 }  // namespace
 }  // namespace isthmus::central
