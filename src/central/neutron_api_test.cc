@@ -86,5 +86,22 @@ TEST_F(NeutronApiTest, RemovingAnInterfaceTheRouterDoesNotHaveIs404) {
   EXPECT_EQ(Call(demo_, "PUT", remove, {{"subnet_id", mine}}).first, 404);
 }
 
+// Boolean filters take Neutron's spellings: True, true, TRUE, 1 and their opposites.
+TEST_F(NeutronApiTest, BooleanFiltersIgnoreCase) {
+  Network(demo_, "private");
+  for (const std::string q : {"True", "true", "TRUE", "1"}) {
+    auto [code, list] = Call(demo_, "GET", "/v2.0/networks?router%3Aexternal=" + q);
+    ASSERT_EQ(code, 200);
+    ASSERT_EQ(list["networks"].size(), 1u) << q;
+    EXPECT_EQ(list["networks"][0]["id"], ext_);
+  }
+  for (const std::string q : {"False", "false", "0"}) {
+    auto [code, list] = Call(demo_, "GET", "/v2.0/networks?router:external=" + q);
+    ASSERT_EQ(list["networks"].size(), 1u) << q;
+    EXPECT_EQ(list["networks"][0]["name"], "private");
+  }
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks?router:external=maybe").second["networks"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace isthmus::central
