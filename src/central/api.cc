@@ -7,6 +7,7 @@
 #include "central/listing.h"
 #include "central/quota.h"
 
+#include "common/crypto.h"
 #include "common/http.h"
 #include "common/identities.h"
 
@@ -133,8 +134,61 @@ void InstallIdentityRoutes(HttpServer& server, Identity* identity, const Who& wh
     if (!st.ok()) return WriteError(res, st);
     res.status = 204;
   });
-  server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
-    WriteJson(res, 200, {{"resources", json::array()}});
+  // Neutron's v2.0 document: its resources, each with its collection's link.
+  server.Get(R"(/v2.0/?)", [base_url](const HttpRequest& req, httplib::Response& res) {
+    json resources = json::array();
+    auto add = [&](const std::string& name, const std::string& collection) {
+      resources.push_back({{"name", name}, {"collection", collection},
+                           {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v2.0/" + collection}}}}});
+    };
+    for (const auto& t : kKinds)
+      if (t.neutron) add(t.name, t.plural);
+    add("agent", "agents");
+    add("extension", "extensions");
+    add("quota", "quotas");
+    WriteJson(res, 200, {{"resources", resources}});
+  });
+}
+
+// Neutron's agents: every host a cloud reported, as the agent that wires it
+// (its cloud is its availability zone). Admins only; a member's list is empty,
+// as Neutron's policy answers it. Central has no heartbeat of its own from the
+// hosts: alive means the host's cloud reported it (docs/architecture.md).
+void InstallAgentRoutes(HttpServer& server, Service& s, const Who& who) {
+  auto view = [](const model::Host& h) {
+    std::string hex = crypto::Sha256Hex("agent/" + h.name);  // a stable, UUID-shaped id per host
+    std::string id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+                     "-" + hex.substr(20, 12);
+    return json{{"id", id},
+                {"agent_type", "Open vSwitch agent"},
+                {"binary", "isthmus-agent"},
+                {"topic", "N/A"},
+                {"host", h.name},
+                {"admin_state_up", true},
+                {"alive", true},
+                {"availability_zone", h.cloud},
+                {"configurations", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}},
+                {"description", nullptr},
+                {"created_at", nullptr},
+                {"started_at", nullptr},
+                {"heartbeat_timestamp", nullptr},
+                {"resources_synced", nullptr}};
+  };
+  server.Get("/v2.0/agents", [&s, who, view](const HttpRequest& req, httplib::Response& res) {
+    json list = json::array();
+    if (who(req).admin)
+      for (const auto& h : s.ListHosts()) {
+        json a = view(h);
+        if (Matches(req, a)) list.push_back(SelectFields(req, a));
+      }
+    WriteJson(res, 200, {{"agents", list}});
+  });
+  server.Get(R"(/v2.0/agents/([^/]+))", [&s, who, view](const HttpRequest& req, httplib::Response& res) {
+    if (who(req).admin)
+      for (const auto& h : s.ListHosts())
+        if (json a = view(h); a["id"] == req.matches[1].str())
+          return WriteJson(res, 200, {{"agent", SelectFields(req, a)}});
+    WriteError(res, NotFound("Agent " + req.matches[1].str() + " could not be found"));
   });
 }
 
@@ -443,6 +497,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   InstallIdentityRoutes(server, identity, who, base_url);
   InstallExtensionRoutes(server);
   InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);
+  InstallAgentRoutes(server, s, who);
   InstallResourceRoutes(server, s, who, base_url);
   InstallUpdateRoutes(server, s, who);
   InstallInterfaceRoutes(server, s, who);

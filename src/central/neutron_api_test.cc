@@ -103,5 +103,32 @@ TEST_F(NeutronApiTest, BooleanFiltersIgnoreCase) {
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks?router:external=maybe").second["networks"].size(), 0u);
 }
 
+// GET /v2.0/ (with or without its slash) lists the resources, as Neutron's
+// version document does; /v2.0/agents lists the hosts as agents to an admin,
+// nothing to a member.
+TEST_F(NeutronApiTest, VersionResourcesAndAgents) {
+  for (const std::string path : {"/v2.0/", "/v2.0"}) {
+    auto [code, v] = Call(demo_, "GET", path);
+    ASSERT_EQ(code, 200) << path;
+    std::set<std::string> names;
+    for (const auto& r : v["resources"]) names.insert(r["name"].get<std::string>());
+    for (const char* kind : {"network", "subnet", "port", "router", "floatingip"})
+      EXPECT_TRUE(names.count(kind)) << path << " " << kind;
+  }
+  auto [cm, member] = Call(demo_, "GET", "/v2.0/agents");
+  EXPECT_EQ(cm, 200);
+  EXPECT_EQ(member["agents"], json::array());
+  auto [ca, agents] = Call(admin_, "GET", "/v2.0/agents");
+  ASSERT_EQ(ca, 200);
+  ASSERT_EQ(agents["agents"].size(), 1u) << agents.dump();
+  const json& a = agents["agents"][0];
+  EXPECT_EQ(a["host"], "h1");
+  EXPECT_EQ(a["availability_zone"], "c1");
+  EXPECT_EQ(a["agent_type"], "Open vSwitch agent");
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/agents/" + a["id"].get<std::string>()).second["agent"]["host"], "h1");
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/agents/nope").first, 404);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/agents/" + a["id"].get<std::string>()).first, 404);
+}
+
 }  // namespace
 }  // namespace isthmus::central
