@@ -208,7 +208,11 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"project-id", "project_id field enabled"},
       {"pagination", "Pagination support"},
       {"fip-port-details", "Floating IP Port Details Extension"},
-      {"quotas", "Quota management support"}};
+      {"quotas", "Quota management support"},
+      {"net-mtu", "Network MTU"},
+      {"standard-attr-description", "standard-attr-description"},
+      {"standard-attr-timestamp", "Resource timestamps"},
+      {"standard-attr-revisions", "Resource revision numbers"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -397,21 +401,26 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         Caller c = who(req);
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, kind, req.matches[1]));
         if (kind == "port" && !c.admin && body->is_object() && body->contains("port") &&
-            (*body)["port"].is_object() && (*body)["port"].contains("binding:host_id"))
-          return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+            (*body)["port"].is_object()) {
+          if ((*body)["port"].contains("binding:host_id"))
+            return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+          if ((*body)["port"].contains("mac_address"))
+            return Status(Code::kForbidden, "only an admin may change a port's mac_address");
+        }
+        // Views of what the store holds after the update (with its stamped attributes).
         json view;
         if (kind == "network") {
           auto n = s.UpdateNetwork(req.matches[1], *body);
           if (!n.ok()) return n.status();
-          view = NetworkView(s, *n);
+          view = NetworkView(s, s.Find<model::Network>(n->id).value_or(*n));
         } else if (kind == "subnet") {
           auto v = s.UpdateSubnet(req.matches[1], *body);
           if (!v.ok()) return v.status();
-          view = SubnetView(*v);
+          view = SubnetView(s.Find<model::Subnet>(v->id).value_or(*v));
         } else {
           auto v = s.UpdatePort(req.matches[1], *body);
           if (!v.ok()) return v.status();
-          view = PortView(*v);
+          view = PortView(s.Find<model::Port>(v->id).value_or(*v));
         }
         return json{{kind, view}};
       });
@@ -435,7 +444,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", (*gw)["network_id"], true));
       auto r = s.UpdateRouter(req.matches[1], *body);
       if (!r.ok()) return r.status();
-      return json{{"router", RouterView(s, *r)}};
+      return json{{"router", RouterView(s, s.Find<model::Router>(r->id).value_or(*r))}};
     });
   });
   server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
@@ -449,7 +458,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*in)["port_id"]));
       auto f = s.UpdateFloatingIp(req.matches[1], *body);
       if (!f.ok()) return f.status();
-      return json{{"floatingip", FloatingIpView(*f)}};
+      return json{{"floatingip", FloatingIpView(s.Find<model::FloatingIp>(f->id).value_or(*f))}};
     });
   });
 }

@@ -213,6 +213,13 @@ class Federation {
   // interfaces of other clouds do not count (an anycast gateway is shared across clouds).
   SubnetIpsInUse UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
   bool MacInUse(const Change& c, const std::string& mac) const;
+  // A subnet's DHCP addresses, one per cloud of its network (subnet.cc).
+  Status AddDhcpAddresses(Change& c, const model::Network& net, const std::string& subnet_id);
+  void DropDhcpAddresses(Change& c, const std::string& subnet_id);
+  Status CheckNewGateway(const model::Subnet& s, const std::string& gateway) const;
+  // A port update's new MAC and fixed IPs (port.cc), checked and allocated into p.
+  Status ChangeMac(const Change& c, model::Port& p, const std::string& mac) const;
+  Status ChangeFixedIps(const Change& c, model::Port& p, const WantedIps& wanted) const;
   std::string NewMac(const Change& c) const;  // random, checked against MacInUse
   // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
   // none wanted the first free address of the network's first subnet with room.

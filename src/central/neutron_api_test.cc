@@ -130,5 +130,156 @@ TEST_F(NeutronApiTest, VersionResourcesAndAgents) {
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/agents/" + a["id"].get<std::string>()).first, 404);
 }
 
+// Subnet updates Neutron allows: gateway_ip, host_routes, enable_dhcp (the
+// DHCP port gets or loses its address on the subnet); an overlapping subnet is 400.
+TEST_F(NeutronApiTest, SubnetUpdatesNeutronAllows) {
+  std::string net = Network(demo_, "n");
+  json routes = {{{"destination", "10.20.0.0/32"}, {"nexthop", "10.100.0.1"}}};
+  auto [cs, sub] = Call(demo_, "POST", "/v2.0/subnets",
+                        {{"subnet", {{"network_id", net}, {"cidr", "10.100.0.0/28"}, {"gateway_ip", "10.100.0.1"},
+                                     {"allocation_pools", {{{"start", "10.100.0.3"}, {"end", "10.100.0.7"}}}},
+                                     {"host_routes", routes}}}});
+  ASSERT_EQ(cs, 201) << sub.dump();
+  EXPECT_EQ(sub["subnet"]["host_routes"], routes);
+  std::string id = sub["subnet"]["id"];
+  auto dhcp_ips = [&] {
+    size_t n = 0;
+    json ports = Call(admin_, "GET", "/v2.0/ports?device_owner=network%3Adhcp").second["ports"];
+    for (const auto& p : ports)
+      for (const auto& f : p["fixed_ips"]) n += f["subnet_id"] == id;
+    return n;
+  };
+  EXPECT_EQ(dhcp_ips(), 1u);
+  json new_routes = {{{"destination", "10.20.0.0/24"}, {"nexthop", "10.100.0.9"}}};
+  auto [cu, u] = Call(demo_, "PUT", "/v2.0/subnets/" + id,
+                      {{"subnet", {{"name", "New_subnet"}, {"gateway_ip", "10.100.0.2"}, {"enable_dhcp", true},
+                                   {"host_routes", new_routes}, {"dns_nameservers", {"1.2.3.4"}}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_EQ(u["subnet"]["gateway_ip"], "10.100.0.2");
+  EXPECT_EQ(u["subnet"]["host_routes"], new_routes);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/subnets/" + id).second["subnet"]["gateway_ip"], "10.100.0.2");
+  // A gateway inside the pools, or off the subnet, is refused and changes nothing.
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/subnets/" + id, {{"subnet", {{"gateway_ip", "10.100.0.4"}}}}).first, 409);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/subnets/" + id, {{"subnet", {{"gateway_ip", "10.1.0.4"}}}}).first, 400);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/subnets/" + id,
+                 {{"subnet", {{"host_routes", {{{"destination", "x"}, {"nexthop", "10.100.0.9"}}}}}}}).first,
+            400);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/subnets/" + id).second["subnet"]["host_routes"], new_routes);
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/subnets/" + id, {{"subnet", {{"enable_dhcp", false}}}}).first, 200);
+  EXPECT_EQ(dhcp_ips(), 0u);
+  EXPECT_FALSE(Call(demo_, "GET", "/v2.0/subnets/" + id).second["subnet"]["enable_dhcp"]);
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/subnets/" + id, {{"subnet", {{"enable_dhcp", true}}}}).first, 200);
+  EXPECT_EQ(dhcp_ips(), 1u);
+  auto [co, overlap] = Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", net}, {"cidr", "10.100.0.0/29"}}}});
+  EXPECT_EQ(co, 400) << overlap.dump();
+}
+
+// Port updates Neutron allows: fixed_ips (matched with the old ones),
+// mac_address (admins, unbound ports), admin_state_up (DOWN when false).
+TEST_F(NeutronApiTest, PortUpdatesNeutronAllows) {
+  std::string net = Network(demo_, "n");
+  std::string sub = Subnet(demo_, net, "10.100.0.0/28");
+  auto [cp, port] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
+  ASSERT_EQ(cp, 201) << port.dump();
+  std::string id = port["port"]["id"];
+  json first = port["port"]["fixed_ips"][0];
+  auto [c2, two] = Call(demo_, "PUT", "/v2.0/ports/" + id,
+                        {{"port", {{"fixed_ips", {first, {{"subnet_id", sub}, {"ip_address", "10.100.0.9"}}}}}}});
+  ASSERT_EQ(c2, 200) << two.dump();
+  ASSERT_EQ(two["port"]["fixed_ips"].size(), 2u);
+  EXPECT_EQ(two["port"]["fixed_ips"][0], first);
+  EXPECT_EQ(two["port"]["fixed_ips"][1]["ip_address"], "10.100.0.9");
+  // The released address is free again; an address held elsewhere is 409 and changes nothing.
+  auto [c1, one] = Call(demo_, "PUT", "/v2.0/ports/" + id,
+                        {{"port", {{"fixed_ips", {{{"subnet_id", sub}, {"ip_address", "10.100.0.9"}}}}}}});
+  ASSERT_EQ(c1, 200) << one.dump();
+  ASSERT_EQ(one["port"]["fixed_ips"].size(), 1u);
+  auto [co, other] = Call(demo_, "POST", "/v2.0/ports",
+                          {{"port", {{"network_id", net}, {"fixed_ips", {first}}}}});
+  EXPECT_EQ(co, 201) << other.dump();
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/ports/" + id, {{"port", {{"fixed_ips", {first}}}}}).first, 409);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + id).second["port"]["fixed_ips"], one["port"]["fixed_ips"]);
+  // mac_address: admins only, and not while bound.
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/ports/" + id, {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}}).first, 403);
+  auto [cm, mac] = Call(admin_, "PUT", "/v2.0/ports/" + id, {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}});
+  EXPECT_EQ(cm, 200) << mac.dump();
+  EXPECT_EQ(mac["port"]["mac_address"], "fa:16:3e:00:00:09");
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + other["port"]["id"].get<std::string>(),
+                 {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}}).first,
+            409);  // in use
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + id, {{"port", {{"binding:host_id", "h1"}}}}).first, 200);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + id, {{"port", {{"mac_address", "fa:16:3e:00:00:0a"}}}}).first, 409);
+  auto [cb, bound] = Call(admin_, "GET", "/v2.0/ports/" + id);
+  EXPECT_EQ(bound["port"]["binding:vif_type"], "ovs");
+  // admin_state_up false: DOWN.
+  auto [cd, down] = Call(demo_, "PUT", "/v2.0/ports/" + id, {{"port", {{"admin_state_up", false}}}});
+  ASSERT_EQ(cd, 200) << down.dump();
+  EXPECT_FALSE(down["port"]["admin_state_up"]);
+  EXPECT_EQ(down["port"]["status"], "DOWN");
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports?admin_state_up=False").second["ports"].size(), 1u);
+}
+
+// Routers take admin_state_up on create and update; networks refuse mtu
+// (net-mtu: read-only here) instead of ignoring it.
+TEST_F(NeutronApiTest, RouterAdminStateAndNetworkMtu) {
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}, {"admin_state_up", false}}}});
+  ASSERT_EQ(cr, 201) << r.dump();
+  EXPECT_FALSE(r["router"]["admin_state_up"]);
+  std::string id = r["router"]["id"];
+  auto [cu, u] = Call(demo_, "PUT", "/v2.0/routers/" + id, {{"router", {{"admin_state_up", true}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_TRUE(u["router"]["admin_state_up"]);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + id, {{"router", {{"distributed", false}}}}).first, 400);
+  std::string net = Network(demo_, "n");
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/networks/" + net, {{"network", {{"mtu", 1280}}}}).first, 400);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "m"}, {"mtu", 1280}}}}).first, 400);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks/" + net).second["network"]["mtu"], 1450);
+}
+
+// standard-attr-timestamp, -revisions and -description: every Neutron kind
+// has created_at/updated_at, a revision_number that grows on each change
+// (not on an update that changes nothing) and a description kept as given.
+TEST_F(NeutronApiTest, StandardAttributes) {
+  auto [cn, n] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "n"}, {"description", "d1"}}}});
+  ASSERT_EQ(cn, 201) << n.dump();
+  const json& made = n["network"];
+  EXPECT_EQ(made["description"], "d1");
+  EXPECT_TRUE(made["created_at"].is_string());
+  EXPECT_EQ(made["updated_at"], made["created_at"]);
+  EXPECT_EQ(made["revision_number"], 1);
+  std::string id = made["id"];
+  auto [cu, u] = Call(demo_, "PUT", "/v2.0/networks/" + id, {{"network", {{"description", "d2"}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_EQ(u["network"]["description"], "d2");
+  EXPECT_EQ(u["network"]["revision_number"], 2);
+  EXPECT_EQ(u["network"]["created_at"], made["created_at"]);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/networks/" + id, {{"network", {{"description", "d2"}}}})
+                .second["network"]["revision_number"],
+            2);
+  auto shown = Call(demo_, "GET", "/v2.0/networks/" + id).second["network"];
+  EXPECT_EQ(shown["revision_number"], 2);
+  EXPECT_EQ(shown["updated_at"], u["network"]["updated_at"]);
+  std::string sub = Subnet(demo_, id, "10.100.0.0/28");
+  auto s = Call(demo_, "GET", "/v2.0/subnets/" + sub).second["subnet"];
+  EXPECT_EQ(s["revision_number"], 1);
+  EXPECT_TRUE(s["created_at"].is_string());
+  auto [cp, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", id}, {"description", "pd"}}}});
+  ASSERT_EQ(cp, 201);
+  EXPECT_EQ(p["port"]["description"], "pd");
+  EXPECT_EQ(p["port"]["revision_number"], 1);
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"description", "rd"}}}});
+  ASSERT_EQ(cr, 201);
+  EXPECT_EQ(r["router"]["description"], "rd");
+  EXPECT_TRUE(r["router"]["created_at"].is_string());
+  auto [cf, f] = Call(demo_, "POST", "/v2.0/floatingips", {{"floatingip", {{"floating_network_id", ext_}, {"description", "fd"}}}});
+  ASSERT_EQ(cf, 201) << f.dump();
+  EXPECT_EQ(f["floatingip"]["description"], "fd");
+  EXPECT_EQ(f["floatingip"]["revision_number"], 1);
+  auto [cfu, fu] = Call(demo_, "PUT", "/v2.0/floatingips/" + f["floatingip"]["id"].get<std::string>(),
+                        {{"floatingip", {{"description", "fd2"}}}});
+  EXPECT_EQ(fu["floatingip"]["description"], "fd2");
+  EXPECT_EQ(fu["floatingip"]["revision_number"], 2);
+}
+
 }  // namespace
 }  // namespace isthmus::central

@@ -98,7 +98,14 @@ Result<model::Router> Federation::CreateRouter(const RouterCreate& req) {
   if (hints.size() != 1)
     return InvalidArgument("a router lives in exactly one cloud: give one availability_zone_hints entry");
   if (!clouds_.count(hints[0])) return NotFound("Cloud " + hints[0] + " could not be found");
-  model::Router router{NewUuid(), name, project, hints[0], distributed, "", true};
+  model::Router router;
+  router.id = NewUuid();
+  router.name = name;
+  router.project_id = project;
+  router.cloud = hints[0];
+  router.distributed = distributed;
+  router.admin_state_up = req.admin_state_up;
+  router.description = req.description;
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
   Put(c, router);
@@ -113,6 +120,8 @@ Result<model::Router> Federation::UpdateRouter(const std::string& router_id, con
   if (it == routers_.end()) return NotFound("Router " + router_id + " could not be found");
   model::Router router = it->second;
   if (req.name) router.name = *req.name;
+  if (req.description) router.description = *req.description;
+  if (req.admin_state_up) router.admin_state_up = *req.admin_state_up;
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
   if (json(router) != json(it->second)) Put(c, router);
