@@ -9,6 +9,7 @@
 
 #include "common/crypto.h"
 #include "common/http.h"
+#include "common/log.h"
 #include "common/identities.h"
 
 namespace isthmus::central {
@@ -312,6 +313,37 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
 
 }
 
+// Neutron's bulk create, {"<plural>": [{...}, ...]}: every item is checked for
+// the caller first, then made in order; if one fails, those already made are
+// deleted again (newest first) and the failure is the answer: all or nothing.
+Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const json& body) {
+  const json& items = body[t.plural];
+  if (!items.is_array() || items.empty() || body.size() != 1)
+    return InvalidArgument(std::string("Resources required: a bulk create is {\"") + t.plural + "\": [{...}, ...]}");
+  std::vector<json> requests;
+  for (const auto& item : items) {
+    json one = {{t.name, item}};
+    if (!item.is_object()) return InvalidArgument(std::string("each of ") + t.plural + " must be an object");
+    ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.name));
+    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.name, one));
+    requests.push_back(std::move(one));
+  }
+  json made = json::array();
+  for (const auto& one : requests) {
+    auto v = s.CreateView(t.kind, one);
+    if (v.ok()) {
+      made.push_back(*v);
+      continue;
+    }
+    for (auto it = made.rbegin(); it != made.rend(); ++it)
+      if (Status undo = s.Delete(t.name, (*it)["id"]); !undo.ok())
+        LOG_WARN("bulk create of " << t.plural << ": could not delete " << (*it)["id"].get<std::string>()
+                                   << " again: " << undo.message());
+    return v.status();
+  }
+  return json{{t.plural, made}};
+}
+
 // Create, list, show and delete of every Neutron kind.
 void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const BaseUrl& base_url) {
   // Networks, subnets, ports, routers.
@@ -329,6 +361,8 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
         Caller c = who(req);
+        if (body->is_object() && body->contains(k.plural) && !body->contains(k.singular))
+          return BulkCreate(s, c, Traits(*KindNamed(k.singular)), *body);
         ISTHMUS_RETURN_IF_ERROR(StampProject(c, *body, k.singular));
         ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, k.singular, *body));
         auto v = k.create(*body);

@@ -281,5 +281,60 @@ TEST_F(NeutronApiTest, StandardAttributes) {
   EXPECT_EQ(fu["floatingip"]["revision_number"], 2);
 }
 
+// Bulk create ({"networks": [...]}, subnets, ports): all made, in order, or
+// none (one bad item: 400 and nothing is left of the others).
+TEST_F(NeutronApiTest, BulkCreateIsAllOrNothing) {
+  auto [cn, nets] = Call(demo_, "POST", "/v2.0/networks", {{"networks", {{{"name", "a"}}, {{"name", "b"}}}}});
+  ASSERT_EQ(cn, 201) << nets.dump();
+  ASSERT_EQ(nets["networks"].size(), 2u);
+  EXPECT_EQ(nets["networks"][1]["name"], "b");
+  EXPECT_EQ(nets["networks"][0]["project_id"], "demo");
+  std::string a = nets["networks"][0]["id"], b = nets["networks"][1]["id"];
+  auto [cs, subs] = Call(demo_, "POST", "/v2.0/subnets",
+                         {{"subnets", {{{"network_id", a}, {"cidr", "10.1.0.0/24"}}, {{"network_id", b}, {"cidr", "10.2.0.0/24"}}}}});
+  ASSERT_EQ(cs, 201) << subs.dump();
+  EXPECT_EQ(subs["subnets"].size(), 2u);
+  auto [cp, ports] = Call(demo_, "POST", "/v2.0/ports", {{"ports", {{{"network_id", a}}, {{"network_id", b}}}}});
+  ASSERT_EQ(cp, 201) << ports.dump();
+  EXPECT_EQ(ports["ports"].size(), 2u);
+  size_t before = Call(demo_, "GET", "/v2.0/ports").second["ports"].size();
+  // The second fails after the first was made: the first goes again.
+  json good = {{"network_id", a}};
+  json bad = {{"network_id", a}, {"fixed_ips", json::array({{{"ip_address", "10.9.0.5"}}})}};
+  auto [cf, failed] = Call(demo_, "POST", "/v2.0/ports", {{"ports", json::array({good, bad})}});
+  EXPECT_EQ(cf, 400) << failed.dump();
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports").second["ports"].size(), before);
+  // Refused for the caller before anything is made.
+  std::string theirs = Network(other_, "theirs");
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/ports", {{"ports", {{{"network_id", a}}, {{"network_id", theirs}}}}}).first, 404);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports").second["ports"].size(), before);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/networks", {{"networks", json::array()}}).first, 400);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks").second["networks"].size(), 3u);  // a, b and the external network
+}
+
+// A floating IP updated with {} is disassociated (Neutron); a description
+// update keeps the association.
+TEST_F(NeutronApiTest, ABlankFloatingIpUpdateDisassociates) {
+  std::string net = Network(demo_, "n");
+  std::string sub = Subnet(demo_, net, "10.100.0.0/28");
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"external_gateway_info", {{"network_id", ext_}}}}}});
+  ASSERT_EQ(cr, 201) << r.dump();
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + r["router"]["id"].get<std::string>() + "/add_router_interface",
+                 {{"subnet_id", sub}}).first,
+            200);
+  auto [cp, p] = Call(admin_, "POST", "/v2.0/ports",
+                      {{"port", {{"network_id", net}, {"binding:host_id", "h1"}, {"project_id", "demo"}}}});
+  ASSERT_EQ(cp, 201) << p.dump();
+  std::string port = p["port"]["id"];
+  auto [cf, f] = Call(demo_, "POST", "/v2.0/floatingips", {{"floatingip", {{"floating_network_id", ext_}, {"port_id", port}}}});
+  ASSERT_EQ(cf, 201) << f.dump();
+  std::string fip = "/v2.0/floatingips/" + f["floatingip"]["id"].get<std::string>();
+  EXPECT_EQ(Call(demo_, "PUT", fip, {{"floatingip", {{"description", "d"}}}}).second["floatingip"]["port_id"], port);
+  auto [cu, u] = Call(demo_, "PUT", fip, {{"floatingip", json::object()}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_TRUE(u["floatingip"]["port_id"].is_null());
+  EXPECT_TRUE(Call(demo_, "GET", fip).second["floatingip"]["port_id"].is_null());
+}
+
 }  // namespace
 }  // namespace isthmus::central
