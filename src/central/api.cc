@@ -213,7 +213,8 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"net-mtu", "Network MTU"},
       {"standard-attr-description", "standard-attr-description"},
       {"standard-attr-timestamp", "Resource timestamps"},
-      {"standard-attr-revisions", "Resource revision numbers"}};
+      {"standard-attr-revisions", "Resource revision numbers"},
+      {"revision-if-match", "If-Match constraints based on revision_number"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -313,6 +314,25 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
 
 }
 
+// Neutron's revision-if-match: a PUT or DELETE with "If-Match:
+// revision_number=N" on a resource the caller sees at another revision is 412
+// (and changes nothing). True when it answered.
+bool RevisionMismatch(Service& s, const Caller& c, const HttpRequest& req, const std::string& kind,
+                      const std::string& id, httplib::Response& res) {
+  const std::string header = req.get_header_value("If-Match");
+  const std::string prefix = "revision_number=";
+  if (header.rfind(prefix, 0) != 0) return false;
+  auto item = s.Get(kind, id);
+  if (!item.ok() || !Visible(s, c, kind, *item)) return false;  // the call itself answers 404
+  const std::string want = header.substr(prefix.size());
+  if (want == std::to_string(item->value("revision_number", int64_t{0}))) return false;
+  WriteJson(res, 412, {{"NeutronError", {{"type", "RevisionNumberConstraintFailed"},
+                                         {"message", "Constrained to " + want + ", but current revision is " +
+                                                         std::to_string(item->value("revision_number", int64_t{0}))},
+                                         {"detail", ""}}}});
+  return true;
+}
+
 // Neutron's bulk create, {"<plural>": [{...}, ...]}: every item is checked for
 // the caller first, then made in order; if one fails, those already made are
 // deleted again (newest first) and the failure is the answer: all or nothing.
@@ -386,6 +406,7 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
       });
     });
     server.Delete(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
+      if (RevisionMismatch(s, who(req), req, k.singular, req.matches[1], res)) return;
       Status st = MayUse(s, who(req), k.singular, req.matches[1]);
       if (st.ok()) st = s.Delete(k.singular, req.matches[1]);
       if (!st.ok()) return WriteError(res, st);
@@ -429,6 +450,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
   // Updates of networks, subnets and ports (routers and floating IPs below).
   auto update = [&](const std::string& kind) {
     return [&s, kind, who](const HttpRequest& req, httplib::Response& res) {
+      if (RevisionMismatch(s, who(req), req, kind, req.matches[1], res)) return;
       Respond(res, 200, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
@@ -465,6 +487,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
   server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
 
   server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
+    if (RevisionMismatch(s, who(req), req, "router", req.matches[1], res)) return;
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
@@ -482,6 +505,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
     });
   });
   server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
+    if (RevisionMismatch(s, who(req), req, "floatingip", req.matches[1], res)) return;
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();

@@ -2,6 +2,7 @@
 // found central different (issue 11, docs/conformance.md): each test names the
 // behaviour, over a real HTTP server with authentication on.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "central/api_test_fixture.h"
 
@@ -334,6 +335,94 @@ TEST_F(NeutronApiTest, ABlankFloatingIpUpdateDisassociates) {
   ASSERT_EQ(cu, 200) << u.dump();
   EXPECT_TRUE(u["floatingip"]["port_id"].is_null());
   EXPECT_TRUE(Call(demo_, "GET", fip).second["floatingip"]["port_id"].is_null());
+}
+
+// Revisions grow with related changes (a network's subnets, a router's
+// interfaces), and If-Match: revision_number=N on another revision is 412.
+TEST_F(NeutronApiTest, RevisionsFollowRelatedChangesAndIfMatch) {
+  std::string net = Network(demo_, "n");
+  auto rev = [&](const std::string& path, const std::string& kind) {
+    return Call(demo_, "GET", path).second[kind]["revision_number"].get<int64_t>();
+  };
+  int64_t r1 = rev("/v2.0/networks/" + net, "network");
+  std::string sub = Subnet(demo_, net, "10.100.0.0/28");
+  int64_t r2 = rev("/v2.0/networks/" + net, "network");
+  EXPECT_GT(r2, r1);
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}}}});
+  ASSERT_EQ(cr, 201);
+  std::string router = r["router"]["id"];
+  int64_t rr1 = r["router"]["revision_number"];
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"subnet_id", sub}}).first, 200);
+  int64_t rr2 = rev("/v2.0/routers/" + router, "router");
+  EXPECT_GT(rr2, rr1);
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/remove_router_interface", {{"subnet_id", sub}}).first,
+            200);
+  EXPECT_GT(rev("/v2.0/routers/" + router, "router"), rr2);
+  ASSERT_EQ(Call(demo_, "DELETE", "/v2.0/subnets/" + sub).first, 204);
+  EXPECT_GT(rev("/v2.0/networks/" + net, "network"), r2);
+  // If-Match.
+  httplib::Client client("127.0.0.1", port_);
+  int64_t now = rev("/v2.0/networks/" + net, "network");
+  auto put = [&](int64_t match) {
+    auto res = client.Put("/v2.0/networks/" + net,
+                          {{"X-Auth-Token", demo_}, {"If-Match", "revision_number=" + std::to_string(match)}},
+                          json{{"network", {{"name", "m"}}}}.dump(), "application/json");
+    return res ? res->status : 0;
+  };
+  EXPECT_EQ(put(now - 1), 412);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks/" + net).second["network"]["name"], "n");
+  EXPECT_EQ(put(now), 200);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks/" + net).second["network"]["name"], "m");
+}
+
+// A member does not see the subnets of an external network (Neutron: only a
+// shared network's are visible); a router's interfaces may not overlap (400);
+// differing project_id and tenant_id get Neutron's message.
+TEST_F(NeutronApiTest, ExternalSubnetsHiddenOverlappingInterfacesAndProjectMismatch) {
+  auto [cl, list] = Call(demo_, "GET", "/v2.0/subnets?network_id=" + ext_);
+  ASSERT_EQ(cl, 200);
+  EXPECT_EQ(list["subnets"].size(), 0u);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/subnets/" + ext_subnet_).first, 404);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/subnets?network_id=" + ext_).second["subnets"].size(), 1u);
+  std::string a = Subnet(demo_, Network(demo_, "a"), "10.1.0.0/24");
+  std::string b = Subnet(demo_, Network(demo_, "b"), "10.1.0.0/25");
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}}}});
+  ASSERT_EQ(cr, 201);
+  std::string add = "/v2.0/routers/" + r["router"]["id"].get<std::string>() + "/add_router_interface";
+  ASSERT_EQ(Call(demo_, "PUT", add, {{"subnet_id", a}}).first, 200);
+  auto [co, overlap] = Call(demo_, "PUT", add, {{"subnet_id", b}});
+  EXPECT_EQ(co, 400) << overlap.dump();
+  auto [cm, mismatch] = Call(admin_, "POST", "/v2.0/networks",
+                             {{"network", {{"name", "x"}, {"project_id", "demo"}, {"tenant_id", "other"}}}});
+  EXPECT_EQ(cm, 400);
+  EXPECT_EQ(mismatch["NeutronError"]["message"], "'project_id' and 'tenant_id' do not match");
+}
+
+// add_router_interface with a port: the port (unused, one fixed IP) becomes
+// the router's interface with its own address; removing it by port deletes it.
+TEST_F(NeutronApiTest, AnInterfaceFromAPort) {
+  std::string net = Network(demo_, "n");
+  std::string sub = Subnet(demo_, net, "10.100.0.0/28");
+  auto [cp, port] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
+  ASSERT_EQ(cp, 201);
+  std::string id = port["port"]["id"];
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}}}});
+  ASSERT_EQ(cr, 201);
+  std::string router = r["router"]["id"];
+  auto [ca, added] = Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", id}});
+  ASSERT_EQ(ca, 200) << added.dump();
+  EXPECT_EQ(added["port_id"], id);
+  EXPECT_EQ(added["subnet_id"], sub);
+  auto shown = Call(demo_, "GET", "/v2.0/ports/" + id).second["port"];
+  EXPECT_EQ(shown["device_id"], router);
+  EXPECT_EQ(shown["device_owner"], "network:router_interface_distributed");
+  EXPECT_EQ(shown["fixed_ips"], port["port"]["fixed_ips"]);
+  // In use now; the subnet has this router's interface already.
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", id}}).first, 409);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"subnet_id", sub}}).first, 409);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", "nope"}}).first, 404);
+  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/remove_router_interface", {{"port_id", id}}).first, 200);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + id).first, 404);
 }
 
 }  // namespace

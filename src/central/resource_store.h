@@ -5,6 +5,7 @@
 // and Drop are the only writers of resources and their events.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -162,6 +163,17 @@ void Put(const Store& s, Change& c, const T& v) {
   c.Of<T>()[KeyOf(w)] = w;
   RowUpsert(c, w);
   Emit(c, KindOf<T>, "upsert", KeyOf(w), w, Recipients(s, c, KindOf<T>, Anchor(w)));
+}
+// Bumps the revision of a resource a change touches without changing it, as
+// Neutron does for a network when a subnet comes or goes and for a router when
+// an interface does (standard-attr-revisions). Its clouds get it again.
+template <typename T>
+void Touch(const Store& s, Change& c, const std::string& key) {
+  auto v = Now<T>(s, c, key);
+  if (!v) return;
+  if (auto before = s.All<T>().find(key); before != s.All<T>().end())
+    v->revision_number = std::max(v->revision_number, before->second.revision_number + 1);
+  Put(s, c, *v);
 }
 // Deletes a resource (if there), with its row and a delete event to every cloud
 // that received it and still exists.

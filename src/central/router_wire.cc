@@ -82,11 +82,15 @@ Result<model::Router> Service::UpdateRouter(const std::string& router_id, const 
 
 Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
   if (!body.is_object()) return InvalidArgument("request body must be an object");
-  for (const auto& [k, v] : body.items())
-    if (k != "subnet_id") return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id)");
-  if (!body.contains("subnet_id") || !body["subnet_id"].is_string())
-    return InvalidArgument("subnet_id (a string) is required");
-  std::string subnet_id = body["subnet_id"];
+  for (const auto& [k, v] : body.items()) {
+    if (k != "subnet_id" && k != "port_id")
+      return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
+    if (!v.is_string()) return InvalidArgument(k + " must be a string");
+  }
+  std::string subnet_id = body.value("subnet_id", ""), port_id = body.value("port_id", "");
+  if (subnet_id.empty() == port_id.empty())
+    return InvalidArgument("Bad router request: give exactly one of subnet_id and port_id");
+  if (!port_id.empty()) return Federation::AddRouterInterfacePort(router_id, port_id);
   return Federation::AddRouterInterface(router_id, subnet_id);
 }
 

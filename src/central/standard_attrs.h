@@ -32,7 +32,8 @@ concept HasStandardAttrs = requires(T t) {
 
 // v is being written over `before` (what the store held before the change;
 // nullptr: v is new). New: created and updated now, revision 1. Changed in
-// anything but these attributes: updated now, revision + 1. Unchanged: as before.
+// anything but these attributes, or touched (Touch in resource_store.h: its
+// revision raised): updated now, revision + 1. Unchanged: as before.
 template <HasStandardAttrs T>
 void StampStandardAttrs(T& v, const T* before) {
   if (!before) {
@@ -47,7 +48,7 @@ void StampStandardAttrs(T& v, const T* before) {
     x->revision_number = 0;
   }
   v.created_at = before->created_at;
-  if (nlohmann::json(a) == nlohmann::json(b)) {
+  if (nlohmann::json(a) == nlohmann::json(b) && v.revision_number <= before->revision_number) {
     v.updated_at = before->updated_at;
     v.revision_number = before->revision_number;
     return;

@@ -54,6 +54,7 @@ Result<model::Subnet> Federation::CreateSubnet(const SubnetCreate& req) {
   s.description = req.description;
   Change c;
   Put(c, s);
+  Touch<model::Network>(store_, c, network_id);  // its subnets changed: a new revision
   if (dhcp) ISTHMUS_RETURN_IF_ERROR(AddDhcpAddresses(c, net->second, s.id));
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return s;
@@ -161,6 +162,7 @@ Status Federation::DeleteSubnetLocked(const std::string& id) {
                     ": one or more ports have an IP allocation from this subnet (" + p.id + ")");
   }
   Drop<model::Subnet>(c, id);
+  Touch<model::Network>(store_, c, network_id);
   return Apply(c);
 }
 
