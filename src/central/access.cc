@@ -62,6 +62,9 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
       return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
     if (!Str(obj, "network_id").empty()) return MayUse(s, c, "network", Str(obj, "network_id"));
   }
+  // Neutron's policy: only an admin chooses a router's mode (isthmus's default applies otherwise).
+  if (resource == "router" && obj.contains("distributed"))
+    return Status(Code::kForbidden, "only an admin may set distributed on a router");
   // external_gateway_info {} or null means no gateway (Neutron): nothing to use.
   if (resource == "router" && obj.contains("external_gateway_info") &&
       obj["external_gateway_info"].is_object() && !Str(obj["external_gateway_info"], "network_id").empty())

@@ -425,5 +425,15 @@ TEST_F(NeutronApiTest, AnInterfaceFromAPort) {
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + id).first, 404);
 }
 
+// Only an admin chooses a router's mode (Neutron's policy): a member asking for
+// distributed is 403; without it, the member's router takes the default.
+TEST_F(NeutronApiTest, OnlyAnAdminSetsDistributed) {
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"distributed", true}}}}).first, 403);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"distributed", false}}}}).first, 403);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/routers").second["routers"].size(), 0u);
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}}}}).second["router"]["distributed"], true);
+  EXPECT_EQ(Call(admin_, "POST", "/v2.0/routers", {{"router", {{"distributed", false}}}}).first, 201);
+}
+
 }  // namespace
 }  // namespace isthmus::central
