@@ -10,11 +10,6 @@ bool Owns(const Caller& c, const json& item) {
   return c.admin || (item.is_object() && item.value("project_id", "") == c.project_id);
 }
 
-bool ExternalNetwork(Service& s, const std::string& network_id) {
-  auto n = s.Get("network", network_id);
-  return n.ok() && n->value("external", false);
-}
-
 std::string Capitalized(std::string k) {
   if (!k.empty()) k[0] = static_cast<char>(std::toupper(k[0]));
   if (k == "Floatingip") k = "Floating IP";
@@ -29,8 +24,9 @@ std::string Str(const json& obj, const char* key) {
 
 bool Visible(Service& s, const Caller& c, const std::string& kind, const json& item) {
   if (Owns(c, item)) return true;
+  // External networks are visible to all; their subnets are not (Neutron: only
+  // a shared network's subnets are, and isthmus has no shared networks).
   if (kind == "network") return item.value("external", false);
-  if (kind == "subnet") return ExternalNetwork(s, item.value("network_id", ""));
   return false;
 }
 
@@ -66,8 +62,12 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
       return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
     if (!Str(obj, "network_id").empty()) return MayUse(s, c, "network", Str(obj, "network_id"));
   }
+  // Neutron's policy: only an admin chooses a router's mode (isthmus's default applies otherwise).
+  if (resource == "router" && obj.contains("distributed"))
+    return Status(Code::kForbidden, "only an admin may set distributed on a router");
+  // external_gateway_info {} or null means no gateway (Neutron): nothing to use.
   if (resource == "router" && obj.contains("external_gateway_info") &&
-      obj["external_gateway_info"].is_object())
+      obj["external_gateway_info"].is_object() && !Str(obj["external_gateway_info"], "network_id").empty())
     return MayUse(s, c, "network", Str(obj["external_gateway_info"], "network_id"), true);
   if (resource == "floatingip") {
     if (!Str(obj, "floating_network_id").empty())

@@ -1,6 +1,6 @@
 // Who may see and use what (Neutron's default policy, reduced to isthmus's
 // resources): an admin sees and acts on every project; a member sees its own
-// project's resources and the external networks (and their subnets), creates
+// project's resources and the external networks (not their subnets), creates
 // only in its own project, attaches only its own networks, subnets and ports,
 // and may not bind ports to hosts. What a caller may not see does not exist for
 // it (404); what it sees but does not own, it may not change or attach (403).

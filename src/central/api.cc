@@ -7,7 +7,9 @@
 #include "central/listing.h"
 #include "central/quota.h"
 
+#include "common/crypto.h"
 #include "common/http.h"
+#include "common/log.h"
 #include "common/identities.h"
 
 namespace isthmus::central {
@@ -133,8 +135,61 @@ void InstallIdentityRoutes(HttpServer& server, Identity* identity, const Who& wh
     if (!st.ok()) return WriteError(res, st);
     res.status = 204;
   });
-  server.Get("/v2.0", [](const httplib::Request&, httplib::Response& res) {
-    WriteJson(res, 200, {{"resources", json::array()}});
+  // Neutron's v2.0 document: its resources, each with its collection's link.
+  server.Get(R"(/v2.0/?)", [base_url](const HttpRequest& req, httplib::Response& res) {
+    json resources = json::array();
+    auto add = [&](const std::string& name, const std::string& collection) {
+      resources.push_back({{"name", name}, {"collection", collection},
+                           {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v2.0/" + collection}}}}});
+    };
+    for (const auto& t : kKinds)
+      if (t.neutron) add(t.name, t.plural);
+    add("agent", "agents");
+    add("extension", "extensions");
+    add("quota", "quotas");
+    WriteJson(res, 200, {{"resources", resources}});
+  });
+}
+
+// Neutron's agents: every host a cloud reported, as the agent that wires it
+// (its cloud is its availability zone). Admins only; a member's list is empty,
+// as Neutron's policy answers it. Central has no heartbeat of its own from the
+// hosts: alive means the host's cloud reported it (docs/architecture.md).
+void InstallAgentRoutes(HttpServer& server, Service& s, const Who& who) {
+  auto view = [](const model::Host& h) {
+    std::string hex = crypto::Sha256Hex("agent/" + h.name);  // a stable, UUID-shaped id per host
+    std::string id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+                     "-" + hex.substr(20, 12);
+    return json{{"id", id},
+                {"agent_type", "Open vSwitch agent"},
+                {"binary", "isthmus-agent"},
+                {"topic", "N/A"},
+                {"host", h.name},
+                {"admin_state_up", true},
+                {"alive", true},
+                {"availability_zone", h.cloud},
+                {"configurations", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}},
+                {"description", nullptr},
+                {"created_at", nullptr},
+                {"started_at", nullptr},
+                {"heartbeat_timestamp", nullptr},
+                {"resources_synced", nullptr}};
+  };
+  server.Get("/v2.0/agents", [&s, who, view](const HttpRequest& req, httplib::Response& res) {
+    json list = json::array();
+    if (who(req).admin)
+      for (const auto& h : s.ListHosts()) {
+        json a = view(h);
+        if (Matches(req, a)) list.push_back(SelectFields(req, a));
+      }
+    WriteJson(res, 200, {{"agents", list}});
+  });
+  server.Get(R"(/v2.0/agents/([^/]+))", [&s, who, view](const HttpRequest& req, httplib::Response& res) {
+    if (who(req).admin)
+      for (const auto& h : s.ListHosts())
+        if (json a = view(h); a["id"] == req.matches[1].str())
+          return WriteJson(res, 200, {{"agent", SelectFields(req, a)}});
+    WriteError(res, NotFound("Agent " + req.matches[1].str() + " could not be found"));
   });
 }
 
@@ -154,7 +209,12 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"project-id", "project_id field enabled"},
       {"pagination", "Pagination support"},
       {"fip-port-details", "Floating IP Port Details Extension"},
-      {"quotas", "Quota management support"}};
+      {"quotas", "Quota management support"},
+      {"net-mtu", "Network MTU"},
+      {"standard-attr-description", "standard-attr-description"},
+      {"standard-attr-timestamp", "Resource timestamps"},
+      {"standard-attr-revisions", "Resource revision numbers"},
+      {"revision-if-match", "If-Match constraints based on revision_number"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -254,6 +314,56 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
 
 }
 
+// Neutron's revision-if-match: a PUT or DELETE with "If-Match:
+// revision_number=N" on a resource the caller sees at another revision is 412
+// (and changes nothing). True when it answered.
+bool RevisionMismatch(Service& s, const Caller& c, const HttpRequest& req, const std::string& kind,
+                      const std::string& id, httplib::Response& res) {
+  const std::string header = req.get_header_value("If-Match");
+  const std::string prefix = "revision_number=";
+  if (header.rfind(prefix, 0) != 0) return false;
+  auto item = s.Get(kind, id);
+  if (!item.ok() || !Visible(s, c, kind, *item)) return false;  // the call itself answers 404
+  const std::string want = header.substr(prefix.size());
+  if (want == std::to_string(item->value("revision_number", int64_t{0}))) return false;
+  WriteJson(res, 412, {{"NeutronError", {{"type", "RevisionNumberConstraintFailed"},
+                                         {"message", "Constrained to " + want + ", but current revision is " +
+                                                         std::to_string(item->value("revision_number", int64_t{0}))},
+                                         {"detail", ""}}}});
+  return true;
+}
+
+// Neutron's bulk create, {"<plural>": [{...}, ...]}: every item is checked for
+// the caller first, then made in order; if one fails, those already made are
+// deleted again (newest first) and the failure is the answer: all or nothing.
+Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const json& body) {
+  const json& items = body[t.plural];
+  if (!items.is_array() || items.empty() || body.size() != 1)
+    return InvalidArgument(std::string("Resources required: a bulk create is {\"") + t.plural + "\": [{...}, ...]}");
+  std::vector<json> requests;
+  for (const auto& item : items) {
+    json one = {{t.name, item}};
+    if (!item.is_object()) return InvalidArgument(std::string("each of ") + t.plural + " must be an object");
+    ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.name));
+    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.name, one));
+    requests.push_back(std::move(one));
+  }
+  json made = json::array();
+  for (const auto& one : requests) {
+    auto v = s.CreateView(t.kind, one);
+    if (v.ok()) {
+      made.push_back(*v);
+      continue;
+    }
+    for (auto it = made.rbegin(); it != made.rend(); ++it)
+      if (Status undo = s.Delete(t.name, (*it)["id"]); !undo.ok())
+        LOG_WARN("bulk create of " << t.plural << ": could not delete " << (*it)["id"].get<std::string>()
+                                   << " again: " << undo.message());
+    return v.status();
+  }
+  return json{{t.plural, made}};
+}
+
 // Create, list, show and delete of every Neutron kind.
 void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const BaseUrl& base_url) {
   // Networks, subnets, ports, routers.
@@ -271,6 +381,8 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
         Caller c = who(req);
+        if (body->is_object() && body->contains(k.plural) && !body->contains(k.singular))
+          return BulkCreate(s, c, Traits(*KindNamed(k.singular)), *body);
         ISTHMUS_RETURN_IF_ERROR(StampProject(c, *body, k.singular));
         ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, k.singular, *body));
         auto v = k.create(*body);
@@ -294,6 +406,7 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
       });
     });
     server.Delete(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
+      if (RevisionMismatch(s, who(req), req, k.singular, req.matches[1], res)) return;
       Status st = MayUse(s, who(req), k.singular, req.matches[1]);
       if (st.ok()) st = s.Delete(k.singular, req.matches[1]);
       if (!st.ok()) return WriteError(res, st);
@@ -311,10 +424,13 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
         if (!body.ok()) return body.status();
         Caller c = who(req);
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
+        // Adding needs the subnet the caller's own (403 otherwise). Removing
+        // needs it only visible, as Neutron: the router's owner removes any of
+        // its interfaces, and a subnet it has none on is 404, whoever owns it.
         if (body->is_object() && body->contains("subnet_id") && (*body)["subnet_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"]));
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "subnet", (*body)["subnet_id"], !add));
         if (body->is_object() && body->contains("port_id") && (*body)["port_id"].is_string())
-          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"]));
+          ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*body)["port_id"], !add));
         auto i = add ? s.AddRouterInterface(req.matches[1], *body)
                      : s.RemoveRouterInterface(req.matches[1], *body);
         if (!i.ok()) return i.status();
@@ -334,27 +450,33 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
   // Updates of networks, subnets and ports (routers and floating IPs below).
   auto update = [&](const std::string& kind) {
     return [&s, kind, who](const HttpRequest& req, httplib::Response& res) {
+      if (RevisionMismatch(s, who(req), req, kind, req.matches[1], res)) return;
       Respond(res, 200, [&]() -> Result<json> {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
         Caller c = who(req);
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, kind, req.matches[1]));
         if (kind == "port" && !c.admin && body->is_object() && body->contains("port") &&
-            (*body)["port"].is_object() && (*body)["port"].contains("binding:host_id"))
-          return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+            (*body)["port"].is_object()) {
+          if ((*body)["port"].contains("binding:host_id"))
+            return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+          if ((*body)["port"].contains("mac_address"))
+            return Status(Code::kForbidden, "only an admin may change a port's mac_address");
+        }
+        // Views of what the store holds after the update (with its stamped attributes).
         json view;
         if (kind == "network") {
           auto n = s.UpdateNetwork(req.matches[1], *body);
           if (!n.ok()) return n.status();
-          view = NetworkView(s, *n);
+          view = NetworkView(s, s.Find<model::Network>(n->id).value_or(*n));
         } else if (kind == "subnet") {
           auto v = s.UpdateSubnet(req.matches[1], *body);
           if (!v.ok()) return v.status();
-          view = SubnetView(*v);
+          view = SubnetView(s.Find<model::Subnet>(v->id).value_or(*v));
         } else {
           auto v = s.UpdatePort(req.matches[1], *body);
           if (!v.ok()) return v.status();
-          view = PortView(*v);
+          view = PortView(s.Find<model::Port>(v->id).value_or(*v));
         }
         return json{{kind, view}};
       });
@@ -365,6 +487,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
   server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
 
   server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
+    if (RevisionMismatch(s, who(req), req, "router", req.matches[1], res)) return;
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
@@ -378,10 +501,11 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", (*gw)["network_id"], true));
       auto r = s.UpdateRouter(req.matches[1], *body);
       if (!r.ok()) return r.status();
-      return json{{"router", RouterView(s, *r)}};
+      return json{{"router", RouterView(s, s.Find<model::Router>(r->id).value_or(*r))}};
     });
   });
   server.Put(R"(/v2.0/floatingips/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
+    if (RevisionMismatch(s, who(req), req, "floatingip", req.matches[1], res)) return;
     Respond(res, 200, [&]() -> Result<json> {
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
@@ -392,7 +516,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*in)["port_id"]));
       auto f = s.UpdateFloatingIp(req.matches[1], *body);
       if (!f.ok()) return f.status();
-      return json{{"floatingip", FloatingIpView(*f)}};
+      return json{{"floatingip", FloatingIpView(s.Find<model::FloatingIp>(f->id).value_or(*f))}};
     });
   });
 }
@@ -440,6 +564,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   InstallIdentityRoutes(server, identity, who, base_url);
   InstallExtensionRoutes(server);
   InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);
+  InstallAgentRoutes(server, s, who);
   InstallResourceRoutes(server, s, who, base_url);
   InstallUpdateRoutes(server, s, who);
   InstallInterfaceRoutes(server, s, who);

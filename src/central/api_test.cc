@@ -166,7 +166,7 @@ TEST_F(ApiTest, UpdatesChangeWhatMayChangeAndRefuseTheRest) {
   EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"dns_nameservers", {"9.9.9.9"}}}}})
                 .second["subnet"]["dns_nameservers"],
             json({"9.9.9.9"}));
-  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"enable_dhcp", false}}}}).first, 400);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"gateway_mode", "per-cloud"}}}}).first, 400);
   EXPECT_EQ(Call(admin_, "PUT", "/v2.0/subnets/" + sid, {{"subnet", {{"dns_nameservers", {"9.9.9"}}}}}).first, 400);
   // Nova's flow: create unbound, then bind.
   auto [cp, port] = Call(admin_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
@@ -178,7 +178,8 @@ TEST_F(ApiTest, UpdatesChangeWhatMayChangeAndRefuseTheRest) {
   EXPECT_EQ(bound["port"]["binding:host_id"], "h1");
   EXPECT_EQ(bound["port"]["isthmus:cloud"], "c1");
   EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"binding:host_id", "h9"}}}}).first, 400);
-  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}}).first, 400);
+  // A bound port keeps its MAC (Neutron: 409 while bound).
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + pid, {{"port", {{"mac_address", "fa:16:3e:00:00:09"}}}}).first, 409);
   EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports/" + pid).second["port"]["binding:host_id"], "h1");
 }
 

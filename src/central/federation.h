@@ -71,6 +71,7 @@ class Federation {
   Result<model::Router> CreateRouter(const RouterCreate& req);
   Result<model::Router> UpdateRouter(const std::string& router_id, const RouterUpdate& req);
   Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const std::string& subnet_id);
+  Result<InterfaceInfo> AddRouterInterfacePort(const std::string& router_id, const std::string& port_id);
   // Exactly one of subnet_id and port_id is non-empty.
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
                                               const std::string& port_id);
@@ -276,6 +277,15 @@ class Federation {
   // interfaces of other clouds do not count (an anycast gateway is shared across clouds).
   SubnetIpsInUse UsedIps(const Change& c, const std::string& subnet_id, const std::string& cloud) const;
   bool MacInUse(const Change& c, const std::string& mac) const;
+  // What any interface of a router on a subnet needs (router.cc).
+  Status CheckInterfaceSubnet(const model::Router& r, const std::string& subnet_id) const;
+  // A subnet's DHCP addresses, one per cloud of its network (subnet.cc).
+  Status AddDhcpAddresses(Change& c, const model::Network& net, const std::string& subnet_id);
+  void DropDhcpAddresses(Change& c, const std::string& subnet_id);
+  Status CheckNewGateway(const model::Subnet& s, const std::string& gateway) const;
+  // A port update's new MAC and fixed IPs (port.cc), checked and allocated into p.
+  Status ChangeMac(const Change& c, model::Port& p, const std::string& mac) const;
+  Status ChangeFixedIps(const Change& c, model::Port& p, const WantedIps& wanted) const;
   std::string NewMac(const Change& c) const;  // random, checked against MacInUse
   // Fixed IPs for a new port on `net`: the wanted ones (validated, free), or with
   // none wanted the first free address of the network's first subnet with room.

@@ -100,6 +100,7 @@ Result<model::FloatingIp> Federation::CreateFloatingIp(const FloatingIpCreate& r
   model::FloatingIp f;
   f.id = NewUuid();
   f.project_id = project;
+  f.description = req.description;
   f.floating_network_id = network_id;
   f.cloud = net->second.clouds.empty() ? "" : net->second.clouds[0];
   Change c;
@@ -123,6 +124,7 @@ Result<model::FloatingIp> Federation::UpdateFloatingIp(const std::string& id, co
   auto it = floatingips_.find(id);
   if (it == floatingips_.end()) return NotFound("Floating IP " + id + " could not be found");
   model::FloatingIp f = it->second;
+  if (req.description) f.description = *req.description;
   Change c;
   if (req.set_port) {
     if (port_id.empty()) {

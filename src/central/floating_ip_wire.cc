@@ -2,6 +2,7 @@
 // typed requests, and the Neutron view.
 #include "central/request.h"
 #include "central/service.h"
+#include "central/standard_attrs.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -20,7 +21,7 @@ Result<model::FloatingIp> Service::CreateFloatingIp(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   if (!fixed.empty() && port_id.empty())
     return InvalidArgument("fixed_ip_address cannot be specified without a port_id");
-  return Federation::CreateFloatingIp(FloatingIpCreate{project, network_id, address, port_id, fixed});
+  return Federation::CreateFloatingIp(FloatingIpCreate{project, network_id, address, port_id, fixed, description});
 }
 
 Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const json& body) {
@@ -30,7 +31,11 @@ Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const
   ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   if (!fixed.empty() && port_id.empty())
     return InvalidArgument("fixed_ip_address cannot be specified without a port_id");
-  return Federation::UpdateFloatingIp(id, FloatingIpUpdate{r.Contains("port_id"), port_id, fixed});
+  // As Neutron: port_id null, or an empty update ({}), disassociates; an
+  // update of other attributes keeps the association.
+  FloatingIpUpdate u{r.Contains("port_id") || body["floatingip"].empty(), port_id, fixed, std::nullopt};
+  if (r.Contains("description")) u.description = description;
+  return Federation::UpdateFloatingIp(id, u);
 }
 
 json FloatingIpView(const model::FloatingIp& f) {
@@ -44,7 +49,10 @@ json FloatingIpView(const model::FloatingIp& f) {
           {"fixed_ip_address", or_null(f.fixed_ip_address)},
           {"router_id", or_null(f.router_id)},
           {"status", f.port_id.empty() ? "DOWN" : "ACTIVE"},
-          {"description", ""}};
+          {"description", f.description},
+          {"created_at", TimestampView(f.created_at)},
+          {"updated_at", TimestampView(f.updated_at)},
+          {"revision_number", f.revision_number}};
 }
 
 }  // namespace isthmus::central

@@ -1,6 +1,8 @@
 #include "central/listing.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 
 namespace isthmus::central {
 
@@ -9,6 +11,15 @@ using nlohmann::json;
 namespace {
 
 bool Truthy(const std::string& v) { return v == "True" || v == "true" || v == "1"; }
+
+// A filter on a boolean attribute, as Neutron converts it (convert_to_boolean):
+// true/false in any case, or 1/0; nullopt (matches nothing) otherwise.
+std::optional<bool> BoolFilter(std::string v) {
+  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return std::nullopt;
+}
 
 std::string Encode(const std::string& s) {
   std::string out;
@@ -74,7 +85,8 @@ bool Matches(const httplib::Request& req, const json& item) {
     const std::string text = Text(v);
     bool any = false;
     auto range = req.params.equal_range(key->first);
-    for (auto it = range.first; it != range.second; ++it) any |= it->second == text;
+    for (auto it = range.first; it != range.second; ++it)
+      any |= v.is_boolean() ? BoolFilter(it->second) == std::optional<bool>(v.get<bool>()) : it->second == text;
     if (!any) return false;
   }
   return true;

@@ -45,6 +45,7 @@ Result<model::Network> Federation::CreateNetwork(const NetworkCreate& req) {
   n.clouds = hints;
   n.network_type = type;
   n.external = external;
+  n.description = req.description;
   if (external) {
     n.physical_network = physnet;
     for (const auto& [id, o] : networks_)
@@ -74,6 +75,7 @@ Result<model::Network> Federation::UpdateNetwork(const std::string& id, const Ne
   if (it == networks_.end()) return NotFound("Network " + id + " could not be found");
   model::Network n = it->second;
   if (req.name) n.name = *req.name;
+  if (req.description) n.description = *req.description;
   if (json(n) == json(it->second)) return n;
   Change c;
   Put(c, n);

@@ -15,10 +15,11 @@ struct NetworkCreate {
   bool external = false;
   std::string network_type;      // vxlan, or flat for an external network
   std::string physical_network;  // a flat network's
+  std::string description;
 };
 
 struct NetworkUpdate {
-  std::optional<std::string> name;
+  std::optional<std::string> name, description;
 };
 
 }  // namespace isthmus::central

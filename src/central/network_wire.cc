@@ -2,6 +2,7 @@
 // typed requests, and the Neutron view.
 #include "central/request.h"
 #include "central/service.h"
+#include "central/standard_attrs.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -12,9 +13,10 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "network",
                                      WithCommon({"availability_zone_hints", "provider:network_type",
                                            "provider:segmentation_id", "provider:physical_network",
-                                           "router:external", "shared", "mtu",
-                                           "port_security_enabled"})));
+                                           "router:external", "shared", "port_security_enabled"})));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
+  ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));
   ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
   ISTHMUS_ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
   ISTHMUS_ASSIGN_OR_RETURN(external, r.Bool("router:external", false));
@@ -37,22 +39,24 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
     return InvalidArgument("provider:physical_network is only for a flat network");
   if (r.Has("provider:segmentation_id"))
     return InvalidArgument("provider:segmentation_id is allocated by central; do not set it");
-  return Federation::CreateNetwork(NetworkCreate{name, project, hints, external, type, physnet});
+  return Federation::CreateNetwork(NetworkCreate{name, project, hints, external, type, physnet, description});
 }
 
 Result<model::Network> Service::UpdateNetwork(const std::string& id, const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "network",
-                                     {"name", "description", "admin_state_up", "router:external",
+                                     {"name", "description", "admin_state_up", "router:external", "mtu",
                                       "availability_zone_hints", "provider:network_type",
                                       "provider:segmentation_id", "provider:physical_network"}));
-  ISTHMUS_RETURN_IF_ERROR(Unchangeable("network", r, {"router:external", "availability_zone_hints",
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("network", r, {"router:external", "mtu", "availability_zone_hints",
                                                       "provider:network_type",
                                                       "provider:segmentation_id",
                                                       "provider:physical_network"}));
   ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   NetworkUpdate u;
   if (r.Has("name")) u.name = name;
+  if (r.Contains("description")) u.description = description;
   return Federation::UpdateNetwork(id, u);
 }
 
@@ -75,7 +79,10 @@ json NetworkView(Federation& s, const model::Network& n) {
           {"mtu", n.network_type == "flat" ? 1500 : 1450},
           {"router:external", n.external},
           {"port_security_enabled", true},
-          {"description", ""}};
+          {"description", n.description},
+          {"created_at", TimestampView(n.created_at)},
+          {"updated_at", TimestampView(n.updated_at)},
+          {"revision_number", n.revision_number}};
 }
 
 }  // namespace isthmus::central

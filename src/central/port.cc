@@ -157,6 +157,8 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
   p.device_owner = owner;
   p.device_id = device;
   p.host = host;
+  p.admin_state_up = req.admin_state_up;
+  p.description = req.description;
   if (!host.empty()) {
     auto h = hosts_.find(host);
     if (h == hosts_.end()) return InvalidArgument("Unknown host " + host + " in binding:host_id");
@@ -202,6 +204,8 @@ Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpda
   }
   if (req.device_id) p.device_id = *req.device_id;
   if (req.name) p.name = *req.name;
+  if (req.description) p.description = *req.description;
+  if (req.admin_state_up) p.admin_state_up = *req.admin_state_up;
   if (req.host && *req.host != p.host) {
     const std::string& host = *req.host;
     std::string cloud;
@@ -221,11 +225,80 @@ Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpda
     p.host = host;
     p.cloud = cloud;
   }
-  if (json(p) == json(it->second)) return p;
   Change c;
+  if (req.mac_address) ISTHMUS_RETURN_IF_ERROR(ChangeMac(c, p, *req.mac_address));
+  if (req.fixed_ips) ISTHMUS_RETURN_IF_ERROR(ChangeFixedIps(c, p, *req.fixed_ips));
+  if (json(p) == json(it->second)) return p;
   Put(c, p);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return p;
+}
+
+// Neutron's rule: a bound port keeps its MAC (409); the new one is unicast,
+// outside the DVR MAC space and not held by another port.
+Status Federation::ChangeMac(const Change& c, model::Port& p, const std::string& mac_text) const {
+  auto mac = Mac::Parse(mac_text);
+  if (!mac.ok()) return InvalidArgument("Invalid input for mac_address: " + mac.status().message());
+  if (mac->ToString() == p.mac_address) return Status::Ok();
+  if (mac->b[0] & 1) return InvalidArgument("mac_address " + mac_text + " is a multicast address");
+  ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));
+  if (!p.host.empty())
+    return Conflict("Unable to complete operation on port " + p.id + ": it is bound to host " + p.host +
+                    "; unbind it (binding:host_id \"\") before changing its mac_address");
+  if (MacInUse(c, mac->ToString()))
+    return Conflict("Unable to complete operation for network " + p.network_id + ". The mac address " +
+                    mac->ToString() + " is in use.");
+  p.mac_address = mac->ToString();
+  return Status::Ok();
+}
+
+// The port's fixed IPs become `wanted`, matched with the old ones as Neutron
+// does: an address the port holds stays, a subnet alone keeps the port's
+// address on it (or takes a free one), anything else is allocated; the rest
+// is released. A floating IP on a released address refuses the change (409).
+Status Federation::ChangeFixedIps(const Change& c, model::Port& p, const WantedIps& wanted) const {
+  std::vector<model::FixedIp> old = p.fixed_ips;
+  std::vector<std::optional<model::FixedIp>> kept(wanted.size());
+  auto take = [&](auto&& match) -> std::optional<model::FixedIp> {
+    for (auto f = old.begin(); f != old.end(); ++f)
+      if (match(*f)) {
+        model::FixedIp held = *f;
+        old.erase(f);
+        return held;
+      }
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const auto& [subnet, ip] = wanted[i];
+    auto parsed = Ipv4::Parse(ip);
+    if (!ip.empty() && parsed.ok())
+      kept[i] = take([&](const model::FixedIp& f) {
+        return f.ip_address == parsed->ToString() && (subnet.empty() || subnet == f.subnet_id);
+      });
+  }
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (wanted[i].second.empty() && !wanted[i].first.empty())
+      kept[i] = take([&](const model::FixedIp& f) { return f.subnet_id == wanted[i].first; });
+  for (const auto& f : FipsNow(c))
+    for (const auto& released : old)
+      if (f.port_id == p.id && f.fixed_ip_address == released.ip_address)
+        return Conflict("Port " + p.id + " has floating IP " + f.floating_ip_address + " on " +
+                        released.ip_address + "; disassociate it before removing that address");
+  WantedIps fresh;
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (!kept[i]) fresh.push_back(wanted[i]);
+  // New addresses never take one the port releases (still held until the change commits).
+  auto net = networks_.find(p.network_id);
+  if (net == networks_.end()) return NotFound("Network " + p.network_id + " could not be found");
+  std::vector<model::FixedIp> ips;
+  if (!fresh.empty()) {
+    ISTHMUS_ASSIGN_OR_RETURN(more, AllocateIps(c, net->second, fresh));
+    ips = more;
+  }
+  p.fixed_ips.clear();
+  for (size_t i = 0, n = 0; i < wanted.size(); ++i)
+    p.fixed_ips.push_back(kept[i] ? *kept[i] : ips[n++]);
+  return Status::Ok();
 }
 
 Status Federation::DeletePortLocked(const std::string& id) {

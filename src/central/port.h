@@ -25,11 +25,16 @@ struct PortCreate {
   std::string host;         // binding:host_id, "" = unbound
   std::string device_owner, device_id;  // never network:*
   WantedIps fixed_ips;
+  bool admin_state_up = true;
+  std::string description;
 };
 
 // Each field: nullopt = leave as is.
 struct PortUpdate {
-  std::optional<std::string> name, host, device_owner, device_id;
+  std::optional<std::string> name, host, device_owner, device_id, description;
+  std::optional<std::string> mac_address;  // checked by the core; refused while the port is bound
+  std::optional<WantedIps> fixed_ips;      // the whole new list, as Neutron matches it with the old
+  std::optional<bool> admin_state_up;
 };
 
 }  // namespace isthmus::central

@@ -2,6 +2,7 @@
 // requests, and the Neutron view.
 #include "central/request.h"
 #include "central/service.h"
+#include "central/standard_attrs.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -20,6 +21,8 @@ Result<model::Port> Service::CreatePort(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(host, r.String("binding:host_id"));
   ISTHMUS_ASSIGN_OR_RETURN(owner, r.String("device_owner"));
   ISTHMUS_ASSIGN_OR_RETURN(device, r.String("device_id"));
+  ISTHMUS_ASSIGN_OR_RETURN(up, r.Bool("admin_state_up", true));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   if (owner.rfind("network:router_interface", 0) == 0)
     return InvalidArgument("router interfaces are made with add_router_interface, not as ports");
   if (owner.rfind("network:", 0) == 0)
@@ -31,7 +34,8 @@ Result<model::Port> Service::CreatePort(const json& body) {
     ISTHMUS_ASSIGN_OR_RETURN(w, ParseFixedIps(r.Raw("fixed_ips"), "fixed_ips"));
     wanted = w;
   }
-  return Federation::CreatePort(PortCreate{name, project, network_id, mac_text, host, owner, device, wanted});
+  return Federation::CreatePort(
+      PortCreate{name, project, network_id, mac_text, host, owner, device, wanted, up, description});
 }
 
 Result<model::Port> Service::UpdatePort(const std::string& id, const json& body) {
@@ -43,10 +47,11 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
     auto mac = Mac::Parse(r.Raw("mac_address").get<std::string>());
     if (mac.ok()) ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));  // the clearer message first
   }
-  ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id", "mac_address", "fixed_ips",
-                                                   "security_groups", "port_security_enabled"}));
-  ISTHMUS_RETURN_IF_ERROR(AdminStateUp(r));
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id", "security_groups", "port_security_enabled"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
+  ISTHMUS_ASSIGN_OR_RETURN(up, r.Bool("admin_state_up", true));
+  ISTHMUS_ASSIGN_OR_RETURN(mac, r.String("mac_address"));
   ISTHMUS_ASSIGN_OR_RETURN(host, r.String("binding:host_id"));
   ISTHMUS_ASSIGN_OR_RETURN(owner, r.String("device_owner"));
   ISTHMUS_ASSIGN_OR_RETURN(device, r.String("device_id"));
@@ -55,12 +60,23 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
   if (r.Contains("binding:host_id")) u.host = host;
   if (r.Contains("device_owner")) u.device_owner = owner;
   if (r.Contains("device_id")) u.device_id = device;
+  if (r.Contains("description")) u.description = description;
+  if (r.Has("admin_state_up")) u.admin_state_up = up;
+  if (r.Has("mac_address")) u.mac_address = mac;
+  if (r.Contains("fixed_ips")) {
+    ISTHMUS_ASSIGN_OR_RETURN(w, ParseFixedIps(r.Has("fixed_ips") ? r.Raw("fixed_ips") : json::array(), "fixed_ips"));
+    u.fixed_ips = w;
+  }
   return Federation::UpdatePort(id, u);
 }
 
 json PortView(const model::Port& p) {
   json fips = json::array();
   for (const auto& f : p.fixed_ips) fips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
+  // The agent plugs bound ports into br-int of a userspace (netdev) Open vSwitch.
+  json vif_details = p.host.empty() ? json::object()
+                                    : json{{"port_filter", false}, {"ovs_hybrid_plug", false},
+                                           {"datapath_type", "netdev"}, {"bridge_name", "br-int"}};
   return {{"id", p.id},
           {"name", p.name},
           {"network_id", p.network_id},
@@ -71,11 +87,18 @@ json PortView(const model::Port& p) {
           {"device_owner", p.device_owner},
           {"device_id", p.device_id},
           {"binding:host_id", p.host},
-          {"status", "ACTIVE"},
-          {"admin_state_up", true},
+          {"binding:vif_type", p.host.empty() ? "unbound" : "ovs"},
+          {"binding:vif_details", vif_details},
+          {"binding:vnic_type", "normal"},
+          {"binding:profile", json::object()},
+          {"status", p.admin_state_up ? "ACTIVE" : "DOWN"},
+          {"admin_state_up", p.admin_state_up},
           {"security_groups", json::array()},
           {"isthmus:cloud", p.cloud},
-          {"description", ""}};
+          {"description", p.description},
+          {"created_at", TimestampView(p.created_at)},
+          {"updated_at", TimestampView(p.updated_at)},
+          {"revision_number", p.revision_number}};
 }
 
 }  // namespace isthmus::central

@@ -92,7 +92,7 @@ Result<std::string> ProjectOf(const Request& r) {
   ISTHMUS_ASSIGN_OR_RETURN(p, r.String("project_id"));
   ISTHMUS_ASSIGN_OR_RETURN(t, r.String("tenant_id"));
   if (!p.empty() && !t.empty() && p != t)
-    return InvalidArgument("tenant_id and project_id differ");
+    return InvalidArgument("'project_id' and 'tenant_id' do not match");
   return p.empty() ? (t.empty() ? std::string("admin") : t) : p;
 }
 

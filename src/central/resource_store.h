@@ -5,6 +5,7 @@
 // and Drop are the only writers of resources and their events.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "central/central_db.h"
 #include "central/list_index.h"
 #include "central/resource_kind.h"
+#include "central/standard_attrs.h"
 
 namespace isthmus::central {
 
@@ -149,11 +151,29 @@ void RowUpsert(Change& c, const T& v) {
 
 // Writes a resource into the change, with its row and an upsert event to every
 // cloud that receives it.
+// A Neutron kind's standard attributes are stamped (standard_attrs.h) against
+// the version the store held before the change.
 template <typename T>
 void Put(const Store& s, Change& c, const T& v) {
-  c.Of<T>()[KeyOf(v)] = v;
-  RowUpsert(c, v);
-  Emit(c, KindOf<T>, "upsert", KeyOf(v), v, Recipients(s, c, KindOf<T>, Anchor(v)));
+  T w = v;
+  if constexpr (HasStandardAttrs<T>) {
+    auto before = s.All<T>().find(KeyOf(v));
+    StampStandardAttrs(w, before == s.All<T>().end() ? nullptr : &before->second);
+  }
+  c.Of<T>()[KeyOf(w)] = w;
+  RowUpsert(c, w);
+  Emit(c, KindOf<T>, "upsert", KeyOf(w), w, Recipients(s, c, KindOf<T>, Anchor(w)));
+}
+// Bumps the revision of a resource a change touches without changing it, as
+// Neutron does for a network when a subnet comes or goes and for a router when
+// an interface does (standard-attr-revisions). Its clouds get it again.
+template <typename T>
+void Touch(const Store& s, Change& c, const std::string& key) {
+  auto v = Now<T>(s, c, key);
+  if (!v) return;
+  if (auto before = s.All<T>().find(key); before != s.All<T>().end())
+    v->revision_number = std::max(v->revision_number, before->second.revision_number + 1);
+  Put(s, c, *v);
 }
 // Deletes a resource (if there), with its row and a delete event to every cloud
 // that received it and still exists.

@@ -99,7 +99,14 @@ Result<model::Router> Federation::CreateRouter(const RouterCreate& req) {
   if (hints.size() != 1)
     return InvalidArgument("a router lives in exactly one cloud: give one availability_zone_hints entry");
   if (!clouds_.count(hints[0])) return NotFound("Cloud " + hints[0] + " could not be found");
-  model::Router router{NewUuid(), name, project, hints[0], distributed, "", true};
+  model::Router router;
+  router.id = NewUuid();
+  router.name = name;
+  router.project_id = project;
+  router.cloud = hints[0];
+  router.distributed = distributed;
+  router.admin_state_up = req.admin_state_up;
+  router.description = req.description;
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
   Put(c, router);
@@ -115,6 +122,8 @@ Result<model::Router> Federation::UpdateRouter(const std::string& router_id, con
   if (it == routers_.end()) return NotFound("Router " + router_id + " could not be found");
   model::Router router = it->second;
   if (req.name) router.name = *req.name;
+  if (req.description) router.description = *req.description;
+  if (req.admin_state_up) router.admin_state_up = *req.admin_state_up;
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
   if (json(router) != json(it->second)) Put(c, router);
@@ -130,31 +139,51 @@ std::optional<model::Port> Federation::GatewayPort(const std::string& router_id)
   return std::nullopt;
 }
 
+// What an interface of router r on the subnet needs, however it is made: a
+// subnet of a non-external network of the router's cloud, overlapping none of
+// the router's other interfaces, with no interface of this router or of another
+// router of the same cloud on it.
+Status Federation::CheckInterfaceSubnet(const model::Router& r, const std::string& subnet_id) const {
+  auto sub = subnets_.find(subnet_id);
+  if (sub == subnets_.end()) return NotFound("Subnet " + subnet_id + " could not be found");
+  const model::Network& net = networks_.at(sub->second.network_id);
+  const std::string& cloud = r.cloud;
+  if (net.external)
+    return InvalidArgument("Subnet " + subnet_id + " is on external network " + net.id +
+                           "; connect a router to it with external_gateway_info");
+  if (std::find(net.clouds.begin(), net.clouds.end(), cloud) == net.clouds.end())
+    return InvalidArgument("network " + net.id + " is not present in cloud " + cloud + " of router " + r.id);
+  auto cidr = Cidr::Parse(sub->second.cidr);
+  for (const auto& [id, p] : ports_) {
+    if (!p.IsRouterInterface() || p.fixed_ips.empty()) continue;
+    // Neutron: a router's interfaces never overlap (it could not route between them).
+    if (p.device_id == r.id && p.fixed_ips[0].subnet_id != subnet_id) {
+      auto other = subnets_.find(p.fixed_ips[0].subnet_id);
+      auto other_cidr = other == subnets_.end() ? Result<Cidr>(NotFound("")) : Cidr::Parse(other->second.cidr);
+      if (cidr.ok() && other_cidr.ok() && other_cidr->Overlaps(*cidr))
+        return InvalidArgument("Bad router request: Cidr " + cidr->ToString() + " of subnet " + subnet_id +
+                               " overlaps with cidr " + other_cidr->ToString() + " of subnet " + other->first);
+    }
+    if (p.fixed_ips[0].subnet_id != subnet_id) continue;
+    if (p.device_id == r.id) return Conflict("Router " + r.id + " already has a port on subnet " + subnet_id);
+    if (p.cloud == cloud)
+      return Conflict("Subnet " + subnet_id + " already has a gateway in cloud " + cloud + " (router " +
+                      p.device_id + ")");
+  }
+  return Status::Ok();
+}
+
 Result<InterfaceInfo> Federation::AddRouterInterface(const std::string& router_id, const std::string& subnet_id) {
   ISTHMUS_FRESH(AddRouterInterface(router_id, subnet_id));
   std::lock_guard<std::mutex> lock(mu_);
   auto router = routers_.find(router_id);
   if (router == routers_.end()) return NotFound("Router " + router_id + " could not be found");
+  ISTHMUS_RETURN_IF_ERROR(CheckInterfaceSubnet(router->second, subnet_id));
   auto sub = subnets_.find(subnet_id);
-  if (sub == subnets_.end()) return NotFound("Subnet " + subnet_id + " could not be found");
   const model::Network& net = networks_.at(sub->second.network_id);
   const std::string& cloud = router->second.cloud;
-  if (net.external)
-    return InvalidArgument("Subnet " + subnet_id + " is on external network " + net.id +
-                           "; connect a router to it with external_gateway_info");
-  if (std::find(net.clouds.begin(), net.clouds.end(), cloud) == net.clouds.end())
-    return InvalidArgument("network " + net.id + " is not present in cloud " + cloud + " of router " +
-                           router_id);
   if (sub->second.gateway_ip.empty())
     return InvalidArgument("Subnet " + subnet_id + " has no gateway_ip to give the router");
-  for (const auto& [id, p] : ports_) {
-    if (!p.IsRouterInterface() || p.fixed_ips.empty() || p.fixed_ips[0].subnet_id != subnet_id) continue;
-    if (p.device_id == router_id)
-      return Conflict("Router " + router_id + " already has a port on subnet " + subnet_id);
-    if (p.cloud == cloud)
-      return Conflict("Subnet " + subnet_id + " already has a gateway in cloud " + cloud +
-                      " (router " + p.device_id + ")");
-  }
   // anycast: the subnet's gateway IP in every cloud, a MAC per cloud.
   // per-cloud (Tricircle's): the first cloud's router takes the subnet's
   // gateway IP, every other cloud's router a free address of its own.
@@ -183,11 +212,46 @@ Result<InterfaceInfo> Federation::AddRouterInterface(const std::string& router_i
   p.device_id = router_id;
   p.cloud = cloud;
   Put(c, p);
+  Touch<model::Router>(store_, c, router_id);  // its interfaces changed: a new revision
   // A DVR router with a gateway SNATs this subnet on the network node: its sg- port.
   if (router->second.distributed && !router->second.gateway_network_id.empty())
     ISTHMUS_RETURN_IF_ERROR(AddSnatPort(c, router->second, subnet_id));
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return InterfaceInfo{router_id, subnet_id, p.id, net.id, p.project_id};
+}
+
+// Neutron's add_router_interface with a port: the port, unused and with one
+// fixed IP, becomes the router's interface on its subnet with its own address
+// and MAC (so the subnet's gateway_ip is not the router's there).
+Result<InterfaceInfo> Federation::AddRouterInterfacePort(const std::string& router_id, const std::string& port_id) {
+  ISTHMUS_FRESH(AddRouterInterfacePort(router_id, port_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto router = routers_.find(router_id);
+  if (router == routers_.end()) return NotFound("Router " + router_id + " could not be found");
+  auto it = ports_.find(port_id);
+  if (it == ports_.end()) return NotFound("Port " + port_id + " could not be found");
+  model::Port p = it->second;
+  if (!p.device_id.empty() || !p.IsInstance())
+    return Conflict("Port " + port_id + " is in use by " + (p.device_id.empty() ? p.device_owner : p.device_id));
+  if (p.fixed_ips.size() != 1)
+    return InvalidArgument("Bad router request: a router port must have exactly one fixed IP (port " + port_id +
+                           " has " + std::to_string(p.fixed_ips.size()) + ")");
+  for (const auto& [fid, f] : floatingips_)
+    if (f.port_id == port_id) return Conflict("Port " + port_id + " has floating IP " + f.floating_ip_address);
+  const std::string subnet_id = p.fixed_ips[0].subnet_id;
+  ISTHMUS_RETURN_IF_ERROR(CheckInterfaceSubnet(router->second, subnet_id));
+  p.device_owner = router->second.distributed ? model::kOwnerRouterInterfaceDistributed
+                                              : model::kOwnerRouterInterface;
+  p.device_id = router_id;
+  p.host.clear();
+  p.cloud = router->second.cloud;
+  Change c;
+  Put(c, p);
+  Touch<model::Router>(store_, c, router_id);
+  if (router->second.distributed && !router->second.gateway_network_id.empty())
+    ISTHMUS_RETURN_IF_ERROR(AddSnatPort(c, router->second, subnet_id));
+  ISTHMUS_RETURN_IF_ERROR(Apply(c));
+  return InterfaceInfo{router_id, subnet_id, p.id, p.network_id, p.project_id};
 }
 
 Result<InterfaceInfo> Federation::RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
@@ -211,6 +275,7 @@ Result<InterfaceInfo> Federation::RemoveRouterInterface(const std::string& route
       }
       Change c;
       Drop<model::Port>(c, id);
+      Touch<model::Router>(store_, c, router_id);
       for (const auto& [sid, s] : ports_)
         if (s.device_owner == model::kOwnerRouterSnat && s.device_id == router_id && !s.fixed_ips.empty() &&
             s.fixed_ips[0].subnet_id == info.subnet_id)

@@ -26,11 +26,14 @@ struct RouterCreate {
   bool distributed = true;
   std::vector<std::string> clouds;  // availability_zone_hints (exactly one, or none with one cloud)
   std::optional<GatewayRequest> gateway;
+  bool admin_state_up = true;
+  std::string description;
 };
 
 struct RouterUpdate {
-  std::optional<std::string> name;
+  std::optional<std::string> name, description;
   std::optional<GatewayRequest> gateway;
+  std::optional<bool> admin_state_up;
 };
 
 // What add/remove_router_interface answer.

@@ -2,6 +2,7 @@
 // external_gateway_info) and interface bodies read into typed requests, and the Neutron view.
 #include "central/request.h"
 #include "central/service.h"
+#include "central/standard_attrs.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -48,18 +49,24 @@ Result<model::Router> Service::CreateRouter(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(distributed, r.Bool("distributed", true));
   ISTHMUS_ASSIGN_OR_RETURN(ha, r.Bool("ha", false));
   ISTHMUS_ASSIGN_OR_RETURN(hints, r.StringList("availability_zone_hints"));
+  ISTHMUS_ASSIGN_OR_RETURN(up, r.Bool("admin_state_up", true));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   if (ha) return InvalidArgument("ha routers are not supported");
   std::optional<GatewayRequest> gw;
   if (r.Has("external_gateway_info")) {
     ISTHMUS_ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
     if (!g.clear) gw = g;
   }
-  return Federation::CreateRouter(RouterCreate{name, project, distributed, hints, gw});
+  return Federation::CreateRouter(RouterCreate{name, project, distributed, hints, gw, up, description});
 }
 
 Result<model::Router> Service::UpdateRouter(const std::string& router_id, const json& body) {
-  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "description", "external_gateway_info"}));
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "description", "external_gateway_info",
+                                                             "admin_state_up", "distributed", "ha"}));
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("router", r, {"distributed", "ha"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
+  ISTHMUS_ASSIGN_OR_RETURN(up, r.Bool("admin_state_up", true));
   std::optional<GatewayRequest> gw;
   if (r.Contains("external_gateway_info")) {
     ISTHMUS_ASSIGN_OR_RETURN(g, ParseGateway(r.Raw("external_gateway_info")));
@@ -67,17 +74,23 @@ Result<model::Router> Service::UpdateRouter(const std::string& router_id, const 
   }
   RouterUpdate u;
   if (r.Has("name")) u.name = name;
+  if (r.Contains("description")) u.description = description;
+  if (r.Has("admin_state_up")) u.admin_state_up = up;
   u.gateway = gw;
   return Federation::UpdateRouter(router_id, u);
 }
 
 Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
   if (!body.is_object()) return InvalidArgument("request body must be an object");
-  for (const auto& [k, v] : body.items())
-    if (k != "subnet_id") return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id)");
-  if (!body.contains("subnet_id") || !body["subnet_id"].is_string())
-    return InvalidArgument("subnet_id (a string) is required");
-  std::string subnet_id = body["subnet_id"];
+  for (const auto& [k, v] : body.items()) {
+    if (k != "subnet_id" && k != "port_id")
+      return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
+    if (!v.is_string()) return InvalidArgument(k + " must be a string");
+  }
+  std::string subnet_id = body.value("subnet_id", ""), port_id = body.value("port_id", "");
+  if (subnet_id.empty() == port_id.empty())
+    return InvalidArgument("Bad router request: give exactly one of subnet_id and port_id");
+  if (!port_id.empty()) return Federation::AddRouterInterfacePort(router_id, port_id);
   return Federation::AddRouterInterface(router_id, subnet_id);
 }
 
@@ -107,13 +120,16 @@ json RouterView(Federation& s, const model::Router& r) {
           {"tenant_id", r.project_id},
           {"project_id", r.project_id},
           {"status", "ACTIVE"},
-          {"admin_state_up", true},
+          {"admin_state_up", r.admin_state_up},
           {"distributed", r.distributed},
           {"ha", false},
           {"availability_zone_hints", {r.cloud}},
           {"availability_zones", {r.cloud}},
           {"external_gateway_info", gateway},
-          {"description", ""}};
+          {"description", r.description},
+          {"created_at", TimestampView(r.created_at)},
+          {"updated_at", TimestampView(r.updated_at)},
+          {"revision_number", r.revision_number}};
 }
 
 }  // namespace isthmus::central

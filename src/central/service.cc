@@ -86,9 +86,12 @@ Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body)
 }
 
 Result<json> Service::CreateView(Kind kind, const json& body) {
-  auto view = [](auto made, auto&& view_of) -> Result<json> {
+  // The view of what the store holds (with the attributes Put stamps), not of the request's copy.
+  auto view = [this](auto made, auto&& view_of) -> Result<json> {
     if (!made.ok()) return made.status();
-    return view_of(*made);
+    using T = std::decay_t<decltype(*made)>;
+    auto stored = Find<T>(made->id);
+    return view_of(stored ? *stored : *made);
   };
   switch (kind) {
     case Kind::kNetwork: return view(CreateNetwork(body), [&](const auto& n) { return NetworkView(*this, n); });

@@ -73,7 +73,9 @@ TEST_F(ServiceTest, BadInputIsRefusedByNameAndChangesNothing) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().message(), c.message);
   }
-  EXPECT_EQ(s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.3.128/25"}}}}).status().code(), Code::kConflict);
+  // An overlapping subnet: 400, as Neutron (clients move on to the next CIDR).
+  EXPECT_EQ(s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.3.128/25"}}}}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(s_->CreateSubnet({{"subnet", {{"network_id", net_}, {"cidr", "10.0.5.1/24"}}}}).status().message(),
             "Invalid input for cidr: '10.0.5.1/24' has host bits set; did you mean 10.0.5.0/24?");
   EXPECT_EQ(s_->CreatePort(Port("nohost")).status().message(), "Unknown host nohost in binding:host_id");

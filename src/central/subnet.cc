@@ -36,34 +36,85 @@ Result<model::Subnet> Federation::CreateSubnet(const SubnetCreate& req) {
   for (const auto& [id, s] : subnets_) {
     if (s.network_id != network_id) continue;
     auto other = Cidr::Parse(s.cidr);
-    if (other.ok() && other->Overlaps(*cidr))
-      return Conflict("Requested subnet with cidr: " + cidr->ToString() + " for network: " +
+    if (other.ok() && other->Overlaps(*cidr))  // 400, as Neutron: clients move on to the next CIDR
+      return InvalidArgument("Requested subnet with cidr: " + cidr->ToString() + " for network: " +
                       network_id + " overlaps with another subnet " + s.id + " (" + s.cidr + ")");
   }
-  model::Subnet s{NewUuid(), name, project, network_id, cidr->ToString(), gateway, mode, pools, dhcp, dns};
+  model::Subnet s;
+  s.id = NewUuid();
+  s.name = name;
+  s.project_id = project;
+  s.network_id = network_id;
+  s.cidr = cidr->ToString();
+  s.gateway_ip = gateway;
+  s.gateway_mode = mode;
+  s.allocation_pools = pools;
+  s.enable_dhcp = dhcp;
+  s.dns_nameservers = dns;
+  s.host_routes = req.host_routes;
+  s.description = req.description;
   Change c;
   Put(c, s);
-  // A DHCP server per cloud of the network: one port per (network, cloud),
-  // holding an address of every DHCP-enabled subnet.
-  if (dhcp && !net->second.external) {
-    for (const auto& cloud : net->second.clouds) {
-      std::optional<model::Port> existing;
-      EachPort(c, [&](const model::Port& p) {
-        if (p.device_owner == model::kOwnerDhcp && p.network_id == network_id && p.cloud == cloud) existing = p;
-      });
-      if (existing) {
-        ISTHMUS_ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, {{s.id, ""}}));
-        existing->fixed_ips.push_back(ips.front());
-        Put(c, *existing);
-      } else {
-        ISTHMUS_ASSIGN_OR_RETURN(p, InfraPort(c, net->second, model::kOwnerDhcp, "dhcp-" + cloud, cloud, "",
-                                      net->second.project_id, {{s.id, ""}}));
-        Put(c, p);
-      }
-    }
-  }
+  Touch<model::Network>(store_, c, network_id);  // its subnets changed: a new revision
+  if (dhcp) ISTHMUS_RETURN_IF_ERROR(AddDhcpAddresses(c, net->second, s.id));
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return s;
+}
+
+// A DHCP server per cloud of the network: one port per (network, cloud),
+// holding an address of every DHCP-enabled subnet (none on an external network).
+Status Federation::AddDhcpAddresses(Change& c, const model::Network& net, const std::string& subnet_id) {
+  if (net.external) return Status::Ok();
+  for (const auto& cloud : net.clouds) {
+    std::optional<model::Port> existing;
+    EachPort(c, [&](const model::Port& p) {
+      if (p.device_owner == model::kOwnerDhcp && p.network_id == net.id && p.cloud == cloud) existing = p;
+    });
+    if (existing) {
+      ISTHMUS_ASSIGN_OR_RETURN(ips, AllocateIps(c, net, {{subnet_id, ""}}));
+      existing->fixed_ips.push_back(ips.front());
+      Put(c, *existing);
+    } else {
+      ISTHMUS_ASSIGN_OR_RETURN(p, InfraPort(c, net, model::kOwnerDhcp, "dhcp-" + cloud, cloud, "", net.project_id,
+                                    {{subnet_id, ""}}));
+      Put(c, p);
+    }
+  }
+  return Status::Ok();
+}
+
+// The subnet's addresses leave the network's DHCP ports (a port left without one goes).
+void Federation::DropDhcpAddresses(Change& c, const std::string& subnet_id) {
+  for (auto p : PortsNow(c)) {
+    if (p.device_owner != model::kOwnerDhcp) continue;
+    size_t had = p.fixed_ips.size();
+    std::erase_if(p.fixed_ips, [&](const model::FixedIp& f) { return f.subnet_id == subnet_id; });
+    if (p.fixed_ips.size() == had) continue;
+    if (p.fixed_ips.empty()) Drop<model::Port>(c, p.id);
+    else Put(c, p);
+  }
+}
+
+// A new gateway_ip ("" = none): never while a router interface serves the
+// subnet; a host address of it, outside its pools, held by no port.
+Status Federation::CheckNewGateway(const model::Subnet& s, const std::string& gateway) const {
+  if (gateway == s.gateway_ip) return Status::Ok();
+  if (!store_.allocation().RouterIps(s.id).empty())
+    return Conflict("Gateway IP of subnet " + s.id + " cannot change: a router interface uses the subnet");
+  if (gateway.empty()) return Status::Ok();
+  auto ip = Ipv4::Parse(gateway);
+  auto cidr = Cidr::Parse(s.cidr);
+  if (!ip.ok()) return InvalidArgument("Invalid input for gateway_ip: " + ip.status().message());
+  if (!cidr->Contains(*ip) || ip->v == cidr->network.v || ip->v == cidr->Broadcast().v)
+    return InvalidArgument("Gateway IP " + gateway + " is not a host address of " + s.cidr);
+  for (const auto& pool : s.allocation_pools) {
+    auto start = Ipv4::Parse(pool.start), end = Ipv4::Parse(pool.end);
+    if (start.ok() && end.ok() && ip->v >= start->v && ip->v <= end->v)
+      return Conflict("Gateway IP " + gateway + " conflicts with allocation pool " + pool.start + "-" + pool.end);
+  }
+  if (const auto& holders = store_.allocation().Holders(s.id, ip->v); !holders.empty())
+    return Conflict("Gateway IP " + gateway + " is held by port " + holders.front().port_id);
+  return Status::Ok();
 }
 
 Result<model::Subnet> Federation::UpdateSubnet(const std::string& id, const SubnetUpdate& req) {
@@ -73,10 +124,20 @@ Result<model::Subnet> Federation::UpdateSubnet(const std::string& id, const Subn
   if (it == subnets_.end()) return NotFound("Subnet " + id + " could not be found");
   model::Subnet s = it->second;
   if (req.name) s.name = *req.name;
+  if (req.description) s.description = *req.description;
   if (req.dns_nameservers) s.dns_nameservers = *req.dns_nameservers;
+  if (req.host_routes) s.host_routes = *req.host_routes;
+  if (req.gateway_ip) {
+    ISTHMUS_RETURN_IF_ERROR(CheckNewGateway(s, *req.gateway_ip));
+    s.gateway_ip = req.gateway_ip->empty() ? "" : Ipv4::Parse(*req.gateway_ip)->ToString();
+  }
+  if (req.enable_dhcp) s.enable_dhcp = *req.enable_dhcp;
   if (json(s) == json(it->second)) return s;
   Change c;
   Put(c, s);
+  if (s.enable_dhcp && !it->second.enable_dhcp)
+    ISTHMUS_RETURN_IF_ERROR(AddDhcpAddresses(c, networks_.at(s.network_id), s.id));
+  if (!s.enable_dhcp && it->second.enable_dhcp) DropDhcpAddresses(c, s.id);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return s;
 }
@@ -103,6 +164,7 @@ Status Federation::DeleteSubnetLocked(const std::string& id) {
                     ": one or more ports have an IP allocation from this subnet (" + p.id + ")");
   }
   Drop<model::Subnet>(c, id);
+  Touch<model::Network>(store_, c, network_id);
   return Apply(c);
 }
 

@@ -20,11 +20,17 @@ struct SubnetCreate {
   std::vector<model::AllocationPool> allocation_pools;  // validated against cidr and gateway
   bool enable_dhcp = true;
   std::vector<std::string> dns_nameservers;  // canonical
+  std::vector<model::HostRoute> host_routes;  // canonical
+  std::string description;
 };
 
+// Each field: nullopt = leave as is.
 struct SubnetUpdate {
-  std::optional<std::string> name;
+  std::optional<std::string> name, description;
   std::optional<std::vector<std::string>> dns_nameservers;  // canonical
+  std::optional<std::vector<model::HostRoute>> host_routes;  // canonical
+  std::optional<bool> enable_dhcp;  // DHCP ports added or dropped with it
+  std::optional<std::string> gateway_ip;  // "" = none; checked by the core against pools and ports
 };
 
 }  // namespace isthmus::central

@@ -1,13 +1,47 @@
 // The wire side of subnets: Neutron's create and update bodies read into
 // typed requests (addresses, pools and DNS servers checked), and the Neutron view.
+#include <algorithm>
+
 #include "central/ipam.h"
 #include "central/request.h"
 #include "central/service.h"
+#include "central/standard_attrs.h"
 #include "common/net.h"
 
 namespace isthmus::central {
 
 using nlohmann::json;
+
+namespace {
+
+// Neutron's limit on a subnet's host routes (max_subnet_host_routes).
+constexpr size_t kMaxHostRoutes = 20;
+
+// host_routes: [{"destination": CIDR, "nexthop": IP}], canonical, no duplicates.
+Result<std::vector<model::HostRoute>> ParseHostRoutes(const json& v) {
+  std::vector<model::HostRoute> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) return InvalidArgument("Invalid input for host_routes: not a list");
+  if (v.size() > kMaxHostRoutes)
+    return InvalidArgument("Unable to complete operation for subnet. Number of host routes exceeds the limit " +
+                           std::to_string(kMaxHostRoutes));
+  for (const auto& r : v) {
+    if (!r.is_object() || r.size() != 2 || !r.contains("destination") || !r.contains("nexthop") ||
+        !r["destination"].is_string() || !r["nexthop"].is_string())
+      return InvalidArgument("Invalid input for host_routes: each is {\"destination\": CIDR, \"nexthop\": IP}");
+    auto dest = Cidr::Parse(r["destination"].get<std::string>());
+    if (!dest.ok()) return InvalidArgument("Invalid input for host_routes: " + dest.status().message());
+    auto hop = Ipv4::Parse(r["nexthop"].get<std::string>());
+    if (!hop.ok()) return InvalidArgument("Invalid input for host_routes: " + hop.status().message());
+    model::HostRoute route{dest->ToString(), hop->ToString()};
+    if (std::find(out.begin(), out.end(), route) != out.end())
+      return InvalidArgument("Invalid input for host_routes: duplicate route to " + route.destination);
+    out.push_back(route);
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<model::Subnet> Service::CreateSubnet(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "subnet",
@@ -21,6 +55,8 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(mode, r.String("gateway_mode", "anycast"));
   ISTHMUS_ASSIGN_OR_RETURN(dhcp, r.Bool("enable_dhcp", true));
   ISTHMUS_ASSIGN_OR_RETURN(dns, r.StringList("dns_nameservers"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
+  ISTHMUS_ASSIGN_OR_RETURN(routes, ParseHostRoutes(r.Has("host_routes") ? r.Raw("host_routes") : json()));
   if (r.Has("ip_version") && (!r.Raw("ip_version").is_number_integer() || r.Raw("ip_version") != 4))
     return InvalidArgument("ip_version must be 4");
   if (mode != "anycast" && mode != "per-cloud")
@@ -52,7 +88,8 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   } else {
     pools = DefaultPools(*cidr, gateway);
   }
-  return Federation::CreateSubnet(SubnetCreate{name, project, network_id, *cidr, gateway, mode, pools, dhcp, dns});
+  return Federation::CreateSubnet(
+      SubnetCreate{name, project, network_id, *cidr, gateway, mode, pools, dhcp, dns, routes, description});
 }
 
 Result<model::Subnet> Service::UpdateSubnet(const std::string& id, const json& body) {
@@ -60,21 +97,32 @@ Result<model::Subnet> Service::UpdateSubnet(const std::string& id, const json& b
                                      {"name", "description", "dns_nameservers", "enable_dhcp",
                                       "gateway_ip", "allocation_pools", "cidr", "network_id",
                                       "ip_version", "gateway_mode", "host_routes"}));
-  ISTHMUS_RETURN_IF_ERROR(Unchangeable("subnet", r, {"enable_dhcp", "gateway_ip", "allocation_pools",
-                                                     "cidr", "network_id", "ip_version",
-                                                     "gateway_mode", "host_routes"}));
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("subnet", r, {"allocation_pools", "cidr", "network_id", "ip_version",
+                                                     "gateway_mode"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
+  ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   ISTHMUS_ASSIGN_OR_RETURN(dns, r.StringList("dns_nameservers"));
   ISTHMUS_RETURN_IF_ERROR(CanonicalNameservers(dns));
+  ISTHMUS_ASSIGN_OR_RETURN(routes, ParseHostRoutes(r.Contains("host_routes") ? r.Raw("host_routes") : json()));
+  ISTHMUS_ASSIGN_OR_RETURN(gateway, r.String("gateway_ip"));
   SubnetUpdate u;
   if (r.Has("name")) u.name = name;
+  if (r.Contains("description")) u.description = description;
   if (r.Contains("dns_nameservers")) u.dns_nameservers = dns;
+  if (r.Contains("host_routes")) u.host_routes = routes;
+  if (r.Contains("gateway_ip")) u.gateway_ip = gateway;  // null: no gateway
+  if (r.Has("enable_dhcp")) {
+    ISTHMUS_ASSIGN_OR_RETURN(dhcp, r.Bool("enable_dhcp", true));
+    u.enable_dhcp = dhcp;
+  }
   return Federation::UpdateSubnet(id, u);
 }
 
 json SubnetView(const model::Subnet& s) {
   json pools = json::array();
   for (const auto& p : s.allocation_pools) pools.push_back({{"start", p.start}, {"end", p.end}});
+  json routes = json::array();
+  for (const auto& r : s.host_routes) routes.push_back({{"destination", r.destination}, {"nexthop", r.nexthop}});
   return {{"id", s.id},
           {"name", s.name},
           {"network_id", s.network_id},
@@ -86,9 +134,12 @@ json SubnetView(const model::Subnet& s) {
           {"allocation_pools", pools},
           {"enable_dhcp", s.enable_dhcp},
           {"dns_nameservers", s.dns_nameservers},
-          {"host_routes", json::array()},
+          {"host_routes", routes},
           {"gateway_mode", s.gateway_mode},
-          {"description", ""}};
+          {"description", s.description},
+          {"created_at", TimestampView(s.created_at)},
+          {"updated_at", TimestampView(s.updated_at)},
+          {"revision_number", s.revision_number}};
 }
 
 }  // namespace isthmus::central

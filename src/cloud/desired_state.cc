@@ -242,8 +242,10 @@ class HostBuilder {
   // network), and router legs: other clouds' gateways, this cloud's legacy legs.
   void Ports() {
     for (const Port* p : BoundPorts(v_, name_)) {
-      // SNAT legs are plugged as legs of their snat- instance, below.
+      // SNAT legs are plugged as legs of their snat- instance, below. An
+      // instance port with admin_state_up false is not wired: no flows, no traffic.
       if (!present_.count(p->network_id) || p->device_owner == model::kOwnerRouterSnat) continue;
+      if (p->IsInstance() && !p->admin_state_up) continue;
       std::vector<std::string> ips;
       for (const auto& f : p->fixed_ips) ips.push_back(f.ip_address);
       s_.ports.push_back({p->id, p->network_id, p->mac_address, ips, p->IsInstance()});

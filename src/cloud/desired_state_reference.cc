@@ -228,8 +228,9 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
     for (const auto& f : p.fixed_ips) ips.push_back(f.ip_address);
     if (std::string bound = v.BoundHost(p); !bound.empty()) {
       if (bound == host_name) {
-        // SNAT legs are plugged as legs of their snat- instance, below.
-        if (p.device_owner != model::kOwnerRouterSnat)
+        // SNAT legs are plugged as legs of their snat- instance, below; an
+        // instance port with admin_state_up false is not wired.
+        if (p.device_owner != model::kOwnerRouterSnat && (p.admin_state_up || !p.IsInstance()))
           s.ports.push_back({p.id, p.network_id, p.mac_address, ips, p.IsInstance()});
         continue;
       }

@@ -37,6 +37,17 @@ TEST(DesiredState, DvrHostHasBothNetworksThroughItsRouter) {
   EXPECT_EQ(s.remote_ports.size(), 3u);
 }
 
+// Neutron's admin_state_up false on an instance port: its host does not wire it.
+TEST(DesiredState, AnAdministrativelyDownPortIsNotWired) {
+  auto v = S2("cloud1");
+  v.ports["i1"].admin_state_up = false;
+  v.Reindex();
+  EXPECT_TRUE(Compute(v, "c1-h1").ports.empty());
+  v.ports["i1"].admin_state_up = true;
+  v.Reindex();
+  EXPECT_EQ(Compute(v, "c1-h1").ports.size(), 1u);
+}
+
 TEST(DesiredState, RouterLegsAndPermanentArpForEveryCloudsPorts) {
   auto s = Compute(S2("cloud1"), "c1-h1");
   ASSERT_EQ(s.routers.size(), 1u);

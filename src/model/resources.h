@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,24 @@ struct Network {
   int segmentation_id = 0;          // the VNI, the same in every cloud (vxlan)
   bool external = false;            // router:external: a cloud's provider network on br-ex
   std::string physical_network;     // provider:physical_network of a flat network
+  bool admin_state_up = true;
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
   bool IsStretched() const { return clouds.size() > 1; }
 };
 
 struct AllocationPool {
   std::string start;
   std::string end;
+};
+
+// A subnet's host route: destination CIDR via nexthop (an address of the subnet).
+struct HostRoute {
+  std::string destination;
+  std::string nexthop;
+  bool operator==(const HostRoute&) const = default;
 };
 
 struct Subnet {
@@ -64,6 +77,11 @@ struct Subnet {
   std::vector<AllocationPool> allocation_pools;
   bool enable_dhcp = true;
   std::vector<std::string> dns_nameservers;
+  std::vector<HostRoute> host_routes;  // offered by DHCP (classless static routes)
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
 
 struct FixedIp {
@@ -82,6 +100,11 @@ struct Port {
   std::string device_id;
   std::string host;   // binding:host_id; empty for distributed router interfaces
   std::string cloud;  // the cloud the port lives in (the host's, or the router's)
+  bool admin_state_up = true;  // false: the port is not wired (no traffic)
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
 
   bool IsRouterInterface() const {
     return device_owner == kOwnerRouterInterfaceDistributed ||
@@ -103,6 +126,11 @@ struct Router {
   // instances without a floating IP are source-NATed to the gateway port's IP.
   std::string gateway_network_id;
   bool enable_snat = true;
+  bool admin_state_up = true;
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
 
 // A floating IP: an address of an external network (held by a port with owner
@@ -117,17 +145,22 @@ struct FloatingIp {
   std::string fixed_ip_address;
   std::string router_id;         // the router that serves it (gateway on floating_network_id)
   std::string cloud;             // the external network's cloud
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
 
 // JSON: missing keys keep their defaults, so older records stay readable.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Cloud, name, endpoint, index, dvr_mac_prefix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, cloud, role, vtep_ip, dvr_mac)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id, external, physical_network)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id, external, physical_network, admin_state_up, description, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationPool, start, end)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRoute, destination, nexthop)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers, host_routes, description, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FixedIp, subnet_id, ip_address)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud, admin_state_up, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat, admin_state_up, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud, description, created_at, updated_at, revision_number)
 
 }  // namespace isthmus::model
