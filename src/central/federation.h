@@ -191,7 +191,8 @@ class Federation {
   void WakePushers();  // events were queued (Apply, or a snapshot appended)
 
   // Replicas (replica.cc). retrying_: this thread is inside RetryWhenStale.
-  static constexpr int kStaleRetries = 20;
+  static constexpr int kStaleRetries = 40;
+  static void BackOff(int attempt);  // sleeps 0 .. min(2^attempt, 64) ms, random
   static thread_local bool retrying_;
   template <typename F>
   auto RetryWhenStale(F&& op) -> decltype(op()) {
@@ -222,6 +223,11 @@ class Federation {
       // up and joins its batch: it must not wait for it. One failed by
       // another fence (a snapshot's) catches up first.
       const bool stale = IsStale(st);
+      // Both replicas busy: a request overtaken again and again backs off a
+      // random while (up to 64 ms), so the replica overtaking it finishes and
+      // this one's next batch wins the fence (without it, 8 writers through two
+      // replicas saw a request lose 20 times in a row).
+      if (stale && attempt >= 3) BackOff(attempt);
       behind = CatchUpIfBehind(/*wait=*/!stale);
       unsure = stale && behind.ok() && *behind;
     }

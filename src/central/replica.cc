@@ -3,12 +3,22 @@
 // PostgreSQL database (the keys they logged, read again and merged like any
 // change, so the allocation and list indexes follow), and the retry of a
 // request whose commit found that another replica committed first.
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include "central/federation.h"
 #include "common/log.h"
 
 namespace isthmus::central {
 
 thread_local bool Federation::retrying_ = false;
+
+void Federation::BackOff(int attempt) {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  const int cap = 1 << std::min(attempt, 6);
+  std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, cap * 1000)(rng)));
+}
 thread_local uint64_t Federation::owed_epoch_ = 0;
 
 Status Federation::CatchUp() {
