@@ -28,28 +28,7 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "run as root (installs packages, runs 
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
-install_if_missing() {
-  local missing=() p
-  for p in "${packages[@]}"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  say "installing ${missing[*]} (first use; takes minutes)"
-  apt-get update -qq
-  # The packages' own services (neutron-api on 9696, the lab's central port)
-  # must not start: a policy-rc.d refusing every start while apt runs, unless
-  # the machine has one already (containers do).
-  local policy=
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-  fi
-  local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-  [[ -z $policy ]] || rm -f "$policy"
-  return "$rc"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/peer_packages.sh"
 
 # The uwsgi master we started, if it still runs (checked by its command line,
 # so a recycled pid is never taken for it).

@@ -28,26 +28,7 @@ say() { echo "ovn-ic-peer: $*" >&2; }
 die() { say "$*"; exit 1; }
 need_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
 
-install_if_missing() {
-  local missing=() p
-  for p in "${packages[@]}"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  say "installing ${missing[*]}"
-  apt-get update -qq
-  # The packages' services must not start (the system's OVS and OVN are not ours).
-  local policy=
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    policy=/usr/sbin/policy-rc.d
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-  fi
-  local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-  [[ -z $policy ]] || rm -f "$policy"
-  return "$rc"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/peer_packages.sh"
 
 # Polls a command until it succeeds, at most $1 seconds.
 wait_for() {

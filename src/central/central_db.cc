@@ -187,15 +187,7 @@ std::string EventRows(size_t n) {
   for (size_t i = 0; i < n; ++i) out += std::string(i ? ", " : "") + "(?, ?, ?, ?, ?, 'NEW', 0, '', ?, ?, ?)";
   return out;
 }
-// "(?, ?, ?), (?, ?, ?)": n rows of k placeholders.
-std::string Rows(size_t n, int k) {
-  std::string row = "(";
-  for (int i = 0; i < k; ++i) row += i ? ", ?" : "?";
-  row += ")";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + row;
-  return out;
-}
+using sql::Rows;
 constexpr size_t kRowsPerStatement = 200;
 
 // The events of a batch: each cloud's take its next cloud_seqs, in the batch's order.

@@ -14,15 +14,7 @@ using nlohmann::json;
 using sql::Statement;
 
 namespace {
-// "(?, ?, ?), (?, ?, ?)": n rows of k placeholders.
-std::string Rows(size_t n, int k) {
-  std::string row = "(";
-  for (int i = 0; i < k; ++i) row += i ? ", ?" : "?";
-  row += ")";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + row;
-  return out;
-}
+using sql::Rows;
 constexpr size_t kRowsPerStatement = 200;
 constexpr const char* kStaleMessage =
     "another replica of central committed since this one last read the database; retry the request";

@@ -20,4 +20,13 @@ Result<std::unique_ptr<Connection>> Connect(const std::string& location) {
   return std::unique_ptr<Connection>(std::make_unique<SqliteConnection>(std::move(*db)));
 }
 
+std::string Rows(size_t n, int k) {
+  std::string row = "(";
+  for (int i = 0; i < k; ++i) row += i ? ", ?" : "?";
+  row += ")";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? ", " : "") + row;
+  return out;
+}
+
 }  // namespace isthmus::sql

@@ -16,6 +16,10 @@ namespace isthmus::sql {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// "(?, ?, ?), (?, ?, ?)": the VALUES placeholders of n rows of k columns (a
+// multi-row INSERT; Connection::Prepare numbers them for PostgreSQL).
+std::string Rows(size_t n, int k);
+
 class Statement {
  public:
   virtual ~Statement() = default;
