@@ -75,6 +75,11 @@ struct BodyStream {
   httplib::Response res;
   size_t offset = 0;
   bool producing = false;
+  // A piece was handed to the connection and its drain callback is awaited.
+  // libevent calls the connection's write callback whenever its output drains,
+  // which a TLS connection may do more than once per piece: only the first
+  // call asks for the next piece.
+  bool draining = false;
   bool gone = false;      // the connection closed before the body ended
   bool ev_ours = false;   // then: libevent left the request for us to free
 };
@@ -278,6 +283,7 @@ struct HttpServer::Impl {
   }
 
   void MakePiece(BodyStream* stream) {
+    if (stream->producing) return;
     stream->producing = true;
     Enqueue([stream, queue = replies] {
       Piece piece;
@@ -308,6 +314,7 @@ struct HttpServer::Impl {
       AddBody(chunk, std::move(piece.data));
       // Called once the piece left the connection's buffer; never if the
       // connection closes first (OnStreamClosed is called then).
+      stream->draining = !piece.last;
       evhttp_send_reply_chunk_with_cb(stream->ev, chunk, piece.last ? nullptr : &Impl::OnPieceSent,
                                       piece.last ? nullptr : stream);
       evbuffer_free(chunk);
@@ -327,6 +334,8 @@ struct HttpServer::Impl {
 
   static void OnPieceSent(evhttp_connection*, void* arg) {
     auto* stream = static_cast<BodyStream*>(arg);
+    if (!stream->draining) return;
+    stream->draining = false;
     stream->impl->MakePiece(stream);
   }
 
