@@ -163,6 +163,18 @@ class HttpServerTlsTest : public HttpServerTest {
     s.Get("/who", [](const HttpRequest& req, httplib::Response& res) {
       WriteJson(res, 200, {{"peer", req.peer}, {"secure", req.secure}});
     });
+    // A streamed body of n pieces of 1 KiB over TLS.
+    s.Get("/stream", [](const HttpRequest& req, httplib::Response& res) {
+      const int n = std::atoi(req.get_param_value("n").c_str());
+      auto piece = std::make_shared<int>(0);
+      res.status = 200;
+      res.set_chunked_content_provider("application/json", [n, piece](size_t, httplib::DataSink& sink) {
+        const std::string text(1024, static_cast<char>('a' + *piece % 26));
+        sink.write(text.data(), text.size());
+        if (++*piece == n) sink.done();
+        return true;
+      });
+    });
   }
   TlsFiles Files(const std::string& who) {
     return {dir_ + "/ca.crt", dir_ + "/" + who + ".crt", dir_ + "/" + who + ".key"};
@@ -179,6 +191,24 @@ TEST_F(HttpServerTlsTest, PeerIsTheClientCertificatesName) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->body["peer"], "host/c1/h1");
   EXPECT_EQ(r->body["secure"], true);
+}
+
+// Fails today (a call in a few hundred reads "Read": the connection closes
+// before the body): why central's lists are not streamed yet (docs/architecture.md,
+// "Lists"). Suspected: a drain notification of an earlier write delivered after
+// evhttp_send_reply_end set its own callback, so the request is finished and a
+// "Connection: close" connection freed before the last chunk left.
+TEST_F(HttpServerTlsTest, DISABLED_StreamedBodiesArriveWhole) {
+  HttpServerOptions o;
+  o.tls = TlsServerConfig{Files("server"), true};
+  Start(o);
+  ASSERT_TRUE(SetClientTls(Files("client")).ok());
+  for (int i = 0; i < 300; ++i) {
+    const int n = 1 + i % 5;
+    auto r = HttpCall(Endpoint{"127.0.0.1", port_, true}, "GET", "/stream?n=" + std::to_string(n));
+    ASSERT_TRUE(r.ok()) << "call " << i << ": " << r.status().message();
+    ASSERT_EQ(r->raw.size(), static_cast<size_t>(n) * 1024) << "call " << i;
+  }
 }
 
 TEST_F(HttpServerTlsTest, NoClientCertificateNoAnswer) {
@@ -282,6 +312,16 @@ TEST_F(HttpServerStreamTest, BodyArrivesWholeInPieces) {
   EXPECT_TRUE(WaitReleased(1));
   // The connection serves the next request (keep-alive after a chunked body).
   EXPECT_TRUE(Call("GET", "/echo/x").ok());
+}
+
+TEST_F(HttpServerStreamTest, ManySmallBodiesArriveWhole) {
+  Start();
+  for (int i = 0; i < 300; ++i) {
+    const int n = 1 + i % 5;
+    auto r = Call("GET", "/stream?n=" + std::to_string(n) + "&kib=1");
+    ASSERT_TRUE(r.ok()) << "call " << i << ": " << r.status().message();
+    ASSERT_EQ(r->raw.size(), static_cast<size_t>(n) * 1024) << "call " << i;
+  }
 }
 
 TEST_F(HttpServerStreamTest, SlowReaderHoldsOnlyAFewPieces) {
