@@ -80,6 +80,7 @@ struct BodyStream {
   // which a TLS connection may do more than once per piece: only the first
   // call asks for the next piece.
   bool draining = false;
+  bool last_sent = false;
   bool gone = false;      // the connection closed before the body ended
   bool ev_ours = false;   // then: libevent left the request for us to free
 };
@@ -314,11 +315,15 @@ struct HttpServer::Impl {
       AddBody(chunk, std::move(piece.data));
       // Called once the piece left the connection's buffer; never if the
       // connection closes first (OnStreamClosed is called then).
-      stream->draining = !piece.last;
-      evhttp_send_reply_chunk_with_cb(stream->ev, chunk, piece.last ? nullptr : &Impl::OnPieceSent,
-                                      piece.last ? nullptr : stream);
+      // Every piece, the last too, is awaited: the reply is ended only once the
+      // last piece left (ending it at once lost bodies over TLS: a drain
+      // notification of an earlier write finished the request before the last
+      // chunk was written; HttpServerTlsTest.StreamedBodiesArriveWhole).
+      stream->draining = true;
+      stream->last_sent = piece.last;
+      evhttp_send_reply_chunk_with_cb(stream->ev, chunk, &Impl::OnPieceSent, stream);
       evbuffer_free(chunk);
-      if (!piece.last) return;
+      if (!piece.last || !piece.failed) return;
     }
     if (!piece.last) return MakePiece(stream);
     stream->res.content_provider_success_ = !piece.failed;
@@ -336,6 +341,10 @@ struct HttpServer::Impl {
     auto* stream = static_cast<BodyStream*>(arg);
     if (!stream->draining) return;
     stream->draining = false;
+    if (stream->last_sent) {
+      stream->res.content_provider_success_ = true;
+      return stream->impl->EndStream(stream);
+    }
     stream->impl->MakePiece(stream);
   }
 
