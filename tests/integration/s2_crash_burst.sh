@@ -132,7 +132,8 @@ sleep 0.$((RANDOM % 5))  # the burst keeps knocking at a dead central for a mome
 lab start central
 # Restarted from this shell (SIGPIPE at its default), central must still ignore
 # SIGPIPE: it did not, and died silently when burst two killed cloud2 mid-push.
-ignores_sigpipe central || fail "central restarted by 'lab start' does not ignore SIGPIPE"
+# (Polled: `lab start` returns once the pid file is written, just before exec.)
+wait_for "central restarted by 'lab start' ignoring SIGPIPE" 10 ignores_sigpipe central
 wait "$burst_pid" || fail "burst one failed"
 check_burst one "$work/base1.json"
 # net4 is a /24: make room for the second burst.
@@ -151,7 +152,7 @@ pass "cloud2 killed (kill -9) after $killed_at acknowledged ports"
 # Back while the burst still runs (when it still does): it catches up under load.
 wait_acked two $(( killed_at + 20 < BURST ? killed_at + 20 : BURST ))
 lab start cloud-cloud2
-ignores_sigpipe cloud-cloud2 || fail "cloud2 restarted by 'lab start' does not ignore SIGPIPE"
+wait_for "cloud2 restarted by 'lab start' ignoring SIGPIPE" 10 ignores_sigpipe cloud-cloud2
 wait "$burst_pid" || fail "burst two failed"
 check_burst two "$work/base2.json"
 lab wait-converged --timeout 60 || fail "agents did not converge after cloud2's restart"
