@@ -1,4 +1,5 @@
 #include "central/central_db.h"
+#include "central/standard_attrs.h"
 #include "central/resource_kind.h"
 
 #include <algorithm>
@@ -12,14 +13,7 @@ using sql::Statement;
 namespace {
 // Job timestamps: ISO 8601 UTC to the second, as Neutron shows created_at.
 // Computed here and bound, so both backends store the same text.
-std::string Now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Now() { return NowTimestamp(); }
 
 // The tables as first made (Migrate adds the job columns). Only the
 // auto-numbered outbox key and integer widths differ between the dialects.

@@ -80,13 +80,19 @@ Result<model::Router> Service::UpdateRouter(const std::string& router_id, const 
   return Federation::UpdateRouter(router_id, u);
 }
 
-Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
+// The body of add/remove_router_interface: {"subnet_id": ...} and/or {"port_id": ...}, strings only.
+static Status CheckInterfaceBody(const json& body) {
   if (!body.is_object()) return InvalidArgument("request body must be an object");
   for (const auto& [k, v] : body.items()) {
     if (k != "subnet_id" && k != "port_id")
       return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
     if (!v.is_string()) return InvalidArgument(k + " must be a string");
   }
+  return Status::Ok();
+}
+
+Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, const json& body) {
+  ISTHMUS_RETURN_IF_ERROR(CheckInterfaceBody(body));
   std::string subnet_id = body.value("subnet_id", ""), port_id = body.value("port_id", "");
   if (subnet_id.empty() == port_id.empty())
     return InvalidArgument("Bad router request: give exactly one of subnet_id and port_id");
@@ -95,12 +101,7 @@ Result<InterfaceInfo> Service::AddRouterInterface(const std::string& router_id, 
 }
 
 Result<InterfaceInfo> Service::RemoveRouterInterface(const std::string& router_id, const json& body) {
-  if (!body.is_object()) return InvalidArgument("request body must be an object");
-  for (const auto& [k, v] : body.items()) {
-    if (k != "subnet_id" && k != "port_id")
-      return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
-    if (!v.is_string()) return InvalidArgument(k + " must be a string");
-  }
+  ISTHMUS_RETURN_IF_ERROR(CheckInterfaceBody(body));
   std::string subnet_id = body.value("subnet_id", ""), port_id = body.value("port_id", "");
   if (subnet_id.empty() == port_id.empty())
     return InvalidArgument("give exactly one of subnet_id and port_id");
