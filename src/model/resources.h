@@ -89,6 +89,14 @@ struct FixedIp {
   std::string ip_address;
 };
 
+// An extra address (and MAC) a port may send from and receive for, beyond its
+// own: a VRRP or floating service address (Neutron's allowed-address-pairs).
+struct AllowedAddressPair {
+  std::string ip_address;   // an IP or a CIDR ("10.0.0.100" or "10.0.0.96/28")
+  std::string mac_address;  // the port's own MAC unless told otherwise
+  bool operator==(const AllowedAddressPair&) const = default;
+};
+
 struct Port {
   std::string id;
   std::string name;
@@ -101,6 +109,11 @@ struct Port {
   std::string host;   // binding:host_id; empty for distributed router interfaces
   std::string cloud;  // the cloud the port lives in (the host's, or the router's)
   bool admin_state_up = true;  // false: the port is not wired (no traffic)
+  // Port security: anti-spoofing plus the security groups' rules. Off: no
+  // groups (security_groups empty) and the port sends and receives anything.
+  bool port_security_enabled = true;
+  std::vector<std::string> security_groups;  // ids of model::SecurityGroup
+  std::vector<AllowedAddressPair> allowed_address_pairs;
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
@@ -151,6 +164,39 @@ struct FloatingIp {
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
 
+// A security group: a set of rules, and of member ports (the ports listing it
+// in Port::security_groups). Traffic a port's groups' rules do not allow is
+// dropped; replies of allowed connections are allowed (stateful).
+struct SecurityGroup {
+  std::string id;
+  std::string name;  // "default": the group every project gets, and its ports by default
+  std::string project_id;
+  bool stateful = true;
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
+};
+
+// One rule of a group: what it allows, toward its member ports (ingress) or
+// from them (egress). Rules only allow; nothing matched is dropped.
+struct SecurityGroupRule {
+  std::string id;
+  std::string project_id;
+  std::string security_group_id;
+  std::string direction = "ingress";  // "ingress" or "egress"
+  std::string ethertype = "IPv4";     // "IPv4" or "IPv6"
+  std::string protocol;               // "" = any; "tcp", "udp", "icmp", ... or "0".."255"
+  int port_range_min = -1;            // -1 = none (null); tcp/udp: first port; icmp: type
+  int port_range_max = -1;            // -1 = none (null); tcp/udp: last port; icmp: code
+  std::string remote_ip_prefix;       // "" = any; a CIDR
+  std::string remote_group_id;        // "" = none; else the addresses of that group's members
+  // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
+  std::string description;
+  std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
+  int64_t revision_number = 0;         // 1 when made, +1 on every change
+};
+
 // JSON: missing keys keep their defaults, so older records stay readable.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Cloud, name, endpoint, index, dvr_mac_prefix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, cloud, role, vtep_ip, dvr_mac)
@@ -159,8 +205,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationPool, start, end)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRoute, destination, nexthop)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers, host_routes, description, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FixedIp, subnet_id, ip_address)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud, admin_state_up, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllowedAddressPair, ip_address, mac_address)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud, admin_state_up, port_security_enabled, security_groups, allowed_address_pairs, description, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat, admin_state_up, description, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroup, id, name, project_id, stateful, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroupRule, id, project_id, security_group_id, direction, ethertype, protocol, port_range_min, port_range_max, remote_ip_prefix, remote_group_id, description, created_at, updated_at, revision_number)
 
 }  // namespace isthmus::model
