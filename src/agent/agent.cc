@@ -197,7 +197,10 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
     // DHCP ports (dp-) are VIFs like instances'.
     if (name.rfind("vx", 0) == 0 || IsRouterPort(name)) continue;
     ports.names.insert(name);
-    if (!i.iface_id.empty() && i.ofport > 0) ports.vif_by_iface_id[i.iface_id] = name;
+    if (!i.iface_id.empty() && i.ofport > 0) {
+      ports.vif_by_iface_id[i.iface_id] = name;
+      ports.ofport_by_iface_id[i.iface_id] = i.ofport;
+    }
   }
   for (const auto& ip : remote) ports.names.insert(TunnelPortName(ip));
   for (const auto& r : s.routers)
