@@ -9,6 +9,8 @@ namespace isthmus::agent {
 namespace {
 
 std::string Goto(int table) { return "goto_table:" + std::to_string(table); }
+// Back to an earlier table (OpenFlow's goto_table only goes forward).
+std::string Resubmit(int table) { return "resubmit(," + std::to_string(table) + ")"; }
 std::string Zone(int zone) { return "zone=" + std::to_string(zone); }
 
 std::string Hex(int v) {
@@ -102,11 +104,11 @@ void AddPortSecurityFlows(const state::HostState& s, const state::LocalPort& por
   // Egress: DHCP renewals pass; every other IP packet goes through conntrack
   // in the port's zone, then established and related pass, invalid is
   // dropped, and a new connection needs an egress rule (committed).
-  t.Add(kIntBaseEgress, 95, in + ",udp,tp_src=68,tp_dst=67", Goto(kIntForward));
+  t.Add(kIntBaseEgress, 95, in + ",udp,tp_src=68,tp_dst=67", Resubmit(kIntForward));
   t.Add(kIntBaseEgress, 90, in + ",ip", "ct(table=" + std::to_string(kIntRulesEgress) + "," + Zone(zone) + ")");
   t.Add(kIntRulesEgress, 70, in + ",ct_state=+inv+trk", "drop");
-  t.Add(kIntRulesEgress, 60, in + ",ct_state=+est-rel-inv+trk", Goto(kIntForward));
-  t.Add(kIntRulesEgress, 60, in + ",ct_state=+rel-inv+trk", Goto(kIntForward));
+  t.Add(kIntRulesEgress, 60, in + ",ct_state=+est-rel-inv+trk", Resubmit(kIntForward));
+  t.Add(kIntRulesEgress, 60, in + ",ct_state=+rel-inv+trk", Resubmit(kIntForward));
 
   // Ingress (reg5 = this port's zone, VLAN popped): ARP and the DHCP
   // server's answers pass; IP goes through conntrack in the same zone.
@@ -130,7 +132,7 @@ void AddPortSecurityFlows(const state::HostState& s, const state::LocalPort& por
     for (const auto& rule : g->second->rules)
       for (const auto& m : RuleMatches(rule)) {
         if (rule.direction == "egress")
-          t.Add(kIntRulesEgress, 50, in + ",ct_state=+new-est+trk," + m, commit + Goto(kIntForward));
+          t.Add(kIntRulesEgress, 50, in + ",ct_state=+new-est+trk," + m, commit + Resubmit(kIntForward));
         else
           t.Add(kIntRulesIngress, 50, to + ",ct_state=+new-est+trk," + m, commit + out);
       }
