@@ -54,8 +54,12 @@ TraceResult ParseOfprotoTrace(const std::string& text) {
       r.dropped = r.datapath_actions == "drop" || r.datapath_actions.empty();
       continue;
     }
-    if (bridge.empty() || t.empty() || t.rfind("---", 0) == 0) continue;
-    if (t.rfind("Final flow:", 0) == 0 || t.rfind("Megaflow:", 0) == 0) continue;
+    if (bridge.empty() || t.empty() || t.rfind("---", 0) == 0 || t.rfind("===", 0) == 0) continue;
+    // Section heads: a conntrack recirculation resumes the trace (OVS traces
+    // it with ct_state trk|new unless told otherwise) with its own flow.
+    if (t.rfind("Final flow:", 0) == 0 || t.rfind("Megaflow:", 0) == 0 || t.rfind("Flow:", 0) == 0 ||
+        t.rfind("recirc(", 0) == 0 || t == "thaw" || t.rfind("Resuming from table", 0) == 0)
+      continue;
     size_t indent = Indent(line);
     if (indent <= 2 && std::regex_match(line, m, kStep)) {
       r.steps.push_back({bridge, std::stoi(m[1]), m[2], std::stoi(m[3]), m[4], {}});

@@ -81,6 +81,32 @@ TEST(OfprotoTraceTest, HeaderRewritesAndTtl) {
   EXPECT_EQ(r.outputs[0].tunnel_to, "10.255.1.3");
 }
 
+// A ct() action: OVS resumes the trace after the recirculation in a section of
+// its own (ct_state trk|new by default); the steps go on in one list.
+TEST(OfprotoTraceTest, ConntrackRecirculationContinues) {
+  std::string text =
+      "Flow: icmp,in_port=2\n\nbridge(\"br-int\")\n----------------\n"
+      "71. ip,reg5=0x2, priority 10, cookie 0x15a7\n    ct(table=72,zone=NXM_NX_REG5[0..15])\n    drop\n"
+      "     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 72.\n"
+      "\nFinal flow: unchanged\nMegaflow: recirc_id=0,eth,ip\nDatapath actions: ct(zone=2),recirc(0x1)\n\n"
+      "===============================================================================\n"
+      "recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)\n"
+      "===============================================================================\n\n"
+      "Flow: recirc_id=0x1,ct_state=new|trk,icmp,in_port=2\n\nbridge(\"br-int\")\n----------------\n"
+      "    thaw\n        Resuming from table 72\n"
+      "72. ct_state=+new-est,icmp,reg5=0x2, priority 70, cookie 0x15a7\n    ct(commit,zone=NXM_NX_REG5[0..15])\n"
+      "    output:3\n\nFinal flow: unchanged\nMegaflow: recirc_id=0x1\nDatapath actions: ct(commit,zone=2),3\n";
+  auto r = ParseOfprotoTrace(text);
+  ASSERT_EQ(r.steps.size(), 2u);
+  EXPECT_EQ(r.steps[0].table, 71);
+  EXPECT_EQ(r.steps[0].actions, (std::vector<std::string>{"ct(table=72,zone=NXM_NX_REG5[0..15])", "drop"}));
+  EXPECT_EQ(r.steps[1].table, 72);
+  EXPECT_EQ(r.steps[1].match, "ct_state=+new-est,icmp,reg5=0x2");
+  ASSERT_EQ(r.outputs.size(), 1u);
+  EXPECT_EQ(r.outputs[0].port, "3");
+  EXPECT_FALSE(r.dropped);
+}
+
 TEST(OfprotoTraceTest, FlowStrings) {
   Packet p{"vx0aff0102", "a", "b", "10.0.0.1", "10.0.0.2", 63, "tcp", 80, "0x3e8", "10.255.1.2", "10.255.2.2"};
   EXPECT_EQ(p.FlowString(),
