@@ -10,10 +10,9 @@ bool Owns(const Caller& c, const json& item) {
   return c.admin || (item.is_object() && item.value("project_id", "") == c.project_id);
 }
 
-std::string Capitalized(std::string k) {
-  if (!k.empty()) k[0] = static_cast<char>(std::toupper(k[0]));
-  if (k == "Floatingip") k = "Floating IP";
-  return k;
+std::string Capitalized(const std::string& k) {
+  auto kind = KindNamed(k);
+  return kind ? Traits(*kind).title : k;
 }
 
 std::string Str(const json& obj, const char* key) {
@@ -51,6 +50,25 @@ Status StampProject(const Caller& c, json& body, const std::string& resource) {
   return Status::Ok();
 }
 
+Status MayUseGroups(Service& s, const Caller& c, const json& port) {
+  if (c.admin || !port.is_object() || !port.contains("security_groups") || !port["security_groups"].is_array())
+    return Status::Ok();
+  for (const auto& id : port["security_groups"]) {
+    if (!id.is_string()) continue;  // the service refuses it, with its own message
+    auto g = s.Get("securitygroup", id);
+    if (!g.ok() || !Visible(s, c, "securitygroup", *g))
+      return NotFound("Security group " + id.get<std::string>() + " does not exist");
+  }
+  return Status::Ok();
+}
+
+Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const std::string& id) {
+  if (c.admin || kind != "securitygroup") return Status::Ok();
+  auto g = s.Get(kind, id);
+  if (g.ok() && g->value("name", "") == kDefaultSecurityGroup) return Conflict("Insufficient rights for removing default security group.");
+  return Status::Ok();
+}
+
 Status CheckCreate(Service& s, const Caller& c, const std::string& resource, const json& body) {
   if (c.admin || !body.is_object() || !body.contains(resource) || !body[resource].is_object())
     return Status::Ok();
@@ -60,7 +78,7 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
   if (resource == "port") {
     if (obj.contains("binding:host_id") && !Str(obj, "binding:host_id").empty())
       return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
-    if (!Str(obj, "network_id").empty()) return MayUse(s, c, "network", Str(obj, "network_id"));
+    if (!Str(obj, "network_id").empty()) ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "network_id")));
   }
   // Neutron's policy: only an admin chooses a router's mode (isthmus's default applies otherwise).
   if (resource == "router" && obj.contains("distributed"))
@@ -69,6 +87,13 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
   if (resource == "router" && obj.contains("external_gateway_info") &&
       obj["external_gateway_info"].is_object() && !Str(obj["external_gateway_info"], "network_id").empty())
     return MayUse(s, c, "network", Str(obj["external_gateway_info"], "network_id"), true);
+  if (resource == "port") ISTHMUS_RETURN_IF_ERROR(MayUseGroups(s, c, obj));
+  if (resource == "security_group_rule") {
+    if (!Str(obj, "security_group_id").empty())
+      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "security_group_id")));
+    if (!Str(obj, "remote_group_id").empty())
+      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "remote_group_id"), true));
+  }
   if (resource == "floatingip") {
     if (!Str(obj, "floating_network_id").empty())
       ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "floating_network_id"), true));

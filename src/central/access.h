@@ -14,7 +14,7 @@
 
 namespace isthmus::central {
 
-// kind: network, subnet, port, router, floatingip; item: the model JSON.
+// kind: a Neutron kind's name (network, ..., securitygroup, securitygrouprule); item: the model JSON.
 bool Visible(Service& s, const Caller& c, const std::string& kind, const nlohmann::json& item);
 // The resource `id` of `kind` as the caller may use it in a request: 404 when
 // it cannot see it, 403 when it may see but not use it (use_shared: external
@@ -24,7 +24,12 @@ Status MayUse(Service& s, const Caller& c, const std::string& kind, const std::s
 // Sets the body's project to the caller's, or checks the one it names: only an
 // admin creates for another project.
 Status StampProject(const Caller& c, nlohmann::json& body, const std::string& resource);
-// The checks a create of `resource` needs beyond its own project.
+// A port body's security_groups: a member names only groups it sees (404 otherwise).
+Status MayUseGroups(Service& s, const Caller& c, const nlohmann::json& port);
+// What a delete the caller may do (MayUse) still needs: a member may not
+// delete its project's default security group (409, as Neutron).
+Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const std::string& id);
+// The checks a create of `resource` (its body key) needs beyond its own project.
 Status CheckCreate(Service& s, const Caller& c, const std::string& resource, const nlohmann::json& body);
 
 }  // namespace isthmus::central

@@ -143,7 +143,7 @@ void InstallIdentityRoutes(HttpServer& server, Identity* identity, const Who& wh
                            {"links", {{{"rel", "self"}, {"href", base_url(req) + "/v2.0/" + collection}}}}});
     };
     for (const auto& t : kKinds)
-      if (t.neutron) add(t.name, t.plural);
+      if (t.neutron) add(t.body, t.plural);
     add("agent", "agents");
     add("extension", "extensions");
     add("quota", "quotas");
@@ -214,7 +214,10 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"standard-attr-description", "standard-attr-description"},
       {"standard-attr-timestamp", "Resource timestamps"},
       {"standard-attr-revisions", "Resource revision numbers"},
-      {"revision-if-match", "If-Match constraints based on revision_number"}};
+      {"revision-if-match", "If-Match constraints based on revision_number"},
+      {"security-group", "security-group"},
+      {"port-security", "Port Security"},
+      {"allowed-address-pairs", "Allowed Address Pairs"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -337,15 +340,16 @@ bool RevisionMismatch(Service& s, const Caller& c, const HttpRequest& req, const
 // the caller first, then made in order; if one fails, those already made are
 // deleted again (newest first) and the failure is the answer: all or nothing.
 Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const json& body) {
-  const json& items = body[t.plural];
+  const std::string collection = CollectionKey(t.kind);
+  const json& items = body[collection];
   if (!items.is_array() || items.empty() || body.size() != 1)
-    return InvalidArgument(std::string("Resources required: a bulk create is {\"") + t.plural + "\": [{...}, ...]}");
+    return InvalidArgument("Resources required: a bulk create is {\"" + collection + "\": [{...}, ...]}");
   std::vector<json> requests;
   for (const auto& item : items) {
-    json one = {{t.name, item}};
-    if (!item.is_object()) return InvalidArgument(std::string("each of ") + t.plural + " must be an object");
-    ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.name));
-    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.name, one));
+    json one = {{t.body, item}};
+    if (!item.is_object()) return InvalidArgument("each of " + collection + " must be an object");
+    ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.body));
+    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.body, one));
     requests.push_back(std::move(one));
   }
   json made = json::array();
@@ -361,19 +365,21 @@ Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const 
                                    << " again: " << undo.message());
     return v.status();
   }
-  return json{{t.plural, made}};
+  return json{{collection, made}};
 }
 
 // Create, list, show and delete of every Neutron kind.
 void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const BaseUrl& base_url) {
   // Networks, subnets, ports, routers.
+  // name: the kind's (access, reads); singular: its body key; plural: its URL's collection.
   struct Kind {
-    std::string singular, plural;
+    std::string name, singular, plural;
     std::function<Result<json>(const json&)> create;
   };
   std::vector<Kind> kinds;
   for (const auto& t : kKinds)
-    if (t.neutron) kinds.push_back({t.name, t.plural, [&s, t](const json& b) { return s.CreateView(t.kind, b); }});
+    if (t.neutron)
+      kinds.push_back({t.name, t.body, t.plural, [&s, t](const json& b) { return s.CreateView(t.kind, b); }});
   for (const auto& k : kinds) {
     std::string base = "/v2.0/" + k.plural;
     server.Post(base, [&s, k, who](const HttpRequest& req, httplib::Response& res) {
@@ -381,8 +387,9 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
         Caller c = who(req);
-        if (body->is_object() && body->contains(k.plural) && !body->contains(k.singular))
-          return BulkCreate(s, c, Traits(*KindNamed(k.singular)), *body);
+        const KindTraits& t = Traits(*KindNamed(k.name));
+        if (body->is_object() && body->contains(CollectionKey(t.kind)) && !body->contains(k.singular))
+          return BulkCreate(s, c, t, *body);
         ISTHMUS_RETURN_IF_ERROR(StampProject(c, *body, k.singular));
         ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, k.singular, *body));
         auto v = k.create(*body);
@@ -392,23 +399,24 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
     });
     server.Get(base, [&s, k, who, base_url](const HttpRequest& req, httplib::Response& res) {
       // Sent in pieces (chunked): memory holds one piece of a long list.
-      auto provider = ListProvider(s, who(req), *KindNamed(k.singular), req, base_url(req));
+      auto provider = ListProvider(s, who(req), *KindNamed(k.name), req, base_url(req));
       if (!provider.ok()) return WriteApiError(res, provider.status());
       res.status = 200;
       res.set_chunked_content_provider("application/json", std::move(*provider));
     });
     server.Get(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {
-        ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.singular, req.matches[1], true));
-        auto m = s.Get(k.singular, req.matches[1]);
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), k.name, req.matches[1], true));
+        auto m = s.Get(k.name, req.matches[1]);
         if (!m.ok()) return m.status();
-        return json{{k.singular, SelectFields(req, View(s, *KindNamed(k.singular), *m))}};
+        return json{{k.singular, SelectFields(req, View(s, *KindNamed(k.name), *m))}};
       });
     });
     server.Delete(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
-      if (RevisionMismatch(s, who(req), req, k.singular, req.matches[1], res)) return;
-      Status st = MayUse(s, who(req), k.singular, req.matches[1]);
-      if (st.ok()) st = s.Delete(k.singular, req.matches[1]);
+      if (RevisionMismatch(s, who(req), req, k.name, req.matches[1], res)) return;
+      Status st = MayUse(s, who(req), k.name, req.matches[1]);
+      if (st.ok()) st = CheckDelete(s, who(req), k.name, req.matches[1]);
+      if (st.ok()) st = s.Delete(k.name, req.matches[1]);
       if (!st.ok()) return WriteError(res, st);
       res.status = 204;
     });
@@ -447,7 +455,8 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
 
 // Updates (PUT).
 void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
-  // Updates of networks, subnets and ports (routers and floating IPs below).
+  // Updates of networks, subnets, ports and security groups (routers and
+  // floating IPs below); rules are never updated (400, as Neutron).
   auto update = [&](const std::string& kind) {
     return [&s, kind, who](const HttpRequest& req, httplib::Response& res) {
       if (RevisionMismatch(s, who(req), req, kind, req.matches[1], res)) return;
@@ -462,6 +471,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
             return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
           if ((*body)["port"].contains("mac_address"))
             return Status(Code::kForbidden, "only an admin may change a port's mac_address");
+          ISTHMUS_RETURN_IF_ERROR(MayUseGroups(s, c, (*body)["port"]));
         }
         // Views of what the store holds after the update (with its stamped attributes).
         json view;
@@ -473,18 +483,26 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
           auto v = s.UpdateSubnet(req.matches[1], *body);
           if (!v.ok()) return v.status();
           view = SubnetView(s.Find<model::Subnet>(v->id).value_or(*v));
+        } else if (kind == "securitygroup") {
+          auto v = s.UpdateSecurityGroup(req.matches[1], *body);
+          if (!v.ok()) return v.status();
+          view = SecurityGroupView(s, s.Find<model::SecurityGroup>(v->id).value_or(*v));
+        } else if (kind == "securitygrouprule") {
+          return InvalidArgument("Security group rules cannot be updated: delete the rule and create another");
         } else {
           auto v = s.UpdatePort(req.matches[1], *body);
           if (!v.ok()) return v.status();
           view = PortView(s.Find<model::Port>(v->id).value_or(*v));
         }
-        return json{{kind, view}};
+        return json{{Traits(*KindNamed(kind)).body, view}};
       });
     };
   };
   server.Put(R"(/v2.0/networks/([^/]+))", update("network"));
   server.Put(R"(/v2.0/subnets/([^/]+))", update("subnet"));
   server.Put(R"(/v2.0/ports/([^/]+))", update("port"));
+  server.Put(R"(/v2.0/security-groups/([^/]+))", update("securitygroup"));
+  server.Put(R"(/v2.0/security-group-rules/([^/]+))", update("securitygrouprule"));
 
   server.Put(R"(/v2.0/routers/([^/]+))", [&, who](const HttpRequest& req, httplib::Response& res) {
     if (RevisionMismatch(s, who(req), req, "router", req.matches[1], res)) return;

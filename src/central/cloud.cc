@@ -30,6 +30,9 @@ Result<model::Cloud> Federation::CreateCloud(const CloudCreate& req) {
   // The new cloud learns the federation so far (what it receives of every-cloud kinds).
   for (const auto& [n, other] : clouds_) Emit(c, Kind::kCloud, "upsert", n, other, {name});
   for (const auto& [n, h] : hosts_) Emit(c, Kind::kHost, "upsert", n, h, {name});
+  for (const auto& [id, g] : store_.All<model::SecurityGroup>()) Emit(c, Kind::kSecurityGroup, "upsert", id, g, {name});
+  for (const auto& [id, r] : store_.All<model::SecurityGroupRule>())
+    Emit(c, Kind::kSecurityGroupRule, "upsert", id, r, {name});
   acked_[name] = 0;  // before Apply: readers see the staged cloud with its counter
   if (Status st = Apply(c); !st.ok()) {
     acked_.erase(name);

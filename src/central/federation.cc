@@ -230,6 +230,8 @@ Status Federation::Delete(Kind kind, const std::string& id) {
     case Kind::kPort: return DeletePortLocked(id);
     case Kind::kRouter: return DeleteRouterLocked(id);
     case Kind::kFloatingIp: return DeleteFloatingIpLocked(id);
+    case Kind::kSecurityGroup: return DeleteSecurityGroupLocked(id);
+    case Kind::kSecurityGroupRule: return DeleteSecurityGroupRuleLocked(id);
     default: return NotFound("Unknown resource kind " + Name(kind));
   }
 }

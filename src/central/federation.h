@@ -29,6 +29,7 @@
 #include "central/quota.h"
 #include "central/resource_store.h"
 #include "central/router.h"
+#include "central/security_group.h"
 #include "central/subnet.h"
 #include "common/net.h"
 #include "model/resources.h"
@@ -77,6 +78,14 @@ class Federation {
                                               const std::string& port_id);
   Result<model::FloatingIp> CreateFloatingIp(const FloatingIpCreate& req);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const FloatingIpUpdate& req);
+  // security_group.cc. A project's default group is made on first need: its
+  // first group list or group, network or port (as Neutron makes it).
+  Result<model::SecurityGroup> CreateSecurityGroup(const SecurityGroupCreate& req);
+  Result<model::SecurityGroup> UpdateSecurityGroup(const std::string& id, const SecurityGroupUpdate& req);
+  // The rule as given (no id), checked (NormaliseRule, its groups, duplicates).
+  Result<model::SecurityGroupRule> CreateSecurityGroupRule(const model::SecurityGroupRule& wanted);
+  Status EnsureDefaultSecurityGroup(const std::string& project);
+  std::vector<model::SecurityGroupRule> RulesOf(const std::string& group_id);
   // Any Neutron kind (with what goes with it: a network's subnets, DHCP and fg- ports, ...).
   Status Delete(Kind kind, const std::string& id);
 
@@ -261,6 +270,17 @@ class Federation {
   Status DeletePortLocked(const std::string& id);
   Status DeleteRouterLocked(const std::string& id);
   Status DeleteFloatingIpLocked(const std::string& id);
+  Status DeleteSecurityGroupLocked(const std::string& id);
+  Status DeleteSecurityGroupRuleLocked(const std::string& id);
+  // security_group.cc: the project's default group as c sees it, and its id,
+  // made into c (with its rules) if there is none.
+  std::optional<model::SecurityGroup> DefaultGroupNow(const Change& c, const std::string& project) const;
+  std::string DefaultGroupLocked(Change& c, const std::string& project);
+  std::vector<model::SecurityGroupRule> RulesOfLocked(const std::string& group_id) const;
+  // A port's port security, groups (each must exist: 404) and allowed address
+  // pairs (a pair's MAC defaults to the port's) set from `want`, then checked
+  // together: groups or pairs with port security off are a conflict (409).
+  Status SetPortSecurity(Change& c, model::Port& p, const PortSecurity& want);
 
   // Reads through and writes into a Change (resource_store.h), with their events.
   template <typename F>

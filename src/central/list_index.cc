@@ -10,6 +10,8 @@ std::vector<std::string> ListIndex::Attributes(Kind kind) {
       return {"network_id", "project_id", "device_id", "device_owner", "binding:host_id",
               "fixed_ips.ip_address", "fixed_ips.subnet_id"};
     case Kind::kSubnet: return {"network_id", "project_id"};
+    case Kind::kSecurityGroupRule: return {"security_group_id", "project_id"};
+    case Kind::kSecurityGroup:
     case Kind::kFloatingIp:
     case Kind::kNetwork:
     case Kind::kRouter: return {"project_id"};

@@ -1,5 +1,6 @@
 // The Store's list indexes: for the attributes lists filter on (a port's
-// network_id, device_id, device_owner, binding:host_id, fixed IPs; every kind's
+// network_id, device_id, device_owner, binding:host_id, fixed IPs; a rule's
+// security_group_id; every kind's
 // project), the ids of the resources holding each value, in id order, so a list
 // walks only the matching ids from its marker on (docs/architecture.md, "Lists").
 #pragma once
@@ -87,6 +88,11 @@ class ListIndex {
   static void ForEachValue(const model::Subnet& s, F&& f) {
     f("network_id", s.network_id);
     f("project_id", s.project_id);
+  }
+  template <typename F>
+  static void ForEachValue(const model::SecurityGroupRule& r, F&& f) {
+    f("security_group_id", r.security_group_id);
+    f("project_id", r.project_id);
   }
   template <typename T, typename F>
   static void ForEachValue(const T& v, F&& f) {

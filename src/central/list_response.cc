@@ -20,13 +20,15 @@ json TypedView(Service&, const model::Subnet& v) { return SubnetView(v); }
 json TypedView(Service&, const model::Port& v) { return PortView(v); }
 json TypedView(Service& s, const model::Router& v) { return RouterView(s, v); }
 json TypedView(Service&, const model::FloatingIp& v) { return FloatingIpView(v); }
+json TypedView(Service& s, const model::SecurityGroup& v) { return SecurityGroupView(s, v); }
+json TypedView(Service&, const model::SecurityGroupRule& v) { return SecurityGroupRuleView(v); }
 
 std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // The filters an index answers, most selective first (a resource's own ids before a shared network's).
-constexpr std::array<const char*, 8> kIndexOrder = {"fixed_ips.ip_address", "device_id", "fixed_ips.subnet_id",
-                                                    "binding:host_id", "network_id", "project_id",
-                                                    "tenant_id", "device_owner"};
+constexpr std::array<const char*, 9> kIndexOrder = {"fixed_ips.ip_address", "device_id", "fixed_ips.subnet_id",
+                                                    "binding:host_id", "security_group_id", "network_id",
+                                                    "project_id", "tenant_id", "device_owner"};
 
 // The candidates of a list: the ids of the most selective indexed filter, or
 // the caller's project for kinds only their project sees, or every id.
@@ -46,8 +48,9 @@ IdSource SourceFor(Kind kind, const httplib::Request& req, const Caller& c) {
     }
     if (!source.values.empty()) return source;
   }
-  // A member sees only its project's ports, routers and floating IPs (access.h).
-  if (!c.admin && (kind == Kind::kPort || kind == Kind::kRouter || kind == Kind::kFloatingIp))
+  // A member sees only its project's ports, routers, floating IPs, groups and rules (access.h).
+  if (!c.admin && (kind == Kind::kPort || kind == Kind::kRouter || kind == Kind::kFloatingIp ||
+                   kind == Kind::kSecurityGroup || kind == Kind::kSecurityGroupRule))
     return {"project_id", {c.project_id}};
   return {};
 }
@@ -203,7 +206,7 @@ struct ListState {
   ListState(Service& s, const Caller& c, const httplib::Request& r, ListControls controls, std::string base)
       : req(r), caller(c), ctl(std::move(controls)), base_url(std::move(base)),
         walker(s, caller, req, ctl.limit > 0 ? std::clamp<size_t>(ctl.limit + 1, 64, 512) : 512),
-        plural(Traits(KindOf<T>).plural), cursor(ctl.marker) {}
+        plural(CollectionKey(KindOf<T>)), cursor(ctl.marker) {}
   const httplib::Request req;
   const Caller caller;
   const ListControls ctl;
@@ -292,6 +295,8 @@ Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Calle
 Result<httplib::ContentProviderWithoutLength> ListProvider(Service& s, const Caller& c, Kind kind,
                                                            const httplib::Request& req,
                                                            const std::string& base_url) {
+  // As Neutron: a project's first list of its groups makes its default group.
+  if (kind == Kind::kSecurityGroup) ISTHMUS_RETURN_IF_ERROR(s.EnsureDefaultSecurityGroup(c.project_id));
   std::optional<Result<httplib::ContentProviderWithoutLength>> out;
   ForEachKindType([&](auto type) {
     using T = typename decltype(type)::type;

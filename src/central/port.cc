@@ -183,6 +183,17 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
   }
   ISTHMUS_ASSIGN_OR_RETURN(ips, AllocateIps(c, net->second, wanted));
   p.fixed_ips = ips;
+  // Port security (Neutron's): groups with it off are a bad request; without
+  // groups named, an instance's port is in its project's default group
+  // (network:* ports are trusted: none).
+  PortSecurity security = req.security;
+  const bool psec = security.port_security_enabled.value_or(true);
+  if (!psec && security.security_groups && !security.security_groups->empty())
+    return InvalidArgument("Port security must be enabled and port must have an IP address in order to use "
+                           "security groups.");
+  if (!security.security_groups && psec && p.IsInstance())
+    security.security_groups = std::vector<std::string>{DefaultGroupLocked(c, project)};
+  ISTHMUS_RETURN_IF_ERROR(SetPortSecurity(c, p, security));
   Put(c, p);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));
   return p;
@@ -228,6 +239,7 @@ Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpda
   Change c;
   if (req.mac_address) ISTHMUS_RETURN_IF_ERROR(ChangeMac(c, p, *req.mac_address));
   if (req.fixed_ips) ISTHMUS_RETURN_IF_ERROR(ChangeFixedIps(c, p, *req.fixed_ips));
+  ISTHMUS_RETURN_IF_ERROR(SetPortSecurity(c, p, req.security));
   if (json(p) == json(it->second)) return p;
   Put(c, p);
   ISTHMUS_RETURN_IF_ERROR(Apply(c));

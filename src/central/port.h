@@ -10,6 +10,7 @@
 
 #include "common/net.h"
 #include "common/status.h"
+#include "model/resources.h"
 
 namespace isthmus::central {
 
@@ -19,6 +20,14 @@ using WantedIps = std::vector<std::pair<std::string, std::string>>;
 // 400 for a port MAC inside the DVR MAC space fa:16:3f:00:00:00/24 (create and update).
 Status RefuseDvrMac(const Mac& mac);
 
+// A port's port security, security groups and allowed address pairs asked
+// for (each: nullopt = not given; on create, the defaults apply).
+struct PortSecurity {
+  std::optional<bool> port_security_enabled;
+  std::optional<std::vector<std::string>> security_groups;
+  std::optional<std::vector<model::AllowedAddressPair>> allowed_address_pairs;
+};
+
 struct PortCreate {
   std::string name, project, network_id;
   std::string mac_address;  // "" = allocate; checked by the core
@@ -27,6 +36,7 @@ struct PortCreate {
   WantedIps fixed_ips;
   bool admin_state_up = true;
   std::string description;
+  PortSecurity security;  // groups not given: the project's default group (port security on)
 };
 
 // Each field: nullopt = leave as is.
@@ -35,6 +45,7 @@ struct PortUpdate {
   std::optional<std::string> mac_address;  // checked by the core; refused while the port is bound
   std::optional<WantedIps> fixed_ips;      // the whole new list, as Neutron matches it with the old
   std::optional<bool> admin_state_up;
+  PortSecurity security;
 };
 
 }  // namespace isthmus::central

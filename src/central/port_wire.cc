@@ -1,6 +1,7 @@
 // The wire side of ports: Neutron's create and update bodies read into typed
 // requests, and the Neutron view.
 #include "central/request.h"
+#include "central/security_group.h"
 #include "central/service.h"
 #include "central/standard_attrs.h"
 #include "common/net.h"
@@ -9,11 +10,64 @@ namespace isthmus::central {
 
 using nlohmann::json;
 
+namespace {
+
+// allowed_address_pairs: [{"ip_address": IP or CIDR, "mac_address"?}, ...], at
+// most kMaxAllowedAddressPairs (null: none).
+Result<std::vector<model::AllowedAddressPair>> ParsePairs(const json& v) {
+  std::vector<model::AllowedAddressPair> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) return InvalidArgument("Invalid input for allowed_address_pairs: must be a list");
+  if (v.size() > kMaxAllowedAddressPairs)
+    return InvalidArgument("The number of allowed address pair exceeds the maximum " +
+                           std::to_string(kMaxAllowedAddressPairs) + ".");
+  for (const auto& pair : v) {
+    if (!pair.is_object()) return InvalidArgument("Invalid input for allowed_address_pairs: each pair is an object");
+    for (const auto& [k, x] : pair.items())
+      if (k != "ip_address" && k != "mac_address")
+        return InvalidArgument("Unrecognized attribute(s) '" + k + "' in allowed_address_pairs");
+    if (!pair.contains("ip_address") || !pair["ip_address"].is_string())
+      return InvalidArgument("AllowedAddressPair must contain ip_address");
+    model::AllowedAddressPair p{pair["ip_address"].get<std::string>(), ""};
+    ISTHMUS_RETURN_IF_ERROR(CheckIpOrCidr(p.ip_address, "allowed_address_pairs"));
+    if (pair.contains("mac_address") && !pair["mac_address"].is_null()) {
+      auto mac = pair["mac_address"].is_string() ? Mac::Parse(pair["mac_address"].get<std::string>())
+                                                 : Result<Mac>(InvalidArgument("not a string"));
+      if (!mac.ok())
+        return InvalidArgument("Invalid input for allowed_address_pairs: '" + pair["mac_address"].dump() +
+                               "' is not a valid MAC address");
+      p.mac_address = mac->ToString();
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+// The port security attributes a create or update sets (null groups or pairs: none).
+Result<PortSecurity> ParseSecurity(const Request& r) {
+  PortSecurity out;
+  if (r.Has("port_security_enabled")) {
+    ISTHMUS_ASSIGN_OR_RETURN(on, r.Bool("port_security_enabled", true));
+    out.port_security_enabled = on;
+  }
+  if (r.Contains("security_groups")) {
+    ISTHMUS_ASSIGN_OR_RETURN(groups, r.StringList("security_groups"));
+    out.security_groups = groups;
+  }
+  if (r.Contains("allowed_address_pairs")) {
+    ISTHMUS_ASSIGN_OR_RETURN(pairs, ParsePairs(r.Raw("allowed_address_pairs")));
+    out.allowed_address_pairs = pairs;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<model::Port> Service::CreatePort(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "port",
                                      WithCommon({"network_id", "mac_address", "fixed_ips",
                                            "binding:host_id", "device_owner", "device_id",
-                                           "security_groups", "port_security_enabled"})));
+                                           "security_groups", "port_security_enabled", "allowed_address_pairs"})));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
   ISTHMUS_ASSIGN_OR_RETURN(network_id, r.RequiredString("network_id"));
@@ -34,20 +88,22 @@ Result<model::Port> Service::CreatePort(const json& body) {
     ISTHMUS_ASSIGN_OR_RETURN(w, ParseFixedIps(r.Raw("fixed_ips"), "fixed_ips"));
     wanted = w;
   }
+  ISTHMUS_ASSIGN_OR_RETURN(security, ParseSecurity(r));
   return Federation::CreatePort(
-      PortCreate{name, project, network_id, mac_text, host, owner, device, wanted, up, description});
+      PortCreate{name, project, network_id, mac_text, host, owner, device, wanted, up, description, security});
 }
 
 Result<model::Port> Service::UpdatePort(const std::string& id, const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "port",
                                      {"name", "description", "admin_state_up", "binding:host_id",
                                       "device_owner", "device_id", "network_id", "mac_address",
-                                      "fixed_ips", "security_groups", "port_security_enabled"}));
+                                      "fixed_ips", "security_groups", "port_security_enabled",
+                                      "allowed_address_pairs"}));
   if (r.Has("mac_address") && r.Raw("mac_address").is_string()) {
     auto mac = Mac::Parse(r.Raw("mac_address").get<std::string>());
     if (mac.ok()) ISTHMUS_RETURN_IF_ERROR(RefuseDvrMac(*mac));  // the clearer message first
   }
-  ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id", "security_groups", "port_security_enabled"}));
+  ISTHMUS_RETURN_IF_ERROR(Unchangeable("port", r, {"network_id"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   ISTHMUS_ASSIGN_OR_RETURN(up, r.Bool("admin_state_up", true));
@@ -67,10 +123,14 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
     ISTHMUS_ASSIGN_OR_RETURN(w, ParseFixedIps(r.Has("fixed_ips") ? r.Raw("fixed_ips") : json::array(), "fixed_ips"));
     u.fixed_ips = w;
   }
+  ISTHMUS_ASSIGN_OR_RETURN(security, ParseSecurity(r));
+  u.security = security;
   return Federation::UpdatePort(id, u);
 }
 
 json PortView(const model::Port& p) {
+  json pairs = json::array();
+  for (const auto& a : p.allowed_address_pairs) pairs.push_back({{"ip_address", a.ip_address}, {"mac_address", a.mac_address}});
   json fips = json::array();
   for (const auto& f : p.fixed_ips) fips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
   // The agent plugs bound ports into br-int of a userspace (netdev) Open vSwitch.
@@ -93,7 +153,9 @@ json PortView(const model::Port& p) {
           {"binding:profile", json::object()},
           {"status", p.admin_state_up ? "ACTIVE" : "DOWN"},
           {"admin_state_up", p.admin_state_up},
-          {"security_groups", json::array()},
+          {"security_groups", p.security_groups},
+          {"port_security_enabled", p.port_security_enabled},
+          {"allowed_address_pairs", pairs},
           {"isthmus:cloud", p.cloud},
           {"description", p.description},
           {"created_at", TimestampView(p.created_at)},

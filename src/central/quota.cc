@@ -111,7 +111,7 @@ int64_t Federation::UsageLocked(const std::string& resource, const std::string& 
   store_.ForEachKind([&](const auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
     if constexpr (requires(const T& r) { r.project_id; }) {
-      if (resource != Name(KindOf<T>)) return;
+      if (resource != Traits(KindOf<T>).body) return;
       const IdSource source{"project_id", {project}};
       std::string after;
       constexpr size_t kBatch = 256;

@@ -1,5 +1,5 @@
 // Neutron's quotas: per project, a limit on how many networks, subnets, ports,
-// routers and floating IPs it may hold (-1 = unlimited), with Neutron's
+// routers, floating IPs, security groups and rules it may hold (-1 = unlimited), with Neutron's
 // defaults. The API (GET/PUT/DELETE /v2.0/quotas...) is in api.cc, the
 // Service's side in quota.cc, the rows in central's DB; docs/architecture.md.
 #pragma once
@@ -19,7 +19,8 @@ using QuotaSet = std::map<std::string, int64_t>;  // resource -> limit
 // Neutron's defaults; the resources isthmus counts.
 inline const QuotaSet& DefaultQuotas() {
   static const QuotaSet kDefaults = {
-      {"network", 100}, {"subnet", 100}, {"port", 500}, {"router", 10}, {"floatingip", 50}};
+      {"network", 100}, {"subnet", 100}, {"port", 500}, {"router", 10}, {"floatingip", 50},
+      {"security_group", 10}, {"security_group_rule", 100}};
   return kDefaults;
 }
 inline constexpr int64_t kUnlimited = -1;

@@ -17,7 +17,7 @@
 namespace isthmus::central {
 
 // In KindModels' order (the order of a snapshot's and a listing's kinds).
-enum class Kind { kCloud, kHost, kNetwork, kSubnet, kPort, kRouter, kFloatingIp };
+enum class Kind { kCloud, kHost, kNetwork, kSubnet, kPort, kRouter, kFloatingIp, kSecurityGroup, kSecurityGroupRule };
 
 // Which clouds receive a resource: the fan-out rule (Recipients, resource_store.h), given
 // the resource's anchor (Anchor below).
@@ -30,30 +30,40 @@ enum class Reach {
 struct KindTraits {
   Kind kind;
   const char* name;    // in events, jobs, routings, the DB and the API ("floatingip")
-  const char* plural;  // the API's collection ("floatingips")
+  const char* plural;  // the API's collection in URLs ("floatingips", "security-groups")
+  const char* body;    // the API's body key and quota resource ("floatingip", "security_group")
   const char* title;   // in messages ("Floating IP 1234 could not be found")
   Reach reach;
   bool neutron;  // a Neutron resource: /v2.0/<plural>, the `resources` table, quotas
 };
 
-inline constexpr std::array<KindTraits, 7> kKinds = {{
-    {Kind::kCloud, "cloud", "clouds", "Cloud", Reach::kEveryCloud, false},
-    {Kind::kHost, "host", "hosts", "Host", Reach::kEveryCloud, false},
-    {Kind::kNetwork, "network", "networks", "Network", Reach::kNetworkClouds, true},
-    {Kind::kSubnet, "subnet", "subnets", "Subnet", Reach::kNetworkClouds, true},
-    {Kind::kPort, "port", "ports", "Port", Reach::kNetworkClouds, true},
-    {Kind::kRouter, "router", "routers", "Router", Reach::kOwnCloud, true},
-    {Kind::kFloatingIp, "floatingip", "floatingips", "Floating IP", Reach::kOwnCloud, true},
+inline constexpr std::array<KindTraits, 9> kKinds = {{
+    {Kind::kCloud, "cloud", "clouds", "cloud", "Cloud", Reach::kEveryCloud, false},
+    {Kind::kHost, "host", "hosts", "host", "Host", Reach::kEveryCloud, false},
+    {Kind::kNetwork, "network", "networks", "network", "Network", Reach::kNetworkClouds, true},
+    {Kind::kSubnet, "subnet", "subnets", "subnet", "Subnet", Reach::kNetworkClouds, true},
+    {Kind::kPort, "port", "ports", "port", "Port", Reach::kNetworkClouds, true},
+    {Kind::kRouter, "router", "routers", "router", "Router", Reach::kOwnCloud, true},
+    {Kind::kFloatingIp, "floatingip", "floatingips", "floatingip", "Floating IP", Reach::kOwnCloud, true},
+    {Kind::kSecurityGroup, "securitygroup", "security-groups", "security_group", "Security group",
+     Reach::kEveryCloud, true},
+    {Kind::kSecurityGroupRule, "securitygrouprule", "security-group-rules", "security_group_rule",
+     "Security group rule", Reach::kEveryCloud, true},
 }};
 
 // The model type of each kind, in the enum's order.
 using KindModels = std::tuple<model::Cloud, model::Host, model::Network, model::Subnet, model::Port,
-                              model::Router, model::FloatingIp>;
+                              model::Router, model::FloatingIp, model::SecurityGroup, model::SecurityGroupRule>;
 
 inline const KindTraits& Traits(Kind k) { return kKinds[static_cast<size_t>(k)]; }
 inline std::string Name(Kind k) { return Traits(k).name; }
+// The key of a Neutron kind's collection in JSON bodies (lists, bulk creates):
+// its body key's plural ("security_groups", where the URL has "security-groups").
+inline std::string CollectionKey(Kind k) { return std::string(Traits(k).body) + "s"; }
 // The kind a wire name names (nullopt for an unknown name, or "snapshot").
 std::optional<Kind> KindNamed(std::string_view name);
+// The kind whose API body key (or, the same, quota resource) is `body`.
+std::optional<Kind> KindOfBody(std::string_view body);
 
 namespace detail {
 template <typename T, typename Tuple>
@@ -91,5 +101,7 @@ inline std::string Anchor(const model::Subnet& s) { return s.network_id; }
 inline std::string Anchor(const model::Port& p) { return p.network_id; }
 inline std::string Anchor(const model::Router& r) { return r.cloud; }
 inline std::string Anchor(const model::FloatingIp& f) { return f.cloud; }
+inline std::string Anchor(const model::SecurityGroup&) { return ""; }
+inline std::string Anchor(const model::SecurityGroupRule&) { return ""; }
 
 }  // namespace isthmus::central

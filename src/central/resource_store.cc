@@ -10,6 +10,12 @@ std::optional<Kind> KindNamed(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<Kind> KindOfBody(std::string_view body) {
+  for (const auto& t : kKinds)
+    if (body == t.body) return t.kind;
+  return std::nullopt;
+}
+
 std::vector<std::string> Recipients(const Store& s, const Change& c, Kind kind, const std::string& anchor) {
   switch (Traits(kind).reach) {
     case Reach::kEveryCloud: {

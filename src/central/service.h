@@ -3,7 +3,8 @@
 // the Federation (federation.h), and gives reads back as model JSON; the
 // Neutron views (what the API answers for each kind) are here too. One file
 // per resource kind: cloud_wire.cc, network_wire.cc, subnet_wire.cc,
-// port_wire.cc, router_wire.cc, floating_ip_wire.cc.
+// port_wire.cc, router_wire.cc, floating_ip_wire.cc,
+// security_group_wire.cc.
 #pragma once
 
 #include <memory>
@@ -37,6 +38,10 @@ class Service : public Federation {
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const nlohmann::json& body);
+  Result<model::SecurityGroup> CreateSecurityGroup(const nlohmann::json& body);
+  Result<model::SecurityGroup> UpdateSecurityGroup(const std::string& id, const nlohmann::json& body);
+  // Rules are created and deleted, never updated (as Neutron).
+  Result<model::SecurityGroupRule> CreateSecurityGroupRule(const nlohmann::json& body);
   Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
   // POST /v2.0/<plural> of a Neutron kind: creates from the body, answers the Neutron view.
   Result<nlohmann::json> CreateView(Kind kind, const nlohmann::json& body);
@@ -60,6 +65,9 @@ nlohmann::json SubnetView(const model::Subnet& s);
 nlohmann::json PortView(const model::Port& p);
 nlohmann::json RouterView(Federation& f, const model::Router& r);
 nlohmann::json FloatingIpView(const model::FloatingIp& f);
+// A group's view lists its rules (security_group_rules).
+nlohmann::json SecurityGroupView(Federation& f, const model::SecurityGroup& g);
+nlohmann::json SecurityGroupRuleView(const model::SecurityGroupRule& r);
 // The view of a Neutron kind's model JSON (List, Get).
 nlohmann::json View(Federation& f, Kind kind, const nlohmann::json& model);
 

@@ -133,6 +133,8 @@ TEST_F(ServiceTest, InUseDeletesAreRefused) {
 }
 
 TEST_F(ServiceTest, EventsGoToTheNetworksCloudsAndSurviveRestart) {
+  // The project's default security group first (every cloud gets it), not with its first port.
+  ASSERT_TRUE(s_->EnsureDefaultSecurityGroup("admin").ok());
   auto before1 = s_->PendingEvents("cloud1", 10000)->size();
   auto before2 = s_->PendingEvents("cloud2", 10000)->size();
   ASSERT_TRUE(s_->CreatePort(Port("c1-h1")).ok());  // net3 is in both clouds

@@ -89,7 +89,8 @@ TEST_F(ValidationTest, NamesAndDescriptionsOver255CharactersAre400OnCreateAndUpd
 }
 
 TEST_F(ValidationTest, QuotaApiReadsSetsListsAndResets) {
-  json defaults = {{"network", 100}, {"subnet", 100}, {"port", 500}, {"router", 10}, {"floatingip", 50}};
+  json defaults = {{"network", 100}, {"subnet", 100}, {"port", 500}, {"router", 10}, {"floatingip", 50},
+                   {"security_group", 10}, {"security_group_rule", 100}};
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/quotas/demo").second, json({{"quota", defaults}}));
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/quotas/demo/default").second, json({{"quota", defaults}}));
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/quotas/other").first, 403);
