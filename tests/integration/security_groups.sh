@@ -100,11 +100,13 @@ not lab exec internet -- timeout 2 bash -c "exec 3<>/dev/tcp/$fip1/9000" 2>/dev/
   fail "internet -> $fip1:9000 allowed: the default group lets only members in on it"
 pass "floating IP: the internet reaches instance1:8080 (a rule), not :9000"
 
-# 6. Port security off: instance3 answers for an address it was not given.
+# 6. Port security off: instance3 answers for an address it was not given
+#    (to instance4 on the same network: DVR routes only to the addresses
+#    Neutron gave, as its permanent ARP entries are those).
 lab exec instance3 -- ip addr add 10.0.4.99/24 dev eth0
-not ping_ok instance1 10.0.4.99 || fail "an address instance3 was not given answered with port security on"
+not ping_ok instance4 10.0.4.99 || fail "an address instance3 was not given answered with port security on"
 set_port instance3 '{"port_security_enabled": false, "security_groups": []}'
-wait_for "instance1 -> 10.0.4.99 (instance3, port security off)" 20 ping_ok instance1 10.0.4.99
+wait_for "instance4 -> 10.0.4.99 (instance3, port security off)" 20 ping_ok instance4 10.0.4.99
 serve instance3 9100
 tcp_ok instance4 "$ip3" 9100 || fail "port security off: instance3:9100 refused"
 pass "port security off: instance3 sends and receives anything (its own extra address, any port)"
