@@ -109,6 +109,10 @@ void AddPortSecurityFlows(const state::HostState& s, const state::LocalPort& por
   t.Add(kIntRulesEgress, 70, in + ",ct_state=+inv+trk", "drop");
   t.Add(kIntRulesEgress, 60, in + ",ct_state=+est-rel-inv+trk", Resubmit(kIntForward));
   t.Add(kIntRulesEgress, 60, in + ",ct_state=+rel-inv+trk", Resubmit(kIntForward));
+  // Conntrack takes a TCP packet of a connection it does not know as new:
+  // only a SYN may open one (else a connection whose entry was deleted, or
+  // lost with vswitchd, would come back in the other direction).
+  t.Add(kIntRulesEgress, 55, in + ",ct_state=+new+trk,tcp,tcp_flags=-syn", "drop");
 
   // Ingress (reg5 = this port's zone, VLAN popped): ARP and the DHCP
   // server's answers pass; IP goes through conntrack in the same zone.
@@ -121,6 +125,7 @@ void AddPortSecurityFlows(const state::HostState& s, const state::LocalPort& por
   t.Add(kIntRulesIngress, 70, to + ",ct_state=+inv+trk", "drop");
   t.Add(kIntRulesIngress, 60, to + ",ct_state=+est-rel-inv+trk", out);
   t.Add(kIntRulesIngress, 60, to + ",ct_state=+rel-inv+trk", out);
+  t.Add(kIntRulesIngress, 55, to + ",ct_state=+new+trk,tcp,tcp_flags=-syn", "drop");
 
   // The rules of the port's groups.
   std::map<std::string, const state::SecurityGroupRules*> groups;

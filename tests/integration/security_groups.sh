@@ -32,6 +32,7 @@ not() { ! "$@"; }
 # A listener on another port than the lab's: the lab's own HTTP service.
 serve() {
   setsid "$ISTHMUS" lab exec "$1" -- "$ISTHMUS" lab serve --listen "0.0.0.0:$2" --name "$1-$2" >/dev/null 2>&1 &
+  disown
   wait_for "$1 listening on $2" 10 sh -c "$ISTHMUS lab exec $1 -- ss -ltnH 'sport = :$2' | grep -q LISTEN"
 }
 
@@ -75,22 +76,44 @@ ping_ok instance1 "$ip4" || fail "instance1 lost ICMP when instance3 left the gr
 set_port instance3 "{\"security_groups\": [\"$default_group\"]}"
 pass "remote group: cloud1's members reach instance4 in cloud2; a port leaving the group loses it"
 
-# 4. A connection survives a rule change that keeps it allowed: a 4 s iperf3
+# 4. A connection survives a rule change that keeps it allowed: a 5 s iperf3
 #    stream instance1 -> instance4 while another rule comes and goes.
 add_rule "$web" "\"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 5201, \"port_range_max\": 5202" >/dev/null
 serve instance4 5202  # a probe of the rule that spends no iperf3 connection
 wait_for "instance1 -> instance4:5202 allowed" 20 tcp_ok instance1 "$ip4" 5202
 lab exec instance4 -- iperf3 -s -1 -D -p 5201
 wait_for "iperf3 server in instance4" 5 lab exec instance4 -- ss -ltnH 'sport = :5201'
-lab exec instance1 -- iperf3 -c "$ip4" -p 5201 -t 4 -J >/tmp/isthmus-sg-iperf.json 2>&1 &
+lab exec instance1 -- iperf3 -c "$ip4" -p 5201 -t 5 -J >/tmp/isthmus-sg-iperf.json 2>&1 &
 iperf=$!
-wait_for "iperf3 stream running" 10 grep -q '"connected"' /tmp/isthmus-sg-iperf.json
+streaming() { lab exec instance4 -- ss -tnH state established "( sport = :$1 )" | grep -q .; }
+wait_for "iperf3 stream running" 10 streaming 5201
 extra=$(add_rule "$web" "\"direction\": \"ingress\", \"protocol\": \"udp\", \"port_range_min\": 53, \"port_range_max\": 53")
 api DELETE "/v2.0/security-group-rules/$extra" >/dev/null || fail "deleting the extra rule"
 wait "$iperf" || fail "the iperf3 stream broke while rules changed: $(tail -5 /tmp/isthmus-sg-iperf.json)"
 bytes=$(jqr 'int(d["end"]["sum_received"]["bytes"])' </tmp/isthmus-sg-iperf.json) || fail "iperf3 gave no result"
 ((bytes > 0)) || fail "iperf3 moved no bytes"
-pass "an established stream ($bytes bytes in 4 s) kept flowing while another rule was added and removed"
+pass "an established stream ($bytes bytes in 5 s) kept flowing while another rule was added and removed"
+
+# 4b. A connection only a removed rule allowed is cut: the agent deletes its
+#     conntrack entry (as Neutron does), so its next packets are new, and denied.
+add_rule "$web" "\"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 5203, \"port_range_max\": 5204" >/dev/null
+serve instance4 5204
+wait_for "instance1 -> instance4:5204 allowed" 20 tcp_ok instance1 "$ip4" 5204
+cut=$(api GET "/v2.0/security-group-rules?security_group_id=$web" |
+  jqr '[r["id"] for r in d["security_group_rules"] if r.get("port_range_min") == 5203][0]') || fail "the 5203 rule"
+lab exec instance4 -- iperf3 -s -1 -D -p 5203
+wait_for "iperf3 server on 5203" 5 lab exec instance4 -- ss -ltnH 'sport = :5203'
+lab exec instance1 -- timeout 20 iperf3 -c "$ip4" -p 5203 -t 6 -J >/tmp/isthmus-sg-iperf.json 2>&1 &
+iperf=$!
+wait_for "iperf3 stream on 5203 running" 10 streaming 5203
+api DELETE "/v2.0/security-group-rules/$cut" >/dev/null || fail "deleting the 5203 rule"
+if wait "$iperf"; then
+  fail "the stream on 5203 survived the removal of the only rule allowing it: $(grep -hE 'conntrack|connections' \
+    "${ISTHMUS_LAB_DIR:-/run/isthmus/lab}"/logs/agent-c*-h*.log | tail -5)"
+fi
+grep -q "connections its rules no longer allow" "${ISTHMUS_LAB_DIR:-/run/isthmus/lab}/logs/agent-c2-h2.log" ||
+  fail "c2-h2's agent deleted no conntrack entry"
+pass "a stream only a removed rule allowed was cut (its conntrack entries deleted on c2-h2)"
 
 # 5. A floating IP is behind the same rules: from the internet, instance1's
 #    HTTP port (opened by the lab) answers, its port 9000 does not.
