@@ -2,6 +2,8 @@
 
 
 #include "central/access.h"
+#include "central/availability_zones.h"
+#include "central/identity_api.h"
 #include "central/central_metrics.h"
 #include "central/list_response.h"
 #include "central/listing.h"
@@ -580,6 +582,8 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
     return c->admin ? Status::Ok() : Status(Code::kForbidden, "/metrics is for admins and operator certificates");
   });
   InstallIdentityRoutes(server, identity, who, base_url);
+  if (identity) InstallKeystoneAdminRoutes(server, *identity, who, base_url);
+  InstallAvailabilityZoneRoutes(server, s);
   InstallExtensionRoutes(server);
   InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);
   InstallAgentRoutes(server, s, who);
