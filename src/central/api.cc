@@ -559,6 +559,12 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
                 (req.path == "/metrics" && req.peer == identities::kOperator);  // Prometheus, docs/trust.md
     if (open) return false;
     auto c = caller_of(req);
+    // Keystone's reader role alone reads, as Neutron's policy: it may only end its own token.
+    if (c.ok() && c->roles == std::vector<std::string>{"reader"} && req.method != "GET" && req.method != "HEAD" &&
+        !(req.method == "DELETE" && req.path == "/v3/auth/tokens")) {
+      WriteError(res, Status(Code::kForbidden, "the reader role may only read"));
+      return true;
+    }
     if (c.ok()) return false;
     WriteError(res, c.status());
     res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");

@@ -143,6 +143,14 @@ TEST_F(KeystoneAdminTest, DynamicCredentialsGetATokenThatWorksOnTheNeutronApi) {
   EXPECT_EQ(Call(admin_, "HEAD", "/v3/projects/" + pid + "/users/" + uid + "/roles/member").first, 204);
   EXPECT_EQ(Call(admin_, "HEAD", "/v3/projects/" + pid + "/users/" + uid + "/roles/admin").first, 404);
 
+  // A reader reads its project and changes nothing.
+  auto [rpid, ruid] = ProjectAndUser("tempest-3", "reader");
+  std::string reader = Token("tempest-3-user", "pw-tempest-3", "tempest-3");
+  ASSERT_FALSE(reader.empty());
+  EXPECT_EQ(Call(reader, "GET", "/v2.0/networks").first, 200);
+  EXPECT_EQ(Call(reader, "POST", "/v2.0/networks", {{"network", {{"name", "r"}, {"availability_zone_hints", {"c1"}}}}}).first,
+            403);
+
   // An admin made so is an admin on the Neutron API.
   auto [apid, auid] = ProjectAndUser("tempest-2", "admin");
   std::string admin2 = Token("tempest-2-user", "pw-tempest-2", "tempest-2");
