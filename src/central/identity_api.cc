@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <set>
 
 #include "common/http.h"
 
@@ -376,12 +378,28 @@ void InstallAssignmentAndDomainRoutes(HttpServer& server, Identity& id, const Wh
       auto wants = [&](const char* key, const std::string& have) {
         return !req.has_param(key) || req.get_param_value(key) == have;
       };
+      // With ?include_names (the CLI's --names), as Keystone: names and domains too.
+      const bool names = req.has_param("include_names") && req.get_param_value("include_names") != "false" &&
+                         req.get_param_value("include_names") != "0";
+      std::map<std::string, std::string> user_names, project_names;
+      for (const auto& u : id.Users()) user_names[u.id] = u.name;
+      for (const auto& p : id.Projects()) project_names[p.id] = p.name;
+      const json domain = {{"id", "default"}, {"name", "Default"}};
+      auto named = [&](json ref, const std::map<std::string, std::string>& by_id, bool with_domain) {
+        if (!names) return ref;
+        auto it = by_id.find(ref["id"]);
+        ref["name"] = it == by_id.end() ? ref["id"].get<std::string>() : it->second;
+        if (with_domain) ref["domain"] = domain;
+        return ref;
+      };
+      std::map<std::string, std::string> role_names;
+      for (const auto& r : kRoles) role_names[r] = r;
       json list = json::array();
       for (const auto& a : id.Assignments())
         if (wants("user.id", a.user_id) && wants("scope.project.id", a.project_id) && wants("role.id", a.role))
-          list.push_back({{"role", {{"id", a.role}}},
-                          {"user", {{"id", a.user_id}}},
-                          {"scope", {{"project", {{"id", a.project_id}}}}},
+          list.push_back({{"role", named({{"id", a.role}}, role_names, false)},
+                          {"user", named({{"id", a.user_id}}, user_names, true)},
+                          {"scope", {{"project", named({{"id", a.project_id}}, project_names, true)}}},
                           {"links", {{"assignment", base_url(req) + "/v3/projects/" + a.project_id + "/users/" +
                                                         a.user_id + "/roles/" + a.role}}}});
       return json{{"role_assignments", list}, {"links", Links(base_url(req) + "/v3/role_assignments")}};
