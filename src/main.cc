@@ -9,6 +9,7 @@
 #include "central/hash_password_main.h"
 #include "cloud/cloud_main.h"
 #include "lab/lab_main.h"
+#include "trace/trace_main.h"
 
 namespace {
 
@@ -19,6 +20,7 @@ commands:
   cloud     one cloud's controller: hosts, DVR MACs, per-host desired state
   agent     one host's agent: makes Open vSwitch and namespaces match the desired state
   lab       the whole federation on this machine: lab up s2 | lab down | lab exec ...
+  trace     follow a packet from a lab instance to an IP across hosts and clouds
   hash-password  reads a password on stdin, prints its hash for the identity file
 
 run `isthmus <command> --help` for a command's options.
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   if (cmd == "cloud") return isthmus::cloud::Main(args);
   if (cmd == "agent") return isthmus::agent::Main(args);
   if (cmd == "lab") return isthmus::lab::Main(args);
+  if (cmd == "trace") return isthmus::trace::Main(args);
   if (cmd == "hash-password") return isthmus::central::HashPasswordMain(args);
   std::cerr << "isthmus: unknown command '" << cmd << "'\n" << kUsage;
   return 2;

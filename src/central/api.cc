@@ -398,14 +398,11 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
       });
     });
     server.Get(base, [&s, k, who, base_url](const HttpRequest& req, httplib::Response& res) {
-      // Whole, not streamed: streamed lists (ListProvider through the server's
-      // chunked bodies) failed a lab client's read over TLS in CI; the server
-      // is fixed and tested, the route waits for a lab run (docs/architecture.md, "Lists").
-      auto body = ListBody(s, who(req), *KindNamed(k.name), req, base_url(req));
-      if (!body.ok()) return WriteApiError(res, body.status());
+      // Sent in pieces (chunked): memory holds one piece of a long list.
+      auto provider = ListProvider(s, who(req), *KindNamed(k.name), req, base_url(req));
+      if (!provider.ok()) return WriteApiError(res, provider.status());
       res.status = 200;
-      res.body = std::move(*body);
-      res.set_header("Content-Type", "application/json");
+      res.set_chunked_content_provider("application/json", std::move(*provider));
     });
     server.Get(base + R"(/([^/]+))", [&s, k, who](const HttpRequest& req, httplib::Response& res) {
       Respond(res, 200, [&]() -> Result<json> {

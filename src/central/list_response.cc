@@ -295,6 +295,8 @@ Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Calle
 Result<httplib::ContentProviderWithoutLength> ListProvider(Service& s, const Caller& c, Kind kind,
                                                            const httplib::Request& req,
                                                            const std::string& base_url) {
+  // As Neutron: a project's first list of its groups makes its default group.
+  if (kind == Kind::kSecurityGroup) ISTHMUS_RETURN_IF_ERROR(s.EnsureDefaultSecurityGroup(c.project_id));
   std::optional<Result<httplib::ContentProviderWithoutLength>> out;
   ForEachKindType([&](auto type) {
     using T = typename decltype(type)::type;
@@ -308,8 +310,6 @@ Result<httplib::ContentProviderWithoutLength> ListProvider(Service& s, const Cal
 
 Result<std::string> ListBody(Service& s, const Caller& c, Kind kind, const httplib::Request& req,
                              const std::string& base_url) {
-  // As Neutron: a project's first list of its groups makes its default group.
-  if (kind == Kind::kSecurityGroup) ISTHMUS_RETURN_IF_ERROR(s.EnsureDefaultSecurityGroup(c.project_id));
   ISTHMUS_ASSIGN_OR_RETURN(provider, ListProvider(s, c, kind, req, base_url));
   std::string text;
   bool done = false;

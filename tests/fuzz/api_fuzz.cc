@@ -75,6 +75,9 @@ struct Req {
   }
 };
 
+// The daemons' request body cap (HttpServer::Options::max_body_bytes).
+constexpr size_t kBodyCapBytes = 1u << 20;
+
 struct Reply {
   bool ok = false;  // an HTTP answer arrived
   int status = 0;
@@ -1052,6 +1055,17 @@ int Fuzzer::Run() {
     slowest_ms_ = std::max(slowest_ms_, rep.ms);
     if (o_.verbose) std::cerr << (rep.ok ? std::to_string(rep.status) : rep.error) << " " << r.Describe().substr(0, 200) << "\n";
     std::string shape = r.method + " " + (r.to_cloud ? "cloud" : "central") + " " + r.path.substr(0, r.path.find_first_of("?")).substr(0, 30);
+    if (!rep.ok && r.body.size() > kBodyCapBytes && rep.error == "Write") {
+      // A body over the daemons' cap is answered 413 and the connection closed
+      // while the client may still be writing: the refusal reaches it as a
+      // failed write. Checked as a refusal: nothing may have changed.
+      ++refused_;
+      Snapshot after = Take();
+      if (!(after == *before))
+        Finding(shape + " changed state", "oversized request #" + std::to_string(i) + " changed state: " + r.Describe() + Diff(*before, after));
+      before = std::move(after);
+      continue;
+    }
     if (!rep.ok) {
       bool hang = rep.ms >= o_.timeout_ms - 50;
       Finding(shape + " transport",

@@ -3,7 +3,8 @@
 # reaches the other (12 pairs), TCP works across clouds and subnets, the routed
 # packet arrives with the instance's own cloud's gateway MAC, no DVR MAC is ever
 # learned, no ARP for a gateway IP crosses the underlay, and the daemons' metrics
-# count it.
+# count it; `isthmus trace` follows a routed packet across clouds and a
+# spoofed one to its drop.
 source "$(dirname "$0")/lib.sh"
 
 lab_up s2
@@ -68,6 +69,22 @@ grep -Eq '^isthmus_cloud_hosts_woken_total [1-9]' <<<"$m" || fail "cloud1 woke n
 m=$(curl -sf "$(fact host.c1-h1.metrics)") || fail "c1-h1's agent /metrics"
 grep -Eq '^isthmus_agent_flows\{bridge="br-int"\} [1-9]' <<<"$m" || fail "c1-h1's agent installed no flow on br-int: $m"
 pass "central, cloud1 and c1-h1's agent show non-zero counters on /metrics"
+
+# 7. `isthmus trace` follows instance1 -> instance4 across clouds without sending
+#    it: through R1's router namespace on c1-h1, the tunnel to c2-h2, R2's
+#    source rewrite there, delivered to instance4; a spoofed source is dropped
+#    by port security on c1-h1 (docs/architecture.md, "isthmus trace").
+ip4=$(fact instance.instance4.ip)
+out=$("$ISTHMUS" trace instance1 "$ip4") || fail "trace instance1 -> $ip4 not delivered: $out"
+grep -q "^delivered: to instance4 (port t-instance4 on $(fact instance.instance4.host))" <<<"$out" ||
+  fail "trace instance1 -> $ip4 does not end at instance4: $out"
+grep -q -- "-> VXLAN VNI .* ($(fact instance.instance4.host))" <<<"$out" || fail "trace shows no tunnel to instance4's host: $out"
+grep -q "br-int 1 DVR_TO_SRC_MAC" <<<"$out" || fail "trace shows no DVR source rewrite: $out"
+grep -q "qrouter-" <<<"$out" || fail "trace shows no router hop: $out"
+if out=$("$ISTHMUS" trace instance1 "$ip4" --src-ip 10.0.3.250); then fail "a spoofed source was delivered: $out"; fi
+grep -q "^dropped: on $(fact instance.instance1.host) by br-int table 25 MAC_SPOOF" <<<"$out" ||
+  fail "trace of a spoofed source does not end at port security: $out"
+pass "trace: instance1 -> instance4 delivered across clouds (router, tunnel, rewrite); a spoofed source dropped by MAC_SPOOF"
 
 assert_down_clean
 echo "1 passed, 0 failed"
