@@ -117,6 +117,8 @@ Status NormaliseRule(model::SecurityGroupRule& r) {
                              "representations [0 to 255] are supported.");
     proto = std::to_string(std::stoi(proto));
   }
+  // IPv6's ICMP has one name, whichever Neutron took (its legacy "icmpv6", or "icmp" with IPv6).
+  if (r.ethertype == "IPv6" && (proto == "icmp" || proto == "icmpv6")) proto = "ipv6-icmp";
   r.protocol = proto;
   if (r.ethertype == "IPv4" && Ipv6Only(proto))
     return InvalidArgument("Invalid ethertype IPv4 for protocol " + r.protocol + ".");

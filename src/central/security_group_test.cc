@@ -239,6 +239,9 @@ TEST_F(SecurityGroupApiTest, RulesAreCheckedAsNeutronChecksThem) {
                                   {"port_range_min", 128}, {"port_range_max", 0}, {"remote_ip_prefix", "fd00::1/64"}});
   ASSERT_EQ(c2, 201) << r2.dump();
   EXPECT_EQ(r2["security_group_rule"]["remote_ip_prefix"], "fd00::/64");
+  auto [c6, r6] = Rule(demo_, g, {{"direction", "egress"}, {"ethertype", "IPv6"}, {"protocol", "icmpv6"}});
+  ASSERT_EQ(c6, 201) << r6.dump();
+  EXPECT_EQ(r6["security_group_rule"]["protocol"], "ipv6-icmp") << "IPv6's ICMP has one name";
   // The same rule again (a protocol's number is its name): 409 naming the rule.
   auto [c3, dup] = Rule(demo_, g, {{"direction", "ingress"}, {"protocol", 6}, {"port_range_min", 22},
                                    {"port_range_max", 22}, {"remote_ip_prefix", "10.1.0.0/16"}});
@@ -335,6 +338,19 @@ TEST_F(SecurityGroupApiTest, QuotasAndExtensions) {
   std::set<std::string> aliases;
   for (const auto& x : e["extensions"]) aliases.insert(x["alias"]);
   for (const char* a : {"security-group", "port-security", "allowed-address-pairs"}) EXPECT_TRUE(aliases.count(a)) << a;
+}
+
+// A network's port_security_enabled: true (its ports' default) is taken and
+// shown; false, which central does not keep per network, is refused, not ignored.
+TEST_F(SecurityGroupApiTest, NetworksTakePortSecurityOnlyAsTheirPortsDefault) {
+  auto [c1, n1] = Call(demo_, "POST", "/v2.0/networks",
+                       {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", true}}}});
+  ASSERT_EQ(c1, 201) << n1.dump();
+  EXPECT_EQ(n1["network"]["port_security_enabled"], true);
+  auto [c2, n2] = Call(demo_, "POST", "/v2.0/networks",
+                       {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", false}}}});
+  EXPECT_EQ(c2, 400) << n2.dump();
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks").second["networks"].size(), 1u);
 }
 
 // A cloud's snapshot holds every group and rule (they go to every cloud).
