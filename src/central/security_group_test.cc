@@ -211,6 +211,7 @@ TEST_F(SecurityGroupApiTest, RulesAreCheckedAsNeutronChecksThem) {
       {{"direction", "ingress"}, {"protocol", "icmp"}, {"port_range_min", 256}},
       {{"direction", "ingress"}, {"protocol", "icmp"}, {"port_range_max", 0}},
       {{"direction", "ingress"}, {"protocol", "icmpv6"}, {"ethertype", "IPv4"}},
+      {{"direction", "ingress"}, {"protocol", "44"}, {"ethertype", "IPv4"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "fd00::/64"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "10.0.0.0/33"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "not-an-ip"}},
@@ -277,6 +278,7 @@ TEST_F(SecurityGroupApiTest, PortSecurityAndAllowedAddressPairsOnUpdates) {
   EXPECT_EQ(u1["port"]["security_groups"], json::array({web}));
   EXPECT_EQ(Call(demo_, "PUT", port, {{"port", {{"security_groups", {"00000000-0000-4000-8000-000000000000"}}}}}).first,
             404);
+  EXPECT_EQ(Call(demo_, "PUT", port, {{"port", {{"security_groups", {web, web}}}}}).first, 400) << "a group twice";
   // Pairs: the MAC defaults to the port's; duplicates, bad addresses and too many are 400.
   auto [c2, u2] = Call(demo_, "PUT", port,
                        {{"port", {{"allowed_address_pairs", {{{"ip_address", "10.0.0.100"}},
@@ -334,6 +336,18 @@ TEST_F(SecurityGroupApiTest, QuotasAndExtensions) {
   EXPECT_EQ(Rule(demo_, g, {{"direction", "ingress"}, {"protocol", "tcp"}, {"port_range_min", 3},
                             {"port_range_max", 4}}).first,
             409);
+  // A new group's two egress rules need room in the rule quota; limits are 32-bit.
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group", 5}}}}).first, 200);
+  auto [cr, no_room] = Call(demo_, "POST", "/v2.0/security-groups", {{"security_group", {{"name", "three"}}}});
+  EXPECT_EQ(cr, 409) << no_room.dump();
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group", 2147483648}}}}).first, 400);
+  // Bulk create takes items wrapped in their body key too, as Neutron.
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group_rule", -1}}}}).first, 200);
+  auto [cb, bulk] = Call(demo_, "POST", "/v2.0/security-groups",
+                         {{"security_groups", {{{"security_group", {{"name", "b1"}}}}, {{"name", "b2"}}}}});
+  ASSERT_EQ(cb, 201) << bulk.dump();
+  EXPECT_EQ(bulk["security_groups"][0]["name"], "b1");
+  EXPECT_EQ(bulk["security_groups"][1]["name"], "b2");
   auto [ce, e] = Call(demo_, "GET", "/v2.0/extensions");
   std::set<std::string> aliases;
   for (const auto& x : e["extensions"]) aliases.insert(x["alias"]);
