@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "agent/agent_metrics.h"
+#include "agent/conntrack_sweep.h"
 #include "agent/pipeline.h"
 #include "common/log.h"
 
@@ -197,7 +198,10 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
     // DHCP ports (dp-) are VIFs like instances'.
     if (name.rfind("vx", 0) == 0 || IsRouterPort(name)) continue;
     ports.names.insert(name);
-    if (!i.iface_id.empty() && i.ofport > 0) ports.vif_by_iface_id[i.iface_id] = name;
+    if (!i.iface_id.empty() && i.ofport > 0) {
+      ports.vif_by_iface_id[i.iface_id] = name;
+      ports.ofport_by_iface_id[i.iface_id] = i.ofport;
+    }
   }
   for (const auto& ip : remote) ports.names.insert(TunnelPortName(ip));
   for (const auto& r : s.routers)
@@ -224,6 +228,7 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
   installed_ports_ = ports.names;
+  SweepConntrack(s, ports);
   auto ms = since_start();
   if (full_resync_ || changes > 0)
     LOG_INFO("revision " << s.revision << " applied in " << ms << " ms ("
@@ -235,6 +240,34 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   RecordRevision(s.revision);
   WriteStatus(s.revision, flows.br_int.size() + flows.br_tun.size());
   return Status::Ok();
+}
+
+void Agent::SweepConntrack(const state::HostState& s, const OvsPorts& ports) {
+  std::map<std::string, std::string> digests;
+  for (const auto& port : s.ports) {
+    auto zone = ports.ofport_by_iface_id.find(port.id);
+    if (!port.port_security || zone == ports.ofport_by_iface_id.end()) continue;
+    std::string digest = RulesDigest(port, s);
+    auto old = rule_digests_.find(port.id);
+    bool changed = old != rule_digests_.end() && old->second != digest;
+    digests[port.id] = std::move(digest);
+    if (!changed) continue;
+    std::string z = "zone=" + std::to_string(zone->second);
+    auto dump = ovs_.Appctl({"dpctl/dump-conntrack", z});
+    if (!dump.ok()) {
+      LOG_WARN("port " << port.id << ": reading conntrack " << z << ": " << dump.status().message());
+      continue;
+    }
+    int deleted = 0;
+    for (const ConnTuple& c : ParseConntrackDump(*dump)) {
+      if (ConnectionAllowed(c, port, s)) continue;
+      auto flushed = ovs_.Appctl({"dpctl/flush-conntrack", z, FlushTuple(c)});
+      if (flushed.ok()) ++deleted;
+      else LOG_WARN("port " << port.id << ": deleting " << FlushTuple(c) << ": " << flushed.status().message());
+    }
+    if (deleted) LOG_INFO("port " << port.id << ": deleted " << deleted << " connections its rules no longer allow");
+  }
+  rule_digests_ = std::move(digests);
 }
 
 void Agent::WriteStatus(int64_t revision, size_t flows) {

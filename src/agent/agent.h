@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -56,6 +57,9 @@ class Agent {
   bool WaitForWork(std::optional<state::HostState>* s, InterfaceTable* ifaces);
   Status Reconcile(const state::HostState& s, const InterfaceTable& ifaces);
   void WriteStatus(int64_t revision, size_t flows);
+  // After a port's rules changed: deletes the conntrack entries of its zone
+  // that its rules no longer allow (conntrack_sweep.h). Failures are logged.
+  void SweepConntrack(const state::HostState& s, const OvsPorts& ports);
 
   AgentConfig config_;
   Runner& runner_;
@@ -81,6 +85,7 @@ class Agent {
   bool bridges_ok_ = false;  // EnsureBridges succeeded since the last loss
   FlowTable installed_int_, installed_tun_;
   std::set<std::string> installed_ports_;  // OVS ports the installed flows may name
+  std::map<std::string, std::string> rule_digests_;  // port id -> RulesDigest last applied
 };
 
 }  // namespace isthmus::agent

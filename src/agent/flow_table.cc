@@ -8,7 +8,7 @@ namespace isthmus::agent {
 
 bool IsFlowText(const std::string& text) {
   return text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                "_:.,=/>()[]-") == std::string::npos;
+                                "_:.,=/>()[]-+") == std::string::npos;
 }
 
 void FlowTable::Add(int table, int priority, const std::string& match, const std::string& actions) {

@@ -26,7 +26,7 @@ class FlowTable {
  public:
   // Refuses (leaves out, logs and records) a flow whose match or actions hold a
   // character outside the flow syntax the agent writes (letters, digits and
-  // _:.,=/>()[]-): a value can never add a line or a clause to a bundle.
+  // _:.,=/>()[]-+): a value can never add a line or a clause to a bundle.
   void Add(int table, int priority, const std::string& match, const std::string& actions);
   size_t size() const { return flows_.size(); }
   // The flows Add refused, as "table=T,priority=P,<match> actions=<actions>" (escaped).

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agent/pipeline.h"
+#include "agent/security_flows.h"
 #include "common/net.h"
 
 namespace isthmus::agent {
@@ -66,9 +67,11 @@ class Compiler {
     t.Add(kIntArpSpoof, 0, "", "drop");
     t.Add(kIntMacSpoof, 0, "", "drop");
     t.Add(kIntForward, 0, "", "drop");
+    for (int table : {kIntBaseEgress, kIntRulesEgress, kIntBaseIngress, kIntRulesIngress}) t.Add(table, 0, "", "drop");
   }
 
-  // Instance VIFs: tag, port security, delivery, and the DVR source rewrite.
+  // Instance VIFs: tag, port security and security groups, delivery, and the
+  // DVR source rewrite.
   void LocalPorts() {
     auto& t = out_.br_int;
     for (const auto& port : s_.ports) {
@@ -78,24 +81,26 @@ class Compiler {
       int lvid = Lvid(port.network_id);
       std::string in = "in_port=" + vif;
       std::string dst = Vlan(lvid) + ",dl_dst=" + port.mac;
-      t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
-      flood_[port.network_id].push_back(vif);
-      if (!port.port_security) {  // a DHCP server's port: the network's own
+      auto ofport = p_.ofport_by_iface_id.find(port.id);
+      if (!port.port_security || ofport == p_.ofport_by_iface_id.end() || ofport->second <= 0) {
+        // A DHCP server's port, or a port without port security: anything goes.
+        // (A VIF with port security waits for its OpenFlow port, its zone.)
+        if (port.port_security) continue;
+        t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
+        flood_[port.network_id].push_back(Output(vif));
         t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntForward));
         continue;
       }
+      int zone = ofport->second;
       t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntArpSpoof));
-      // ARP: only the port's own addresses may be claimed.
-      for (const auto& ip : port.ips)
-        t.Add(kIntArpSpoof, 3, in + ",arp,arp_spa=" + ip + ",arp_sha=" + port.mac,
-              Goto(kIntMacSpoof));
-      t.Add(kIntArpSpoof, 2, in + ",arp", "drop");
-      t.Add(kIntArpSpoof, 1, in, Goto(kIntMacSpoof));
-      // MAC and IP: the port's own; DHCP discovery from 0.0.0.0 is allowed.
-      std::string src = in + ",dl_src=" + port.mac;
-      t.Add(kIntMacSpoof, 2, src + ",arp", Goto(kIntForward));
-      for (const auto& ip : port.ips) t.Add(kIntMacSpoof, 2, src + ",ip,nw_src=" + ip, Goto(kIntForward));
-      t.Add(kIntMacSpoof, 2, src + ",udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67", Goto(kIntForward));
+      AddPortSecurityFlows(s_, port, vif, zone, t);
+      // Delivery through the ingress tables: to its MAC, its pairs' MACs, and
+      // its copy of every flooded frame.
+      t.Add(kIntForward, 20, dst, DeliverTo(zone));
+      for (const auto& pair : port.allowed_address_pairs)
+        if (pair.mac != port.mac) t.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + pair.mac, DeliverTo(zone));
+      flood_[port.network_id].push_back("set_field:" + std::to_string(zone) + "->reg5,resubmit(," +
+                                        std::to_string(kIntBaseIngress) + ")");
       // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
       // gateway MAC this instance knows: its own cloud's (requirement 3).
       if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
@@ -116,7 +121,7 @@ class Compiler {
                         PushVlan(lvid) + "," + Goto(kIntForward));
         out_.br_int.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + leg.mac,
                         "pop_vlan," + Output(name));
-        flood_[leg.network_id].push_back(name);
+        flood_[leg.network_id].push_back(Output(name));
         // Frames a DVR router routed toward its SNAT leg arrive from a trusted
         // DVR MAC: delivered as they are (the leg is no instance).
         if (snat) out_.br_int.Add(kIntDvrToSrcMac, 20, Vlan(lvid) + ",dl_dst=" + leg.mac, Goto(kIntForward));
@@ -159,7 +164,7 @@ class Compiler {
       auto it = flood_.find(net.id);
       if (it != flood_.end()) {
         actions += ",pop_vlan";
-        for (const auto& port : it->second) actions += "," + Output(port);
+        for (const auto& port : it->second) actions += "," + port;
       }
       out_.br_int.Add(kIntForward, 1, Vlan(net.lvid), actions);
       std::string tunnels;
@@ -263,7 +268,7 @@ class Compiler {
   const OvsPorts& p_;
   std::map<std::string, int> lvid_;
   std::map<std::string, int> vni_;
-  std::map<std::string, std::vector<std::string>> flood_;  // network -> local ports
+  std::map<std::string, std::vector<std::string>> flood_;  // network -> actions delivering to each local port
   CompiledFlows out_;
 };
 

@@ -15,6 +15,9 @@ namespace isthmus::agent {
 
 struct OvsPorts {
   std::map<std::string, std::string> vif_by_iface_id;  // port id -> OVS port name (br-int)
+  // port id -> the VIF's OpenFlow port number, which is also its conntrack
+  // zone (stable per host: OVSDB keeps it across vswitchd restarts).
+  std::map<std::string, int> ofport_by_iface_id;
   std::set<std::string> names;                         // every port present (both bridges)
   bool Has(const std::string& name) const { return names.count(name) > 0; }
 };

@@ -18,7 +18,16 @@ state::HostState C1H1() {
   state::HostState s = state::C1H1Base(7);
   s.tunnels = {"10.255.0.12", "10.255.0.21", "10.255.0.22"};
   s.networks = {{"net3", 1003, 1, {"10.255.0.21"}}, {"net4", 1004, 2, {"10.255.0.12", "10.255.0.22"}}};
-  s.ports = {{"p-inst1", "net3", "fa:16:3e:00:00:01", {"10.0.3.10"}}};
+  // instance1: port security with a VRRP address, in the default group
+  // (egress anywhere, anything from its members) and a web group.
+  s.ports = {{"p-inst1", "net3", "fa:16:3e:00:00:01", {"10.0.3.10"}, true,
+              {{"10.0.3.100/32", "fa:16:3e:00:00:01"}}, {"sg-default", "sg-web"}}};
+  s.security_groups = {
+      {"sg-default",
+       {{"r-egress", "egress"}, {"r-members", "ingress", -1, -1, -1, "", "sg-default", {"10.0.3.10/32", "10.0.4.11/32"}}}},
+      {"sg-web",
+       {{"r-http", "ingress", 6, 80, 80}, {"r-ping", "ingress", 1, 8, -1, "10.0.0.0/8"},
+        {"r-ssh", "ingress", 6, 8000, 8003, "192.0.2.0/24"}}}};
   s.remote_ports = {{"net3", "fa:16:3e:00:00:02", "10.255.0.21"},
                     {"net4", "fa:16:3e:00:00:03", "10.255.0.12"},
                     {"net4", "fa:16:3e:00:00:04", "10.255.0.22"}};
@@ -46,6 +55,7 @@ state::HostState C1H1() {
 OvsPorts AllPortsPresent() {
   OvsPorts p;
   p.vif_by_iface_id["p-inst1"] = "t-instance1";
+  p.ofport_by_iface_id["p-inst1"] = 5;
   for (const char* n : {"patch-tun", "patch-int", "t-instance1", "qp-gw13aaaaaaa", "qp-gw14aaaaaaa",
                         "vx0aff000c", "vx0aff0015", "vx0aff0016"})
     p.names.insert(n);

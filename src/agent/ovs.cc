@@ -22,6 +22,14 @@ Result<std::string> Ovs::Ofctl(std::vector<std::string> args, const std::string&
   return runner_.Check(cmd);
 }
 
+Result<std::string> Ovs::Appctl(std::vector<std::string> args) {
+  Command cmd;
+  cmd.argv = {"ovs-appctl", "--timeout=4"};
+  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+  if (!target_.rundir.empty()) cmd.env["OVS_RUNDIR"] = target_.rundir;
+  return runner_.Check(cmd);
+}
+
 Status Ovs::EnsureBridges() {
   const std::string protocols = "protocols=OpenFlow10,OpenFlow13,OpenFlow14";
   auto r = Vsctl({"--may-exist", "add-br", kBrInt, "--", "set", "bridge", kBrInt,

@@ -39,6 +39,8 @@ class Ovs {
 
   Result<std::string> Vsctl(std::vector<std::string> args);
   Result<std::string> Ofctl(std::vector<std::string> args, const std::string& input = "");
+  // ovs-appctl to this host's ovs-vswitchd (dpctl/dump-conntrack, ...).
+  Result<std::string> Appctl(std::vector<std::string> args);
 
  private:
   Runner& runner_;

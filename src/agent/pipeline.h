@@ -12,6 +12,10 @@ inline constexpr int kIntDvrToSrcMac = 1;     // routed frames: source := gatewa
 inline constexpr int kIntArpSpoof = 24;       // port security: ARP
 inline constexpr int kIntMacSpoof = 25;       // port security: MAC + IP
 inline constexpr int kIntForward = 60;        // explicit L2 forwarding, flooding
+inline constexpr int kIntBaseEgress = 71;     // security groups: a port's IP egress enters conntrack
+inline constexpr int kIntRulesEgress = 72;    // established/related pass; new: egress rules, commit
+inline constexpr int kIntBaseIngress = 81;    // delivery to a VIF (reg5 = its zone): ARP, DHCP, conntrack
+inline constexpr int kIntRulesIngress = 82;   // established/related pass; new: ingress rules, commit
 
 // br-tun
 inline constexpr int kTunLocalSwitching = 0;

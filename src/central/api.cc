@@ -2,6 +2,8 @@
 
 
 #include "central/access.h"
+#include "central/availability_zones.h"
+#include "central/identity_api.h"
 #include "central/central_metrics.h"
 #include "central/list_response.h"
 #include "central/listing.h"
@@ -559,6 +561,12 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
                 (req.path == "/metrics" && req.peer == identities::kOperator);  // Prometheus, docs/trust.md
     if (open) return false;
     auto c = caller_of(req);
+    // Keystone's reader role alone reads, as Neutron's policy: it may only end its own token.
+    if (c.ok() && c->roles == std::vector<std::string>{"reader"} && req.method != "GET" && req.method != "HEAD" &&
+        !(req.method == "DELETE" && req.path == "/v3/auth/tokens")) {
+      WriteError(res, Status(Code::kForbidden, "the reader role may only read"));
+      return true;
+    }
     if (c.ok()) return false;
     WriteError(res, c.status());
     res.set_header("WWW-Authenticate", "Keystone uri=\"" + std::string("/v3") + "\"");
@@ -582,6 +590,8 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
     return c->admin ? Status::Ok() : Status(Code::kForbidden, "/metrics is for admins and operator certificates");
   });
   InstallIdentityRoutes(server, identity, who, base_url);
+  if (identity) InstallKeystoneAdminRoutes(server, *identity, who, base_url);
+  InstallAvailabilityZoneRoutes(server, s);
   InstallExtensionRoutes(server);
   InstallFederationRoutes(server, s, pusher, who, admin_only, cloud_certs);
   InstallAgentRoutes(server, s, who);

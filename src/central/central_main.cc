@@ -121,6 +121,13 @@ int Main(const std::vector<std::string>& args) {
       LOG_ERROR("tokens: " << tokens.message());
       return 1;
     }
+    // What Keystone's admin API makes lives there too (shared by replicas).
+    auto directory = IdentityStore::Open(cfg->Get("db"));
+    Status users = directory.ok() ? identity->UseIdentityStore(std::move(*directory)) : directory.status();
+    if (!users.ok()) {
+      LOG_ERROR("identity: " << users.message());
+      return 1;
+    }
   }
   Pusher pusher(**service);
   pusher.Refresh();

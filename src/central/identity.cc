@@ -74,16 +74,25 @@ json TokenBody(const Caller& c, Clock::time_point now, const std::string& endpoi
                {"endpoints", endpoints("isthmus-identity", endpoint + "/v3")}}}}}}};
 }
 
-Result<IdentityUser> UserFromJson(const json& u, const std::map<std::string, std::string>& projects) {
-  if (!u.is_object()) return InvalidArgument("identity: every user must be an object");
+// A user of the identity file, with its roles on its project (by the project's name).
+struct FileUser {
   IdentityUser user;
+  std::string project;
+  std::vector<std::string> roles;
+};
+
+Result<FileUser> UserFromJson(const json& u, const std::map<std::string, std::string>& projects) {
+  if (!u.is_object()) return InvalidArgument("identity: every user must be an object");
+  FileUser f;
+  IdentityUser& user = f.user;
   auto text = [&](const char* key, const std::string& fallback) {
     return u.contains(key) && u[key].is_string() ? u[key].get<std::string>() : fallback;
   };
   user.name = text("name", "");
   user.password_hash = text("password_hash", "");
-  user.project = text("project", "");
+  f.project = text("project", "");
   user.id = text("id", user.name);
+  user.from_file = true;
   if (user.name.empty()) return InvalidArgument("identity: every user needs a name");
   if (u.contains("password"))
     return InvalidArgument("identity: user " + user.name +
@@ -94,16 +103,17 @@ Result<IdentityUser> UserFromJson(const json& u, const std::map<std::string, std
                            " needs a \"password_hash\" (make one with `isthmus hash-password`)");
   if (Status st = CheckPasswordHash(user.password_hash); !st.ok())
     return InvalidArgument("identity: user " + user.name + ": " + st.message());
-  if (!projects.count(user.project))
-    return InvalidArgument("identity: user " + user.name + " is in unknown project '" + user.project + "'");
+  if (!projects.count(f.project))
+    return InvalidArgument("identity: user " + user.name + " is in unknown project '" + f.project + "'");
+  user.default_project_id = projects.at(f.project);
   if (!u.contains("roles") || !u["roles"].is_array() || u["roles"].empty())
-    return InvalidArgument("identity: user " + user.name + " needs roles (admin, member)");
+    return InvalidArgument("identity: user " + user.name + " needs roles (admin, member, reader)");
   for (const auto& r : u["roles"]) {
-    if (!r.is_string() || (r != "admin" && r != "member"))
-      return InvalidArgument("identity: user " + user.name + ": roles are admin and member");
-    user.roles.push_back(r);
+    if (!r.is_string() || std::find(kRoles.begin(), kRoles.end(), r.get<std::string>()) == kRoles.end())
+      return InvalidArgument("identity: user " + user.name + ": roles are admin, member and reader");
+    f.roles.push_back(r);
   }
-  return user;
+  return f;
 }
 
 }  // namespace
@@ -113,23 +123,27 @@ Result<Identity> Identity::FromJson(const json& config) {
   if (!config.is_object() || !config.contains("projects") || !config["projects"].is_array() ||
       !config.contains("users") || !config["users"].is_array())
     return InvalidArgument("identity: expected {\"projects\": [...], \"users\": [...]}");
+  std::map<std::string, std::string> project_ids;  // name -> id
   for (const auto& p : config["projects"]) {
     if (!p.is_object() || !p.contains("name") || !p["name"].is_string() || p["name"].get<std::string>().empty())
       return InvalidArgument("identity: every project needs a name");
     std::string name = p["name"];
     std::string pid = p.contains("id") && p["id"].is_string() ? p["id"].get<std::string>() : name;
-    if (id.project_ids_.count(name)) return InvalidArgument("identity: project " + name + " twice");
-    id.project_ids_[name] = pid;
+    if (project_ids.count(name)) return InvalidArgument("identity: project " + name + " twice");
+    if (id.file_.projects.count(pid)) return InvalidArgument("identity: project id " + pid + " twice");
+    project_ids[name] = pid;
+    id.file_.projects[pid] = {pid, name, "", true, true};
   }
-  std::set<std::string> names, ids;
+  std::set<std::string> names;
   for (const auto& u : config["users"]) {
-    auto user = UserFromJson(u, id.project_ids_);
-    if (!user.ok()) return user.status();
-    if (!names.insert(user->name).second) return InvalidArgument("identity: user " + user->name + " twice");
-    if (!ids.insert(user->id).second) return InvalidArgument("identity: user id " + user->id + " twice");
-    id.users_.push_back(std::move(*user));
+    auto f = UserFromJson(u, project_ids);
+    if (!f.ok()) return f.status();
+    if (!names.insert(f->user.name).second) return InvalidArgument("identity: user " + f->user.name + " twice");
+    if (id.file_.users.count(f->user.id)) return InvalidArgument("identity: user id " + f->user.id + " twice");
+    for (const auto& r : f->roles) id.file_.assignments.insert({project_ids.at(f->project), f->user.id, r});
+    id.file_.users[f->user.id] = std::move(f->user);
   }
-  if (id.users_.empty()) return InvalidArgument("identity: no users");
+  if (id.file_.users.empty()) return InvalidArgument("identity: no users");
   return id;
 }
 
@@ -147,17 +161,67 @@ Result<Identity> Identity::Load(const std::string& path) {
 Status Identity::UseTokenStore(std::unique_ptr<TokenStore> store) {
   auto live = store->Live(Seconds(Clock::now()));
   if (!live.ok()) return live.status();
-  std::lock_guard<std::mutex> lock(tokens_->mu);
-  tokens_->store = std::move(store);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->store = std::move(store);
   for (const auto& t : *live)
-    tokens_->by_hash[t.hash] = {t.user_id, t.project_id, t.credential, Clock::from_time_t(t.expires_at), Clock::now()};
+    state_->by_hash[t.hash] = {t.user_id, t.project_id, t.credential, Clock::from_time_t(t.expires_at), Clock::now()};
   return Status::Ok();
 }
 
-const IdentityUser* Identity::FindUser(const std::string& name, const std::string& id) const {
-  for (const auto& u : users_)
-    if ((!name.empty() && u.name == name) || (!id.empty() && u.id == id)) return &u;
+Status Identity::UseIdentityStore(std::unique_ptr<IdentityStore> store) {
+  auto d = store->Load();
+  if (!d.ok()) return d.status();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->directory_store = std::move(store);
+  state_->stored = std::move(*d);
+  state_->loaded = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+Status Identity::RefreshLocked(State& s, bool force) {
+  if (!s.directory_store || !s.directory_store->shared()) return Status::Ok();
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - s.loaded < kSharedTokenRecheck) return Status::Ok();
+  auto d = s.directory_store->Load();
+  if (!d.ok()) return d.status();
+  s.stored = std::move(*d);
+  s.loaded = now;
+  return Status::Ok();
+}
+
+const IdentityUser* Identity::UserLocked(const State& s, const std::string& name, const std::string& id) const {
+  for (const auto* d : {&file_, &s.stored}) {
+    if (!id.empty()) {
+      auto it = d->users.find(id);
+      if (it != d->users.end() && (name.empty() || it->second.name == name)) return &it->second;
+      continue;
+    }
+    for (const auto& [_, u] : d->users)
+      if (!name.empty() && u.name == name) return &u;
+  }
   return nullptr;
+}
+
+const IdentityProject* Identity::ProjectLocked(const State& s, const std::string& name, const std::string& id) const {
+  for (const auto* d : {&file_, &s.stored}) {
+    if (!id.empty()) {
+      auto it = d->projects.find(id);
+      if (it != d->projects.end() && (name.empty() || it->second.name == name)) return &it->second;
+      continue;
+    }
+    for (const auto& [_, p] : d->projects)
+      if (!name.empty() && p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Identity::RolesLocked(const State& s, const std::string& user_id,
+                                               const std::string& project_id) const {
+  std::vector<std::string> out;
+  for (const auto& r : kRoles)
+    if (file_.assignments.count({project_id, user_id, r}) || s.stored.assignments.count({project_id, user_id, r}))
+      out.push_back(r);
+  return out;
 }
 
 Result<Identity::Issued> Identity::IssueToken(const json& req, const std::string& endpoint) {
@@ -175,46 +239,56 @@ Result<Identity::Issued> Identity::IssueToken(const json& req, const std::string
   std::string password = user_req.contains("password") && user_req["password"].is_string()
                              ? user_req["password"].get<std::string>()
                              : "";
-  const IdentityUser* user = FindUser(uname, uid);
-  bool match = VerifyPassword(user ? user->password_hash : kDummyHash, password);
-  if (!user || password.empty() || !match) return Unauthorized();
-
-  if (auth.contains("scope") && auth["scope"].is_object() && auth["scope"].contains("project")) {
-    auto [pname, pid] = NameOrId(auth["scope"]["project"]);
-    std::string wanted = pname;
-    if (wanted.empty())
-      for (const auto& [n, i] : project_ids_)
-        if (i == pid) wanted = n;
-    if (wanted != user->project) return Unauthorized();  // a user has roles in its own project only
+  std::string hash = kDummyHash;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    ISTHMUS_RETURN_IF_ERROR(RefreshLocked(*state_, /*force=*/true));  // a user another replica just made
+    if (const IdentityUser* user = UserLocked(*state_, uname, uid)) hash = user->password_hash;
   }
+  bool match = VerifyPassword(hash, password);  // outside the lock: it costs 0.15 s
+  if (hash == kDummyHash || password.empty() || !match) return Unauthorized();
+
   auto secret = crypto::RandomBytes(kTokenBytes);
   auto audit = crypto::RandomBytes(16);
   if (!secret.ok()) return secret.status();
   if (!audit.ok()) return audit.status();
   std::string token = crypto::Base64(*secret, /*url=*/true);
   auto now = Clock::now();
-  Token t{user->id, project_ids_.at(user->project), crypto::Sha256Hex(user->password_hash), now + kTokenLifetime, now};
-  std::string hash = crypto::Sha256Hex(token);
+  Result<Caller> caller = Unauthorized();
   {
-    std::lock_guard<std::mutex> lock(tokens_->mu);
-    if (tokens_->store)
-      ISTHMUS_RETURN_IF_ERROR(tokens_->store->Add(
-          {hash, t.user_id, t.project_id, t.credential, Seconds(now), Seconds(t.expires)}));
-    auto& m = tokens_->by_hash;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    const IdentityUser* user = UserLocked(*state_, uname, uid);
+    if (!user || user->password_hash != hash) return Unauthorized();  // gone or changed meanwhile
+    // The project asked for, else the user's default one; the user needs a role on it.
+    const IdentityProject* project = nullptr;
+    if (auth.contains("scope") && auth["scope"].is_object() && auth["scope"].contains("project")) {
+      auto [pname, pid] = NameOrId(auth["scope"]["project"]);
+      project = ProjectLocked(*state_, pname, pid);
+    } else if (!user->default_project_id.empty()) {
+      project = ProjectLocked(*state_, "", user->default_project_id);
+    }
+    if (!project) return Unauthorized();
+    Token t{user->id, project->id, crypto::Sha256Hex(user->password_hash), now + kTokenLifetime, now};
+    caller = CallerLocked(*state_, t);
+    if (!caller.ok()) return caller.status();
+    std::string token_hash = crypto::Sha256Hex(token);
+    if (state_->store)
+      ISTHMUS_RETURN_IF_ERROR(state_->store->Add(
+          {token_hash, t.user_id, t.project_id, t.credential, Seconds(now), Seconds(t.expires)}));
+    auto& m = state_->by_hash;
     for (auto it = m.begin(); it != m.end();) it = it->second.expires <= now ? m.erase(it) : std::next(it);
-    m[hash] = t;
+    m[token_hash] = t;
   }
-  auto caller = CallerOf(t);
-  if (!caller.ok()) return caller.status();
   return Issued{token, TokenBody(*caller, now, endpoint, crypto::Base64(*audit, true))};
 }
 
-Result<Caller> Identity::CallerOf(const Token& t) const {
-  const IdentityUser* user = FindUser("", t.user_id);
-  if (!user || crypto::Sha256Hex(user->password_hash) != t.credential) return Unauthorized();
-  auto project = project_ids_.find(user->project);
-  if (project == project_ids_.end() || project->second != t.project_id) return Unauthorized();
-  Caller c{user->id, user->name, project->second, user->project, user->roles, false};
+Result<Caller> Identity::CallerLocked(const State& s, const Token& t) const {
+  const IdentityUser* user = UserLocked(s, "", t.user_id);
+  if (!user || !user->enabled || crypto::Sha256Hex(user->password_hash) != t.credential) return Unauthorized();
+  const IdentityProject* project = ProjectLocked(s, "", t.project_id);
+  if (!project || !project->enabled) return Unauthorized();
+  Caller c{user->id, user->name, project->id, project->name, RolesLocked(s, user->id, project->id), false};
+  if (c.roles.empty()) return Unauthorized();  // no role left on the project
   for (const auto& r : c.roles) c.admin |= r == "admin";
   return c;
 }
@@ -222,31 +296,29 @@ Result<Caller> Identity::CallerOf(const Token& t) const {
 Result<Caller> Identity::Validate(const std::string& token) {
   if (token.empty()) return Unauthorized();
   std::string hash = crypto::Sha256Hex(token);
-  Token t;
-  {
-    std::lock_guard<std::mutex> lock(tokens_->mu);
-    const auto now = Clock::now();
-    auto it = tokens_->by_hash.find(hash);
-    if (it != tokens_->by_hash.end() && it->second.expires <= now) return Unauthorized();
-    const bool shared = tokens_->store && tokens_->store->shared();
-    if (it != tokens_->by_hash.end() && (!shared || now - it->second.checked < kSharedTokenRecheck)) {
-      t = it->second;
-    } else {
-      // Replicas of central share the table (docs/architecture.md, "Replicas"):
-      // a token another replica issued is found there, and one revoked there
-      // is gone from it (seen here within kSharedTokenRecheck).
-      if (!shared) return Unauthorized();
-      auto row = tokens_->store->Find(hash, Seconds(now));
-      if (!row.ok()) return row.status();
-      if (!*row) {
-        tokens_->by_hash.erase(hash);
-        return Unauthorized();
-      }
-      const StoredToken& r = **row;
-      t = tokens_->by_hash[hash] = {r.user_id, r.project_id, r.credential, Clock::from_time_t(r.expires_at), now};
-    }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  const auto now = Clock::now();
+  auto it = state_->by_hash.find(hash);
+  if (it != state_->by_hash.end() && it->second.expires <= now) return Unauthorized();
+  const bool shared = state_->store && state_->store->shared();
+  ISTHMUS_RETURN_IF_ERROR(RefreshLocked(*state_, /*force=*/false));
+  if (it != state_->by_hash.end() && (!shared || now - it->second.checked < kSharedTokenRecheck))
+    return CallerLocked(*state_, it->second);
+  // Replicas of central share the table (docs/architecture.md, "Replicas"):
+  // a token another replica issued is found there, and one revoked there
+  // is gone from it (seen here within kSharedTokenRecheck).
+  if (!shared) return Unauthorized();
+  auto row = state_->store->Find(hash, Seconds(now));
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    state_->by_hash.erase(hash);
+    return Unauthorized();
   }
-  return CallerOf(t);
+  const StoredToken& r = **row;
+  Token& t = state_->by_hash[hash] = {r.user_id, r.project_id, r.credential, Clock::from_time_t(r.expires_at), now};
+  if (UserLocked(*state_, "", t.user_id) == nullptr || ProjectLocked(*state_, "", t.project_id) == nullptr)
+    ISTHMUS_RETURN_IF_ERROR(RefreshLocked(*state_, /*force=*/true));  // made by another replica just now
+  return CallerLocked(*state_, t);
 }
 
 Status Identity::Revoke(const std::string& token, const Caller& by) {
@@ -255,12 +327,22 @@ Status Identity::Revoke(const std::string& token, const Caller& by) {
   if (!by.admin && subject->user_id != by.user_id)
     return Status(Code::kForbidden, "only an admin or the token's own user may revoke it");
   std::string hash = crypto::Sha256Hex(token);
-  std::lock_guard<std::mutex> lock(tokens_->mu);
-  if (tokens_->store) {
-    auto removed = tokens_->store->Remove(hash);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->store) {
+    auto removed = state_->store->Remove(hash);
     if (!removed.ok()) return removed.status();
   }
-  tokens_->by_hash.erase(hash);
+  state_->by_hash.erase(hash);
+  return Status::Ok();
+}
+
+Status Identity::RevokeAllLocked(State& s, const std::string& user_id, const std::string& project_id) {
+  if (s.store) ISTHMUS_RETURN_IF_ERROR(s.store->RemoveOf(user_id, project_id));
+  for (auto it = s.by_hash.begin(); it != s.by_hash.end();) {
+    bool of = (!user_id.empty() && it->second.user_id == user_id) ||
+              (!project_id.empty() && it->second.project_id == project_id);
+    it = of ? s.by_hash.erase(it) : std::next(it);
+  }
   return Status::Ok();
 }
 

@@ -40,6 +40,14 @@ Result<bool> TokenStore::Remove(const std::string& hash) {
   return removed;
 }
 
+Status TokenStore::RemoveOf(const std::string& user_id, const std::string& project_id) {
+  auto q = db_->Prepare("DELETE FROM tokens WHERE user_id = ? OR project_id = ?");
+  q->Bind(1, user_id.empty() ? std::string("\n") : user_id);  // "\n": no id
+  q->Bind(2, project_id.empty() ? std::string("\n") : project_id);
+  q->Step();
+  return q->status();
+}
+
 Result<std::vector<StoredToken>> TokenStore::Live(int64_t now) {
   std::vector<StoredToken> out;
   auto q = db_->Prepare(

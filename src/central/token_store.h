@@ -29,6 +29,9 @@ class TokenStore {
   Status Add(const StoredToken& t);
   // Deletes the token with this hash; false when there was none.
   Result<bool> Remove(const std::string& hash);
+  // Deletes every token of the user, or on the project (either may be ""):
+  // deleting a user or a project revokes its tokens.
+  Status RemoveOf(const std::string& user_id, const std::string& project_id);
   // Every token not expired at now.
   Result<std::vector<StoredToken>> Live(int64_t now);
   // The token with this hash if it is stored and not expired at now.

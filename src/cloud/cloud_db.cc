@@ -7,7 +7,8 @@
 namespace isthmus::cloud {
 
 namespace {
-const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router", "floatingip"};
+const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router", "floatingip",
+                                      "securitygroup", "securitygrouprule"};
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cloud/security_groups.h"
 #include "cloud/state_context.h"
 #include "common/net.h"
 
@@ -248,7 +249,8 @@ class HostBuilder {
       if (p->IsInstance() && !p->admin_state_up) continue;
       std::vector<std::string> ips;
       for (const auto& f : p->fixed_ips) ips.push_back(f.ip_address);
-      s_.ports.push_back({p->id, p->network_id, p->mac_address, ips, p->IsInstance()});
+      s_.ports.push_back({p->id, p->network_id, p->mac_address, ips, p->IsInstance() && p->port_security_enabled});
+      if (s_.ports.back().port_security) PortSecurity(*p, s_.ports.back());
     }
     const model::Host* nn = ctx_.network_node();
     for (const auto& net_id : present_) {
@@ -274,6 +276,21 @@ class HostBuilder {
         }
       }
     }
+  }
+
+  // A port's address pairs and its groups this cloud knows (fail closed: a
+  // group not known yet allows nothing), with their rules.
+  void PortSecurity(const Port& p, state::LocalPort& lp) {
+    lp.allowed_address_pairs = AddressPairs(p);
+    for (const auto& g : p.security_groups) {
+      const state::SecurityGroupRules* rules = ctx_.Group(g);
+      if (!rules) continue;
+      lp.security_groups.push_back(g);
+      if (groups_.insert(g).second) s_.security_groups.push_back(*rules);
+    }
+    std::sort(lp.security_groups.begin(), lp.security_groups.end());
+    lp.security_groups.erase(std::unique(lp.security_groups.begin(), lp.security_groups.end()),
+                             lp.security_groups.end());
   }
 
   // Gateways of the subnets of this host's networks: this cloud's router leg,
@@ -468,6 +485,7 @@ class HostBuilder {
     SortBy(s_.foreign_gateways, [](const auto& x) { return std::tie(x.network_id, x.mac); });
     SortBy(s_.fip_gateways, [](const auto& x) { return x.network_id; });
     SortBy(s_.dhcp_servers, [](const auto& x) { return x.network_id; });
+    SortBy(s_.security_groups, [](const auto& x) { return x.id; });
   }
 
   const StateContext& ctx_;
@@ -478,7 +496,7 @@ class HostBuilder {
   state::HostState s_;
   bool network_node_ = false;
   std::vector<const Router*> routers_;
-  std::set<std::string> routers_here_, present_, fip_networks_, serving_hosts_, serving_clouds_;
+  std::set<std::string> routers_here_, present_, fip_networks_, serving_hosts_, serving_clouds_, groups_;
   std::vector<const std::string*> tunnels_;  // VTEPs of the view's hosts
   std::vector<state::RemotePort> extra_remote_;
   std::vector<state::ArpEntry> extra_arp_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cloud/security_groups.h"
 #include "cloud/subnet_serving.h"
 #include "common/net.h"
 
@@ -220,7 +221,7 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
   std::set<std::string> present;  // networks actually in s.networks
   for (const auto& n : s.networks) present.insert(n.id);
 
-  std::set<std::string> tunnels;
+  std::set<std::string> tunnels, groups;
   for (const auto& net_id : present)
   for (const Port* pp : v.PortsOn(net_id)) {
     const Port& p = *pp;
@@ -230,8 +231,17 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
       if (bound == host_name) {
         // SNAT legs are plugged as legs of their snat- instance, below; an
         // instance port with admin_state_up false is not wired.
-        if (p.device_owner != model::kOwnerRouterSnat && (p.admin_state_up || !p.IsInstance()))
-          s.ports.push_back({p.id, p.network_id, p.mac_address, ips, p.IsInstance()});
+        if (p.device_owner != model::kOwnerRouterSnat && (p.admin_state_up || !p.IsInstance())) {
+          s.ports.push_back({p.id, p.network_id, p.mac_address, ips, p.IsInstance() && p.port_security_enabled});
+          if (s.ports.back().port_security) {
+            s.ports.back().allowed_address_pairs = AddressPairs(p);
+            std::set<std::string> known;
+            for (const auto& g : p.security_groups)
+              if (v.security_groups.count(g)) known.insert(g);
+            s.ports.back().security_groups.assign(known.begin(), known.end());
+            groups.insert(known.begin(), known.end());
+          }
+        }
         continue;
       }
       const model::Host* h = v.FindHost(bound);
@@ -437,6 +447,23 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
   for (const auto& name : serving_hosts)
     if (const model::Host* h = v.FindHost(name)) tunnels.insert(h->vtep_ip);
   s.tunnels.assign(tunnels.begin(), tunnels.end());
+
+  // Security groups of the local ports, each rule's remote group resolved by
+  // a scan of every port of the view.
+  for (const auto& g : groups) {
+    state::SecurityGroupRules sg{g, {}};
+    for (const auto& [rid, r] : v.security_group_rules) {
+      if (r.security_group_id != g) continue;
+      std::vector<std::string> remote;
+      if (!r.remote_group_id.empty())
+        for (const auto& [pid, m] : v.ports)
+          if (std::find(m.security_groups.begin(), m.security_groups.end(), r.remote_group_id) !=
+              m.security_groups.end())
+            for (auto& a : MemberAddresses(m)) remote.push_back(a);
+      if (auto rule = ResolveRule(r, remote)) sg.rules.push_back(*rule);
+    }
+    s.security_groups.push_back(sg);
+  }
 
   SortBy(s.ports, [](const auto& x) { return x.id; });
   SortBy(s.remote_ports, [](const auto& x) { return x.network_id + " " + x.mac; });

@@ -116,6 +116,38 @@ TEST_F(EventValidationTest, BadCidrsIpsIdsAndNamesAreRefused) {
   ExpectRefused({mismatch}, "3", "id", "n2");
 }
 
+json Rule(int64_t seq, json fields) {
+  json body = {{"id", "r1"}, {"security_group_id", "sg1"}, {"direction", "ingress"}, {"ethertype", "IPv4"}};
+  body.update(fields);
+  return Ev(seq, "securitygrouprule", "r1", body);
+}
+
+TEST_F(EventValidationTest, BadSecurityGroupsRulesAndAddressPairsAreRefused) {
+  ExpectRefused({Net(3), Rule(4, {{"direction", "both"}})}, "4", "direction", "both");
+  ExpectRefused({Net(3), Rule(4, {{"remote_ip_prefix", "10.0.0.0/8\n"}})}, "4", "remote_ip_prefix", "10.0.0.0/8");
+  ExpectRefused({Net(3), Rule(4, {{"port_range_min", 70000}})}, "4", "port_range_min", "70000");
+  ExpectRefused({Net(3), Rule(4, {{"security_group_id", "a b"}})}, "4", "security_group_id", "a b");
+  ExpectRefused({Net(3), Ev(4, "securitygroup", "sg1", {{"id", "sg2"}})}, "4", "id", "sg2");
+  json pair = Port(5, "fa:16:3e:00:00:01");
+  pair["body"]["allowed_address_pairs"] = {{{"ip_address", "10.0.3.100,10.0.3.0/24"}}};
+  ExpectRefused({Net(3), Subnet(4, "10.0.3.0/24"), pair}, "5", "allowed_address_pairs.ip_address", "10.0.3.100,");
+  json group = Port(5, "fa:16:3e:00:00:01");
+  group["body"]["security_groups"] = {"sg1", "sg 2"};
+  ExpectRefused({Net(3), Subnet(4, "10.0.3.0/24"), group}, "5", "security_groups", "sg 2");
+}
+
+TEST_F(EventValidationTest, GroupsAndRulesAsCentralSendsThemApply) {
+  auto r = c_->ApplyEvents(
+      {{"events",
+        {Net(3), Ev(4, "securitygroup", "sg1", {{"id", "sg1"}, {"name", "default"}}),
+         Rule(5, {{"protocol", "tcp"}, {"port_range_min", 22}, {"port_range_max", 22}, {"remote_ip_prefix", "10.0.0.0/8"}}),
+         Ev(6, "securitygrouprule", "r2",
+            {{"id", "r2"}, {"security_group_id", "sg1"}, {"direction", "egress"}, {"ethertype", "IPv6"},
+             {"remote_ip_prefix", "::/0"}})}}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, 6);
+}
+
 TEST_F(EventValidationTest, RedeliveredEventsAreNotRecheckedAndGoodBatchesApply) {
   auto r = c_->ApplyEvents({{"events", {Net(3), Subnet(4, "10.0.3.0/24"), Port(5, "fa:16:3e:00:00:01")}}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();

@@ -5,27 +5,31 @@
 namespace isthmus::cloud {
 namespace {
 
-using Ports = std::vector<const model::Port*>;
+// Index vectors of ports or rules, kept in ID order.
+template <typename T>
+bool ById(const T* a, const T* b) { return a->id < b->id; }
 
-bool ById(const model::Port* a, const model::Port* b) { return a->id < b->id; }
+template <typename T>
+void Insert(std::vector<const T*>& v, const T* p) {
+  v.insert(std::lower_bound(v.begin(), v.end(), p, ById<T>), p);
+}
 
-void Insert(Ports& v, const model::Port* p) { v.insert(std::lower_bound(v.begin(), v.end(), p, ById), p); }
-
-template <typename Map>
-void Insert(Map& index, const std::string& key, const model::Port* p) {
+template <typename Map, typename T>
+void Insert(Map& index, const std::string& key, const T* p) {
   Insert(index[key], p);
 }
 
-void Remove(Ports& v, const model::Port* p) {
-  for (auto it = std::lower_bound(v.begin(), v.end(), p, ById); it != v.end() && (*it)->id == p->id; ++it)
+template <typename T>
+void Remove(std::vector<const T*>& v, const T* p) {
+  for (auto it = std::lower_bound(v.begin(), v.end(), p, ById<T>); it != v.end() && (*it)->id == p->id; ++it)
     if (*it == p) {
       v.erase(it);
       return;
     }
 }
 
-template <typename Map>
-void Remove(Map& index, const std::string& key, const model::Port* p) {
+template <typename Map, typename T>
+void Remove(Map& index, const std::string& key, const T* p) {
   auto it = index.find(key);
   if (it == index.end()) return;
   Remove(it->second, p);
@@ -42,6 +46,10 @@ void FederationView::ClearIndex() {
   router_interfaces.clear();
   router_ports.clear();
   fip_agent_ports.clear();
+  ports_by_group.clear();
+  rules_by_group.clear();
+  rules_by_remote_group.clear();
+  indexed_rules = static_cast<size_t>(-1);
   hosts_on_our_networks.clear();
   indexed_ports = static_cast<size_t>(-1);
   network_nodes.clear();
@@ -56,6 +64,20 @@ void FederationView::Reindex() {
   indexed_hosts = hosts.size();
   indexed_ports = 0;
   for (const auto& [id, p] : ports) IndexPort(p);
+  indexed_rules = 0;
+  for (const auto& [id, r] : security_group_rules) IndexRule(r);
+}
+
+void FederationView::IndexRule(const model::SecurityGroupRule& r) {
+  ++indexed_rules;
+  Insert(rules_by_group, r.security_group_id, &r);
+  if (!r.remote_group_id.empty()) Insert(rules_by_remote_group, r.remote_group_id, &r);
+}
+
+void FederationView::UnindexRule(const model::SecurityGroupRule& r) {
+  --indexed_rules;
+  Remove(rules_by_group, r.security_group_id, &r);
+  if (!r.remote_group_id.empty()) Remove(rules_by_remote_group, r.remote_group_id, &r);
 }
 
 // Reindex() and the port-by-port updates go through these two only, so the
@@ -64,6 +86,7 @@ void FederationView::IndexPort(const model::Port& p) {
   ++indexed_ports;
   Insert(ports_by_network, p.network_id, &p);
   for (const auto& f : p.fixed_ips) Insert(ports_by_subnet, f.subnet_id, &p);
+  for (const auto& g : p.security_groups) Insert(ports_by_group, g, &p);
   if (p.IsRouterInterface()) {
     Insert(router_interfaces, &p);
     return;
@@ -83,6 +106,7 @@ void FederationView::UnindexPort(const model::Port& p) {
   --indexed_ports;
   Remove(ports_by_network, p.network_id, &p);
   for (const auto& f : p.fixed_ips) Remove(ports_by_subnet, f.subnet_id, &p);
+  for (const auto& g : p.security_groups) Remove(ports_by_group, g, &p);
   if (p.IsRouterInterface()) {
     Remove(router_interfaces, &p);
     return;

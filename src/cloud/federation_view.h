@@ -28,6 +28,8 @@ struct FederationView {
     ports = o.ports;
     routers = o.routers;
     floatingips = o.floatingips;
+    security_groups = o.security_groups;
+    security_group_rules = o.security_group_rules;
     ClearIndex();
     return *this;
   }
@@ -42,6 +44,8 @@ struct FederationView {
   std::map<std::string, model::Port> ports;
   std::map<std::string, model::Router> routers;
   std::map<std::string, model::FloatingIp> floatingips;
+  std::map<std::string, model::SecurityGroup> security_groups;  // every project's
+  std::map<std::string, model::SecurityGroupRule> security_group_rules;
 
   // Indexes over `ports`: rebuilt whole by Reindex() after a change to the
   // maps above, or kept current port by port (UnindexPort before a port, or
@@ -57,6 +61,13 @@ struct FederationView {
   // Gateway and SNAT ports by router id; FIP agent gateway ports by host.
   std::map<std::string, std::vector<const model::Port*>> router_ports;
   std::map<std::string, std::vector<const model::Port*>> fip_agent_ports;
+  // Security groups -> their member ports (those listing the group).
+  std::map<std::string, std::vector<const model::Port*>> ports_by_group;
+  // Rules by their group, and by their remote group (rule ID order); kept by
+  // IndexRule/UnindexRule around a rule's change, rebuilt by Reindex().
+  std::map<std::string, std::vector<const model::SecurityGroupRule*>> rules_by_group;
+  std::map<std::string, std::vector<const model::SecurityGroupRule*>> rules_by_remote_group;
+  size_t indexed_rules = static_cast<size_t>(-1);
   // Hosts (any cloud) with an instance port on one of our networks -> how many.
   std::map<std::string, int> hosts_on_our_networks;
   size_t indexed_ports = static_cast<size_t>(-1);
@@ -71,6 +82,8 @@ struct FederationView {
   // the networks and hosts it was indexed with.
   void IndexPort(const model::Port& p);
   void UnindexPort(const model::Port& p);
+  void IndexRule(const model::SecurityGroupRule& r);
+  void UnindexRule(const model::SecurityGroupRule& r);
 
   // A cloud's network node: its first host with role "network", by name. Every
   // cloud applies the same rule, so each knows where the others' DHCP servers,
@@ -104,7 +117,9 @@ struct FederationView {
     auto net = networks.find(network_id);
     return net != networks.end() && net->second.external;
   }
-  bool Indexed() const { return indexed_ports == ports.size(); }
+  bool Indexed() const {
+    return indexed_ports == ports.size() && indexed_rules == security_group_rules.size();
+  }
   // The other clouds with a distributed router leg on one of our networks
   // (their network nodes may route onto them; every host's trust reads it).
   std::set<std::string> OtherCloudsWithDistributedLegs() const {
@@ -123,6 +138,22 @@ struct FederationView {
     static const std::vector<const model::Port*> kNone;
     auto it = ports_by_network.find(network_id);
     return it == ports_by_network.end() ? kNone : it->second;
+  }
+  const std::vector<const model::Port*>& GroupMembers(const std::string& group_id) const {
+    static const std::vector<const model::Port*> kNone;
+    auto it = ports_by_group.find(group_id);
+    return it == ports_by_group.end() ? kNone : it->second;
+  }
+  const std::vector<const model::SecurityGroupRule*>& RulesOf(const std::string& group_id) const {
+    static const std::vector<const model::SecurityGroupRule*> kNone;
+    auto it = rules_by_group.find(group_id);
+    return it == rules_by_group.end() ? kNone : it->second;
+  }
+  // Rules whose remote group is `group_id`: the readers of its members' addresses.
+  const std::vector<const model::SecurityGroupRule*>& RulesWithRemote(const std::string& group_id) const {
+    static const std::vector<const model::SecurityGroupRule*> kNone;
+    auto it = rules_by_remote_group.find(group_id);
+    return it == rules_by_remote_group.end() ? kNone : it->second;
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "cloud/security_groups.h"
 #include "common/log.h"
 
 namespace isthmus::cloud {
@@ -49,6 +50,8 @@ FederationView BuildView(const std::string& cloud, const StoredResources& resour
   each("port", v.ports);
   each("router", v.routers);
   each("floatingip", v.floatingips);
+  each("securitygroup", v.security_groups);
+  each("securitygrouprule", v.security_group_rules);
   // This cloud's own registry is authoritative for its hosts.
   for (auto it = v.hosts.begin(); it != v.hosts.end();)
     it = it->second.cloud == cloud ? v.hosts.erase(it) : std::next(it);
@@ -108,22 +111,75 @@ AffectedHosts LiveView::Apply(const std::string& kind, const std::string& op, co
     if (auto it = view_.floatingips.find(id); it != view_.floatingips.end()) AddFloatingIpReaders(it->second, out);
     Put(view_.floatingips, kind, op, id, body);
     if (auto it = view_.floatingips.find(id); it != view_.floatingips.end()) AddFloatingIpReaders(it->second, out);
+  } else if (kind == "securitygroup") {
+    // Its members' states list it (or leave it out while it is unknown).
+    AddGroupMemberHosts(id, out);
+    Put(view_.security_groups, kind, op, id, body);
+  } else if (kind == "securitygrouprule") {
+    ApplyRule(op, id, body, out);
   }
   if (SharedFacts() != shared) out.all = true;
   return out;
 }
 
+// A port's groups and addresses are read, as a remote group's members, by the
+// hosts of the ports whose rules name one of its groups as remote: when they
+// change, those hosts are recomputed before and after.
 void LiveView::ApplyPort(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
+  std::vector<std::string> member_before;
   if (auto it = view_.ports.find(id); it != view_.ports.end()) {
+    member_before = MemberFacts(it->second);
     AddPortReaders(it->second, out);
     view_.UnindexPort(it->second);
     view_.ports.erase(it);
   }
+  std::optional<model::Port> p;
+  if (op == "upsert") p = Parse<model::Port>("port", id, body);
+  std::vector<std::string> member_after = p ? MemberFacts(*p) : std::vector<std::string>{};
+  if (member_before != member_after) {
+    AddRemoteReaders(member_before, out);
+    AddRemoteReaders(member_after, out);
+  }
+  if (!p) return;
+  const model::Port& now = view_.ports.emplace(id, std::move(*p)).first->second;
+  view_.IndexPort(now);
+  AddPortReaders(now, out);
+}
+
+// A rule is read by the hosts of its group's members, before and after.
+void LiveView::ApplyRule(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
+  if (auto it = view_.security_group_rules.find(id); it != view_.security_group_rules.end()) {
+    AddGroupMemberHosts(it->second.security_group_id, out);
+    view_.UnindexRule(it->second);
+    view_.security_group_rules.erase(it);
+  }
   if (op != "upsert") return;
-  if (auto p = Parse<model::Port>("port", id, body)) {
-    const model::Port& now = view_.ports.emplace(id, std::move(*p)).first->second;
-    view_.IndexPort(now);
-    AddPortReaders(now, out);
+  if (auto r = Parse<model::SecurityGroupRule>("securitygrouprule", id, body)) {
+    const model::SecurityGroupRule& now = view_.security_group_rules.emplace(id, std::move(*r)).first->second;
+    view_.IndexRule(now);
+    AddGroupMemberHosts(now.security_group_id, out);
+  }
+}
+
+// What a port is as a member of its groups: the groups, then (after "") its addresses.
+std::vector<std::string> LiveView::MemberFacts(const model::Port& p) {
+  if (p.security_groups.empty()) return {};
+  std::vector<std::string> facts = p.security_groups;
+  facts.push_back("");
+  for (auto& a : MemberAddresses(p)) facts.push_back(std::move(a));
+  return facts;
+}
+
+void LiveView::AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const {
+  for (const model::Port* p : view_.GroupMembers(group_id))
+    if (std::string bound = view_.BoundHost(*p); !bound.empty()) out.hosts.insert(bound);
+}
+
+// The hosts whose rules read the members of these groups (MemberFacts' groups).
+void LiveView::AddRemoteReaders(const std::vector<std::string>& facts, AffectedHosts& out) const {
+  for (const auto& g : facts) {
+    if (g.empty()) break;
+    for (const model::SecurityGroupRule* r : view_.RulesWithRemote(g)) AddGroupMemberHosts(r->security_group_id, out);
   }
 }
 

@@ -59,6 +59,13 @@ class LiveView {
   void ApplyNetwork(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
   void ApplySubnet(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
   void ApplyHost(const std::string& op, const std::string& id, const nlohmann::json& body);
+  void ApplyRule(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
+  // Security groups: the hosts with a member port of a group; the hosts whose
+  // rules have one of a port's groups as remote group (MemberFacts: its groups
+  // and addresses, as those rules read them).
+  static std::vector<std::string> MemberFacts(const model::Port& p);
+  void AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const;
+  void AddRemoteReaders(const std::vector<std::string>& member_facts, AffectedHosts& out) const;
 
   // Facts every host of the cloud reads: the hosts (any cloud) with an
   // instance port on our networks, and the clouds with a distributed router

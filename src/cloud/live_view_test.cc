@@ -22,6 +22,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int kClouds = 3, kNetworks = 6, kSubnets = 8, kPorts = 30, kRouters = 4, kFloatingIps = 5;
+constexpr int kGroups = 3, kRules = 8;
 constexpr int kExternal = 5;  // the network routers mostly take as gateway
 
 // Small pools of IDs, addresses and MACs, so that resources are replaced,
@@ -118,7 +119,42 @@ class RandomFederation {
       p.fixed_ips.push_back({Subnet(s), "10." + std::to_string(s) + ".0." + std::to_string(Pick(6) + 1)});
     }
     p.mac_address = "fa:16:3e:00:00:0" + std::to_string(Pick(9) + 1);
+    // Security: mostly on, in 0 to 2 groups (sometimes one twice), now and
+    // then with an address pair (one address or a prefix).
+    p.port_security_enabled = Chance(0.85);
+    for (int i = Pick(3); i > 0 && p.port_security_enabled; --i) p.security_groups.push_back(Group(Pick(kGroups)));
+    if (Chance(0.3))
+      p.allowed_address_pairs.push_back(
+          {"10.0.0." + std::to_string(Pick(6) + 100) + (Chance(0.3) ? "/30" : ""),
+           Chance(0.5) ? "" : "fa:16:3e:00:01:0" + std::to_string(Pick(9) + 1)});
     return p;
+  }
+
+  static std::string Group(int g) { return "sg" + std::to_string(g); }
+
+  json GroupBody(int g) {
+    model::SecurityGroup sg;
+    sg.id = Group(g);
+    sg.name = g == 0 ? "default" : "web";
+    return sg;
+  }
+
+  json RuleBody(int id) {
+    static const char* kProtocols[] = {"", "tcp", "udp", "icmp", "17", "112", "bogus"};
+    model::SecurityGroupRule r;
+    r.id = "rule" + std::to_string(id);
+    r.security_group_id = Group(Pick(kGroups));
+    r.direction = Chance(0.6) ? "ingress" : "egress";
+    r.ethertype = Chance(0.9) ? "IPv4" : "IPv6";
+    r.protocol = kProtocols[Pick(7)];
+    if (Chance(0.5)) {
+      r.port_range_min = Pick(100);
+      r.port_range_max = Chance(0.8) ? r.port_range_min + Pick(50) : -1;
+    }
+    int remote = Pick(4);
+    if (remote == 1) r.remote_ip_prefix = Chance(0.5) ? "10.0.0.0/24" : "10.0.0.5";
+    if (remote >= 2) r.remote_group_id = Group(Pick(kGroups));
+    return r;
   }
 
   json RouterBody(int r) {
@@ -248,29 +284,37 @@ Event RandomEvent(RandomFederation& r) {
     return del ? Event{kind, "delete", id, nullptr} : Event{kind, "upsert", id, body()};
   };
   int k = r.Pick(100);
-  if (k < 40) {
+  if (k < 36) {
     int p = r.Pick(kPorts);
     return make("port", RandomFederation::Port(p), [&] { return r.PortBody(p); });
   }
-  if (k < 50) {
+  if (k < 44) {
     int n = r.Pick(kNetworks);
     return make("network", RandomFederation::Net(n), [&] { return r.Network(n); });
   }
-  if (k < 60) {
+  if (k < 52) {
     int s = r.Pick(kSubnets);
     return make("subnet", RandomFederation::Subnet(s), [&] { return r.SubnetBody(s); });
   }
-  if (k < 72) {
+  if (k < 63) {
     int x = r.Pick(kRouters);
     return make("router", RandomFederation::Router(x), [&] { return r.RouterBody(x); });
   }
-  if (k < 84) {
+  if (k < 74) {
     int f = r.Pick(kFloatingIps);
     return make("floatingip", "fip" + std::to_string(f), [&] { return r.FloatingIpBody(f); });
   }
-  if (k < 97) {
+  if (k < 85) {
     std::string name = r.HostName(r.Pick(kClouds));
     return make("host", name, [&] { return json(r.Host(name)); });
+  }
+  if (k < 89) {
+    int g = r.Pick(kGroups);
+    return make("securitygroup", RandomFederation::Group(g), [&] { return r.GroupBody(g); });
+  }
+  if (k < 97) {
+    int x = r.Pick(kRules);
+    return make("securitygrouprule", "rule" + std::to_string(x), [&] { return r.RuleBody(x); });
   }
   int c = r.Pick(kClouds);
   return make("cloud", RandomFederation::CloudName(c), [&] { return r.Cloud(c); });
@@ -336,6 +380,19 @@ void NorthSouthStart(Harness& h, int own) {
       MakePort("port11", ext, model::kOwnerRouterGateway, c, "", legacy, ext_sub, "10.5.0.6", "fa:16:3e:00:00:0c"),
       MakePort("port12", "net0", model::kOwnerRouterInterfaceDistributed, other, "", "r" + std::to_string(own % kClouds),
                "sub0", "10.0.0.1", "fa:16:3e:00:00:0d")};
+  // Security: the default group (members reach each other) and a web group
+  // open to a prefix; instances in them, one with an address pair.
+  h.Apply({"securitygroup", "upsert", "sg0", model::SecurityGroup{"sg0", "default", "p"}});
+  h.Apply({"securitygroup", "upsert", "sg1", model::SecurityGroup{"sg1", "web", "p"}});
+  for (const auto& rule : {model::SecurityGroupRule{"rule0", "p", "sg0", "ingress", "IPv4", "", -1, -1, "", "sg0"},
+                           model::SecurityGroupRule{"rule1", "p", "sg0", "egress", "IPv4"},
+                           model::SecurityGroupRule{"rule2", "p", "sg1", "ingress", "IPv4", "tcp", 80, 80, "0.0.0.0/0"},
+                           model::SecurityGroupRule{"rule3", "p", "sg1", "ingress", "IPv4", "icmp", 8, -1, "", "sg0"}})
+    h.Apply({"securitygrouprule", "upsert", rule.id, rule});
+  ports[0].security_groups = {"sg0", "sg1"};
+  ports[1].security_groups = {"sg0"};
+  ports[1].allowed_address_pairs = {{"10.1.0.100", ""}};
+  ports[2].security_groups = {"sg0"};
   for (const auto& p : ports) h.Apply({"port", "upsert", p.id, p});
   model::FloatingIp fip{"fip0", "p", ext, "10.5.0.5", "port9", "port0", "10.0.0.3", dvr, c};
   h.Apply({"floatingip", "upsert", fip.id, fip});
@@ -354,6 +411,40 @@ TEST(LiveView, TheNorthSouthStartHasEveryPiece) {
   EXPECT_EQ(h1["routers"][0]["snat_routes"].size(), 2u);
   EXPECT_EQ(n1["dhcp_servers"].size(), 1u) << n1.dump();
   EXPECT_EQ(n1["routers"].size(), 2u) << n1.dump();  // the legacy router and the DVR router's SNAT
+  // port0 on h1, in both groups: sg0's rule from its own members resolves to
+  // their addresses (port2 is another cloud's instance, port1's pair counts).
+  ASSERT_EQ(h1["security_groups"].size(), 2u) << h1.dump();
+  EXPECT_EQ(h1["security_groups"][0]["rules"][0]["remote_ips"],
+            json({"10.0.0.3/32", "10.0.0.5/32", "10.1.0.100/32", "10.1.0.3/32"}));
+  EXPECT_EQ(h1["security_groups"][1]["rules"][0]["remote_ip_prefix"], "");  // 0.0.0.0/0 is any
+  EXPECT_EQ(h1["security_groups"][1]["rules"][0]["protocol"], 6);
+  json h2 = h.State("c1-h2");
+  EXPECT_EQ(h2["ports"][0]["allowed_address_pairs"], json::parse(R"([{"cidr":"10.1.0.100/32","mac":"fa:16:3e:00:00:02"}])"));
+}
+
+// A port's group unknown, then known: no rule, then its rules; a member
+// leaving the remote group changes the other port's rule, in another cloud's
+// instance too (port2 of cloud2 is a member of sg0).
+TEST(LiveView, GroupsRulesAndMembersReachTheHostsThatReadThem) {
+  Harness h("cloud1");
+  RandomFederation r(1);
+  for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+  NorthSouthStart(h, 1);
+  h.Apply({"securitygroup", "delete", "sg1", nullptr});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["ports"][0]["security_groups"], json({"sg0"}));
+  h.Apply({"securitygroup", "upsert", "sg1", model::SecurityGroup{"sg1", "web", "p"}});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["ports"][0]["security_groups"], json({"sg0", "sg1"}));
+  model::Port far = MakePort("port2", "net0", model::kOwnerCompute, "cloud2", "c2-h1", "", "sub0", "10.0.0.5",
+                             "fa:16:3e:00:00:03");
+  h.Apply({"port", "upsert", far.id, far});  // no longer in sg0
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["security_groups"][0]["rules"][0]["remote_ips"],
+            json({"10.0.0.3/32", "10.1.0.100/32", "10.1.0.3/32"}));
+  h.Apply({"securitygrouprule", "delete", "rule0", nullptr});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h2")["security_groups"][0]["rules"].size(), 1u);
 }
 
 // Each resource of the north-south start deleted alone, from each cloud's view.
@@ -362,6 +453,8 @@ TEST(LiveView, IncrementalEqualsFullRecomputeDeletingEachNorthSouthPiece) {
                                                              {"network", "net5"},   {"subnet", "sub0"},
                                                              {"subnet", "sub5"}};
   for (int p = 0; p <= 12; ++p) pieces.push_back({"port", RandomFederation::Port(p)});
+  for (int g = 0; g < 2; ++g) pieces.push_back({"securitygroup", RandomFederation::Group(g)});
+  for (int x = 0; x < 4; ++x) pieces.push_back({"securitygrouprule", "rule" + std::to_string(x)});
   for (int r = 0; r < kRouters; ++r) pieces.push_back({"router", RandomFederation::Router(r)});
   for (int own = 1; own <= 2; ++own)
     for (const auto& [kind, id] : pieces) {

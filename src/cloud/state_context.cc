@@ -1,5 +1,7 @@
 #include "cloud/state_context.h"
 
+#include "cloud/security_groups.h"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -116,6 +118,22 @@ const std::vector<state::Neighbor>& StateContext::Neighbors(const std::string& r
     }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return std::tie(a.ip, a.mac) < std::tie(b.ip, b.mac); });
   return out;
+}
+
+const state::SecurityGroupRules* StateContext::Group(const std::string& group_id) const {
+  auto [it, fresh] = groups_.try_emplace(group_id);
+  if (fresh && v_->security_groups.count(group_id)) {
+    state::SecurityGroupRules g{group_id, {}};
+    for (const model::SecurityGroupRule* r : v_->RulesOf(group_id)) {
+      std::vector<std::string> remote;
+      if (!r->remote_group_id.empty())
+        for (const Port* m : v_->GroupMembers(r->remote_group_id))
+          for (auto& a : MemberAddresses(*m)) remote.push_back(std::move(a));
+      if (auto rule = ResolveRule(*r, std::move(remote))) g.rules.push_back(std::move(*rule));
+    }
+    it->second = std::move(g);
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 }  // namespace isthmus::cloud

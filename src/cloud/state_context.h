@@ -51,6 +51,10 @@ class StateContext {
   // legs' subnets, sorted (NeighborsOn).
   const std::vector<state::Neighbor>& Neighbors(const std::string& router_id) const;
 
+  // A security group this cloud knows, its rules resolved (remote groups as
+  // their members' addresses); nullptr for a group it does not know yet.
+  const state::SecurityGroupRules* Group(const std::string& group_id) const;
+
   // DVR MAC trust (docs/architecture.md, "HostState"), without the part that
   // depends on the host (the clouds serving its subnets): every host of this
   // cloud, and (federated) every other cloud's host that routes here, as
@@ -71,6 +75,7 @@ class StateContext {
   std::map<std::string, std::vector<std::pair<std::string, const model::Host*>>> cloud_hosts_;
   mutable std::map<std::string, NetworkPorts> networks_;
   mutable std::map<std::string, std::vector<state::Neighbor>> neighbors_;
+  mutable std::map<std::string, std::optional<state::SecurityGroupRules>> groups_;
 };
 
 }  // namespace isthmus::cloud

@@ -149,6 +149,7 @@ const char* MethodName(evhttp_cmd_type cmd) {
     case EVHTTP_REQ_PUT: return "PUT";
     case EVHTTP_REQ_DELETE: return "DELETE";
     case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PATCH: return "PATCH";
     default: return nullptr;
   }
 }
@@ -392,7 +393,8 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   impl_->base = event_base_new();
   impl_->http = evhttp_new(impl_->base);
   evhttp_set_allowed_methods(impl_->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                                              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+                                              EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
+                                              EVHTTP_REQ_PATCH);
   evhttp_set_max_headers_size(impl_->http, impl_->options.max_header_bytes);
   evhttp_set_max_body_size(impl_->http, impl_->options.max_body_bytes);
   evhttp_set_timeout(impl_->http, impl_->options.timeout_s);

@@ -69,6 +69,7 @@ class HttpServer {
   void Post(const std::string& pattern, Handler h) { Add("POST", pattern, std::move(h)); }
   void Put(const std::string& pattern, Handler h) { Add("PUT", pattern, std::move(h)); }
   void Delete(const std::string& pattern, Handler h) { Add("DELETE", pattern, std::move(h)); }
+  void Patch(const std::string& pattern, Handler h) { Add("PATCH", pattern, std::move(h)); }
   void GetAsync(const std::string& pattern, AsyncHandler h);
   void SetPreRouting(PreRouting pre) { pre_routing_ = std::move(pre); }
   // Before Run().

@@ -421,6 +421,30 @@ class Builder {
 
 }  // namespace
 
+// The groups of a port (its project's default group, as Neutron puts it
+// there) open what the lab's checks need, as a user would through the API:
+// ICMP (the matrix) and the instances' HTTP port (north-south fetches and
+// routed pairs whose source another cloud does not know as a group member)
+// from anywhere. Each group once (facts' "opened_groups").
+static Status OpenLabChecks(ApiClient& central, json& facts, const std::string& port_id) {
+  auto port = central.Get("/v2.0/ports/" + port_id);
+  if (!port.ok()) return port.status();
+  for (const auto& g : (*port)["port"].value("security_groups", json::array())) {
+    if (!g.is_string() || facts["opened_groups"].contains(g.get<std::string>())) continue;
+    for (const json& rule : {json{{"protocol", "icmp"}},
+                             json{{"protocol", "tcp"}, {"port_range_min", kInstanceServicePort},
+                                  {"port_range_max", kInstanceServicePort}}}) {
+      json body = rule;
+      body.update({{"security_group_id", g}, {"direction", "ingress"}, {"ethertype", "IPv4"},
+                   {"remote_ip_prefix", "0.0.0.0/0"}});
+      auto made = central.Post("/v2.0/security-group-rules", {{"security_group_rule", body}});
+      if (!made.ok() && made.status().code() != Code::kConflict) return made.status();
+    }
+    facts["opened_groups"][g.get<std::string>()] = true;
+  }
+  return Status::Ok();
+}
+
 Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, Runner& runner) {
   if (!facts["hosts"].contains(i.host)) return NotFound("no host " + i.host + " in this lab");
   if (facts["instances"].contains(i.name)) return Conflict("instance " + i.name + " already exists");
@@ -452,6 +476,7 @@ Status AddInstance(json& facts, const LabInstance& i, const std::string& cloud, 
                     {"mac", p["mac_address"]},
                     {"ip", p["fixed_ips"][0]["ip_address"]}});
   }
+  for (const auto& nic : nics) ISTHMUS_RETURN_IF_ERROR(OpenLabChecks(central, facts, nic["port_id"]));
   ISTHMUS_RETURN_IF_ERROR(CreateInstance(runner, spec));
   int m = i.matrix_nic < static_cast<int>(nics.size()) ? i.matrix_nic : 0;
   facts["instances"][i.name] = {{"host", i.host},

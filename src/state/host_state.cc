@@ -1,6 +1,7 @@
 #include "state/host_state.h"
 
 #include <functional>
+#include <set>
 
 #include "common/net.h"
 
@@ -50,6 +51,14 @@ class Checker {
   void DnsLabel(const std::string& path, const std::string& v) {
     if (!IsValidDnsLabel(v)) Fail(path, v, "is not a DNS label");
   }
+  void Fail(const std::string& path, const std::string& v, const std::string& why) {
+    if (!status_.ok()) return;
+    std::string shown = v.size() > 80 ? v.substr(0, 80) + "..." : v;
+    nlohmann::json quoted = shown;  // escapes newlines and control characters
+    status_ = InvalidArgument(path + ": " + quoted.dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace) +
+                              " " + why);
+  }
   void OneOf(const std::string& path, const std::string& v, std::initializer_list<const char*> allowed) {
     for (const char* a : allowed)
       if (v == a) return;
@@ -62,14 +71,6 @@ class Checker {
   }
 
  private:
-  void Fail(const std::string& path, const std::string& v, const std::string& why) {
-    if (!status_.ok()) return;
-    std::string shown = v.size() > 80 ? v.substr(0, 80) + "..." : v;
-    nlohmann::json quoted = shown;  // escapes newlines and control characters
-    status_ = InvalidArgument(path + ": " + quoted.dump(-1, ' ', false,
-                                                        nlohmann::json::error_handler_t::replace) +
-                              " " + why);
-  }
   Status status_;
 };
 
@@ -129,6 +130,30 @@ void CheckDhcp(Checker& c, const std::string& p, const DhcpServer& d) {
   });
 }
 
+// A port's address pairs and groups; its groups must be in `groups`.
+void CheckPortSecurity(Checker& c, const std::string& p, const LocalPort& l, const std::set<std::string>& groups) {
+  c.Each<AddressPair>(p + ".allowed_address_pairs", l.allowed_address_pairs,
+                      [&](const std::string& q, const AddressPair& a) {
+                        c.Cidr(q + ".cidr", a.cidr);
+                        c.Mac(q + ".mac", a.mac);
+                      });
+  c.Each<std::string>(p + ".security_groups", l.security_groups, [&](const std::string& q, const std::string& g) {
+    c.Id(q, g);
+    if (!groups.count(g)) c.Fail(q, g, "is not in security_groups");
+  });
+}
+
+void CheckRule(Checker& c, const std::string& p, const SecurityRule& r) {
+  c.Id(p + ".id", r.id);
+  c.OneOf(p + ".direction", r.direction, {"ingress", "egress"});
+  c.Range(p + ".protocol", r.protocol, -1, 255);
+  c.Range(p + ".port_range_min", r.port_range_min, -1, 65535);
+  c.Range(p + ".port_range_max", r.port_range_max, -1, 65535);
+  if (!r.remote_ip_prefix.empty()) c.Cidr(p + ".remote_ip_prefix", r.remote_ip_prefix);
+  c.Id(p + ".remote_group_id", r.remote_group_id, true);
+  c.Each<std::string>(p + ".remote_ips", r.remote_ips, [&](const std::string& q, const std::string& v) { c.Cidr(q, v); });
+}
+
 }  // namespace
 
 Status Validate(const HostState& s) {
@@ -148,11 +173,18 @@ Status Validate(const HostState& s) {
     c.Each<std::string>(p + ".cloud_flood_vteps", n.cloud_flood_vteps,
                         [&](const std::string& q, const std::string& v) { c.Ip(q, v); });
   });
+  std::set<std::string> groups;
+  c.Each<SecurityGroupRules>("security_groups", s.security_groups, [&](const std::string& p, const SecurityGroupRules& g) {
+    c.Id(p + ".id", g.id);
+    groups.insert(g.id);
+    c.Each<SecurityRule>(p + ".rules", g.rules, [&](const std::string& q, const SecurityRule& r) { CheckRule(c, q, r); });
+  });
   c.Each<LocalPort>("ports", s.ports, [&](const std::string& p, const LocalPort& l) {
     c.Id(p + ".id", l.id);
     c.Id(p + ".network_id", l.network_id);
     c.Mac(p + ".mac", l.mac);
     c.Each<std::string>(p + ".ips", l.ips, [&](const std::string& q, const std::string& v) { c.Ip(q, v); });
+    CheckPortSecurity(c, p, l, groups);
   });
   c.Each<RemotePort>("remote_ports", s.remote_ports, [&](const std::string& p, const RemotePort& r) {
     c.Id(p + ".network_id", r.network_id);

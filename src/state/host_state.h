@@ -26,6 +26,14 @@ struct LocalNetwork {
   bool operator==(const LocalNetwork&) const = default;
 };
 
+// An extra address a port may send from and receive for (allowed address
+// pair): `cidr` is "a.b.c.d/32" for one address, or a whole prefix.
+struct AddressPair {
+  std::string cidr;
+  std::string mac;
+  bool operator==(const AddressPair&) const = default;
+};
+
 // A port bound to this host: an instance's VIF (plugged by Nova, or the lab),
 // or a DHCP server's port (plugged by the agent, port security off).
 struct LocalPort {
@@ -33,8 +41,40 @@ struct LocalPort {
   std::string network_id;
   std::string mac;
   std::vector<std::string> ips;
-  bool port_security = true;  // anti-spoofing of MAC and IPs (tables 24, 25)
+  // Anti-spoofing of MAC and IPs (tables 24, 25) and the security groups'
+  // rules (tables 71-72, 81-82). Off: the port sends and receives anything.
+  bool port_security = true;
+  std::vector<AddressPair> allowed_address_pairs;  // port security on only
+  // Its groups this cloud knows (ids into HostState::security_groups, sorted);
+  // a group not known yet contributes no rule (fail closed).
+  std::vector<std::string> security_groups;
   bool operator==(const LocalPort&) const = default;
+};
+
+// One IPv4 rule of a security group, resolved for the agent: what it allows
+// toward the group's member ports (ingress) or from them (egress).
+struct SecurityRule {
+  std::string id;
+  std::string direction;  // "ingress" or "egress"
+  int protocol = -1;      // IP protocol number 0..255; -1 = any
+  // tcp, udp, sctp: the destination port range; icmp: type (min) and code
+  // (max); -1 = any.
+  int port_range_min = -1;
+  int port_range_max = -1;
+  std::string remote_ip_prefix;  // "" = any remote; else a CIDR
+  // "" = none; else the remote is limited to `remote_ips`: the fixed and
+  // allowed-pair addresses (CIDRs) of that group's member ports this cloud
+  // knows (none: the rule matches nothing).
+  std::string remote_group_id;
+  std::vector<std::string> remote_ips;
+  bool operator==(const SecurityRule&) const = default;
+};
+
+// A security group some local port is in, with its IPv4 rules (by rule id).
+struct SecurityGroupRules {
+  std::string id;
+  std::vector<SecurityRule> rules;
+  bool operator==(const SecurityGroupRules&) const = default;
 };
 
 // A port that lives on another host, of this cloud or another: fdb entry.
@@ -217,12 +257,19 @@ struct HostState {
   std::vector<std::string> trusted_dvr_macs;  // other hosts' DVR MACs, any cloud
   std::vector<FipGateway> fip_gateways;
   std::vector<DhcpServer> dhcp_servers;
+  std::vector<SecurityGroupRules> security_groups;  // the groups of `ports`, by id
   bool operator==(const HostState&) const = default;
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalNetwork, id, vni, lvid, flood_vteps,
                                                 cloud_flood_vteps)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalPort, id, network_id, mac, ips, port_security)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AddressPair, cidr, mac)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalPort, id, network_id, mac, ips, port_security,
+                                                allowed_address_pairs, security_groups)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityRule, id, direction, protocol, port_range_min,
+                                                port_range_max, remote_ip_prefix, remote_group_id,
+                                                remote_ips)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroupRules, id, rules)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RemotePort, network_id, mac, vtep)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpEntry, network_id, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInterface, port_id, network_id, subnet_id,
@@ -250,7 +297,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostState, revision, host, cloud
                                                 tunnels, networks, ports, remote_ports,
                                                 arp_responder, gateway_arp_drop, routers,
                                                 gateways, foreign_gateways, trusted_dvr_macs,
-                                                fip_gateways, dhcp_servers)
+                                                fip_gateways, dhcp_servers, security_groups)
 
 // Every MAC, IP, CIDR, ID and name of a state checked against its grammar
 // (common/net.h): the first bad one is an InvalidArgument naming its path and

@@ -82,10 +82,28 @@ class Writer {
     F("lvid", x.lvid), F("vni", x.vni);
     Close();
   }
+  void Obj(const AddressPair& x) {
+    Open();
+    F("cidr", x.cidr), F("mac", x.mac);
+    Close();
+  }
   void Obj(const LocalPort& x) {
     Open();
+    F("allowed_address_pairs", x.allowed_address_pairs);
     F("id", x.id), F("ips", x.ips), F("mac", x.mac), F("network_id", x.network_id);
-    F("port_security", x.port_security);
+    F("port_security", x.port_security), F("security_groups", x.security_groups);
+    Close();
+  }
+  void Obj(const SecurityRule& x) {
+    Open();
+    F("direction", x.direction), F("id", x.id), F("port_range_max", x.port_range_max);
+    F("port_range_min", x.port_range_min), F("protocol", x.protocol), F("remote_group_id", x.remote_group_id);
+    F("remote_ip_prefix", x.remote_ip_prefix), F("remote_ips", x.remote_ips);
+    Close();
+  }
+  void Obj(const SecurityGroupRules& x) {
+    Open();
+    F("id", x.id), F("rules", x.rules);
     Close();
   }
   void Obj(const RemotePort& x) {
@@ -178,7 +196,8 @@ class Writer {
     F("gateway_arp_drop", x.gateway_arp_drop), F("gateways", x.gateways), F("host", x.host);
     F("networks", x.networks), F("ports", x.ports), F("remote_ports", x.remote_ports);
     F("revision", x.revision);
-    F("role", x.role), F("routers", x.routers), F("trusted_dvr_macs", x.trusted_dvr_macs);
+    F("role", x.role), F("routers", x.routers), F("security_groups", x.security_groups);
+    F("trusted_dvr_macs", x.trusted_dvr_macs);
     F("tunnels", x.tunnels), F("vtep_ip", x.vtep_ip);
     Close();
   }

@@ -51,7 +51,19 @@ HostState RandomState(Random& r) {
   s.tunnels = r.Strs();
   s.trusted_dvr_macs = r.Strs();
   s.networks = r.Many([&] { return LocalNetwork{r.Str(), r.Int(0, 99999), r.Int(1, 4094), r.Strs(), r.Strs()}; });
-  s.ports = r.Many([&] { return LocalPort{r.Str(), r.Str(), r.Str(), r.Strs(), r.Bool()}; });
+  s.ports = r.Many([&] {
+    LocalPort p{r.Str(), r.Str(), r.Str(), r.Strs(), r.Bool(), {}, r.Strs()};
+    p.allowed_address_pairs = r.Many([&] { return AddressPair{r.Str(), r.Str()}; });
+    return p;
+  });
+  s.security_groups = r.Many([&] {
+    SecurityGroupRules g{r.Str(), {}};
+    g.rules = r.Many([&] {
+      return SecurityRule{r.Str(), r.Str(), r.Int(-1, 255), r.Int(-1, 65535), r.Int(-1, 65535),
+                          r.Str(), r.Str(), r.Strs()};
+    });
+    return g;
+  });
   s.remote_ports = r.Many([&] { return RemotePort{r.Str(), r.Str(), r.Str()}; });
   s.arp_responder = r.Many([&] { return ArpEntry{r.Str(), r.Str(), r.Str()}; });
   s.gateway_arp_drop = r.Many([&] { return ArpEntry{r.Str(), r.Str(), r.Str()}; });

@@ -15,7 +15,11 @@ const char kPort[] = "0c9f6a1e-3b2d-4e8f-a1c5-7d9b2e4f6a80";
 HostState Good() {
   HostState s = C1H1Base(7);
   s.networks.push_back({kNet, 1001, 1, {"10.255.0.12"}, {"10.255.0.12"}});
-  s.ports.push_back({kPort, kNet, "fa:16:3e:00:00:11", {"10.0.3.11"}, true});
+  s.ports.push_back({kPort, kNet, "fa:16:3e:00:00:11", {"10.0.3.11"}, true,
+                     {{"10.0.3.100/32", "fa:16:3e:00:00:11"}}, {"sg-default"}});
+  s.security_groups.push_back({"sg-default",
+                               {{"rule-1", "ingress", 6, 22, 22, "10.0.0.0/8", "", {}},
+                                {"rule-2", "ingress", -1, -1, -1, "", "sg-default", {"10.0.3.11/32"}}}});
   s.remote_ports.push_back({kNet, "fa:16:3e:00:00:12", "10.255.0.12"});
   s.trusted_dvr_macs = {"fa:16:3f:01:00:02", "fa:16:3f:02:00:01"};
   DhcpServer d;
@@ -72,6 +76,13 @@ TEST(HostStateValidation, EveryKindOfBadValueIsNamed) {
       {[](HostState& s) { s.routers[0].kind = "bogus"; }, "routers[0].kind"},
       {[](HostState& s) { s.dvr_mac_space = "00:00:00:00:00:00/00:00:00:00:00:00"; }, "dvr_mac_space"},
       {[](HostState& s) { s.host = "h 1"; }, "host"},
+      {[](HostState& s) { s.ports[0].security_groups[0] = "sg-unknown"; }, "ports[0].security_groups[0]"},
+      {[](HostState& s) { s.ports[0].allowed_address_pairs[0].cidr = "10.0.3.100"; },
+       "ports[0].allowed_address_pairs[0].cidr"},
+      {[](HostState& s) { s.security_groups[0].rules[0].direction = "both"; }, "security_groups[0].rules[0].direction"},
+      {[](HostState& s) { s.security_groups[0].rules[0].protocol = 256; }, "security_groups[0].rules[0].protocol"},
+      {[](HostState& s) { s.security_groups[0].rules[1].remote_ips[0] = "10.0.3.11/32,"; },
+       "security_groups[0].rules[1].remote_ips[0]"},
   };
   for (const auto& c : cases) {
     HostState s = Good();

@@ -1,5 +1,7 @@
 #include "trace/ofproto_trace.h"
 
+#include <map>
+
 #include <cctype>
 #include <regex>
 #include <sstream>
@@ -38,8 +40,14 @@ TraceResult ParseOfprotoTrace(const std::string& text) {
   static const std::regex kMiss(R"(^\s*(\d+)\. (No match\.?.*)$)");
   static const std::regex kOutput(R"(^output:(\S+)$)");
   static const std::regex kTunnelTo(R"(^-> tunneling to ([0-9.]+))");
+  static const std::regex kCtTable(R"(^ct\(.*table=(\d+))");
+  static const std::regex kResume(R"(^Resuming from table (\d+)$)");
   TraceResult r;
   std::string bridge;
+  // The bridge of each ct(table=N): OVS heads the resumed section with the
+  // bridge the packet entered (br-tun for a frame from a tunnel), not the one
+  // whose table N it resumes in.
+  std::map<int, std::string> resumes_in;
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
@@ -57,6 +65,10 @@ TraceResult ParseOfprotoTrace(const std::string& text) {
     if (bridge.empty() || t.empty() || t.rfind("---", 0) == 0 || t.rfind("===", 0) == 0) continue;
     // Section heads: a conntrack recirculation resumes the trace (OVS traces
     // it with ct_state trk|new unless told otherwise) with its own flow.
+    if (std::regex_match(t, m, kResume)) {
+      if (auto it = resumes_in.find(std::stoi(m[1])); it != resumes_in.end()) bridge = it->second;
+      continue;
+    }
     if (t.rfind("Final flow:", 0) == 0 || t.rfind("Megaflow:", 0) == 0 || t.rfind("Flow:", 0) == 0 ||
         t.rfind("recirc(", 0) == 0 || t == "thaw" || t.rfind("Resuming from table", 0) == 0)
       continue;
@@ -76,6 +88,7 @@ TraceResult ParseOfprotoTrace(const std::string& text) {
     }
     if (t.rfind("->", 0) == 0 || t.rfind(">>>>", 0) == 0) continue;  // OVS's commentary
     r.steps.back().actions.push_back(t);
+    if (std::regex_search(t, m, kCtTable)) resumes_in[std::stoi(m[1])] = bridge;
     if (std::regex_match(t, m, kOutput)) r.outputs.push_back({bridge, m[1], ""});
   }
   return r;

@@ -107,6 +107,19 @@ TEST(OfprotoTraceTest, ConntrackRecirculationContinues) {
   EXPECT_FALSE(r.dropped);
 }
 
+// A frame from a tunnel delivered through the ingress tables: OVS heads the
+// resumed section with bridge("br-tun"), but table 82 is br-int's (the bridge
+// of the ct action), and so is output 2 (instance4's VIF on c2-h2).
+TEST(OfprotoTraceTest, AResumedSectionIsInTheBridgeOfItsCtAction) {
+  auto r = ParseOfprotoTrace(Read("c2-h2_from_tunnel_conntrack.txt"));
+  ASSERT_FALSE(r.steps.empty());
+  EXPECT_EQ(r.steps.back().bridge, "br-int");
+  EXPECT_EQ(r.steps.back().table, 82);
+  ASSERT_EQ(r.outputs.size(), 2u);  // br-tun's output to patch-int, then the VIF
+  EXPECT_EQ(r.outputs[1].bridge, "br-int");
+  EXPECT_EQ(r.outputs[1].port, "2");
+}
+
 TEST(OfprotoTraceTest, FlowStrings) {
   Packet p{"vx0aff0102", "a", "b", "10.0.0.1", "10.0.0.2", 63, "tcp", 80, "0x3e8", "10.255.1.2", "10.255.2.2"};
   EXPECT_EQ(p.FlowString(),

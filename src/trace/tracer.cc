@@ -13,7 +13,9 @@ std::string TableName(const std::string& bridge, int table) {
   static const std::map<int, std::string> kInt = {
       {kIntLocalSwitching, "LOCAL_SWITCHING"}, {kIntDvrToSrcMac, "DVR_TO_SRC_MAC"},
       {kIntArpSpoof, "ARP_SPOOF"},             {kIntMacSpoof, "MAC_SPOOF"},
-      {kIntForward, "FORWARD"}};
+      {kIntForward, "FORWARD"},               {kIntBaseEgress, "BASE_EGRESS"},
+      {kIntRulesEgress, "RULES_EGRESS"},       {kIntBaseIngress, "BASE_INGRESS"},
+      {kIntRulesIngress, "RULES_INGRESS"}};
   static const std::map<int, std::string> kTun = {
       {kTunLocalSwitching, "LOCAL_SWITCHING"}, {kTunDvrProcess, "DVR_PROCESS"},
       {kTunPatchLvToTun, "PATCH_LV_TO_TUN"},   {kTunVxlanToLv, "VXLAN_TUN_TO_LV"},

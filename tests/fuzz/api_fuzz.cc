@@ -1076,8 +1076,8 @@ int Fuzzer::Run() {
     }
     ++status_counts_[rep.status];
     // 501 is the HTTP answer to a method the server does not implement (the
-    // daemons' server serves GET, POST, PUT, DELETE and HEAD): a refusal, checked as one.
-    static const std::set<std::string> served = {"GET", "POST", "PUT", "DELETE", "HEAD"};
+    // daemons' server serves GET, POST, PUT, DELETE, HEAD and PATCH): a refusal, checked as one.
+    static const std::set<std::string> served = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"};
     bool unserved_method = rep.status == 501 && !served.count(r.method);
     if (rep.status >= 500 && !unserved_method) {
       json e = json::parse(rep.body, nullptr, false);

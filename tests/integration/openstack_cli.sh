@@ -38,6 +38,11 @@ for i in instance1 instance2 instance3 instance4; do
   os port create --network net${net[$i]} --host ${host[$i]} --device-owner compute:nova \
     --fixed-ip subnet=net${net[$i]}-subnet,ip-address=${ip[$i]} $i >/dev/null
 done
+# Their project's default group lets in only its members: open the instances'
+# HTTP port (the internet fetches it through the floating IPs below).
+sg=$(openstack port show instance2 -f json -c security_group_ids |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["security_group_ids"][0])') || fail "instance2's group"
+os security group rule create --ingress --protocol tcp --dst-port 8080 "$sg" >/dev/null
 fip1=$(openstack floating ip create --port instance1 ext-net1 -f value -c floating_ip_address) || fail "floating ip create"
 fip2=$(openstack floating ip create --port instance2 ext-net2 -f value -c floating_ip_address) || fail "floating ip create"
 pass "S2 built with the openstack CLI (floating IPs $fip1, $fip2)"
