@@ -348,8 +348,10 @@ Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const 
     return InvalidArgument("Resources required: a bulk create is {\"" + collection + "\": [{...}, ...]}");
   std::vector<json> requests;
   for (const auto& item : items) {
-    json one = {{t.body, item}};
     if (!item.is_object()) return InvalidArgument("each of " + collection + " must be an object");
+    // Each item is the resource's attributes, or (Neutron takes both) wrapped as {"<body key>": {...}}.
+    const bool wrapped = item.size() == 1 && item.contains(t.body) && item[t.body].is_object();
+    json one = {{t.body, wrapped ? item[t.body] : item}};
     ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.body));
     ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.body, one));
     requests.push_back(std::move(one));

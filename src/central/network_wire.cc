@@ -22,6 +22,12 @@ Result<model::Network> Service::CreateNetwork(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(external, r.Bool("router:external", false));
   ISTHMUS_ASSIGN_OR_RETURN(type, r.String("provider:network_type", external ? "flat" : "vxlan"));
   ISTHMUS_ASSIGN_OR_RETURN(physnet, r.String("provider:physical_network"));
+  // A network's ports have port security unless each is told otherwise: a
+  // network-wide default of off is not kept, so it is refused, not ignored.
+  ISTHMUS_ASSIGN_OR_RETURN(port_security, r.Bool("port_security_enabled", true));
+  if (!port_security)
+    return InvalidArgument("port_security_enabled false on a network is not supported: set "
+                           "port_security_enabled false on its ports");
   if (type != "vxlan" && type != "flat")
     return InvalidArgument("provider:network_type '" + type +
                            "' is not supported (vxlan, or flat for an external network)");

@@ -36,6 +36,9 @@ Result<QuotaSet> ParseQuotaUpdate(const json& body) {
     if (limit < kUnlimited)
       return InvalidArgument("Invalid input for " + k + ". Reason: '" + std::to_string(limit) +
                              "' is smaller than the minimum of '-1'.");
+    if (limit > kMaxQuota)  // Neutron's limits are 32-bit integers
+      return InvalidArgument("Invalid input for " + k + ". Reason: '" + std::to_string(limit) +
+                             "' is larger than the maximum of '" + std::to_string(kMaxQuota) + "'.");
     out[k] = limit;
   }
   return out;

@@ -24,8 +24,9 @@ inline const QuotaSet& DefaultQuotas() {
   return kDefaults;
 }
 inline constexpr int64_t kUnlimited = -1;
+inline constexpr int64_t kMaxQuota = 2147483647;
 
-// {"quota": {"network": N, ...}}: known resources, integers >= -1 (Neutron also
+// {"quota": {"network": N, ...}}: known resources, integers -1..kMaxQuota (Neutron also
 // takes them as decimal strings). The error names the attribute.
 Result<QuotaSet> ParseQuotaUpdate(const nlohmann::json& body);
 

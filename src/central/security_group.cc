@@ -35,7 +35,8 @@ bool IsIcmp(int proto) { return proto == 1 || proto == 58; }
 // IPv6-only protocols: an IPv4 rule of one is a conflict (Neutron's SecurityGroupEthertypeConflictWithProtocol).
 bool Ipv6Only(const std::string& p) {
   return p == "ipv6-encap" || p == "ipv6-frag" || p == "ipv6-icmp" || p == "icmpv6" || p == "ipv6-nonxt" ||
-         p == "ipv6-opts" || p == "ipv6-route" || p == "58";
+         p == "ipv6-opts" || p == "ipv6-route" || p == "41" || p == "43" || p == "44" || p == "58" || p == "59" ||
+         p == "60";
 }
 
 // text as an address or prefix of either family: its family (4 or 6), the
@@ -117,6 +118,8 @@ Status NormaliseRule(model::SecurityGroupRule& r) {
                              "representations [0 to 255] are supported.");
     proto = std::to_string(std::stoi(proto));
   }
+  // IPv6's ICMP has one name, whichever Neutron took (its legacy "icmpv6", or "icmp" with IPv6).
+  if (r.ethertype == "IPv6" && (proto == "icmp" || proto == "icmpv6")) proto = "ipv6-icmp";
   r.protocol = proto;
   if (r.ethertype == "IPv4" && Ipv6Only(proto))
     return InvalidArgument("Invalid ethertype IPv4 for protocol " + r.protocol + ".");
@@ -214,6 +217,10 @@ Result<model::SecurityGroup> Federation::CreateSecurityGroup(const SecurityGroup
   if (lower == kDefaultSecurityGroup) return Conflict("Default security group already exists.");
   std::lock_guard<std::mutex> lock(mu_);
   ISTHMUS_RETURN_IF_ERROR(CheckQuotaLocked(Traits(Kind::kSecurityGroup).body, req.project));
+  // Its two egress rules need room in the project's rule quota (Neutron's check).
+  const std::string rules = Traits(Kind::kSecurityGroupRule).body;
+  const int64_t rule_limit = QuotaOfLocked(req.project).at(rules);
+  if (rule_limit != kUnlimited && UsageLocked(rules, req.project, rule_limit) + 2 > rule_limit) return OverQuota(rules);
   Change c;
   DefaultGroupLocked(c, req.project);  // Neutron makes the project's default first
   model::SecurityGroup g;
@@ -321,7 +328,9 @@ Status Federation::SetPortSecurity(Change& c, model::Port& p, const PortSecurity
     std::vector<std::string> groups;
     for (const auto& id : *want.security_groups) {
       if (!Now<model::SecurityGroup>(store_, c, id)) return NotFound("Security group " + id + " does not exist");
-      if (std::find(groups.begin(), groups.end(), id) == groups.end()) groups.push_back(id);
+      if (std::find(groups.begin(), groups.end(), id) != groups.end())
+        return InvalidArgument("Duplicate Security Group ID " + id + " in security_groups");
+      groups.push_back(id);
     }
     p.security_groups = groups;
   }

@@ -29,7 +29,7 @@ struct SecurityGroupUpdate {
 
 // Neutron's checks of a rule on its own (not against other rules or groups),
 // normalising it as Neutron stores it: ethertype IPv4/IPv6, protocol lower
-// case, remote_ip_prefix a CIDR at its network address ("10.0.0.5/24" ->
+// case (an IPv6 rule's "icmp" or "icmpv6" is "ipv6-icmp"), remote_ip_prefix a CIDR at its network address ("10.0.0.5/24" ->
 // "10.0.0.0/24", an address alone -> /32 or /128) of the ethertype's family.
 // 400 naming what is wrong.
 Status NormaliseRule(model::SecurityGroupRule& r);

@@ -211,6 +211,7 @@ TEST_F(SecurityGroupApiTest, RulesAreCheckedAsNeutronChecksThem) {
       {{"direction", "ingress"}, {"protocol", "icmp"}, {"port_range_min", 256}},
       {{"direction", "ingress"}, {"protocol", "icmp"}, {"port_range_max", 0}},
       {{"direction", "ingress"}, {"protocol", "icmpv6"}, {"ethertype", "IPv4"}},
+      {{"direction", "ingress"}, {"protocol", "44"}, {"ethertype", "IPv4"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "fd00::/64"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "10.0.0.0/33"}},
       {{"direction", "ingress"}, {"remote_ip_prefix", "not-an-ip"}},
@@ -239,6 +240,9 @@ TEST_F(SecurityGroupApiTest, RulesAreCheckedAsNeutronChecksThem) {
                                   {"port_range_min", 128}, {"port_range_max", 0}, {"remote_ip_prefix", "fd00::1/64"}});
   ASSERT_EQ(c2, 201) << r2.dump();
   EXPECT_EQ(r2["security_group_rule"]["remote_ip_prefix"], "fd00::/64");
+  auto [c6, r6] = Rule(demo_, g, {{"direction", "egress"}, {"ethertype", "IPv6"}, {"protocol", "icmpv6"}});
+  ASSERT_EQ(c6, 201) << r6.dump();
+  EXPECT_EQ(r6["security_group_rule"]["protocol"], "ipv6-icmp") << "IPv6's ICMP has one name";
   // The same rule again (a protocol's number is its name): 409 naming the rule.
   auto [c3, dup] = Rule(demo_, g, {{"direction", "ingress"}, {"protocol", 6}, {"port_range_min", 22},
                                    {"port_range_max", 22}, {"remote_ip_prefix", "10.1.0.0/16"}});
@@ -274,6 +278,7 @@ TEST_F(SecurityGroupApiTest, PortSecurityAndAllowedAddressPairsOnUpdates) {
   EXPECT_EQ(u1["port"]["security_groups"], json::array({web}));
   EXPECT_EQ(Call(demo_, "PUT", port, {{"port", {{"security_groups", {"00000000-0000-4000-8000-000000000000"}}}}}).first,
             404);
+  EXPECT_EQ(Call(demo_, "PUT", port, {{"port", {{"security_groups", {web, web}}}}}).first, 400) << "a group twice";
   // Pairs: the MAC defaults to the port's; duplicates, bad addresses and too many are 400.
   auto [c2, u2] = Call(demo_, "PUT", port,
                        {{"port", {{"allowed_address_pairs", {{{"ip_address", "10.0.0.100"}},
@@ -331,10 +336,35 @@ TEST_F(SecurityGroupApiTest, QuotasAndExtensions) {
   EXPECT_EQ(Rule(demo_, g, {{"direction", "ingress"}, {"protocol", "tcp"}, {"port_range_min", 3},
                             {"port_range_max", 4}}).first,
             409);
+  // A new group's two egress rules need room in the rule quota; limits are 32-bit.
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group", 5}}}}).first, 200);
+  auto [cr, no_room] = Call(demo_, "POST", "/v2.0/security-groups", {{"security_group", {{"name", "three"}}}});
+  EXPECT_EQ(cr, 409) << no_room.dump();
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group", 2147483648}}}}).first, 400);
+  // Bulk create takes items wrapped in their body key too, as Neutron.
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/quotas/demo", {{"quota", {{"security_group_rule", -1}}}}).first, 200);
+  auto [cb, bulk] = Call(demo_, "POST", "/v2.0/security-groups",
+                         {{"security_groups", {{{"security_group", {{"name", "b1"}}}}, {{"name", "b2"}}}}});
+  ASSERT_EQ(cb, 201) << bulk.dump();
+  EXPECT_EQ(bulk["security_groups"][0]["name"], "b1");
+  EXPECT_EQ(bulk["security_groups"][1]["name"], "b2");
   auto [ce, e] = Call(demo_, "GET", "/v2.0/extensions");
   std::set<std::string> aliases;
   for (const auto& x : e["extensions"]) aliases.insert(x["alias"]);
   for (const char* a : {"security-group", "port-security", "allowed-address-pairs"}) EXPECT_TRUE(aliases.count(a)) << a;
+}
+
+// A network's port_security_enabled: true (its ports' default) is taken and
+// shown; false, which central does not keep per network, is refused, not ignored.
+TEST_F(SecurityGroupApiTest, NetworksTakePortSecurityOnlyAsTheirPortsDefault) {
+  auto [c1, n1] = Call(demo_, "POST", "/v2.0/networks",
+                       {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", true}}}});
+  ASSERT_EQ(c1, 201) << n1.dump();
+  EXPECT_EQ(n1["network"]["port_security_enabled"], true);
+  auto [c2, n2] = Call(demo_, "POST", "/v2.0/networks",
+                       {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", false}}}});
+  EXPECT_EQ(c2, 400) << n2.dump();
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks").second["networks"].size(), 1u);
 }
 
 // A cloud's snapshot holds every group and rule (they go to every cloud).
