@@ -104,7 +104,7 @@ drop_network() {  # drop_network ID N: its port vmN, then it (its subnet and DHC
 # lines. A cloud without resource_ids in its dump (older than this test) is
 # compared by counts per kind: "kind count" lines.
 want() { api GET '/v2.0/routings?cloud=cloud1' | jq -r '.routings[] | "\(.resource_type) \(.top_id)"' | sort; }
-kinds='["network", "subnet", "port", "router", "floatingip"]'
+kinds='["network", "subnet", "port", "router", "floatingip", "securitygroup", "securitygrouprule"]'
 have() {
   curl -sf "$cloud/v1/dump" | jq -r --argjson k "$kinds" '(.resource_ids // {}) | to_entries[]
     | select(.key | IN($k[])) | .key as $kind | .value[] | "\($kind) \(.)"' | sort
