@@ -14,7 +14,7 @@ std::string Packet::FlowString() const {
   f += "," + proto + ",dl_src=" + dl_src + ",dl_dst=" + dl_dst + ",nw_src=" + nw_src + ",nw_dst=" + nw_dst +
        ",nw_ttl=" + std::to_string(nw_ttl);
   if (proto == "icmp") f += ",icmp_type=8,icmp_code=0";
-  else f += ",tp_src=40000,tp_dst=" + std::to_string(tp_dst);
+  else f += ",tp_src=40000,tp_dst=" + std::to_string(tp_dst) + (proto == "tcp" ? ",tcp_flags=0x002" : "");  // a SYN
   return f;
 }
 

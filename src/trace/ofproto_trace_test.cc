@@ -124,7 +124,7 @@ TEST(OfprotoTraceTest, FlowStrings) {
   Packet p{"vx0aff0102", "a", "b", "10.0.0.1", "10.0.0.2", 63, "tcp", 80, "0x3e8", "10.255.1.2", "10.255.2.2"};
   EXPECT_EQ(p.FlowString(),
             "in_port=vx0aff0102,tun_id=0x3e8,tun_src=10.255.1.2,tun_dst=10.255.2.2,tcp,dl_src=a,dl_dst=b,"
-            "nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=63,tp_src=40000,tp_dst=80");
+            "nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_ttl=63,tp_src=40000,tp_dst=80,tcp_flags=0x002");
 }
 
 }  // namespace

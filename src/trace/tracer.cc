@@ -210,7 +210,14 @@ Result<TraceReport> Tracer::Run(const std::string& start_host, Packet p) {
       const TableStep* last = nullptr;
       for (const auto& s : t.steps)
         if (s.bridge == agent::kBrInt || s.bridge == agent::kBrTun) last = &s;
-      r.detail = "on " + h->name + (last ? " by " + Describe(*last) : "");
+      if (last) {
+        TableStep named = *last;
+        ISTHMUS_ASSIGN_OR_RETURN(match, NamePorts(*h, last->bridge, last->match));
+        named.match = match;
+        r.detail = "on " + h->name + " by " + Describe(named);
+      } else {
+        r.detail = "on " + h->name;
+      }
       return r;
     }
     if (exits.size() > 1) {
