@@ -89,6 +89,7 @@ class Compiler {
         t.Add(kIntForward, 20, dst, "pop_vlan," + Output(vif));
         flood_[port.network_id].push_back(Output(vif));
         t.Add(kIntLocalSwitching, 100, in, PushVlan(lvid) + "," + Goto(kIntForward));
+        AddRoutedSourceRewrite(port, dst);
         continue;
       }
       int zone = ofport->second;
@@ -101,11 +102,17 @@ class Compiler {
         if (pair.mac != port.mac) t.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + pair.mac, DeliverTo(zone));
       flood_[port.network_id].push_back("set_field:" + std::to_string(zone) + "->reg5,resubmit(," +
                                         std::to_string(kIntBaseIngress) + ")");
-      // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
-      // gateway MAC this instance knows: its own cloud's (requirement 3).
-      if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
-        t.Add(kIntDvrToSrcMac, 20, dst, "set_field:" + gw->mac + "->eth_src," + Goto(kIntForward));
+      AddRoutedSourceRewrite(port, dst);
     }
+  }
+
+  // Routed frames (from a trusted DVR MAC or a foreign gateway) get the
+  // gateway MAC this instance knows: its own cloud's (requirement 3). With or
+  // without port security: without it, routed frames to the port were dropped
+  // by table 1's default.
+  void AddRoutedSourceRewrite(const state::LocalPort& port, const std::string& dst) {
+    if (const auto* gw = GatewayFor(s_, port.network_id, port.ips))
+      out_.br_int.Add(kIntDvrToSrcMac, 20, dst, "set_field:" + gw->mac + "->eth_src," + Goto(kIntForward));
   }
 
   // Router legs (qr- devices, and the sg- legs of SNAT instances) plugged into

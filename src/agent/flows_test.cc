@@ -106,6 +106,21 @@ TEST(CompileFlows, WithoutFederationForeignDvrMacsHitTheGuard) {
             std::string::npos);
 }
 
+// Port security off: no anti-spoofing and no groups, but frames routed to the
+// port still get its own cloud's gateway MAC as source (table 1), or table 1's
+// default drops them (routed traffic to such a port was lost).
+TEST(CompileFlows, APortWithoutPortSecurityStillReceivesRoutedFrames) {
+  auto s = C1H1();
+  s.ports[0].port_security = false;
+  s.ports[0].security_groups.clear();
+  s.ports[0].allowed_address_pairs.clear();
+  auto dump = CompileFlows(s, AllPortsPresent()).br_int.Dump();
+  EXPECT_NE(dump.find("table=1,priority=20,dl_vlan=1,dl_dst=fa:16:3e:00:00:01 actions=set_field:fa:16:3e:00:01:03->eth_src,goto_table:60"),
+            std::string::npos)
+      << dump;
+  EXPECT_EQ(dump.find("table=24"), dump.find("table=24,priority=0"));  // no anti-spoofing for it
+}
+
 TEST(CompileFlows, RemovingAPortTouchesOnlyItsFlows) {
   auto before = CompileFlows(C1H1(), AllPortsPresent());
   auto s = C1H1();
