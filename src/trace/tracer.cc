@@ -37,11 +37,11 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
 
 bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
-std::string Describe(const TableStep& s) {
-  std::string name = TableName(s.bridge, s.table);
-  std::string out = s.bridge + " table " + std::to_string(s.table) + (name.empty() ? "" : " " + name);
-  if (s.priority < 0) return out + " (no flow matched)";
-  return out + " (priority " + std::to_string(s.priority) + (s.match.empty() ? "" : ", " + s.match) + ")";
+// "br-int table 25 MAC_SPOOF (priority 0)": a flow-table hop, as a drop names it.
+std::string Describe(const Hop& h) {
+  std::string out = h.where + " table " + std::to_string(h.table) + (h.table_name.empty() ? "" : " " + h.table_name);
+  if (h.priority < 0) return out + " (no flow matched)";
+  return out + " (priority " + std::to_string(h.priority) + (h.match.empty() ? "" : ", " + h.match) + ")";
 }
 
 }  // namespace
@@ -207,17 +207,9 @@ Result<TraceReport> Tracer::Run(const std::string& start_host, Packet p) {
     }
     if (exits.empty()) {
       r.verdict = "dropped";
-      const TableStep* last = nullptr;
-      for (const auto& s : t.steps)
-        if (s.bridge == agent::kBrInt || s.bridge == agent::kBrTun) last = &s;
-      if (last) {
-        TableStep named = *last;
-        ISTHMUS_ASSIGN_OR_RETURN(match, NamePorts(*h, last->bridge, last->match));
-        named.match = match;
-        r.detail = "on " + h->name + " by " + Describe(named);
-      } else {
-        r.detail = "on " + h->name;
-      }
+      // The hops of this segment are its flow-table steps, ports already named.
+      bool traced = !r.hops.empty() && r.hops.back().host == h->name && r.hops.back().table >= 0;
+      r.detail = "on " + h->name + (traced ? " by " + Describe(r.hops.back()) : "");
       return r;
     }
     if (exits.size() > 1) {
