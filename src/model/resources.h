@@ -47,8 +47,12 @@ struct Network {
   bool external = false;            // router:external: a cloud's provider network on br-ex
   std::string physical_network;     // provider:physical_network of a flat network
   bool admin_state_up = true;
+  // The default of its ports' port_security_enabled (Neutron's port-security
+  // extension on networks); a port's own value decides what its host enforces.
+  bool port_security_enabled = true;
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
   bool IsStretched() const { return clouds.size() > 1; }
@@ -59,7 +63,9 @@ struct AllocationPool {
   std::string end;
 };
 
-// A subnet's host route: destination CIDR via nexthop (an address of the subnet).
+// A route: destination CIDR via nexthop. A subnet's host routes (nexthop an
+// address of the subnet, offered by DHCP) and a router's extra routes (nexthop
+// an address of a subnet the router has an interface on, extraroute).
 struct HostRoute {
   std::string destination;
   std::string nexthop;
@@ -80,6 +86,7 @@ struct Subnet {
   std::vector<HostRoute> host_routes;  // offered by DHCP (classless static routes)
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
@@ -116,6 +123,7 @@ struct Port {
   std::vector<AllowedAddressPair> allowed_address_pairs;
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 
@@ -139,9 +147,11 @@ struct Router {
   // instances without a floating IP are source-NATed to the gateway port's IP.
   std::string gateway_network_id;
   bool enable_snat = true;
-  bool admin_state_up = true;
+  bool admin_state_up = true;  // false: the router routes nothing (no host wires it)
+  std::vector<HostRoute> routes;  // extraroute: in the router's routing table wherever it runs
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
@@ -160,6 +170,7 @@ struct FloatingIp {
   std::string cloud;             // the external network's cloud
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
@@ -174,6 +185,7 @@ struct SecurityGroup {
   bool stateful = true;
   // Neutron's standard attributes (central stamps them on every write; clouds ignore them).
   std::string description;
+  std::vector<std::string> tags;  // standard-attr-tag: sorted, unique, each 1..255 characters
   std::string created_at, updated_at;  // ISO 8601, UTC, e.g. 2026-12-02T00:15:00Z
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
@@ -200,16 +212,16 @@ struct SecurityGroupRule {
 // JSON: missing keys keep their defaults, so older records stay readable.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Cloud, name, endpoint, index, dvr_mac_prefix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, cloud, role, vtep_ip, dvr_mac)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id, external, physical_network, admin_state_up, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Network, id, name, project_id, clouds, network_type, segmentation_id, external, physical_network, admin_state_up, port_security_enabled, description, tags, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllocationPool, start, end)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostRoute, destination, nexthop)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers, host_routes, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Subnet, id, name, project_id, network_id, cidr, gateway_ip, gateway_mode, allocation_pools, enable_dhcp, dns_nameservers, host_routes, description, tags, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FixedIp, subnet_id, ip_address)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AllowedAddressPair, ip_address, mac_address)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud, admin_state_up, port_security_enabled, security_groups, allowed_address_pairs, description, created_at, updated_at, revision_number)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat, admin_state_up, description, created_at, updated_at, revision_number)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud, description, created_at, updated_at, revision_number)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroup, id, name, project_id, stateful, description, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, network_id, mac_address, fixed_ips, device_owner, device_id, host, cloud, admin_state_up, port_security_enabled, security_groups, allowed_address_pairs, description, tags, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat, admin_state_up, routes, description, tags, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud, description, tags, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroup, id, name, project_id, stateful, description, tags, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroupRule, id, project_id, security_group_id, direction, ethertype, protocol, port_range_min, port_range_max, remote_ip_prefix, remote_group_id, description, created_at, updated_at, revision_number)
 
 }  // namespace isthmus::model
