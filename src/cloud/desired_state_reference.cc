@@ -1,6 +1,7 @@
 // The desired-state computation as it was before StateContext (main at
-// c14141d, unchanged but for its names): the reference the shared-context
-// computation must equal, host by host (live_view_test). Test-only.
+// c14141d, unchanged but for its names and the facts added since: routers'
+// admin_state_up and extra routes, subnets' host routes): the reference the
+// shared-context computation must equal, host by host (live_view_test). Test-only.
 #include "cloud/desired_state_reference.h"
 
 #include <algorithm>

@@ -88,17 +88,17 @@ for mode in anycast per-cloud; do
     sub=$(fact network.net3.subnet_id) ip1=$(fact instance.instance1.ip)
     hop=${ip1%.*}.250
     api PUT "/v2.0/subnets/$sub" \
-      '{"subnet": {"host_routes": [{"destination": "198.51.100.0/24", "nexthop": "'$hop'"}]}}' ||
+      '{"subnet": {"host_routes": [{"destination": "203.0.113.0/24", "nexthop": "'$hop'"}]}}' ||
       fail "setting net3's host routes"
     for i in instance1 instance2; do
-      wait_for "$i to get 198.51.100.0/24 via $hop by DHCP" 20 routed_by $i 198.51.100.0/24 "$hop"
-      lab lease $i | grep -q "\"routes\":\"198.51.100.0/24 $hop 0.0.0.0/0 $(fact instance.$i.gateway)\"" ||
+      wait_for "$i to get 203.0.113.0/24 via $hop by DHCP" 20 routed_by $i 203.0.113.0/24 "$hop"
+      lab lease $i | grep -q "\"routes\":\"203.0.113.0/24 $hop 0.0.0.0/0 $(fact instance.$i.gateway)\"" ||
         fail "$i's lease has not the host route and the default route in option 121: $(lab lease $i)"
       routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"
     done
     api PUT "/v2.0/subnets/$sub" '{"subnet": {"host_routes": []}}' || fail "clearing net3's host routes"
     for i in instance1 instance2; do
-      wait_for "$i to drop 198.51.100.0/24" 20 routed_by $i 198.51.100.0/24 ""
+      wait_for "$i to drop 203.0.113.0/24" 20 routed_by $i 203.0.113.0/24 ""
       routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"
     done
     pass "net3's host route offered by DHCP in both clouds (option 121, default route kept), and withdrawn"

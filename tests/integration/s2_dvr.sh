@@ -106,22 +106,24 @@ api PUT "/v2.0/routers/$r1" '{"router": {"admin_state_up": true}}' >/dev/null ||
 wait_for "instance1 -> instance4 with R1 up again" 20 ping_ok instance1 "$ip4"
 pass "R1 down: instance1 -> instance4 stops, instance2 -> instance4 goes on; R1 up: it works again"
 
-# 9. An extra route on R1 (extraroute): 198.51.100.0/24 via instance4, which
-#    owns 198.51.100.1 (its port allows that prefix as an address pair). Routed
-#    by R1 on c1-h1 across clouds to instance4; removed, it stops.
+# 9. An extra route on R1 (extraroute): 203.0.113.0/24 via instance4, which
+#    owns 203.0.113.1 (its port allows that prefix as an address pair). Routed
+#    by R1 on c1-h1 across clouds to instance4; removed, it stops. (Not
+#    198.51.100.0/24: that is the lab's internet, which instance1 reaches
+#    through its floating IP.)
 port4=$(api GET "/v2.0/ports?fixed_ips=ip_address=$ip4" | jq -r '.ports[0].id')
 [[ -n $port4 && $port4 != null ]] || fail "no port holds $ip4"
-api PUT "/v2.0/ports/$port4" '{"port": {"allowed_address_pairs": [{"ip_address": "198.51.100.0/24"}]}}' >/dev/null ||
-  fail "adding 198.51.100.0/24 to instance4's address pairs"
-lab exec instance4 -- ip addr add 198.51.100.1/32 dev lo
-route='{"router": {"routes": [{"destination": "198.51.100.0/24", "nexthop": "'$ip4'"}]}}'
+api PUT "/v2.0/ports/$port4" '{"port": {"allowed_address_pairs": [{"ip_address": "203.0.113.0/24"}]}}' >/dev/null ||
+  fail "adding 203.0.113.0/24 to instance4's address pairs"
+lab exec instance4 -- ip addr add 203.0.113.1/32 dev lo
+route='{"router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "'$ip4'"}]}}'
 out=$(api PUT "/v2.0/routers/$r1/add_extraroutes" "$route") || fail "add_extraroutes on R1"
-[[ $(jq -c '.router.routes' <<<"$out") == '[{"destination":"198.51.100.0/24","nexthop":"'$ip4'"}]' ]] ||
+[[ $(jq -c '.router.routes' <<<"$out") == '[{"destination":"203.0.113.0/24","nexthop":"'$ip4'"}]' ]] ||
   fail "R1's routes after add_extraroutes: $out"
-wait_for "instance1 -> 198.51.100.1 through R1's extra route" 20 ping_ok instance1 198.51.100.1
+wait_for "instance1 -> 203.0.113.1 through R1's extra route" 20 ping_ok instance1 203.0.113.1
 api PUT "/v2.0/routers/$r1/remove_extraroutes" "$route" >/dev/null || fail "remove_extraroutes on R1"
-wait_for "instance1 -> 198.51.100.1 to stop without the route" 20 no_ping instance1 198.51.100.1
-pass "extra route 198.51.100.0/24 via instance4 on R1: instance1 reaches 198.51.100.1 across clouds; removed, it does not"
+wait_for "instance1 -> 203.0.113.1 to stop without the route" 20 no_ping instance1 203.0.113.1
+pass "extra route 203.0.113.0/24 via instance4 on R1: instance1 reaches 203.0.113.1 across clouds; removed, it does not"
 
 assert_down_clean
 echo "1 passed, 0 failed"
