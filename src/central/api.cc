@@ -219,7 +219,9 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"revision-if-match", "If-Match constraints based on revision_number"},
       {"security-group", "security-group"},
       {"port-security", "Port Security"},
-      {"allowed-address-pairs", "Allowed Address Pairs"}};
+      {"allowed-address-pairs", "Allowed Address Pairs"},
+      {"extraroute", "Neutron Extra Route"},
+      {"extraroute-atomic", "Atomically add/remove extra routes"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -455,6 +457,21 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
   };
   server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
   server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
+  // extraroute-atomic: {"router": {"routes": [...]}} added or removed; the router's view.
+  auto extra_routes = [&](bool add) {
+    return [&s, add, who](const HttpRequest& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), "router", req.matches[1]));
+        auto r = s.ChangeExtraRoutes(req.matches[1], *body, add);
+        if (!r.ok()) return r.status();
+        return json{{"router", RouterView(s, s.Find<model::Router>(r->id).value_or(*r))}};
+      });
+    };
+  };
+  server.Put(R"(/v2.0/routers/([^/]+)/add_extraroutes)", extra_routes(true));
+  server.Put(R"(/v2.0/routers/([^/]+)/remove_extraroutes)", extra_routes(false));
 }
 
 // Updates (PUT).

@@ -76,6 +76,10 @@ class Federation {
   // Exactly one of subnet_id and port_id is non-empty.
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
                                               const std::string& port_id);
+  // extraroute-atomic (router_routes.cc): routes added to (or removed from)
+  // the router's extra routes, as one change; ones already there (or absent) are no-ops.
+  Result<model::Router> ChangeExtraRoutes(const std::string& router_id, const std::vector<model::HostRoute>& routes,
+                                          bool add);
   Result<model::FloatingIp> CreateFloatingIp(const FloatingIpCreate& req);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const FloatingIpUpdate& req);
   // security_group.cc. A project's default group is made on first need: its
@@ -305,6 +309,12 @@ class Federation {
   bool MacInUse(const Change& c, const std::string& mac) const;
   // What any interface of a router on a subnet needs (router.cc).
   Status CheckInterfaceSubnet(const model::Router& r, const std::string& subnet_id) const;
+  // Neutron's checks of a router's extra routes (router_routes.cc): at most
+  // kMaxRouterRoutes, each nexthop inside the subnet of one of its interfaces
+  // and none of their addresses (400).
+  Status CheckExtraRoutes(const model::Router& r, const std::vector<model::HostRoute>& routes) const;
+  // 409 while one of the router's extra routes has its nexthop on the subnet.
+  Status CheckNoRouteNeeds(const model::Router& r, const std::string& subnet_id) const;
   // A subnet's DHCP addresses, one per cloud of its network (subnet.cc).
   Status AddDhcpAddresses(Change& c, const model::Network& net, const std::string& subnet_id);
   void DropDhcpAddresses(Change& c, const std::string& subnet_id);

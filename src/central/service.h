@@ -32,8 +32,12 @@ class Service : public Federation {
   Result<model::Port> CreatePort(const nlohmann::json& body);
   Result<model::Port> UpdatePort(const std::string& id, const nlohmann::json& body);
   Result<model::Router> CreateRouter(const nlohmann::json& body);
-  // PUT /v2.0/routers/{id}: name and external_gateway_info (null clears it).
+  // PUT /v2.0/routers/{id}: name, description, admin_state_up, routes (the
+  // whole list) and external_gateway_info (null clears it).
   Result<model::Router> UpdateRouter(const std::string& router_id, const nlohmann::json& body);
+  // PUT /v2.0/routers/{id}/add_extraroutes (add) and remove_extraroutes:
+  // {"router": {"routes": [...]}} (extraroute-atomic).
+  Result<model::Router> ChangeExtraRoutes(const std::string& router_id, const nlohmann::json& body, bool add);
   Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
