@@ -31,6 +31,7 @@
 #include "central/router.h"
 #include "central/security_group.h"
 #include "central/subnet.h"
+#include "central/tags.h"
 #include "common/net.h"
 #include "model/resources.h"
 
@@ -92,6 +93,9 @@ class Federation {
   std::vector<model::SecurityGroupRule> RulesOf(const std::string& group_id);
   // Any Neutron kind (with what goes with it: a network's subnets, DHCP and fg- ports, ...).
   Status Delete(Kind kind, const std::string& id);
+  // tags.cc: a taggable kind's resource's tags changed (a new revision when
+  // they differ); its tags after the change.
+  Result<std::vector<std::string>> ChangeTags(Kind kind, const std::string& id, const TagChange& change);
 
   // Reads of the cache.
   template <typename T>
@@ -268,6 +272,10 @@ class Federation {
   // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; cloud.cc).
   std::string CloudHoldings(const std::string& name) const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
+  // network.cc: the lowest VNI no network holds (409 when none is left), and
+  // a network's router:external changed (NetworkUpdate::external).
+  Result<int> FreeVniLocked() const;
+  Status SetExternalLocked(Change& c, model::Network& n, bool external);
   // The deletes of each kind (Delete), with mu_ held.
   Status DeleteNetworkLocked(const std::string& id);
   Status DeleteSubnetLocked(const std::string& id);

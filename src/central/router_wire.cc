@@ -1,6 +1,7 @@
 // The wire side of routers: Neutron's create and update bodies (with
 // external_gateway_info) and interface bodies read into typed requests, and the Neutron view.
 #include <algorithm>
+#include <cctype>
 
 #include "central/request.h"
 #include "central/service.h"
@@ -116,13 +117,29 @@ Result<model::Router> Service::ChangeExtraRoutes(const std::string& router_id, c
   return Federation::ChangeExtraRoutes(router_id, routes, add);
 }
 
-// The body of add/remove_router_interface: {"subnet_id": ...} and/or {"port_id": ...}, strings only.
-static Status CheckInterfaceBody(const json& body) {
+namespace {
+
+// A UUID's text (8-4-4-4-12 hexadecimal digits), as Neutron's type:uuid takes it.
+bool IsUuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status Service::CheckInterfaceBody(const json& body) {
   if (!body.is_object()) return InvalidArgument("request body must be an object");
   for (const auto& [k, v] : body.items()) {
     if (k != "subnet_id" && k != "port_id")
       return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
     if (!v.is_string()) return InvalidArgument(k + " must be a string");
+    if (!IsUuid(v.get<std::string>()))
+      return InvalidArgument("Invalid input for " + k + ". Reason: '" + v.get<std::string>().substr(0, 64) +
+                             "' is not a valid UUID.");
   }
   return Status::Ok();
 }
@@ -169,7 +186,8 @@ json RouterView(Federation& s, const model::Router& r) {
           {"description", r.description},
           {"created_at", TimestampView(r.created_at)},
           {"updated_at", TimestampView(r.updated_at)},
-          {"revision_number", r.revision_number}};
+          {"revision_number", r.revision_number},
+          {"tags", r.tags}};
 }
 
 }  // namespace isthmus::central
