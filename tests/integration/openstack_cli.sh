@@ -7,8 +7,32 @@
 source "$(dirname "$0")/lib.sh"
 command -v openstack >/dev/null || fail "the openstack CLI is not installed (scripts/setup installs python3-openstackclient)"
 
+# One CLI process per project serves every command (openstack_session.py: the
+# CLI's interactive mode's way, one start-up and one password authentication
+# instead of ~2 s of each per command); `openstack` below is that session.
+cli_python=$(sed -n '1s/^#! *//p' "$(command -v openstack)")
+os_tmp=$(mktemp -d)
+trap 'cleanup; rm -rf "$os_tmp"' EXIT
+os_session() {  # starts the session of the OS_* environment (lab openrc)
+  os_dir=$(mktemp -d -p "$os_tmp")
+  mkfifo "$os_dir/req" "$os_dir/rep"
+  "$cli_python" "$(dirname "$0")/openstack_session.py" "$os_dir/out" "$os_dir/err" \
+    <"$os_dir/req" >"$os_dir/rep" &
+  exec {os_req}>"$os_dir/req" {os_rep}<"$os_dir/rep"
+}
+openstack() {  # openstack ARGS...: as the command, its output, errors and exit status
+  local rc a
+  for a in "$@"; do [[ $a != *$'\n'* ]] || fail "openstack: an argument holds a newline"; done
+  printf '%s\n' "$#" "$@" >&"$os_req"
+  read -r rc <&"$os_rep" || fail "the openstack CLI session died (openstack $*)"
+  cat "$os_dir/out"
+  cat "$os_dir/err" >&2
+  return "$rc"
+}
+
 lab_up bare
 eval "$(lab openrc)"
+os_session
 os() { openstack "$@" || fail "openstack $*"; }
 id_of() { openstack "$1" show "$2" -f value -c id; }
 
@@ -77,6 +101,7 @@ pass "north-south: instance1 via $fip1, instance3 via SNAT $gw1, inbound to inst
 # Another project sees none of it and cannot attach to it.
 (
   eval "$(lab openrc --project demo)"
+  os_session
   [[ $(openstack network list -f value -c Name | sort | xargs) == "ext-net1 ext-net2" ]] ||
     fail "demo sees networks: $(openstack network list -f value -c Name | xargs)"
   [[ -z $(openstack port list -f value -c ID) ]] || fail "demo sees admin's ports"

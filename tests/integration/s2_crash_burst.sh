@@ -20,47 +20,47 @@ trap 'cleanup; rm -rf "$work"' EXIT
 # A token when central wants one (`lab token`), none before authentication.
 token() { lab token 2>/dev/null || true; }
 tok=$(token)
-# api METHOD PATH [BODY]: prints the body, then the HTTP code on a line of its
-# own ("000": no answer). Renews the token once on 401 (central restarted).
+# api METHOD PATH [BODY]: sets $code (the HTTP code, "000": no answer) and
+# $body. Renews the token once on 401 (central restarted). No process but curl
+# (the bursts send hundreds of requests).
 api() {
-  local out code hdr=()
+  local out hdr=()
   for _ in 1 2; do
     hdr=()
     [[ -n "$tok" ]] && hdr=(-H "X-Auth-Token: $tok")
     out=$(lab_curl -s --max-time 10 -w '\n%{http_code}' -X "$1" "${hdr[@]}" -H 'Content-Type: application/json' \
           ${3:+-d "$3"} "$central$2") || true
     code=${out##*$'\n'}
+    body=${out%$'\n'*}
+    [[ $out == *$'\n'* ]] || body=""
     [[ $code == 401 ]] || break
     tok=$(token)
   done
-  printf '%s\n' "$out"
 }
-body_of() { sed '$d'; }
-code_of() { tail -n 1; }
 
 ports_json() {  # every port central lists
-  local out
-  out=$(api GET /v2.0/ports)
-  [[ $(code_of <<<"$out") == 200 ]] || fail "GET /v2.0/ports: $(tail -c 300 <<<"$out")"
-  body_of <<<"$out"
+  local code body
+  api GET /v2.0/ports
+  [[ $code == 200 ]] || fail "GET /v2.0/ports: $code ${body: -300}"
+  printf '%s\n' "$body"
 }
 
-# burst TAG HOST COUNT: creates COUNT ports on net4 bound to HOST. Each 201 is
-# recorded ("id ip mac") in $work/TAG.acked. A request whose connection failed
+# burst TAG HOST COUNT: creates COUNT ports on net4 bound to HOST. Each 201's
+# body is recorded, one line each, in $work/TAG.bodies (acked_ports reads the
+# "id ip mac" of each from them). A request whose connection failed
 # is unacknowledged: it is retried (it may or may not have been made), and the
 # burst goes on. Anything else is an error ($work/TAG.errors).
 burst() {
-  local tag=$1 host=$2 n=$3 i out code deadline
-  : >"$work/$tag.acked"
+  local tag=$1 host=$2 n=$3 i code body deadline
+  : >"$work/$tag.bodies"
   : >"$work/$tag.errors"
   for ((i = 1; i <= n; i++)); do
     deadline=$((SECONDS + 90))
     while :; do
-      out=$(api POST /v2.0/ports "{\"port\": {\"network_id\": \"$net4\", \"name\": \"burst-$tag-$i\",
-              \"binding:host_id\": \"$host\", \"device_owner\": \"compute:nova\"}}")
-      code=$(code_of <<<"$out")
+      api POST /v2.0/ports "{\"port\": {\"network_id\": \"$net4\", \"name\": \"burst-$tag-$i\",
+              \"binding:host_id\": \"$host\", \"device_owner\": \"compute:nova\"}}"
       if [[ $code == 201 ]]; then
-        body_of <<<"$out" | jq -r '.port | "\(.id) \(.fixed_ips[0].ip_address) \(.mac_address)"' >>"$work/$tag.acked"
+        printf '%s\n' "${body//$'\n'/ }" >>"$work/$tag.bodies"  # JSON: a newline is only whitespace
         break
       fi
       if [[ $code == 000 || $code == 503 ]] && ((SECONDS < deadline)); then
@@ -68,13 +68,18 @@ burst() {
         sleep 0.05
         continue
       fi
-      echo "port $i: HTTP $code $(body_of <<<"$out" | head -c 300)" >>"$work/$tag.errors"
+      echo "port $i: HTTP $code ${body:0:300}" >>"$work/$tag.errors"
       break
     done
   done
 }
 
-acked_count() { wc -l <"$work/$1.acked"; }
+acked_count() { wc -l <"$work/$1.bodies"; }
+# acked_ports TAG: "id ip mac" of each acknowledged port of the burst.
+acked_ports() {
+  jq -r '.port | "\(.id) \(.fixed_ips[0].ip_address) \(.mac_address)"' "$work/$1.bodies" ||
+    fail "burst $1: an acknowledged answer is not a port"
+}
 # True once the burst acknowledged N ports, or ended (then its errors tell).
 # Says how far it got (wait_for shows it on a timeout): acknowledged, retried, errors.
 acked_at_least() {
@@ -94,10 +99,15 @@ check_burst() {
   local tag=$1 base=$2 all id ip mac got acked extra bad
   [[ ! -s "$work/$tag.errors" ]] || fail "burst $tag had errors: $(head -5 "$work/$tag.errors")"
   all=$(ports_json)
-  acked=$(acked_count "$tag")
-  # Every acknowledged port exists, with the same IP and MAC.
+  acked_ports "$tag" >"$work/$tag.acked"
+  acked=$(wc -l <"$work/$tag.acked")
+  ((acked == $(acked_count "$tag"))) || fail "burst $tag: $acked ports read from $(acked_count "$tag") answers"
+  # Every acknowledged port exists, with the same IP and MAC (what central
+  # lists now, "id ip mac" per port, looked up by id).
+  declare -A now=()
+  while read -r id got; do now[$id]=$got; done < <(jq -r '.ports[] | "\(.id) \(.fixed_ips[0].ip_address) \(.mac_address)"' <<<"$all")
   while read -r id ip mac; do
-    got=$(jq -r --arg id "$id" '.ports[] | select(.id == $id) | "\(.fixed_ips[0].ip_address) \(.mac_address)"' <<<"$all")
+    got=${now[$id]-}
     [[ -n "$got" ]] || fail "acknowledged port $id ($ip) is gone after the crash"
     [[ "$got" == "$ip $mac" ]] || fail "acknowledged port $id was $ip $mac, is now $got"
   done <"$work/$tag.acked"
@@ -136,10 +146,22 @@ lab start central
 wait_for "central restarted by 'lab start' ignoring SIGPIPE" 10 ignores_sigpipe central
 wait "$burst_pid" || fail "burst one failed"
 check_burst one "$work/base1.json"
-# net4 is a /24: make room for the second burst.
-ports_json | jq -r '.ports[] | select(.name | startswith("burst-")) | .id' | while read -r id; do
-  [[ $(api DELETE "/v2.0/ports/$id" | code_of) == 204 ]] || fail "deleting burst port $id"
-done
+# net4 is a /24: make room for the second burst. One curl deletes them all on
+# one connection (each must answer 204; a 401, a token central no longer
+# takes, is renewed and the delete sent again through api).
+ids=$(ports_json | jq -r '.ports[] | select(.name | startswith("burst-")) | .id')
+delete_args=()
+for id in $ids; do delete_args+=(-o /dev/null -w "%{http_code} $id\n" "$central/v2.0/ports/$id"); done
+hdr=()
+[[ -n "$tok" ]] && hdr=(-H "X-Auth-Token: $tok")
+: >"$work/deletes"
+((${#delete_args[@]} == 0)) || lab_curl -s --max-time 60 -X DELETE "${hdr[@]}" "${delete_args[@]}" >"$work/deletes" || true
+[[ $(grep -c . "$work/deletes" 2>/dev/null) == $(grep -c . <<<"$ids") ]] ||
+  fail "deleting burst ports: $(grep -c . "$work/deletes" 2>/dev/null) answers for $(grep -c . <<<"$ids") ports"
+while read -r code id; do
+  [[ $code == 401 ]] && api DELETE "/v2.0/ports/$id"
+  [[ $code == 204 ]] || fail "deleting burst port $id: HTTP $code"
+done <"$work/deletes"
 
 # ---- Burst 2: cloud2 killed at a random moment; ports bound to a host of cloud2.
 ports_json | jq '[.ports[].id]' >"$work/base2.json"
@@ -162,12 +184,14 @@ lab wait-converged --timeout 60 || fail "agents did not converge after cloud2's 
 # port of the networks it hosts.
 cloud2_caught_up() {
   local outbox dump all want
-  outbox=$(api GET /v2.0/outbox | body_of)
+  api GET /v2.0/outbox
+  outbox=$body
   [[ $(jq -r '.outbox.cloud2.pending' <<<"$outbox") == 0 ]] || return 1
   dump=$(lab_curl -s --max-time 5 "$cloud2/v1/dump") || return 1
   [[ $(jq -r '.applied_seq' <<<"$dump") == $(jq -r '.outbox.cloud2.acked_seq' <<<"$outbox") ]] || return 1
   all=$(ports_json)
-  nets=$(api GET /v2.0/networks | body_of)
+  api GET /v2.0/networks
+  nets=$body
   want=$(jq -r --argjson nets "$nets" '([$nets.networks[] | select(any(.availability_zone_hints[]; . == "cloud2"))
              | {(.id): true}] | add // {}) as $mine | [.ports[] | select($mine[.network_id])] | length' <<<"$all")
   [[ $(jq -r '.resources.port' <<<"$dump") == "$want" ]]
