@@ -261,6 +261,11 @@ Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const
       auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
       q->Bind(1, key.first).Bind(2, key.second);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
+      if (key.first == "port") {  // its status goes with it (status_store.h)
+        auto st = db_->Prepare("DELETE FROM port_status WHERE port_id = ?");
+        st->Bind(1, key.second);
+        ISTHMUS_RETURN_IF_ERROR(run(*st));
+      }
     } else {
       upserts.push_back({key, body->dump()});
     }

@@ -37,7 +37,7 @@ class StatusTest : public CentralApiTest {
                                {"started_at", 1'799'999'000}}}},
                    {"ports", {{{"id", port_}, {"status", status}, {"host", "h1"}}}}}}});
   }
-  std::string PortStatus() { return Call(demo_, "GET", "/v2.0/ports/" + port_).second["port"]["status"]; }
+  std::string PortStatus() { return Call(admin_, "GET", "/v2.0/ports/" + port_).second["port"]["status"]; }
   json Agent() { return Call(admin_, "GET", "/v2.0/agents").second["agents"][0]; }
 
   std::string net_, port_;
@@ -51,17 +51,18 @@ TEST_F(StatusTest, APortIsDownUntilItsCloudReportsItWiredThenActiveAndFilterable
   ASSERT_EQ(code, 200) << answer.dump();
   EXPECT_EQ(answer["status"]["ports"], 1);
   EXPECT_EQ(PortStatus(), "ACTIVE");
-  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports?status=ACTIVE").second["ports"].size(), 1u);
-  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports?status=DOWN").second["ports"].size(), 0u);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports?status=ACTIVE").second["ports"].size(), 1u);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports?status=DOWN&binding:host_id=h1").second["ports"].size(), 0u);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports?status=DOWN").second["ports"][0]["device_owner"], "network:dhcp");
   json a = Agent();
   EXPECT_EQ(a["alive"], true);
   EXPECT_EQ(a["heartbeat_timestamp"], "2027-01-15 08:00:00");
   EXPECT_EQ(a["started_at"], "2027-01-15 07:43:20");
   EXPECT_FALSE(a["created_at"].is_null());
   // admin_state_up false: DOWN whatever was reported.
-  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/ports/" + port_, {{"port", {{"admin_state_up", false}}}}).first, 200);
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + port_, {{"port", {{"admin_state_up", false}}}}).first, 200);
   EXPECT_EQ(PortStatus(), "DOWN");
-  ASSERT_EQ(Call(demo_, "PUT", "/v2.0/ports/" + port_, {{"port", {{"admin_state_up", true}}}}).first, 200);
+  ASSERT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + port_, {{"port", {{"admin_state_up", true}}}}).first, 200);
   EXPECT_EQ(PortStatus(), "ACTIVE");
   // Unbound: DOWN.
   ASSERT_EQ(Call(admin_, "PUT", "/v2.0/ports/" + port_, {{"port", {{"binding:host_id", ""}}}}).first, 200);
@@ -85,13 +86,15 @@ TEST_F(StatusTest, ADeadHostShowsItsAgentNotAliveAndItsPortsDown) {
 }
 
 TEST_F(StatusTest, BadReportsChangeNothingAndOtherCloudsPortsAreIgnored) {
-  for (const json& bad : {json{{"status", {{"ports", {{{"id", port_}, {"status", "UP"}}}}}}}},
-                          json{{"status", {{"ports", {{{"id", "../x"}, {"status", "ACTIVE"}}}}}}}},
-                          json{{"status", {{"hosts", {{{"host", "h1"}, {"alive", "yes"}}}}}}}},
-                          json{{"status", {{"agent_down_time", 0}}}}, json{{"status", {{"extra", 1}}}},
-                          json{{"ports", json::array()}},
-                          json{{"status", {{"ports", {{{"id", port_}, {"status", "ACTIVE"}, {"host", "a b"}}}}}}}}})
-    EXPECT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/status", bad).first, 400) << bad.dump();
+  for (std::string bad : {R"({"status": {"ports": [{"id": "PORT", "status": "UP"}]}})",
+                          R"({"status": {"ports": [{"id": "../x", "status": "ACTIVE"}]}})",
+                          R"({"status": {"hosts": [{"host": "h1", "alive": "yes"}]}})",
+                          R"({"status": {"agent_down_time": 0}})", R"({"status": {"extra": 1}})",
+                          R"({"ports": []})",
+                          R"({"status": {"ports": [{"id": "PORT", "status": "ACTIVE", "host": "a b"}]}})"}) {
+    if (auto at = bad.find("PORT"); at != std::string::npos) bad.replace(at, 4, port_);
+    EXPECT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/status", json::parse(bad)).first, 400) << bad;
+  }
   EXPECT_EQ(PortStatus(), "DOWN");
   EXPECT_EQ(Report(true, "ACTIVE", "nowhere").first, 404);
   // Another cloud may not speak for c1's port or host.
@@ -115,7 +118,7 @@ TEST_F(StatusTest, StatusSurvivesARestartAndGoesWithThePort) {
     EXPECT_EQ(PortStatusOf(**again, *p), "ACTIVE");
     EXPECT_TRUE((*again)->statuses()->Agent("h1")->alive);
   }
-  ASSERT_EQ(Call(demo_, "DELETE", "/v2.0/ports/" + port_).first, 204);
+  ASSERT_EQ(Call(admin_, "DELETE", "/v2.0/ports/" + port_).first, 204);
   auto again = Service::Create(path_, {1000, 1999});
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE((*again)->statuses()->Port(port_));  // its row went with the port
@@ -127,7 +130,7 @@ TEST_F(StatusTest, AReportQueuesNoEvent) {
   ASSERT_EQ(Report(true, "ACTIVE").first, 200);
   auto after = s_->OutboxCountsByCloud();
   EXPECT_EQ(after["c1"].pending, before["c1"].pending);
-  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + port_).second["port"]["revision_number"], 1);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports/" + port_).second["port"]["revision_number"], 1);
 }
 
 }  // namespace

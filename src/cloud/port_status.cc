@@ -164,7 +164,8 @@ std::optional<StatusReport> PortStatusTracker::TakeReport(StatusClock now, size_
   // along: heartbeats travel in rounds, one call per interval, not one per host.
   bool round = false;
   for (const auto& [name, h] : hosts_)
-    round = round || (h.liveness == Liveness::kAlive && now.steady - h.heartbeat_sent >= heartbeat_interval());
+    round = round || (h.liveness == Liveness::kAlive && h.alive_sent == true &&
+                      now.steady - h.heartbeat_sent >= heartbeat_interval());
   for (const auto& [name, h] : hosts_) {
     if (h.liveness == Liveness::kUnknown || r.hosts.size() >= kMaxHosts) continue;
     bool alive = h.liveness == Liveness::kAlive;
