@@ -63,6 +63,10 @@ Status CheckServer(const state::DhcpServer& s) {
     if (!sub.router.empty() && !Ipv4::Parse(sub.router).ok()) return bad("router", sub.router);
     for (const auto& d : sub.dns)
       if (!Ipv4::Parse(d).ok()) return bad("DNS server", d);
+    for (const auto& r : sub.host_routes) {
+      if (!Cidr::Parse(r.destination).ok()) return bad("host route destination", r.destination);
+      if (!Ipv4::Parse(r.nexthop).ok()) return bad("host route nexthop", r.nexthop);
+    }
   }
   for (const auto& h : s.hosts) {
     if (!Mac::Parse(h.mac).ok()) return bad("host MAC", h.mac);
@@ -78,7 +82,24 @@ std::string HostsFile(const state::DhcpServer& s) {
   return out;
 }
 
-std::string OptsFile(const state::DhcpServer& s) {
+// A subnet's host routes as option 121's ",DEST,NEXTHOP" pairs, with the
+// default route via the router unless a host route is the default (a client
+// that takes option 121 ignores option 3, RFC 3442). "" without host routes.
+std::string ClasslessRoutes(const state::DhcpSubnet& sub) {
+  if (sub.host_routes.empty()) return "";
+  std::string out;
+  bool has_default = false;
+  for (const auto& r : sub.host_routes) {
+    out += "," + r.destination + "," + r.nexthop;
+    has_default |= r.destination == "0.0.0.0/0";
+  }
+  if (!has_default && !sub.router.empty()) out += ",0.0.0.0/0," + sub.router;
+  return out;
+}
+
+}  // namespace
+
+std::string DhcpOptsFile(const state::DhcpServer& s) {
   std::string out;
   for (const auto& sub : s.subnets) {
     std::string tag = "tag:" + Tag(sub);
@@ -90,9 +111,13 @@ std::string OptsFile(const state::DhcpServer& s) {
       for (const auto& d : sub.dns) out += "," + d;
       out += "\n";
     }
+    std::string routes = ClasslessRoutes(sub);
+    if (!routes.empty()) out += tag + ",option:classless-static-route" + routes + "\n";
   }
   return out;
 }
+
+namespace {
 
 Result<std::vector<std::string>> DnsmasqArgv(const state::DhcpServer& s, const std::string& dir) {
   std::string dev = LegDeviceName("tap", s.port_id);
@@ -323,7 +348,7 @@ Status DhcpServers::Sync(const std::vector<state::DhcpServer>& servers,
       ISTHMUS_RETURN_IF_ERROR(MakeDirs(dir));
       auto hosts = WriteIfChanged(dir + "/hosts", HostsFile(s));
       if (!hosts.ok()) return hosts.status();
-      auto opts = WriteIfChanged(dir + "/opts", OptsFile(s));
+      auto opts = WriteIfChanged(dir + "/opts", DhcpOptsFile(s));
       if (!opts.ok()) return opts.status();
       if (pid > 0) {
         if ((*hosts || *opts) && kill(pid, SIGHUP) != 0)

@@ -33,4 +33,9 @@ class DhcpServers {
   bool swept_ = false;
 };
 
+// The dnsmasq options file of a server: per subnet the router (option 3), DNS
+// servers and, with host routes, option 121 (and 249) holding them and the
+// default route via the router.
+std::string DhcpOptsFile(const state::DhcpServer& s);
+
 }  // namespace isthmus::agent

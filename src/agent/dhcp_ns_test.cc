@@ -103,8 +103,8 @@ class DhcpServersTest : public ::testing::Test {
     s.mac = "fa:16:3e:00:00:0d";
     s.ip_cidrs = {"10.0.3.2/24", "10.0.9.2/24"};
     s.mtu = 1450;
-    s.subnets = {{"subnet31-xxxx", "10.0.3.0/24", "10.0.3.1", {"8.8.8.8", "1.1.1.1"}},
-                 {"subnet39-yyyy", "10.0.9.0/24", "", {}}};
+    s.subnets = {{"subnet31-xxxx", "10.0.3.0/24", "10.0.3.1", {"8.8.8.8", "1.1.1.1"}, {}},
+                 {"subnet39-yyyy", "10.0.9.0/24", "", {}, {}}};
     s.hosts = {{"fa:16:3e:00:00:01", "10.0.3.10", "host-10-0-3-10"},
                {"fa:16:3e:00:00:02", "10.0.3.11", "host-10-0-3-11"}};
     return s;
@@ -171,6 +171,30 @@ TEST_F(DhcpServersTest, NewHostIsASighupNotARestart) {
   EXPECT_NE(Slurp(StateDir() + "/hosts").find("fa:16:3e:00:00:03,host-10-0-9-10,10.0.9.10\n"),
             std::string::npos);
   EXPECT_EQ(EndSignal(runner_.children[0]), SIGHUP);
+}
+
+// A subnet's host routes: option 121 with the default route via the router
+// (a client taking 121 ignores option 3), none when a host route is the
+// default; a change is a SIGHUP (dnsmasq re-reads its options file).
+TEST_F(DhcpServersTest, HostRoutesAreOfferedAsClasslessStaticRoutes) {
+  DhcpServers dhcp(netns_, ovs_, prefix_, dir_.string());
+  ASSERT_TRUE(dhcp.Sync({Server()}, {}).ok());
+  auto s = Server();
+  s.subnets[0].host_routes = {{"198.51.100.0/24", "10.0.3.20"}, {"203.0.113.0/25", "10.0.3.21"}};
+  s.subnets[1].host_routes = {{"0.0.0.0/0", "10.0.9.254"}};
+  runner_.commands.clear();
+  ASSERT_TRUE(dhcp.Sync({s}, {"dp-dhcpport012"}).ok());
+  EXPECT_TRUE(runner_.commands.empty()) << runner_.commands.front();
+  EXPECT_EQ(Slurp(StateDir() + "/opts"),
+            "tag:ssubnet31,option:router,10.0.3.1\n"
+            "tag:ssubnet31,option:dns-server,8.8.8.8,1.1.1.1\n"
+            "tag:ssubnet31,option:classless-static-route,198.51.100.0/24,10.0.3.20,203.0.113.0/25,10.0.3.21,"
+            "0.0.0.0/0,10.0.3.1\n"
+            "tag:ssubnet39,option:router\n"
+            "tag:ssubnet39,option:classless-static-route,0.0.0.0/0,10.0.9.254\n");
+  EXPECT_EQ(EndSignal(runner_.children[0]), SIGHUP);
+  s.subnets[0].host_routes = {{"198.51.100.0/24,0.0.0.0/0", "10.0.3.20"}};
+  EXPECT_FALSE(dhcp.Sync({s}, {"dp-dhcpport012"}).ok());
 }
 
 TEST_F(DhcpServersTest, MtuChangeRestartsDnsmasq) {

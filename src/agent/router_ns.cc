@@ -1,6 +1,7 @@
 #include "agent/router_ns.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -158,7 +159,7 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
   // Most changes are a port coming or going: only the ARP entries change.
   if (applied && applied->interfaces == router.interfaces && applied->gateway == router.gateway &&
       applied->snat_routes == router.snat_routes && applied->floating_ips == router.floating_ips &&
-      applied->fip_link == router.fip_link)
+      applied->fip_link == router.fip_link && applied->routes == router.routes)
     return SyncNeighbors(ns, router, applied);
 
   if (!applied) LOG_INFO("syncing " << router.kind << " router namespace " << ns);
@@ -197,7 +198,69 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
     ISTHMUS_RETURN_IF_ERROR(SyncRules(ns, router, applied));
   }
   ISTHMUS_RETURN_IF_ERROR(SyncNat(ns, router));
+  ISTHMUS_RETURN_IF_ERROR(SyncExtraRoutes(ns, router));
   return SyncNeighbors(ns, router, nullptr);
+}
+
+// A route's destination as `ip -j route` shows it ("default", "1.2.3.4" for a /32).
+static std::string ShownDestination(const std::string& cidr) {
+  if (cidr == "0.0.0.0/0") return "default";
+  if (cidr.size() > 3 && cidr.compare(cidr.size() - 3, 3, "/32") == 0) return cidr.substr(0, cidr.size() - 3);
+  return cidr;
+}
+
+Result<std::string> ExtraRoutesBatch(const state::RouterInstance& r, const std::string& current_json) {
+  struct Leg {
+    Cidr cidr;
+    std::string dev;
+  };
+  std::vector<Leg> legs;
+  for (const auto& leg : r.interfaces) {
+    auto ip = Ipv4::Parse(leg.ip);
+    if (!ip.ok() || leg.prefix_len < 0 || leg.prefix_len > 32) continue;
+    Cidr c{*ip, leg.prefix_len};
+    legs.push_back({Cidr{Ipv4{ip->v & c.Mask()}, leg.prefix_len}, LegDeviceName(LegKind(r), leg.port_id)});
+  }
+  // (destination as shown, nexthop, device) of each wanted route.
+  std::set<std::tuple<std::string, std::string, std::string>> want;
+  std::string adds;
+  for (const auto& route : r.routes) {
+    auto dst = Cidr::Parse(route.destination);
+    auto hop = Ipv4::Parse(route.nexthop);
+    if (!dst.ok() || !hop.ok())
+      return InvalidArgument("router " + r.id + ": refusing route " +
+                             nlohmann::json(route.destination + " via " + route.nexthop)
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::string dev;
+    for (const auto& leg : legs)
+      if (leg.cidr.Contains(*hop)) dev = leg.dev;
+    if (dev.empty()) continue;  // not connected here: the kernel would refuse it
+    std::string shown = ShownDestination(dst->ToString());
+    if (!want.insert({shown, hop->ToString(), dev}).second) continue;
+    adds += "route replace " + dst->ToString() + " via " + hop->ToString() + " dev " + dev + " proto static\n";
+  }
+  std::string dels;
+  auto j = nlohmann::json::parse(current_json, nullptr, false);
+  if (j.is_array())
+    for (const auto& e : j) {
+      std::string dst = e.value("dst", ""), gw = e.value("gateway", ""), dev = e.value("dev", "");
+      if (dst.empty() || want.count({dst, gw, dev})) continue;
+      // Shown as "default" or an address: both are valid `ip route del` destinations.
+      if (dst != "default" && !Cidr::Parse(dst.find('/') == std::string::npos ? dst + "/32" : dst).ok()) continue;
+      dels += "route del " + dst + " proto static\n";
+    }
+  return dels + adds;
+}
+
+// The router's extra routes in its main table, marked `proto static` (ours
+// alone in these namespaces): wanted ones replaced, others removed.
+Status RouterNamespaces::SyncExtraRoutes(const std::string& ns, const state::RouterInstance& r) {
+  auto cur = netns_.Ip({"-j", "route", "show", "table", "main", "proto", "static"}, ns);
+  if (!cur.ok()) return cur.status();
+  auto batch = ExtraRoutesBatch(r, *cur);
+  if (!batch.ok()) return batch.status();
+  if (batch->empty()) return Status::Ok();
+  return netns_.Ip({"-batch", "-"}, ns, *batch).status();
 }
 
 Status RouterNamespaces::SyncFipLink(const std::string& ns, const state::RouterInstance& r) {

@@ -47,6 +47,7 @@ class RouterNamespaces {
   Status SyncRules(const std::string& ns, const state::RouterInstance& router,
                    const state::RouterInstance* applied);
   Status SyncNat(const std::string& ns, const state::RouterInstance& router);
+  Status SyncExtraRoutes(const std::string& ns, const state::RouterInstance& router);
   // applied: what this router had when last synced (nullptr: read the kernel).
   Status SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
                        const state::RouterInstance* applied);
@@ -63,5 +64,12 @@ class RouterNamespaces {
 // DNAT/SNAT and the SNAT of everything else leaving through its gateway.
 // InvalidArgument if any value is not an IPv4 address or ID (nothing is written).
 Result<std::string> NatTable(const state::RouterInstance& router);
+
+// The `ip -batch` lines that make a router namespace's extra routes (main
+// table, proto static) `router.routes`, given what `ip -j route show table
+// main proto static` shows now: deletions of the others, then a replace of
+// each route whose nexthop one of its legs connects. InvalidArgument if a
+// route is not a CIDR via an IPv4 address (nothing is written).
+Result<std::string> ExtraRoutesBatch(const state::RouterInstance& router, const std::string& current_json);
 
 }  // namespace isthmus::agent

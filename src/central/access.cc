@@ -44,8 +44,9 @@ Status StampProject(const Caller& c, json& body, const std::string& resource) {
   json& obj = body[resource];
   std::string wanted = Str(obj, "project_id");
   if (wanted.empty()) wanted = Str(obj, "tenant_id");
-  if (!wanted.empty() && wanted != c.project_id && !c.admin)
-    return Status(Code::kForbidden, "only an admin may create a " + resource + " for project " + wanted);
+  if (!wanted.empty() && wanted != c.project_id && !c.admin)  // Neutron's answer, a 400
+    return InvalidArgument("Specifying 'project_id' or 'tenant_id' other than the authenticated project in "
+                           "request requires admin privileges");
   if (wanted.empty()) obj["project_id"] = c.project_id;
   return Status::Ok();
 }
@@ -62,6 +63,14 @@ Status MayUseGroups(Service& s, const Caller& c, const json& port) {
   return Status::Ok();
 }
 
+Status MayAssociatePort(Service& s, const Caller& c, const std::string& port_id) {
+  auto port = s.Get("port", port_id);
+  if (!port.ok()) return NotFound("Port " + port_id + " could not be found");
+  if (Owns(c, *port)) return Status::Ok();
+  return InvalidArgument("Cannot process floating IP association with Port " + port_id +
+                         ", since that port is owned by a different tenant");
+}
+
 Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const std::string& id) {
   if (c.admin || kind != "securitygroup") return Status::Ok();
   auto g = s.Get(kind, id);
@@ -73,6 +82,12 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
   if (c.admin || !body.is_object() || !body.contains(resource) || !body[resource].is_object())
     return Status::Ok();
   const json& obj = body[resource];
+  // Neutron's policy: external and provider networks are an admin's.
+  if (resource == "network")
+    for (const char* attr : {"router:external", "provider:network_type", "provider:physical_network",
+                             "provider:segmentation_id"})
+      if (obj.contains(attr) && !obj[attr].is_null() && obj[attr] != json(false))
+        return Status(Code::kForbidden, std::string("only an admin may set ") + attr + " on a network");
   if (resource == "subnet" && !Str(obj, "network_id").empty())
     return MayUse(s, c, "network", Str(obj, "network_id"));
   if (resource == "port") {
@@ -97,7 +112,7 @@ Status CheckCreate(Service& s, const Caller& c, const std::string& resource, con
   if (resource == "floatingip") {
     if (!Str(obj, "floating_network_id").empty())
       ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "floating_network_id"), true));
-    if (!Str(obj, "port_id").empty()) return MayUse(s, c, "port", Str(obj, "port_id"));
+    if (!Str(obj, "port_id").empty()) return MayAssociatePort(s, c, Str(obj, "port_id"));
   }
   return Status::Ok();
 }

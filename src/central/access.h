@@ -26,6 +26,9 @@ Status MayUse(Service& s, const Caller& c, const std::string& kind, const std::s
 Status StampProject(const Caller& c, nlohmann::json& body, const std::string& resource);
 // A port body's security_groups: a member names only groups it sees (404 otherwise).
 Status MayUseGroups(Service& s, const Caller& c, const nlohmann::json& port);
+// A floating IP's port_id, as Neutron checks it: 404 when there is no such
+// port, 400 when it is another project's (the caller is no admin).
+Status MayAssociatePort(Service& s, const Caller& c, const std::string& port_id);
 // What a delete the caller may do (MayUse) still needs: a member may not
 // delete its project's default security group (409, as Neutron).
 Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const std::string& id);

@@ -9,6 +9,7 @@
 #include "central/listing.h"
 #include "central/quota.h"
 #include "central/status_report.h"
+#include "central/tags_api.h"
 
 #include "common/crypto.h"
 #include "common/http.h"
@@ -202,7 +203,13 @@ void InstallExtensionRoutes(HttpServer& server) {
       {"revision-if-match", "If-Match constraints based on revision_number"},
       {"security-group", "security-group"},
       {"port-security", "Port Security"},
-      {"allowed-address-pairs", "Allowed Address Pairs"}};
+      {"allowed-address-pairs", "Allowed Address Pairs"},
+      {"extraroute", "Neutron Extra Route"},
+      {"extraroute-atomic", "Atomically add/remove extra routes"},
+      {"standard-attr-tag", "Tag support for resources with standard attribute"},
+      {"tag", "Tag support"},
+      {"tag-ports-during-bulk-creation", "Tag Ports During Bulk Creation"},
+      {"sorting", "Sorting support"}};
   auto extension = [](const std::pair<std::string, std::string>& e) {
     return json{{"alias", e.first}, {"name", e.second}, {"description", e.second},
                 {"updated", "2026-11-25T00:00:00-00:00"}, {"links", json::array()}};
@@ -432,6 +439,7 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
         auto body = ParseJsonBody(req);
         if (!body.ok()) return body.status();
         Caller c = who(req);
+        ISTHMUS_RETURN_IF_ERROR(Service::CheckInterfaceBody(*body));
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "router", req.matches[1]));
         // Adding needs the subnet the caller's own (403 otherwise). Removing
         // needs it only visible, as Neutron: the router's owner removes any of
@@ -452,6 +460,21 @@ void InstallInterfaceRoutes(HttpServer& server, Service& s, const Who& who) {
   };
   server.Put(R"(/v2.0/routers/([^/]+)/add_router_interface)", interface(true));
   server.Put(R"(/v2.0/routers/([^/]+)/remove_router_interface)", interface(false));
+  // extraroute-atomic: {"router": {"routes": [...]}} added or removed; the router's view.
+  auto extra_routes = [&](bool add) {
+    return [&s, add, who](const HttpRequest& req, httplib::Response& res) {
+      Respond(res, 200, [&]() -> Result<json> {
+        auto body = ParseJsonBody(req);
+        if (!body.ok()) return body.status();
+        ISTHMUS_RETURN_IF_ERROR(MayUse(s, who(req), "router", req.matches[1]));
+        auto r = s.ChangeExtraRoutes(req.matches[1], *body, add);
+        if (!r.ok()) return r.status();
+        return json{{"router", RouterView(s, s.Find<model::Router>(r->id).value_or(*r))}};
+      });
+    };
+  };
+  server.Put(R"(/v2.0/routers/([^/]+)/add_extraroutes)", extra_routes(true));
+  server.Put(R"(/v2.0/routers/([^/]+)/remove_extraroutes)", extra_routes(false));
 }
 
 // Updates (PUT).
@@ -474,6 +497,9 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
             return Status(Code::kForbidden, "only an admin may change a port's mac_address");
           ISTHMUS_RETURN_IF_ERROR(MayUseGroups(s, c, (*body)["port"]));
         }
+        if (kind == "network" && !c.admin && body->is_object() && body->contains("network") &&
+            (*body)["network"].is_object() && (*body)["network"].contains("router:external"))
+          return Status(Code::kForbidden, "only an admin may set router:external on a network");
         // Views of what the store holds after the update (with its stamped attributes).
         json view;
         if (kind == "network") {
@@ -532,10 +558,10 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
       ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "floatingip", req.matches[1]));
       const json* in = body->is_object() && body->contains("floatingip") ? &(*body)["floatingip"] : nullptr;
       if (in && in->is_object() && in->contains("port_id") && (*in)["port_id"].is_string())
-        ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "port", (*in)["port_id"]));
+        ISTHMUS_RETURN_IF_ERROR(MayAssociatePort(s, c, (*in)["port_id"]));
       auto f = s.UpdateFloatingIp(req.matches[1], *body);
       if (!f.ok()) return f.status();
-      return json{{"floatingip", FloatingIpView(s.Find<model::FloatingIp>(f->id).value_or(*f))}};
+      return json{{"floatingip", FloatingIpView(s, s.Find<model::FloatingIp>(f->id).value_or(*f))}};
     });
   });
 }
@@ -594,6 +620,7 @@ void InstallRoutes(HttpServer& server, Service& s, Pusher& pusher, Identity* ide
   InstallAgentRoutes(server, s, who);
   InstallResourceRoutes(server, s, who, base_url);
   InstallUpdateRoutes(server, s, who);
+  InstallTagRoutes(server, s, who);
   InstallInterfaceRoutes(server, s, who);
   InstallQuotaRoutes(server, s, who);
   InstallAdminRoutes(server, s, pusher, admin_only);

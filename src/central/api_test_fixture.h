@@ -15,6 +15,7 @@
 #include "central/api.h"
 #include "central/identity.h"
 #include "central/test_db.h"
+#include "central/test_http.h"
 #include "central/test_identity.h"
 #include "central/token_store.h"
 #include "common/http_server.h"
@@ -60,23 +61,12 @@ class CentralApiTest : public ::testing::Test {
     nlohmann::json auth = {{"auth", {{"identity", {{"methods", {"password"}},
                                                    {"password", {{"user", {{"name", user}, {"password", password}}}}}}}}}};
     if (!project.empty()) auth["auth"]["scope"] = {{"project", {{"name", project}}}};
-    httplib::Client c("127.0.0.1", port_);
-    auto r = c.Post("/v3/auth/tokens", auth.dump(), "application/json");
-    if (!r || r->status != 201) return "";
-    return r->get_header_value("X-Subject-Token");
+    return TokenFromLoopback(port_, auth);
   }
   // {HTTP status (0: no answer), body}.
   std::pair<int, nlohmann::json> Call(const std::string& token, const std::string& method, const std::string& path,
                                       const nlohmann::json& body = nullptr) {
-    httplib::Client c("127.0.0.1", port_);
-    httplib::Headers h;
-    if (!token.empty()) h.emplace("X-Auth-Token", token);
-    httplib::Result r = method == "GET"    ? c.Get(path, h)
-                        : method == "POST" ? c.Post(path, h, body.dump(), "application/json")
-                        : method == "PUT"  ? c.Put(path, h, body.dump(), "application/json")
-                                           : c.Delete(path, h);
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? nlohmann::json() : nlohmann::json::parse(r->body, nullptr, false)};
+    return CallLoopback(port_, token, method, path, body);
   }
   // A network of cloud c1 made as token's caller; its id ("" on failure).
   std::string Network(const std::string& token, const std::string& name = "n") {

@@ -32,6 +32,7 @@
 #include "central/security_group.h"
 #include "central/status_store.h"
 #include "central/subnet.h"
+#include "central/tags.h"
 #include "common/net.h"
 #include "model/resources.h"
 
@@ -77,6 +78,10 @@ class Federation {
   // Exactly one of subnet_id and port_id is non-empty.
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const std::string& subnet_id,
                                               const std::string& port_id);
+  // extraroute-atomic (router_routes.cc): routes added to (or removed from)
+  // the router's extra routes, as one change; ones already there (or absent) are no-ops.
+  Result<model::Router> ChangeExtraRoutes(const std::string& router_id, const std::vector<model::HostRoute>& routes,
+                                          bool add);
   Result<model::FloatingIp> CreateFloatingIp(const FloatingIpCreate& req);
   Result<model::FloatingIp> UpdateFloatingIp(const std::string& id, const FloatingIpUpdate& req);
   // security_group.cc. A project's default group is made on first need: its
@@ -89,6 +94,9 @@ class Federation {
   std::vector<model::SecurityGroupRule> RulesOf(const std::string& group_id);
   // Any Neutron kind (with what goes with it: a network's subnets, DHCP and fg- ports, ...).
   Status Delete(Kind kind, const std::string& id);
+  // tags.cc: a taggable kind's resource's tags changed (a new revision when
+  // they differ); its tags after the change.
+  Result<std::vector<std::string>> ChangeTags(Kind kind, const std::string& id, const TagChange& change);
 
   // Reads of the cache.
   template <typename T>
@@ -268,6 +276,10 @@ class Federation {
   // What still holds a cloud, for DeleteCloud's refusal ("" if nothing; cloud.cc).
   std::string CloudHoldings(const std::string& name) const;
   std::vector<std::string> CloudsOfNetwork(const std::string& network_id) const;
+  // network.cc: the lowest VNI no network holds (409 when none is left), and
+  // a network's router:external changed (NetworkUpdate::external).
+  Result<int> FreeVniLocked() const;
+  Status SetExternalLocked(Change& c, model::Network& n, bool external);
   // The deletes of each kind (Delete), with mu_ held.
   Status DeleteNetworkLocked(const std::string& id);
   Status DeleteSubnetLocked(const std::string& id);
@@ -309,6 +321,12 @@ class Federation {
   bool MacInUse(const Change& c, const std::string& mac) const;
   // What any interface of a router on a subnet needs (router.cc).
   Status CheckInterfaceSubnet(const model::Router& r, const std::string& subnet_id) const;
+  // Neutron's checks of a router's extra routes (router_routes.cc): at most
+  // kMaxRouterRoutes, each nexthop inside the subnet of one of its interfaces
+  // and none of their addresses (400).
+  Status CheckExtraRoutes(const model::Router& r, const std::vector<model::HostRoute>& routes) const;
+  // 409 while one of the router's extra routes has its nexthop on the subnet.
+  Status CheckNoRouteNeeds(const model::Router& r, const std::string& subnet_id) const;
   // A subnet's DHCP addresses, one per cloud of its network (subnet.cc).
   Status AddDhcpAddresses(Change& c, const model::Network& net, const std::string& subnet_id);
   void DropDhcpAddresses(Change& c, const std::string& subnet_id);

@@ -38,8 +38,16 @@ Result<model::FloatingIp> Service::UpdateFloatingIp(const std::string& id, const
   return Federation::UpdateFloatingIp(id, u);
 }
 
-json FloatingIpView(const model::FloatingIp& f) {
+json FloatingIpView(Federation& s, const model::FloatingIp& f) {
   auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  json details = nullptr;
+  if (auto p = f.port_id.empty() ? std::nullopt : s.Find<model::Port>(f.port_id)) {
+    json port = PortView(s, *p);
+    details = json::object();
+    for (const char* key : {"name", "network_id", "mac_address", "admin_state_up", "status", "device_id",
+                            "device_owner"})
+      details[key] = port[key];
+  }
   return {{"id", f.id},
           {"tenant_id", f.project_id},
           {"project_id", f.project_id},
@@ -49,10 +57,12 @@ json FloatingIpView(const model::FloatingIp& f) {
           {"fixed_ip_address", or_null(f.fixed_ip_address)},
           {"router_id", or_null(f.router_id)},
           {"status", f.port_id.empty() ? "DOWN" : "ACTIVE"},
+          {"port_details", details},
           {"description", f.description},
           {"created_at", TimestampView(f.created_at)},
           {"updated_at", TimestampView(f.updated_at)},
-          {"revision_number", f.revision_number}};
+          {"revision_number", f.revision_number},
+          {"tags", f.tags}};
 }
 
 }  // namespace isthmus::central

@@ -14,6 +14,7 @@
 #include "central/availability_zones.h"
 #include "central/identity.h"
 #include "central/test_db.h"
+#include "central/test_http.h"
 #include "central/test_identity.h"
 #include "common/http_server.h"
 
@@ -71,24 +72,11 @@ class KeystoneAdminTest : public ::testing::Test {
     thread_.join();
   }
   std::string Token(const std::string& user, const std::string& password, const std::string& project = "") {
-    httplib::Client c("127.0.0.1", port_);
-    auto r = c.Post("/v3/auth/tokens", Auth(user, password, project).dump(), "application/json");
-    if (!r || r->status != 201) return "";
-    return r->get_header_value("X-Subject-Token");
+    return TokenFromLoopback(port_, Auth(user, password, project));
   }
   std::pair<int, json> Call(const std::string& token, const std::string& method, const std::string& path,
                             const json& body = nullptr) {
-    httplib::Client c("127.0.0.1", port_);
-    httplib::Headers h;
-    if (!token.empty()) h.emplace("X-Auth-Token", token);
-    httplib::Result r = method == "GET"     ? c.Get(path, h)
-                        : method == "HEAD"  ? c.Head(path, h)
-                        : method == "POST"  ? c.Post(path, h, body.dump(), "application/json")
-                        : method == "PUT"   ? c.Put(path, h, body.dump(), "application/json")
-                        : method == "PATCH" ? c.Patch(path, h, body.dump(), "application/json")
-                                            : c.Delete(path, h);
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
+    return CallLoopback(port_, token, method, path, body);
   }
   // As tempest's dynamic credentials: a project, a user without one, the role on it.
   std::pair<std::string, std::string> ProjectAndUser(const std::string& name, const std::string& role) {

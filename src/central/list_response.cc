@@ -8,6 +8,7 @@
 #include "central/access.h"
 #include "central/list_index.h"
 #include "central/listing.h"
+#include "common/net.h"
 
 namespace isthmus::central {
 
@@ -19,7 +20,7 @@ json TypedView(Service& s, const model::Network& v) { return NetworkView(s, v); 
 json TypedView(Service&, const model::Subnet& v) { return SubnetView(v); }
 json TypedView(Service& s, const model::Port& v) { return PortView(s, v); }
 json TypedView(Service& s, const model::Router& v) { return RouterView(s, v); }
-json TypedView(Service&, const model::FloatingIp& v) { return FloatingIpView(v); }
+json TypedView(Service& s, const model::FloatingIp& v) { return FloatingIpView(s, v); }
 json TypedView(Service& s, const model::SecurityGroup& v) { return SecurityGroupView(s, v); }
 json TypedView(Service&, const model::SecurityGroupRule& v) { return SecurityGroupRuleView(v); }
 
@@ -112,7 +113,6 @@ struct Body {
 
 struct Window {
   std::string first, last;  // ids of the page's first and last items
-  bool more_after = false, more_before = false;
 };
 
 // Ordered by id: walks from the marker, stops at limit + 1.
@@ -127,12 +127,11 @@ Window PageById(Walker<T>& w, const httplib::Request& req, const ListControls& c
   };
   if (!ctl.reverse) {
     w.Each(ctl.marker, desc, [&](const std::string& id, const json& view) {
-      if (limit > 0 && body.items == limit) return !(win.more_after = true);
+      if (limit > 0 && body.items == limit) return false;
       note(id);
       body.Add(Dump(SelectFields(req, view)));
       return true;
     });
-    win.more_before = !ctl.marker.empty();
   } else if (limit == 0) {  // everything before the marker
     w.Each("", desc, [&](const std::string& id, const json& view) {
       if (id == ctl.marker) return false;
@@ -143,7 +142,7 @@ Window PageById(Walker<T>& w, const httplib::Request& req, const ListControls& c
   } else {  // the `limit` items before the marker, walked away from it
     std::vector<std::pair<std::string, std::string>> page;
     w.Each(ctl.marker, !desc, [&](const std::string& id, const json& view) {
-      if (page.size() == limit) return !(win.more_before = true);
+      if (page.size() == limit) return false;
       page.emplace_back(id, Dump(SelectFields(req, view)));
       return true;
     });
@@ -151,7 +150,6 @@ Window PageById(Walker<T>& w, const httplib::Request& req, const ListControls& c
       note(it->first);
       body.Add(it->second);
     }
-    win.more_after = !ctl.marker.empty();
   }
   return win;
 }
@@ -160,22 +158,21 @@ Window PageById(Walker<T>& w, const httplib::Request& req, const ListControls& c
 template <typename T>
 Result<Window> PageSorted(Walker<T>& w, const httplib::Request& req, const ListControls& ctl, Body& body) {
   struct Entry {
-    std::vector<std::string> keys;
+    std::vector<json> keys;  // the sort keys' values (id last)
     std::string id;
   };
   std::vector<Entry> all;
   w.Each("", false, [&](const std::string& id, const json& view) {
     Entry e{{}, id};
-    for (const auto& k : ctl.sort_keys) {
-      const json v = view.value(k, json());
-      e.keys.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-    }
+    for (const auto& k : ctl.sort_keys) e.keys.push_back(view.value(k, json()));
     all.push_back(std::move(e));
     return true;
   });
   std::stable_sort(all.begin(), all.end(), [&](const Entry& a, const Entry& b) {
-    for (size_t i = 0; i < a.keys.size(); ++i)
-      if (a.keys[i] != b.keys[i]) return ctl.ascending[i] ? a.keys[i] < b.keys[i] : a.keys[i] > b.keys[i];
+    for (size_t i = 0; i < a.keys.size(); ++i) {
+      if (SortLess(a.keys[i], b.keys[i])) return bool(ctl.ascending[i]);
+      if (SortLess(b.keys[i], a.keys[i])) return !ctl.ascending[i];
+    }
     return false;
   });
   size_t begin = 0, end = all.size();
@@ -192,8 +189,6 @@ Result<Window> PageSorted(Walker<T>& w, const httplib::Request& req, const ListC
     else end = begin + limit;
   }
   Window win;
-  win.more_after = end < all.size();
-  win.more_before = begin > 0;
   if (begin < end) win.first = all[begin].id, win.last = all[end - 1].id;
   for (size_t i = begin; i < end; ++i)
     if (auto v = w.ViewOf(all[i].id)) body.Add(Dump(SelectFields(req, *v)));
@@ -221,11 +216,8 @@ struct ListState {
   std::string Head() { return "{\"" + plural + "\":["; }
   std::string Tail(size_t count) {
     std::string text = "]";
-    if (ctl.limit > 0 || !ctl.marker.empty()) {
-      const bool paged = ctl.limit > 0 && count > 0;
-      text += ",\"" + plural + "_links\":" +
-              PageLinks(req, base_url, win.first, win.last, paged && win.more_after, paged && win.more_before);
-    }
+    if (ctl.limit > 0)  // Neutron links only pages of a limit (PageLinks)
+      text += ",\"" + plural + "_links\":" + PageLinks(req, base_url, win.first, win.last, count, ctl);
     return text + "}";
   }
   // The next piece of a list in id order without a limit; true when it was the last.
@@ -267,6 +259,7 @@ template <typename T>
 Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Caller& c, const httplib::Request& req,
                                                          const std::string& base_url) {
   ISTHMUS_ASSIGN_OR_RETURN(ctl, ParseControls(req));
+  if (!ctl.ById()) ISTHMUS_RETURN_IF_ERROR(CheckSortKeys(ctl, TypedView(s, T{})));
   ISTHMUS_RETURN_IF_ERROR(CheckFilters(req));
   auto state = std::make_shared<ListState<T>>(s, c, req, ctl, base_url);
   if (ctl.ById() && !ctl.marker.empty() && !state->walker.Holds(ctl.marker))
@@ -295,8 +288,15 @@ Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Calle
 Result<httplib::ContentProviderWithoutLength> ListProvider(Service& s, const Caller& c, Kind kind,
                                                            const httplib::Request& req,
                                                            const std::string& base_url) {
-  // As Neutron: a project's first list of its groups makes its default group.
-  if (kind == Kind::kSecurityGroup) ISTHMUS_RETURN_IF_ERROR(s.EnsureDefaultSecurityGroup(c.project_id));
+  // As Neutron: a project's first list of its groups makes its default group,
+  // also an admin's list of another project's (?project_id= or ?tenant_id=).
+  if (kind == Kind::kSecurityGroup) {
+    std::string project = c.project_id;
+    for (const char* filter : {"project_id", "tenant_id"})
+      if (c.admin && req.has_param(filter) && IsValidId(req.get_param_value(filter)))
+        project = req.get_param_value(filter);
+    ISTHMUS_RETURN_IF_ERROR(s.EnsureDefaultSecurityGroup(project));
+  }
   std::optional<Result<httplib::ContentProviderWithoutLength>> out;
   ForEachKindType([&](auto type) {
     using T = typename decltype(type)::type;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 
 namespace isthmus::central {
 
@@ -65,6 +66,46 @@ bool IsListControl(const std::string& p) {
          p == "sort_dir";
 }
 
+bool IsTagFilter(const std::string& p) {
+  return p == "tags" || p == "tags-any" || p == "not-tags" || p == "not-tags-any";
+}
+
+bool TagFiltersMatch(const httplib::Request& req, const json& tags) {
+  std::set<std::string> held;
+  if (tags.is_array())
+    for (const auto& t : tags)
+      if (t.is_string()) held.insert(t.get<std::string>());
+  // Each filter's values, repeated or comma-separated, as one set (Neutron's _get_tag_list).
+  auto wanted = [&](const char* filter) {
+    std::set<std::string> out;
+    auto range = req.params.equal_range(filter);
+    for (auto it = range.first; it != range.second; ++it) {
+      size_t start = 0;
+      for (;;) {
+        size_t comma = it->second.find(',', start);
+        out.insert(it->second.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    return out;
+  };
+  auto count_held = [&](const std::set<std::string>& w) {
+    return static_cast<size_t>(std::count_if(w.begin(), w.end(), [&](const auto& t) { return held.count(t); }));
+  };
+  if (req.has_param("tags")) {
+    auto w = wanted("tags");
+    if (count_held(w) != w.size()) return false;
+  }
+  if (req.has_param("tags-any") && count_held(wanted("tags-any")) == 0) return false;
+  if (req.has_param("not-tags")) {
+    auto w = wanted("not-tags");
+    if (count_held(w) == w.size()) return false;
+  }
+  if (req.has_param("not-tags-any") && count_held(wanted("not-tags-any")) > 0) return false;
+  return true;
+}
+
 json SelectFields(const httplib::Request& req, const json& item) {
   auto range = req.params.equal_range("fields");
   if (range.first == range.second) return item;
@@ -75,8 +116,9 @@ json SelectFields(const httplib::Request& req, const json& item) {
 }
 
 bool Matches(const httplib::Request& req, const json& item) {
+  if (item.contains("tags") && !TagFiltersMatch(req, item["tags"])) return false;
   for (auto key = req.params.begin(); key != req.params.end(); key = req.params.upper_bound(key->first)) {
-    if (IsListControl(key->first) || !item.contains(key->first)) continue;
+    if (IsListControl(key->first) || IsTagFilter(key->first) || !item.contains(key->first)) continue;
     const json& v = item[key->first];
     if (key->first == "fixed_ips" && v.is_array()) {
       if (!FixedIpsMatch(req, v)) return false;
@@ -132,17 +174,38 @@ Result<ListControls> ParseControls(const httplib::Request& req) {
   return c;
 }
 
+Status CheckSortKeys(const ListControls& c, const json& prototype) {
+  for (const auto& key : c.sort_keys) {
+    // external_gateway_info is null in an empty router's view, an object otherwise.
+    const bool one_value = prototype.contains(key) && !prototype[key].is_array() && !prototype[key].is_object() &&
+                           key != "external_gateway_info";
+    if (!one_value) return InvalidArgument("['" + key.substr(0, 64) + "'] is invalid attribute for sort_keys");
+  }
+  return Status::Ok();
+}
+
+bool SortLess(const json& a, const json& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && !b.is_null();
+  if (a.is_number() && b.is_number()) return a.get<double>() < b.get<double>();
+  if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();
+  if (a.is_boolean() && b.is_boolean()) return !a.get<bool>() && b.get<bool>();
+  return a.dump() < b.dump();
+}
+
 std::string PageLinks(const httplib::Request& req, const std::string& base_url, const std::string& first,
-                      const std::string& last, bool has_next, bool has_previous) {
+                      const std::string& last, size_t count, const ListControls& c) {
   std::string query;
   for (const auto& [k, v] : req.params)
     if (k != "marker" && k != "page_reverse") query += "&" + Encode(k) + "=" + Encode(v);
+  const bool short_page = count < static_cast<size_t>(c.limit);
+  auto href = [&](const std::string& marker, bool reverse) {
+    std::string params = (marker.empty() ? "" : "&marker=" + Encode(marker)) + (reverse ? "&page_reverse=True" : "") + query;
+    if (!params.empty()) params[0] = '?';
+    return base_url + req.path + params;
+  };
   json links = json::array();
-  if (has_next)
-    links.push_back({{"rel", "next"}, {"href", base_url + req.path + "?marker=" + Encode(last) + query}});
-  if (has_previous)
-    links.push_back({{"rel", "previous"},
-                     {"href", base_url + req.path + "?marker=" + Encode(first) + "&page_reverse=True" + query}});
+  if (!(short_page && !c.reverse)) links.push_back({{"rel", "next"}, {"href", href(count ? last : "", false)}});
+  if (!(short_page && c.reverse)) links.push_back({{"rel", "previous"}, {"href", href(count ? first : "", true)}});
   return links.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -18,6 +18,13 @@ namespace isthmus::central {
 
 // The query parameters that are not field filters.
 bool IsListControl(const std::string& param);
+// Neutron's tag filters (standard-attr-tag): tags, tags-any, not-tags and
+// not-tags-any, each comma-separated (a repeated filter's values join its
+// set): tags keeps items holding all of them, tags-any at least one, not-tags
+// drops items holding all of them, not-tags-any items holding any. `tags` is
+// the item's list (a JSON array).
+bool IsTagFilter(const std::string& param);
+bool TagFiltersMatch(const httplib::Request& req, const nlohmann::json& tags);
 // The item with only the requested fields (all when none asked for).
 nlohmann::json SelectFields(const httplib::Request& req, const nlohmann::json& item);
 // Whether a Neutron view passes the request's field filters: each filter names
@@ -39,10 +46,21 @@ struct ListControls {
   bool ById() const { return sort_keys.size() == 1; }
 };
 Result<ListControls> ParseControls(const httplib::Request& req);
+// Neutron's sorting extension: every sort key names an attribute of the kind's
+// view (`prototype`, the view of an empty resource) holding one value (a
+// string, number, boolean or null), not a list or an object; 400 otherwise.
+Status CheckSortKeys(const ListControls& controls, const nlohmann::json& prototype);
+// The order of two values of one sort key: null first, then numbers by value,
+// strings by their bytes (UTF-8: by code point), false before true.
+bool SortLess(const nlohmann::json& a, const nlohmann::json& b);
 
-// The JSON text of `<plural>_links` for a page whose first and last items are
-// `first` and `last`: next and previous hrefs keep every other parameter.
+// The JSON text of `<plural>_links` of a page of `count` items whose first and
+// last are `first` and `last`, as Neutron links them: `next` unless the page
+// is short and not reversed, `previous` unless it is short and reversed; next
+// resumes after the last item (page_reverse dropped), previous before the
+// first (page_reverse=True); an empty page's links carry no marker (the first
+// or last page). Every other parameter is kept. Only a list with a limit has links.
 std::string PageLinks(const httplib::Request& req, const std::string& base_url, const std::string& first,
-                      const std::string& last, bool has_next, bool has_previous);
+                      const std::string& last, size_t count, const ListControls& controls);
 
 }  // namespace isthmus::central

@@ -14,12 +14,20 @@ struct NetworkCreate {
   std::vector<std::string> clouds;  // availability_zone_hints (may be empty: the only cloud)
   bool external = false;
   std::string network_type;      // vxlan, or flat for an external network
-  std::string physical_network;  // a flat network's
+  // A flat network's; "" for an external network made without provider
+  // attributes: flat on its cloud's br-ex, its physical network named by its id.
+  std::string physical_network;
   std::string description;
+  bool port_security_enabled = true;  // the default of its ports' own
 };
 
 struct NetworkUpdate {
   std::optional<std::string> name, description;
+  std::optional<bool> port_security_enabled;  // a new default: the ports it has keep theirs
+  // router:external: a VXLAN network of one cloud becomes flat on that cloud's
+  // br-ex (named by its id), an external one VXLAN again (a new VNI); only
+  // while no port but its DHCP ports is on it (they go, or come back).
+  std::optional<bool> external;
 };
 
 }  // namespace isthmus::central

@@ -420,7 +420,10 @@ TEST_F(NeutronApiTest, AnInterfaceFromAPort) {
   // In use now; the subnet has this router's interface already.
   EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", id}}).first, 409);
   EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"subnet_id", sub}}).first, 409);
-  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", "nope"}}).first, 404);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface", {{"port_id", "nope"}}).first, 400);  // not a UUID
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/add_router_interface",
+                 {{"port_id", "00000000-0000-4000-8000-000000000000"}}).first,
+            404);
   ASSERT_EQ(Call(demo_, "PUT", "/v2.0/routers/" + router + "/remove_router_interface", {{"port_id", id}}).first, 200);
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + id).first, 404);
 }
@@ -433,6 +436,105 @@ TEST_F(NeutronApiTest, OnlyAnAdminSetsDistributed) {
   EXPECT_EQ(Call(demo_, "GET", "/v2.0/routers").second["routers"].size(), 0u);
   EXPECT_EQ(Call(demo_, "POST", "/v2.0/routers", {{"router", {{"name", "r"}}}}).second["router"]["distributed"], true);
   EXPECT_EQ(Call(admin_, "POST", "/v2.0/routers", {{"router", {{"distributed", false}}}}).first, 201);
+}
+
+// A plain router:external network, as tempest's ExternalNetworksTestJSON and
+// RoutersAdminTest make them: flat on its cloud's br-ex, its physical network
+// its own id; made and changed by admins only; a gateway with a fixed IP on it;
+// deleting it takes its unused floating IPs along.
+TEST_F(NeutronApiTest, PlainExternalNetworks) {
+  EXPECT_EQ(Call(demo_, "POST", "/v2.0/networks", {{"network", {{"router:external", true}}}}).first, 403);
+  auto [ce, e] = Call(admin_, "POST", "/v2.0/networks", {{"network", {{"name", "ext2"}, {"router:external", true}}}});
+  ASSERT_EQ(ce, 201) << e.dump();
+  const std::string ext = e["network"]["id"];
+  EXPECT_EQ(e["network"]["router:external"], true);
+  EXPECT_EQ(e["network"]["provider:network_type"], "flat");
+  EXPECT_EQ(e["network"]["provider:physical_network"], ext);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks/" + ext).second["network"]["router:external"], true);
+  auto [cs, sub] = Call(admin_, "POST", "/v2.0/subnets",
+                        {{"subnet", {{"network_id", ext}, {"cidr", "172.25.0.0/24"}, {"enable_dhcp", false},
+                                     {"ip_version", "4"}}}});  // Neutron takes the version as text too
+  ASSERT_EQ(cs, 201) << sub.dump();
+  auto [cg, r] = Call(admin_, "POST", "/v2.0/routers",
+                      {{"router", {{"external_gateway_info",
+                                    {{"network_id", ext},
+                                     {"external_fixed_ips", {{{"subnet_id", sub["subnet"]["id"]},
+                                                              {"ip_address", "172.25.0.7"}}}}}}}}});
+  ASSERT_EQ(cg, 201) << r.dump();
+  EXPECT_EQ(r["router"]["external_gateway_info"]["external_fixed_ips"][0]["ip_address"], "172.25.0.7");
+  // In use by a gateway: neither deleted nor made internal.
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/networks/" + ext, {{"network", {{"router:external", false}}}}).first, 409);
+  EXPECT_EQ(Call(admin_, "DELETE", "/v2.0/networks/" + ext).first, 409);
+  ASSERT_EQ(Call(admin_, "DELETE", "/v2.0/routers/" + r["router"]["id"].get<std::string>()).first, 204);
+  auto [cf, fip] = Call(admin_, "POST", "/v2.0/floatingips", {{"floatingip", {{"floating_network_id", ext}}}});
+  ASSERT_EQ(cf, 201) << fip.dump();
+  EXPECT_TRUE(fip["floatingip"]["port_details"].is_null());
+  ASSERT_EQ(Call(admin_, "DELETE", "/v2.0/networks/" + ext).first, 204);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/floatingips/" + fip["floatingip"]["id"].get<std::string>()).first, 404);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/subnets/" + sub["subnet"]["id"].get<std::string>()).first, 404);
+}
+
+// router:external on an update (admins): a network without ports becomes
+// external and back (a new VNI, its DHCP port again); 409 while a port is on it.
+TEST_F(NeutronApiTest, RouterExternalUpdates) {
+  const std::string net = Network(admin_, "n");
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/networks/" + net, {{"network", {{"router:external", true}}}}).first, 404);
+  const std::string mine = Network(demo_, "mine");
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/networks/" + mine, {{"network", {{"router:external", true}}}}).first, 403);
+  auto [cu, u] = Call(admin_, "PUT", "/v2.0/networks/" + net, {{"network", {{"router:external", true}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_EQ(u["network"]["router:external"], true);
+  EXPECT_EQ(u["network"]["provider:network_type"], "flat");
+  EXPECT_TRUE(u["network"]["provider:segmentation_id"].is_null());
+  const std::string sub = Subnet(admin_, net, "10.50.0.0/24");  // DHCP on, but an external network has none
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports?network_id=" + net).second["ports"].size(), 0u);
+  auto [cb, back] = Call(admin_, "PUT", "/v2.0/networks/" + net, {{"network", {{"router:external", false}}}});
+  ASSERT_EQ(cb, 200) << back.dump();
+  EXPECT_EQ(back["network"]["provider:network_type"], "vxlan");
+  EXPECT_TRUE(back["network"]["provider:segmentation_id"].is_number());
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/ports?device_owner=network%3Adhcp&network_id=" + net).second["ports"].size(), 1u);
+  ASSERT_EQ(Call(admin_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}}).first, 201);
+  EXPECT_EQ(Call(admin_, "PUT", "/v2.0/networks/" + net, {{"network", {{"router:external", true}}}}).first, 409);
+  EXPECT_EQ(Call(admin_, "GET", "/v2.0/networks/" + net).second["network"]["router:external"], false);
+}
+
+// A router interface's port takes its fixed_ips back as they are (tempest),
+// not another address; a floating IP shows its port's details; another
+// project's port is 400 to a member, as Neutron answers.
+TEST_F(NeutronApiTest, InterfacePortsAndFloatingIpPorts) {
+  const std::string net = Network(demo_, "n");
+  const std::string sub = Subnet(demo_, net, "10.60.0.0/24");
+  auto [cr, r] = Call(demo_, "POST", "/v2.0/routers", {{"router", {{"external_gateway_info", {{"network_id", ext_}}}}}});
+  ASSERT_EQ(cr, 201);
+  auto [ci, i] = Call(demo_, "PUT", "/v2.0/routers/" + r["router"]["id"].get<std::string>() + "/add_router_interface",
+                      {{"subnet_id", sub}});
+  ASSERT_EQ(ci, 200) << i.dump();
+  const std::string leg = "/v2.0/ports/" + i["port_id"].get<std::string>();
+  auto [cu, u] = Call(demo_, "PUT", leg, {{"port", {{"fixed_ips", {{{"subnet_id", sub}}}}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_EQ(u["port"]["fixed_ips"][0]["ip_address"], "10.60.0.1");
+  EXPECT_EQ(Call(demo_, "PUT", leg, {{"port", {{"fixed_ips", {{{"subnet_id", sub}, {"ip_address", "10.60.0.9"}}}}}}}).first,
+            409);
+  EXPECT_EQ(Call(demo_, "PUT", leg, {{"port", {{"admin_state_up", false}}}}).first, 409);
+  EXPECT_EQ(Call(demo_, "GET", leg).second["port"]["fixed_ips"][0]["ip_address"], "10.60.0.1");
+  auto [cp, port] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"name", "vm"}}}});
+  ASSERT_EQ(cp, 201);
+  auto [cf, fip] = Call(demo_, "POST", "/v2.0/floatingips",
+                        {{"floatingip", {{"floating_network_id", ext_}, {"port_id", port["port"]["id"]}}}});
+  ASSERT_EQ(cf, 201) << fip.dump();
+  const json& details = fip["floatingip"]["port_details"];
+  EXPECT_EQ(details["name"], "vm");
+  EXPECT_EQ(details["mac_address"], port["port"]["mac_address"]);
+  EXPECT_EQ(details["network_id"], net);
+  EXPECT_EQ(details["status"], port["port"]["status"]);
+  auto [co, other_fip] = Call(other_, "POST", "/v2.0/floatingips", {{"floatingip", {{"floating_network_id", ext_}}}});
+  ASSERT_EQ(co, 201) << other_fip.dump();
+  auto [ca, a] = Call(other_, "PUT", "/v2.0/floatingips/" + other_fip["floatingip"]["id"].get<std::string>(),
+                      {{"floatingip", {{"port_id", port["port"]["id"]}}}});
+  EXPECT_EQ(ca, 400) << a.dump();
+  EXPECT_EQ(Call(other_, "PUT", "/v2.0/floatingips/" + other_fip["floatingip"]["id"].get<std::string>(),
+                 {{"floatingip", {{"port_id", "00000000-0000-4000-8000-000000000000"}}}}).first,
+            404);
 }
 
 }  // namespace

@@ -159,6 +159,7 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
   p.host = host;
   p.admin_state_up = req.admin_state_up;
   p.description = req.description;
+  p.tags = req.tags;
   if (!host.empty()) {
     auto h = hosts_.find(host);
     if (h == hosts_.end()) return InvalidArgument("Unknown host " + host + " in binding:host_id");
@@ -186,8 +187,10 @@ Result<model::Port> Federation::CreatePort(const PortCreate& req) {
   // Port security (Neutron's): groups with it off are a bad request; without
   // groups named, an instance's port is in its project's default group
   // (network:* ports are trusted: none).
+  // Not given: the network's port_security_enabled (Neutron's default for its ports).
   PortSecurity security = req.security;
-  const bool psec = security.port_security_enabled.value_or(true);
+  if (!security.port_security_enabled) security.port_security_enabled = net->second.port_security_enabled;
+  const bool psec = *security.port_security_enabled;
   if (!psec && security.security_groups && !security.security_groups->empty())
     return InvalidArgument("Port security must be enabled and port must have an IP address in order to use "
                            "security groups.");
@@ -205,8 +208,13 @@ Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpda
   auto it = ports_.find(id);
   if (it == ports_.end()) return NotFound("Port " + id + " could not be found");
   model::Port p = it->second;
-  if (!p.IsInstance())
-    return Conflict("Port " + id + " is owned by " + p.device_owner + "; central manages it");
+  // Central's own ports take only a name, a description and their fixed_ips
+  // as they are (Neutron's clients send them back unchanged).
+  const bool only_text = !req.device_owner && !req.device_id && !req.admin_state_up && !req.host &&
+                         !req.mac_address && !req.security.port_security_enabled &&
+                         !req.security.security_groups && !req.security.allowed_address_pairs;
+  const std::string managed = "Port " + id + " is owned by " + p.device_owner + "; central manages it";
+  if (!p.IsInstance() && !only_text) return Conflict(managed);
   if (req.device_owner) {
     const std::string& owner = *req.device_owner;
     if (owner.rfind("network:", 0) == 0)
@@ -239,6 +247,8 @@ Result<model::Port> Federation::UpdatePort(const std::string& id, const PortUpda
   Change c;
   if (req.mac_address) ISTHMUS_RETURN_IF_ERROR(ChangeMac(c, p, *req.mac_address));
   if (req.fixed_ips) ISTHMUS_RETURN_IF_ERROR(ChangeFixedIps(c, p, *req.fixed_ips));
+  if (!p.IsInstance() && json(p.fixed_ips) != json(it->second.fixed_ips))
+    return Conflict(managed + " (its addresses change with the router's interfaces, gateway or floating IP)");
   ISTHMUS_RETURN_IF_ERROR(SetPortSecurity(c, p, req.security));
   if (json(p) == json(it->second)) return p;
   Put(c, p);

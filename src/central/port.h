@@ -37,6 +37,7 @@ struct PortCreate {
   bool admin_state_up = true;
   std::string description;
   PortSecurity security;  // groups not given: the project's default group (port security on)
+  std::vector<std::string> tags;  // checked (tags.h); Neutron takes tags on a port's create only
 };
 
 // Each field: nullopt = leave as is.

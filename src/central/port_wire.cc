@@ -1,6 +1,7 @@
 // The wire side of ports: Neutron's create and update bodies read into typed
 // requests, and the Neutron view.
 #include "central/request.h"
+#include "central/tags.h"
 #include "central/security_group.h"
 #include "central/service.h"
 #include "central/standard_attrs.h"
@@ -68,7 +69,7 @@ Result<model::Port> Service::CreatePort(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "port",
                                      WithCommon({"network_id", "mac_address", "fixed_ips",
                                            "binding:host_id", "device_owner", "device_id",
-                                           "security_groups", "port_security_enabled", "allowed_address_pairs"})));
+                                           "security_groups", "port_security_enabled", "allowed_address_pairs", "tags"})));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
   ISTHMUS_ASSIGN_OR_RETURN(network_id, r.RequiredString("network_id"));
@@ -90,8 +91,13 @@ Result<model::Port> Service::CreatePort(const json& body) {
     wanted = w;
   }
   ISTHMUS_ASSIGN_OR_RETURN(security, ParseSecurity(r));
+  std::vector<std::string> tags;
+  if (r.Has("tags")) {
+    ISTHMUS_ASSIGN_OR_RETURN(t, ParseTags(r.Raw("tags")));
+    tags = t;
+  }
   return Federation::CreatePort(
-      PortCreate{name, project, network_id, mac_text, host, owner, device, wanted, up, description, security});
+      PortCreate{name, project, network_id, mac_text, host, owner, device, wanted, up, description, security, tags});
 }
 
 Result<model::Port> Service::UpdatePort(const std::string& id, const json& body) {
@@ -161,7 +167,8 @@ json PortView(Federation& f, const model::Port& p) {
           {"description", p.description},
           {"created_at", TimestampView(p.created_at)},
           {"updated_at", TimestampView(p.updated_at)},
-          {"revision_number", p.revision_number}};
+          {"revision_number", p.revision_number},
+          {"tags", p.tags}};
 }
 
 }  // namespace isthmus::central

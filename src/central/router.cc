@@ -124,6 +124,10 @@ Result<model::Router> Federation::UpdateRouter(const std::string& router_id, con
   if (req.name) router.name = *req.name;
   if (req.description) router.description = *req.description;
   if (req.admin_state_up) router.admin_state_up = *req.admin_state_up;
+  if (req.routes) {
+    ISTHMUS_RETURN_IF_ERROR(CheckExtraRoutes(router, *req.routes));
+    router.routes = *req.routes;
+  }
   Change c;
   if (gw) ISTHMUS_RETURN_IF_ERROR(SetGateway(c, router, *gw));
   if (json(router) != json(it->second)) Put(c, router);
@@ -263,6 +267,7 @@ Result<InterfaceInfo> Federation::RemoveRouterInterface(const std::string& route
     if (!p.IsRouterInterface() || p.device_id != router_id || p.fixed_ips.empty()) continue;
     if ((!port_id.empty() && id == port_id) || (!subnet_id.empty() && p.fixed_ips[0].subnet_id == subnet_id)) {
       InterfaceInfo info{router_id, p.fixed_ips[0].subnet_id, id, p.network_id, p.project_id};
+      ISTHMUS_RETURN_IF_ERROR(CheckNoRouteNeeds(routers_.at(router_id), info.subnet_id));
       // Floating IPs of this router whose fixed IP is on the subnet need it.
       for (const auto& [fid, f] : floatingips_) {
         if (f.router_id != router_id || f.port_id.empty()) continue;

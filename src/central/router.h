@@ -34,7 +34,11 @@ struct RouterUpdate {
   std::optional<std::string> name, description;
   std::optional<GatewayRequest> gateway;
   std::optional<bool> admin_state_up;
+  std::optional<std::vector<model::HostRoute>> routes;  // extraroute: the whole new list
 };
+
+// Neutron's limit on a router's extra routes (max_routes).
+inline constexpr size_t kMaxRouterRoutes = 30;
 
 // What add/remove_router_interface answer.
 struct InterfaceInfo {

@@ -1,5 +1,8 @@
 // The wire side of routers: Neutron's create and update bodies (with
 // external_gateway_info) and interface bodies read into typed requests, and the Neutron view.
+#include <algorithm>
+#include <cctype>
+
 #include "central/request.h"
 #include "central/service.h"
 #include "central/standard_attrs.h"
@@ -38,6 +41,29 @@ Result<GatewayRequest> ParseGateway(const json& v) {
   return g;
 }
 
+// routes (extraroute): [{"destination": CIDR, "nexthop": IP}], null for none;
+// canonical, no duplicates (Neutron's hostroutes validator).
+Result<std::vector<model::HostRoute>> ParseRoutes(const json& v) {
+  std::vector<model::HostRoute> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) return InvalidArgument("Invalid input for routes: '" + v.dump() + "' is not a list");
+  for (const auto& r : v) {
+    if (!r.is_object() || r.size() != 2 || !r.contains("destination") || !r.contains("nexthop") ||
+        !r["destination"].is_string() || !r["nexthop"].is_string())
+      return InvalidArgument("Invalid input for routes: each is {\"destination\": CIDR, \"nexthop\": IP}, not " +
+                             r.dump());
+    auto dest = Cidr::Parse(r["destination"].get<std::string>());
+    if (!dest.ok()) return InvalidArgument("Invalid input for routes: " + dest.status().message());
+    auto hop = Ipv4::Parse(r["nexthop"].get<std::string>());
+    if (!hop.ok()) return InvalidArgument("Invalid input for routes: " + hop.status().message());
+    model::HostRoute route{dest->ToString(), hop->ToString()};
+    if (std::find(out.begin(), out.end(), route) != out.end())
+      return InvalidArgument("Invalid input for routes: Duplicate hostroute '" + r.dump() + "'");
+    out.push_back(route);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<model::Router> Service::CreateRouter(const json& body) {
@@ -62,7 +88,7 @@ Result<model::Router> Service::CreateRouter(const json& body) {
 
 Result<model::Router> Service::UpdateRouter(const std::string& router_id, const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"name", "description", "external_gateway_info",
-                                                             "admin_state_up", "distributed", "ha"}));
+                                                             "admin_state_up", "distributed", "ha", "routes"}));
   ISTHMUS_RETURN_IF_ERROR(Unchangeable("router", r, {"distributed", "ha"}));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
@@ -76,17 +102,44 @@ Result<model::Router> Service::UpdateRouter(const std::string& router_id, const 
   if (r.Has("name")) u.name = name;
   if (r.Contains("description")) u.description = description;
   if (r.Has("admin_state_up")) u.admin_state_up = up;
+  if (r.Contains("routes")) {
+    ISTHMUS_ASSIGN_OR_RETURN(routes, ParseRoutes(r.Raw("routes")));
+    u.routes = routes;
+  }
   u.gateway = gw;
   return Federation::UpdateRouter(router_id, u);
 }
 
-// The body of add/remove_router_interface: {"subnet_id": ...} and/or {"port_id": ...}, strings only.
-static Status CheckInterfaceBody(const json& body) {
+Result<model::Router> Service::ChangeExtraRoutes(const std::string& router_id, const json& body, bool add) {
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "router", {"routes"}));
+  if (!r.Has("routes")) return InvalidArgument("Bad router request: {\"router\": {\"routes\": [...]}} expected");
+  ISTHMUS_ASSIGN_OR_RETURN(routes, ParseRoutes(r.Raw("routes")));
+  return Federation::ChangeExtraRoutes(router_id, routes, add);
+}
+
+namespace {
+
+// A UUID's text (8-4-4-4-12 hexadecimal digits), as Neutron's type:uuid takes it.
+bool IsUuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status Service::CheckInterfaceBody(const json& body) {
   if (!body.is_object()) return InvalidArgument("request body must be an object");
   for (const auto& [k, v] : body.items()) {
     if (k != "subnet_id" && k != "port_id")
       return InvalidArgument("Unrecognized attribute '" + k + "' (use subnet_id or port_id)");
     if (!v.is_string()) return InvalidArgument(k + " must be a string");
+    if (!IsUuid(v.get<std::string>()))
+      return InvalidArgument("Invalid input for " + k + ". Reason: '" + v.get<std::string>().substr(0, 64) +
+                             "' is not a valid UUID.");
   }
   return Status::Ok();
 }
@@ -116,6 +169,8 @@ json RouterView(Federation& s, const model::Router& r) {
       for (const auto& f : p->fixed_ips) ips.push_back({{"subnet_id", f.subnet_id}, {"ip_address", f.ip_address}});
     gateway = {{"network_id", r.gateway_network_id}, {"enable_snat", r.enable_snat}, {"external_fixed_ips", ips}};
   }
+  json routes = json::array();
+  for (const auto& x : r.routes) routes.push_back({{"destination", x.destination}, {"nexthop", x.nexthop}});
   return {{"id", r.id},
           {"name", r.name},
           {"tenant_id", r.project_id},
@@ -127,10 +182,12 @@ json RouterView(Federation& s, const model::Router& r) {
           {"availability_zone_hints", {r.cloud}},
           {"availability_zones", {r.cloud}},
           {"external_gateway_info", gateway},
+          {"routes", routes},
           {"description", r.description},
           {"created_at", TimestampView(r.created_at)},
           {"updated_at", TimestampView(r.updated_at)},
-          {"revision_number", r.revision_number}};
+          {"revision_number", r.revision_number},
+          {"tags", r.tags}};
 }
 
 }  // namespace isthmus::central

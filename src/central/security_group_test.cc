@@ -354,17 +354,34 @@ TEST_F(SecurityGroupApiTest, QuotasAndExtensions) {
   for (const char* a : {"security-group", "port-security", "allowed-address-pairs"}) EXPECT_TRUE(aliases.count(a)) << a;
 }
 
-// A network's port_security_enabled: true (its ports' default) is taken and
-// shown; false, which central does not keep per network, is refused, not ignored.
-TEST_F(SecurityGroupApiTest, NetworksTakePortSecurityOnlyAsTheirPortsDefault) {
+// A network's port_security_enabled is kept, shown and updatable (a new
+// revision), and is the default of its new ports' own: false makes ports
+// without port security and without groups, unless a port says otherwise.
+TEST_F(SecurityGroupApiTest, NetworksPortSecurityIsTheirPortsDefault) {
   auto [c1, n1] = Call(demo_, "POST", "/v2.0/networks",
-                       {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", true}}}});
-  ASSERT_EQ(c1, 201) << n1.dump();
-  EXPECT_EQ(n1["network"]["port_security_enabled"], true);
-  auto [c2, n2] = Call(demo_, "POST", "/v2.0/networks",
                        {{"network", {{"availability_zone_hints", {"c1"}}, {"port_security_enabled", false}}}});
-  EXPECT_EQ(c2, 400) << n2.dump();
-  EXPECT_EQ(Call(demo_, "GET", "/v2.0/networks").second["networks"].size(), 1u);
+  ASSERT_EQ(c1, 201) << n1.dump();
+  EXPECT_EQ(n1["network"]["port_security_enabled"], false);
+  const std::string net = n1["network"]["id"];
+  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", net}, {"cidr", "10.3.0.0/24"}}}}).first, 201);
+  auto [cp, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
+  ASSERT_EQ(cp, 201) << p.dump();
+  EXPECT_EQ(p["port"]["port_security_enabled"], false);
+  EXPECT_EQ(p["port"]["security_groups"], json::array());
+  auto [co, on] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"port_security_enabled", true}}}});
+  ASSERT_EQ(co, 201) << on.dump();
+  EXPECT_EQ(on["port"]["security_groups"].size(), 1u);  // the default group
+  const int64_t rev = Call(demo_, "GET", "/v2.0/networks/" + net).second["network"]["revision_number"];
+  auto [cu, u] = Call(demo_, "PUT", "/v2.0/networks/" + net, {{"network", {{"port_security_enabled", true}}}});
+  ASSERT_EQ(cu, 200) << u.dump();
+  EXPECT_EQ(u["network"]["port_security_enabled"], true);
+  EXPECT_GT(u["network"]["revision_number"].get<int64_t>(), rev);
+  EXPECT_EQ(Call(demo_, "GET", "/v2.0/ports/" + p["port"]["id"].get<std::string>()).second["port"]["port_security_enabled"],
+            false);  // the ports it has keep theirs
+  auto [c2, p2] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}}}});
+  ASSERT_EQ(c2, 201);
+  EXPECT_EQ(p2["port"]["port_security_enabled"], true);
+  EXPECT_EQ(Call(demo_, "PUT", "/v2.0/networks/" + net, {{"network", {{"port_security_enabled", "no"}}}}).first, 400);
 }
 
 // A cloud's snapshot holds every group and rule (they go to every cloud).

@@ -124,7 +124,8 @@ json SecurityGroupView(Federation& f, const model::SecurityGroup& g) {
           {"security_group_rules", rules},
           {"created_at", TimestampView(g.created_at)},
           {"updated_at", TimestampView(g.updated_at)},
-          {"revision_number", g.revision_number}};
+          {"revision_number", g.revision_number},
+          {"tags", g.tags}};
 }
 
 }  // namespace isthmus::central

@@ -101,7 +101,7 @@ Result<json> Service::CreateView(Kind kind, const json& body) {
     case Kind::kSubnet: return view(CreateSubnet(body), [](const auto& v) { return SubnetView(v); });
     case Kind::kPort: return view(CreatePort(body), [this](const auto& v) { return PortView(*this, v); });
     case Kind::kRouter: return view(CreateRouter(body), [&](const auto& r) { return RouterView(*this, r); });
-    case Kind::kFloatingIp: return view(CreateFloatingIp(body), [](const auto& v) { return FloatingIpView(v); });
+    case Kind::kFloatingIp: return view(CreateFloatingIp(body), [&](const auto& v) { return FloatingIpView(*this, v); });
     case Kind::kSecurityGroup:
       return view(CreateSecurityGroup(body), [&](const auto& g) { return SecurityGroupView(*this, g); });
     case Kind::kSecurityGroupRule:
@@ -115,7 +115,7 @@ json View(Federation& f, Kind kind, const json& model) {
     case Kind::kNetwork: return NetworkView(f, model.get<model::Network>());
     case Kind::kSubnet: return SubnetView(model.get<model::Subnet>());
     case Kind::kPort: return PortView(f, model.get<model::Port>());
-    case Kind::kFloatingIp: return FloatingIpView(model.get<model::FloatingIp>());
+    case Kind::kFloatingIp: return FloatingIpView(f, model.get<model::FloatingIp>());
     case Kind::kSecurityGroup: return SecurityGroupView(f, model.get<model::SecurityGroup>());
     case Kind::kSecurityGroupRule: return SecurityGroupRuleView(model.get<model::SecurityGroupRule>());
     default: return RouterView(f, model.get<model::Router>());

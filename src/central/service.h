@@ -32,8 +32,15 @@ class Service : public Federation {
   Result<model::Port> CreatePort(const nlohmann::json& body);
   Result<model::Port> UpdatePort(const std::string& id, const nlohmann::json& body);
   Result<model::Router> CreateRouter(const nlohmann::json& body);
-  // PUT /v2.0/routers/{id}: name and external_gateway_info (null clears it).
+  // PUT /v2.0/routers/{id}: name, description, admin_state_up, routes (the
+  // whole list) and external_gateway_info (null clears it).
   Result<model::Router> UpdateRouter(const std::string& router_id, const nlohmann::json& body);
+  // PUT /v2.0/routers/{id}/add_extraroutes (add) and remove_extraroutes:
+  // {"router": {"routes": [...]}} (extraroute-atomic).
+  Result<model::Router> ChangeExtraRoutes(const std::string& router_id, const nlohmann::json& body, bool add);
+  // The body of add/remove_router_interface: subnet_id and/or port_id, each a
+  // UUID's text (400 otherwise, before anything is looked up).
+  static Status CheckInterfaceBody(const nlohmann::json& body);
   Result<InterfaceInfo> AddRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<InterfaceInfo> RemoveRouterInterface(const std::string& router_id, const nlohmann::json& body);
   Result<model::FloatingIp> CreateFloatingIp(const nlohmann::json& body);
@@ -64,7 +71,9 @@ nlohmann::json NetworkView(Federation& f, const model::Network& n);
 nlohmann::json SubnetView(const model::Subnet& s);
 nlohmann::json PortView(Federation& f, const model::Port& p);  // status: status_report.h
 nlohmann::json RouterView(Federation& f, const model::Router& r);
-nlohmann::json FloatingIpView(const model::FloatingIp& f);
+// With Neutron's port_details (fip-port-details): its port's name, network,
+// MAC, state and device, or null when it is not associated.
+nlohmann::json FloatingIpView(Federation& s, const model::FloatingIp& f);
 // A group's view lists its rules (security_group_rules).
 nlohmann::json SecurityGroupView(Federation& f, const model::SecurityGroup& g);
 nlohmann::json SecurityGroupRuleView(const model::SecurityGroupRule& r);

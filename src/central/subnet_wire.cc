@@ -57,7 +57,8 @@ Result<model::Subnet> Service::CreateSubnet(const json& body) {
   ISTHMUS_ASSIGN_OR_RETURN(dns, r.StringList("dns_nameservers"));
   ISTHMUS_ASSIGN_OR_RETURN(description, r.String("description"));
   ISTHMUS_ASSIGN_OR_RETURN(routes, ParseHostRoutes(r.Has("host_routes") ? r.Raw("host_routes") : json()));
-  if (r.Has("ip_version") && (!r.Raw("ip_version").is_number_integer() || r.Raw("ip_version") != 4))
+  // 4, or "4" (Neutron converts it to an integer).
+  if (r.Has("ip_version") && r.Raw("ip_version") != json(4) && r.Raw("ip_version") != json("4"))
     return InvalidArgument("ip_version must be 4");
   if (mode != "anycast" && mode != "per-cloud")
     return InvalidArgument("gateway_mode '" + mode + "' is not one of anycast, per-cloud");
@@ -139,7 +140,8 @@ json SubnetView(const model::Subnet& s) {
           {"description", s.description},
           {"created_at", TimestampView(s.created_at)},
           {"updated_at", TimestampView(s.updated_at)},
-          {"revision_number", s.revision_number}};
+          {"revision_number", s.revision_number},
+          {"tags", s.tags}};
 }
 
 }  // namespace isthmus::central

@@ -43,7 +43,8 @@ std::vector<const Router*> HostRouters(const StateContext& ctx, const std::strin
   auto nets = InstanceNetworks(v, host);
   bool network_node = ctx.network_node() && ctx.network_node()->name == host;
   for (const auto& [id, r] : v.routers) {
-    if (r.cloud != v.cloud) continue;
+    // A router with admin_state_up false is wired nowhere: it routes nothing.
+    if (r.cloud != v.cloud || !r.admin_state_up) continue;
     if (!r.distributed) {
       if (network_node) out.push_back(&r);
       continue;
@@ -73,6 +74,31 @@ const model::Subnet* SubnetOf(const FederationView& v, const std::string& subnet
 template <typename T, typename Key>
 void SortBy(std::vector<T>& v, Key key) {
   std::sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// A router's extra routes that its instance can install: the nexthop on one
+// of `legs`' subnets and none of their own addresses; one route per
+// destination (the lowest nexthop), sorted.
+std::vector<state::Route> ConnectedRoutes(const Router& r, const std::vector<state::RouterInterface>& legs) {
+  std::vector<state::Route> out;
+  for (const auto& route : r.routes) {
+    auto hop = Ipv4::Parse(route.nexthop);
+    if (!hop.ok() || !Cidr::Parse(route.destination).ok()) continue;
+    bool connected = false, own = false;
+    for (const auto& leg : legs) {
+      auto ip = Ipv4::Parse(leg.ip);
+      if (!ip.ok()) continue;
+      own |= *ip == *hop;
+      Cidr subnet{*ip, leg.prefix_len};
+      connected |= Cidr{Ipv4{ip->v & subnet.Mask()}, leg.prefix_len}.Contains(*hop);
+    }
+    if (connected && !own) out.push_back({route.destination, route.nexthop});
+  }
+  SortBy(out, [](const auto& x) { return std::tie(x.destination, x.nexthop); });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const auto& a, const auto& b) { return a.destination == b.destination; }),
+            out.end());
+  return out;
 }
 
 // A port of this cloud owned by `router` with `owner` (gateway, SNAT legs).
@@ -365,6 +391,7 @@ class HostBuilder {
       fip_networks_.insert(gw.network_id);
     }
     SortBy(ri.interfaces, [](const auto& x) { return x.port_id; });
+    ri.routes = ConnectedRoutes(r, ri.interfaces);
     SortBy(ri.snat_routes, [](const auto& x) { return x.cidr; });
     SortBy(ri.floating_ips, [](const auto& x) { return x.floating_ip; });
     return ri;
@@ -373,7 +400,7 @@ class HostBuilder {
   // Centralized SNAT of this cloud's DVR routers, on its network node.
   void SnatRouters() {
     for (const auto& [rid, r] : v_.routers) {
-      if (r.cloud != v_.cloud || !r.distributed || r.gateway_network_id.empty()) continue;
+      if (r.cloud != v_.cloud || !r.distributed || r.gateway_network_id.empty() || !r.admin_state_up) continue;
       state::RouterInstance sn;
       sn.id = rid;
       sn.kind = "snat";
@@ -395,6 +422,7 @@ class HostBuilder {
         return std::any_of(sn.interfaces.begin(), sn.interfaces.end(), [&](const auto& i) { return i.ip == n.ip; });
       });
       SortBy(sn.interfaces, [](const auto& x) { return x.port_id; });
+      sn.routes = ConnectedRoutes(r, sn.interfaces);
       s_.routers.push_back(sn);
     }
   }
@@ -428,7 +456,9 @@ class HostBuilder {
         d.ip_cidrs.push_back(f.ip_address + "/" + std::to_string(PrefixLen(sub->cidr)));
         const Port* leg = ctx_.serving().GatewayLeg(sub->id, v_.cloud);
         std::string router = leg ? leg->fixed_ips[0].ip_address : sub->gateway_ip;
-        d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers});
+        std::vector<state::Route> host_routes;
+        for (const auto& hr : sub->host_routes) host_routes.push_back({hr.destination, hr.nexthop});
+        d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers, std::move(host_routes)});
         served.insert(sub->id);
       }
       for (const Port* q : v_.PortsOn(p->network_id)) {

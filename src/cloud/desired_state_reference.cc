@@ -1,6 +1,7 @@
 // The desired-state computation as it was before StateContext (main at
-// c14141d, unchanged but for its names): the reference the shared-context
-// computation must equal, host by host (live_view_test). Test-only.
+// c14141d, unchanged but for its names and the facts added since: routers'
+// admin_state_up and extra routes, subnets' host routes): the reference the
+// shared-context computation must equal, host by host (live_view_test). Test-only.
 #include "cloud/desired_state_reference.h"
 
 #include <algorithm>
@@ -67,7 +68,7 @@ std::vector<const Router*> HostRouters(const FederationView& v, const SubnetServ
   auto nets = InstanceNetworks(v, host);
   bool network_node = IsNetworkNode(v, host);
   for (const auto& [id, r] : v.routers) {
-    if (r.cloud != v.cloud) continue;
+    if (r.cloud != v.cloud || !r.admin_state_up) continue;
     if (!r.distributed) {
       if (network_node) out.push_back(&r);
       continue;
@@ -94,6 +95,30 @@ const model::Subnet* SubnetOf(const FederationView& v, const std::string& subnet
 template <typename T, typename Key>
 void SortBy(std::vector<T>& v, Key key) {
   std::sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// The router's extra routes whose nexthop lies in the subnet of one of
+// `legs` and is no leg's own address: per destination the lowest nexthop.
+std::vector<state::Route> ExtraRoutes(const FederationView& v, const Router& r,
+                                      const std::vector<state::RouterInterface>& legs) {
+  std::map<std::string, std::string> by_destination;
+  for (const auto& route : r.routes) {
+    auto hop = Ipv4::Parse(route.nexthop);
+    if (!hop.ok() || !Cidr::Parse(route.destination).ok()) continue;
+    bool on_leg_subnet = false, a_leg = false;
+    for (const auto& leg : legs) {
+      const model::Subnet* sub = SubnetOf(v, leg.subnet_id);
+      auto cidr = sub ? Cidr::Parse(sub->cidr) : Result<Cidr>(NotFound(""));
+      if (cidr.ok() && cidr->Contains(*hop)) on_leg_subnet = true;
+      if (leg.ip == hop->ToString()) a_leg = true;
+    }
+    if (!on_leg_subnet || a_leg) continue;
+    auto [it, fresh] = by_destination.emplace(route.destination, route.nexthop);
+    if (!fresh && route.nexthop < it->second) it->second = route.nexthop;
+  }
+  std::vector<state::Route> out;
+  for (const auto& [dst, hop] : by_destination) out.push_back({dst, hop});
+  return out;
 }
 
 // A port of this cloud owned by `router` with `owner` (gateway, SNAT legs).
@@ -350,13 +375,14 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
     SortBy(ri.interfaces, [](const auto& x) { return x.port_id; });
     SortBy(ri.snat_routes, [](const auto& x) { return x.cidr; });
     SortBy(ri.floating_ips, [](const auto& x) { return x.floating_ip; });
+    ri.routes = ExtraRoutes(v, *r, ri.interfaces);
     s.routers.push_back(ri);
   }
 
   // Centralized SNAT of this cloud's DVR routers, on its network node.
   if (network_node)
     for (const auto& [rid, r] : v.routers) {
-      if (r.cloud != v.cloud || !r.distributed || r.gateway_network_id.empty()) continue;
+      if (r.cloud != v.cloud || !r.distributed || r.gateway_network_id.empty() || !r.admin_state_up) continue;
       state::RouterInstance sn;
       sn.id = rid;
       sn.kind = "snat";
@@ -379,6 +405,7 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
                            [&](const auto& i) { return i.ip == n.ip; });
       });
       SortBy(sn.interfaces, [](const auto& x) { return x.port_id; });
+      sn.routes = ExtraRoutes(v, r, sn.interfaces);
       s.routers.push_back(sn);
     }
 
@@ -408,7 +435,9 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
       d.ip_cidrs.push_back(f.ip_address + "/" + std::to_string(PrefixLen(sub->cidr)));
       const Port* leg = serving.GatewayLeg(sub->id, v.cloud);
       std::string router = leg ? leg->fixed_ips[0].ip_address : sub->gateway_ip;
-      d.subnets.push_back({sub->id, sub->cidr, router, sub->dns_nameservers});
+      state::DhcpSubnet ds{sub->id, sub->cidr, router, sub->dns_nameservers, {}};
+      for (const auto& hr : sub->host_routes) ds.host_routes.push_back({hr.destination, hr.nexthop});
+      d.subnets.push_back(ds);
       served.insert(sub->id);
     }
     for (const Port* q : v.PortsOn(p->network_id)) {

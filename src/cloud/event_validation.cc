@@ -91,6 +91,14 @@ void CheckNetwork(FieldChecker& c, const model::Network& x, const std::string& i
   }
 }
 
+// Host routes and extra routes: a CIDR (no host bits) via an IPv4 address.
+void CheckRoutes(FieldChecker& c, const std::string& f, const std::vector<model::HostRoute>& routes) {
+  for (const auto& r : routes) {
+    if (!Cidr::Parse(r.destination).ok()) c.Fail(f + ".destination", r.destination, "is not a CIDR");
+    c.Ip(f + ".nexthop", r.nexthop);
+  }
+}
+
 void CheckSubnet(FieldChecker& c, const model::Subnet& x, const std::string& id) {
   c.Id("id", x.id);
   c.Equal("id", x.id, id);
@@ -106,6 +114,7 @@ void CheckSubnet(FieldChecker& c, const model::Subnet& x, const std::string& id)
     c.Ip("allocation_pools.end", p.end);
   }
   for (const auto& d : x.dns_nameservers) c.Ip("dns_nameservers", d);
+  CheckRoutes(c, "host_routes", x.host_routes);
 }
 
 void CheckPort(FieldChecker& c, const model::Port& x, const std::string& id) {
@@ -144,6 +153,7 @@ void CheckRouter(FieldChecker& c, const model::Router& x, const std::string& id)
   c.Name("project_id", x.project_id);
   c.Cloud("cloud", x.cloud);
   c.Id("gateway_network_id", x.gateway_network_id, true);
+  CheckRoutes(c, "routes", x.routes);
 }
 
 void CheckFloatingIp(FieldChecker& c, const model::FloatingIp& x, const std::string& id) {

@@ -116,6 +116,21 @@ TEST_F(EventValidationTest, BadCidrsIpsIdsAndNamesAreRefused) {
   ExpectRefused({mismatch}, "3", "id", "n2");
 }
 
+// A subnet's host routes and a router's extra routes reach dnsmasq's options
+// and `ip route`: a CIDR via an IPv4 address, nothing else.
+TEST_F(EventValidationTest, BadHostRoutesAndExtraRoutesAreRefused) {
+  json sub = Subnet(4, "10.0.3.0/24");
+  sub["body"]["host_routes"] = {{{"destination", "198.51.100.0/24,0.0.0.0/0"}, {"nexthop", "10.0.3.9"}}};
+  ExpectRefused({Net(3), sub}, "4", "host_routes.destination", "198.51.100.0/24,0.0.0.0/0");
+  sub["body"]["host_routes"] = {{{"destination", "198.51.100.0/24"}, {"nexthop", "10.0.3.9 dev lo"}}};
+  ExpectRefused({Net(3), sub}, "4", "host_routes.nexthop", "10.0.3.9 dev lo");
+  json router = Ev(4, "router", "r1", {{"id", "r1"}, {"cloud", "cloud1"},
+                                       {"routes", {{{"destination", "198.51.100.1/24"}, {"nexthop", "10.0.3.9"}}}}});
+  ExpectRefused({Net(3), router}, "4", "routes.destination", "198.51.100.1/24");
+  router["body"]["routes"] = {{{"destination", "198.51.100.0/24"}, {"nexthop", "x"}}};
+  ExpectRefused({Net(3), router}, "4", "routes.nexthop", "\"x\"");
+}
+
 json Rule(int64_t seq, json fields) {
   json body = {{"id", "r1"}, {"security_group_id", "sg1"}, {"direction", "ingress"}, {"ethertype", "IPv4"}};
   body.update(fields);

@@ -86,6 +86,7 @@ class RandomFederation {
     sub.gateway_ip = Chance(0.8) ? "10." + std::to_string(s) + ".0.1" : "";
     sub.enable_dhcp = Chance(0.8);
     if (Chance(0.3)) sub.dns_nameservers = {"192.0.2." + std::to_string(Pick(3) + 1)};
+    if (Chance(0.3)) sub.host_routes = {{"198.51.100.0/24", "10." + std::to_string(s) + ".0." + std::to_string(Pick(6) + 1)}};
     return sub;
   }
 
@@ -164,6 +165,12 @@ class RandomFederation {
     router.distributed = Chance(0.6);
     router.gateway_network_id = Chance(0.6) ? Net(Chance(0.8) ? kExternal : Pick(kNetworks)) : "";
     router.enable_snat = Chance(0.7);
+    router.admin_state_up = Chance(0.8);
+    // Extra routes: a nexthop on some subnet (a leg's, now and then a leg's own
+    // address, or none of the router's), two to one destination now and then.
+    for (int i = Pick(4); i > 0; --i)
+      router.routes.push_back({Chance(0.5) ? "198.51.100.0/24" : "203.0.113." + std::to_string(Pick(2) * 128) + "/25",
+                               "10." + std::to_string(Pick(kSubnets)) + ".0." + std::to_string(Pick(6) + 1)});
     return router;
   }
 

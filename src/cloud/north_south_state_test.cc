@@ -170,5 +170,61 @@ TEST(NorthSouthState, LegacyRouterDoesItAllOnTheNetworkNode) {
   EXPECT_TRUE(h1.fip_gateways.empty());
 }
 
+// Neutron's admin_state_up false on a router: no host wires it (no qrouter-
+// on any host, no SNAT, no floating IPs), DVR and legacy alike, until it is
+// true again.
+TEST(NorthSouthState, AnAdministrativelyDownRouterIsWiredNowhere) {
+  for (bool distributed : {true, false}) {
+    auto v = NorthSouth(distributed);
+    v.routers["r1"].admin_state_up = false;
+    for (const char* host : {"c1-h1", "c1-h2", "c1-net"}) {
+      auto s = Compute(v, host);
+      EXPECT_TRUE(s.routers.empty()) << host << " distributed " << distributed;
+      EXPECT_TRUE(s.fip_gateways.empty()) << host;
+    }
+    // c1-h1 keeps its instance's network only: net4 came with the router.
+    EXPECT_EQ(HostNetworks(v, "c1-h1"), std::set<std::string>{"net3"});
+    v.routers["r1"].admin_state_up = true;
+    EXPECT_NE(Find(Compute(v, "c1-net"), distributed ? "snat" : "legacy"), nullptr);
+    if (distributed) EXPECT_EQ(Compute(v, "c1-h1").fip_gateways.size(), 1u);
+  }
+}
+
+// A router's extra routes go into each of its instances (DVR on every host,
+// its SNAT instance, a legacy router) whose legs connect the nexthop; one per
+// destination; a nexthop no leg connects, or a leg's own address, is left out.
+TEST(NorthSouthState, ExtraRoutesGoIntoEveryInstanceWhoseLegsConnectTheNexthop) {
+  for (bool distributed : {true, false}) {
+    auto v = NorthSouth(distributed);
+    v.routers["r1"].routes = {{"198.51.100.0/24", "10.0.4.14"},
+                              {"203.0.113.0/24", "10.9.9.9"},
+                              {"192.0.2.0/24", "10.0.3.1"},
+                              {"198.51.100.0/24", "10.0.4.13"},
+                              {"192.0.2.128/25", "10.0.3.12"}};
+    std::vector<state::Route> want = {{"192.0.2.128/25", "10.0.3.12"}, {"198.51.100.0/24", "10.0.4.13"}};
+    if (distributed) {
+      EXPECT_EQ(Find(Compute(v, "c1-h1"), "dvr")->routes, want);
+      EXPECT_EQ(Find(Compute(v, "c1-h2"), "dvr")->routes, want);
+      // The SNAT instance's legs are the SNAT ports: the router leg's address
+      // (which central refuses as a nexthop) is another host there.
+      std::vector<state::Route> snat = {{"192.0.2.0/24", "10.0.3.1"}, want[0], want[1]};
+      EXPECT_EQ(Find(Compute(v, "c1-net"), "snat")->routes, snat);
+    } else {
+      EXPECT_EQ(Find(Compute(v, "c1-net"), "legacy")->routes, want);
+    }
+  }
+}
+
+// A subnet's host routes are offered by its DHCP server (option 121).
+TEST(NorthSouthState, DhcpOffersTheSubnetsHostRoutes) {
+  auto v = NorthSouth();
+  v.subnets["sub3"].host_routes = {{"198.51.100.0/24", "10.0.3.12"}};
+  auto s = Compute(v, "c1-net");
+  ASSERT_EQ(s.dhcp_servers.size(), 1u);
+  ASSERT_EQ(s.dhcp_servers[0].subnets.size(), 1u);
+  EXPECT_EQ(s.dhcp_servers[0].subnets[0].host_routes,
+            (std::vector<state::Route>{{"198.51.100.0/24", "10.0.3.12"}}));
+}
+
 }  // namespace
 }  // namespace isthmus::cloud

@@ -26,13 +26,15 @@ std::string DhcpClientDaemon(const std::string& instance, const std::string& dev
 Status WriteDhcpScript() {
   std::filesystem::create_directories(LabRoot() + "/leases");
   // udhcpc calls it with deconfig | bound | renew | leasefail | nak and the
-  // lease in the environment (ip, mask, router, dns, serverid, mtu, lease).
+  // lease in the environment (ip, mask, router, dns, serverid, mtu, lease,
+  // staticroutes: option 121 as "DEST/LEN NEXTHOP ...").
   std::string script = R"SH(#!/bin/sh
 # isthmus lab: udhcpc event script (written by `isthmus lab up`).
+event="$1"
 dev="$interface"
 base="LEASES/$(ip netns identify)-$dev"
 base="${base%/isth-*}/${base##*/isth-}"
-case "$1" in
+case "$event" in
   deconfig)
     ip addr flush dev "$dev"
     ip link set "$dev" up
@@ -40,17 +42,33 @@ case "$1" in
   bound|renew)
     [ -n "$mtu" ] && ip link set "$dev" mtu "$mtu"
     ip addr replace "$ip/${mask:-24}" dev "$dev"
-    if [ -n "$router" ]; then
-      ip route replace default via "${router%% *}" dev "$dev"
+    # The lease's routes, marked proto static: with classless static routes
+    # (option 121) the router option is ignored (RFC 3442); routes of an
+    # earlier lease that this one lacks are removed.
+    keep=" "
+    if [ -n "$staticroutes" ]; then
+      set -- $staticroutes
+      while [ $# -ge 2 ]; do
+        dst="${1%/32}"; gw="$2"; shift 2
+        [ "$dst" = 0.0.0.0/0 ] && dst=default
+        ip route replace "$dst" via "$gw" dev "$dev" proto static
+        keep="$keep$dst "
+      done
+    elif [ -n "$router" ]; then
+      ip route replace default via "${router%% *}" dev "$dev" proto static
+      keep=" default "
     fi
+    ip -o route show dev "$dev" proto static | while read -r dst rest; do
+      case "$keep" in *" $dst "*) ;; *) ip route del "$dst" dev "$dev" proto static ;; esac
+    done
     ;;
 esac
-case "$1" in
+case "$event" in
   bound|renew|nak|leasefail)
-    line=$(printf '{"event":"%s","dev":"%s","ip":"%s","mask":"%s","router":"%s","dns":"%s","serverid":"%s","mtu":"%s","lease":"%s","time":%s}' \
-      "$1" "$dev" "$ip" "$mask" "$router" "$dns" "$serverid" "$mtu" "$lease" "$(date +%s)")
+    line=$(printf '{"event":"%s","dev":"%s","ip":"%s","mask":"%s","router":"%s","dns":"%s","serverid":"%s","mtu":"%s","lease":"%s","routes":"%s","time":%s}' \
+      "$event" "$dev" "$ip" "$mask" "$router" "$dns" "$serverid" "$mtu" "$lease" "$staticroutes" "$(date +%s)")
     echo "$line" >> "$base.log"
-    [ "$1" = bound ] || [ "$1" = renew ] && { echo "$line" > "$base.json.tmp"; mv "$base.json.tmp" "$base.json"; }
+    [ "$event" = bound ] || [ "$event" = renew ] && { echo "$line" > "$base.json.tmp"; mv "$base.json.tmp" "$base.json"; }
     ;;
 esac
 exit 0
@@ -64,9 +82,10 @@ exit 0
 
 Status StartDhcpClient(const std::string& instance, const std::string& dev) {
   // -t/-T/-A: discover every second, 5 tries, then again after 1 s, forever.
+  // -O staticroutes: ask for option 121 (dnsmasq sends only what is asked for).
   auto pid = StartDaemon(DhcpClientDaemon(instance, dev),
                          {"ip", "netns", "exec", InstanceNamespace(instance), "udhcpc", "-f", "-i", dev,
-                          "-s", ScriptPath(), "-t", "5", "-T", "1", "-A", "1", "-O", "mtu", "-x",
+                          "-s", ScriptPath(), "-t", "5", "-T", "1", "-A", "1", "-O", "mtu", "-O", "staticroutes", "-x",
                           "hostname:" + instance},
                          LabRoot() + "/logs/" + DhcpClientDaemon(instance, dev) + ".log");
   return pid.status();

@@ -1,7 +1,8 @@
 // Instances get their addresses by DHCP, as real ones do: one busybox udhcpc
 // per NIC inside the instance's namespace (a lab daemon "dhcp-<instance>-<dev>";
 // SIGUSR1 to it forces a renewal). Its script configures the NIC from the
-// lease (address, MTU, default route when the lease has a router) and records
+// lease (address, MTU, the classless static routes of option 121 when the
+// lease has them, else the default route via its router) and records
 // every lease event as JSON: <lab root>/leases/<instance>-<dev>.json holds the
 // latest, .log every event, with the server identifier that answered.
 #pragma once
@@ -16,7 +17,7 @@ namespace isthmus::lab {
 Status WriteDhcpScript();
 Status StartDhcpClient(const std::string& instance, const std::string& dev);
 std::string DhcpClientDaemon(const std::string& instance, const std::string& dev);
-// The latest lease event ({"event","ip","mask","router","dns","serverid","mtu"}).
+// The latest lease event ({"event","ip","mask","router","dns","serverid","mtu","routes"}).
 Result<nlohmann::json> ReadLease(const std::string& instance, const std::string& dev);
 // Waits for a lease event newer than `after_count` (the .log's line count).
 Result<nlohmann::json> WaitLease(const std::string& instance, const std::string& dev,

@@ -74,6 +74,11 @@ class Checker {
   Status status_;
 };
 
+void CheckRoute(Checker& c, const std::string& p, const Route& r) {
+  c.Cidr(p + ".destination", r.destination);
+  c.Ip(p + ".nexthop", r.nexthop);
+}
+
 void CheckRouter(Checker& c, const std::string& p, const RouterInstance& r) {
   c.Id(p + ".id", r.id);
   c.OneOf(p + ".kind", r.kind, {"dvr", "legacy", "snat"});
@@ -106,6 +111,7 @@ void CheckRouter(Checker& c, const std::string& p, const RouterInstance& r) {
     c.Ip(q + ".fixed_ip", f.fixed_ip);
     c.Id(q + ".port_id", f.port_id, true);
   });
+  c.Each<Route>(p + ".routes", r.routes, [&](const std::string& q, const Route& x) { CheckRoute(c, q, x); });
   c.Id(p + ".fip_link.network_id", r.fip_link.network_id, true);
   c.Ip(p + ".fip_link.router_side", r.fip_link.router_side, true);
   c.Ip(p + ".fip_link.fip_side", r.fip_link.fip_side, true);
@@ -122,6 +128,7 @@ void CheckDhcp(Checker& c, const std::string& p, const DhcpServer& d) {
     c.Cidr(q + ".cidr", s.cidr);
     c.Ip(q + ".router", s.router, true);
     c.Each<std::string>(q + ".dns", s.dns, [&](const std::string& r, const std::string& ip) { c.Ip(r, ip); });
+    c.Each<Route>(q + ".host_routes", s.host_routes, [&](const std::string& r, const Route& x) { CheckRoute(c, r, x); });
   });
   c.Each<DhcpHost>(p + ".hosts", d.hosts, [&](const std::string& q, const DhcpHost& h) {
     c.Mac(q + ".mac", h.mac);

@@ -108,6 +108,15 @@ struct RouterInterface {
   bool operator==(const RouterInterface&) const = default;
 };
 
+// A static route: `destination` (a CIDR) via `nexthop`, an address on a
+// connected subnet. A router's extra routes (extraroute), and a subnet's host
+// routes offered by DHCP (option 121).
+struct Route {
+  std::string destination;
+  std::string nexthop;
+  bool operator==(const Route&) const = default;
+};
+
 struct Neighbor {
   std::string ip;
   std::string mac;
@@ -169,6 +178,9 @@ struct RouterInstance {
   std::vector<SnatRoute> snat_routes;          // dvr
   std::vector<FloatingIpNat> floating_ips;     // dvr (this host's) and legacy (all)
   FipLink fip_link;                            // dvr with floating_ips
+  // The router's extra routes whose nexthop lies on one of `interfaces`'
+  // subnets (every kind), sorted: in the namespace's main table.
+  std::vector<Route> routes;
   bool operator==(const RouterInstance&) const = default;
 };
 
@@ -198,6 +210,10 @@ struct DhcpSubnet {
   std::string cidr;
   std::string router;               // this cloud's gateway IP on it ("" = no router option)
   std::vector<std::string> dns;     // DNS servers to offer
+  // The subnet's host routes: offered as classless static routes (option
+  // 121) with the default route via `router`, which such a client then uses
+  // instead of option 3.
+  std::vector<Route> host_routes;
   bool operator==(const DhcpSubnet&) const = default;
 };
 
@@ -274,6 +290,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RemotePort, network_id, mac, vte
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ArpEntry, network_id, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInterface, port_id, network_id, subnet_id,
                                                 mac, ip, prefix_len, serves_other_clouds)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Route, destination, nexthop)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Neighbor, ip, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExternalGateway, port_id, network_id, mac, ip,
                                                 prefix_len, gateway_ip, enable_snat)
@@ -282,11 +299,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIpNat, floating_ip, fixe
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FipLink, network_id, router_side, fip_side)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RouterInstance, id, distributed, kind, interfaces,
                                                 neighbors, gateway, snat_routes, floating_ips,
-                                                fip_link)
+                                                fip_link, routes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FipGateway, network_id, port_id, mac, ip,
                                                 prefix_len, gateway_ip)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpHost, mac, ip, hostname)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpSubnet, subnet_id, cidr, router, dns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpSubnet, subnet_id, cidr, router, dns, host_routes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DhcpServer, network_id, port_id, mac, ip_cidrs,
                                                 mtu, subnets, hosts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SubnetGateway, network_id, subnet_id, cidr, ip,

@@ -122,6 +122,11 @@ class Writer {
     F("prefix_len", x.prefix_len), F("serves_other_clouds", x.serves_other_clouds), F("subnet_id", x.subnet_id);
     Close();
   }
+  void Obj(const Route& x) {
+    Open();
+    F("destination", x.destination), F("nexthop", x.nexthop);
+    Close();
+  }
   void Obj(const Neighbor& x) {
     Open();
     F("ip", x.ip), F("mac", x.mac);
@@ -152,7 +157,7 @@ class Writer {
     Open();
     F("distributed", x.distributed), FObj("fip_link", x.fip_link), F("floating_ips", x.floating_ips);
     FObj("gateway", x.gateway), F("id", x.id), F("interfaces", x.interfaces), F("kind", x.kind);
-    F("neighbors", x.neighbors), F("snat_routes", x.snat_routes);
+    F("neighbors", x.neighbors), F("routes", x.routes), F("snat_routes", x.snat_routes);
     Close();
   }
   void Obj(const FipGateway& x) {
@@ -168,7 +173,8 @@ class Writer {
   }
   void Obj(const DhcpSubnet& x) {
     Open();
-    F("cidr", x.cidr), F("dns", x.dns), F("router", x.router), F("subnet_id", x.subnet_id);
+    F("cidr", x.cidr), F("dns", x.dns), F("host_routes", x.host_routes), F("router", x.router);
+    F("subnet_id", x.subnet_id);
     Close();
   }
   void Obj(const DhcpServer& x) {

@@ -71,13 +71,14 @@ HostState RandomState(Random& r) {
     return ExternalGateway{r.Str(), r.Str(), r.Str(), r.Str(), r.Int(0, 32), r.Str(), r.Bool()};
   };
   s.routers = r.Many([&] {
-    RouterInstance ri{r.Str(), r.Bool(), r.Str(), {}, {}, gateway(), {}, {}, {r.Str(), r.Str(), r.Str()}};
+    RouterInstance ri{r.Str(), r.Bool(), r.Str(), {}, {}, gateway(), {}, {}, {r.Str(), r.Str(), r.Str()}, {}};
     ri.interfaces = r.Many([&] {
       return RouterInterface{r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Int(0, 32), r.Bool()};
     });
     ri.neighbors = r.Many([&] { return Neighbor{r.Str(), r.Str()}; });
     ri.snat_routes = r.Many([&] { return SnatRoute{r.Str(), r.Str(), r.Str()}; });
     ri.floating_ips = r.Many([&] { return FloatingIpNat{r.Str(), r.Str(), r.Str()}; });
+    ri.routes = r.Many([&] { return Route{r.Str(), r.Str()}; });
     return ri;
   });
   s.gateways = r.Many([&] { return SubnetGateway{r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Bool()}; });
@@ -85,7 +86,11 @@ HostState RandomState(Random& r) {
   s.fip_gateways = r.Many([&] { return FipGateway{r.Str(), r.Str(), r.Str(), r.Str(), r.Int(0, 32), r.Str()}; });
   s.dhcp_servers = r.Many([&] {
     DhcpServer d{r.Str(), r.Str(), r.Str(), r.Strs(), r.Int(68, 9000), {}, {}};
-    d.subnets = r.Many([&] { return DhcpSubnet{r.Str(), r.Str(), r.Str(), r.Strs()}; });
+    d.subnets = r.Many([&] {
+      DhcpSubnet sub{r.Str(), r.Str(), r.Str(), r.Strs(), {}};
+      sub.host_routes = r.Many([&] { return Route{r.Str(), r.Str()}; });
+      return sub;
+    });
     d.hosts = r.Many([&] { return DhcpHost{r.Str(), r.Str(), r.Str()}; });
     return d;
   });

@@ -27,13 +27,14 @@ HostState Good() {
   d.port_id = kPort;
   d.mac = "fa:16:3e:00:00:02";
   d.ip_cidrs = {"10.0.3.2/24"};
-  d.subnets.push_back({kPort, "10.0.3.0/24", "10.0.3.1", {"8.8.8.8"}});
+  d.subnets.push_back({kPort, "10.0.3.0/24", "10.0.3.1", {"8.8.8.8"}, {{"198.51.100.0/24", "10.0.3.20"}}});
   d.hosts.push_back({"fa:16:3e:00:00:11", "10.0.3.11", "host-10-0-3-11"});
   s.dhcp_servers.push_back(d);
   RouterInstance r;
   r.id = kPort;
   r.interfaces.push_back({kPort, kNet, kPort, "fa:16:3e:00:00:01", "10.0.3.1", 24});
   r.floating_ips.push_back({"172.24.1.10", "10.0.3.11", kPort});
+  r.routes.push_back({"198.51.100.0/24", "10.0.3.20"});
   s.routers.push_back(r);
   return s;
 }
@@ -74,6 +75,13 @@ TEST(HostStateValidation, EveryKindOfBadValueIsNamed) {
        "routers[0].floating_ips[0].fixed_ip"},
       {[](HostState& s) { s.routers[0].interfaces[0].mac = "ff:ff:ff:ff:ff:ff"; }, "routers[0].interfaces[0].mac"},
       {[](HostState& s) { s.routers[0].kind = "bogus"; }, "routers[0].kind"},
+      {[](HostState& s) { s.routers[0].routes[0].destination = "198.51.100.1/24"; },
+       "routers[0].routes[0].destination"},
+      {[](HostState& s) { s.routers[0].routes[0].nexthop = "10.0.3.20 dev lo"; }, "routers[0].routes[0].nexthop"},
+      {[](HostState& s) { s.dhcp_servers[0].subnets[0].host_routes[0].destination = "198.51.100.0/24,x"; },
+       "dhcp_servers[0].subnets[0].host_routes[0].destination"},
+      {[](HostState& s) { s.dhcp_servers[0].subnets[0].host_routes[0].nexthop = ""; },
+       "dhcp_servers[0].subnets[0].host_routes[0].nexthop"},
       {[](HostState& s) { s.dvr_mac_space = "00:00:00:00:00:00/00:00:00:00:00:00"; }, "dvr_mac_space"},
       {[](HostState& s) { s.host = "h 1"; }, "host"},
       {[](HostState& s) { s.ports[0].security_groups[0] = "sg-unknown"; }, "ports[0].security_groups[0]"},

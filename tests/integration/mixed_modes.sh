@@ -4,8 +4,17 @@
 # and net4. In both gateway modes: every ordered pair reaches every other, each
 # instance uses its own cloud's gateway (address and MAC) and sees that MAC as
 # the source of routed traffic whichever cloud routed it, and north-south
-# leaves through each instance's own cloud.
+# leaves through each instance's own cloud. The legacy router's extra route
+# (on cloud2's network node) reaches an address instance1 owns in cloud1, and
+# with the router administratively down nothing is routed through it.
 source "$(dirname "$0")/lib.sh"
+
+# api METHOD PATH [BODY]: central's API as the lab's admin.
+api() {
+  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
+    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"} >/dev/null
+}
+no_ping() { ! ping_ok "$1" "$2"; }
 
 for mode in anycast per-cloud; do
   lab_up s2-mixed --gateway-mode=$mode
@@ -35,6 +44,24 @@ for mode in anycast per-cloud; do
   pass "100 pings each way between the clouds' routed pair, none lost or duplicated ($mode)"
   lab north-south || fail "north-south is not local in every cloud ($mode)"
   pass "north-south local: each instance leaves through its own cloud ($mode)"
+  if [[ $mode == anycast ]]; then
+    # R2 (legacy, c2-net): 203.0.113.0/24 via instance1, which owns 203.0.113.1
+    # (an address pair of its port); instance4 reaches it, across clouds.
+    ip1=$(fact instance.instance1.ip) r2=$(fact router.R2.id)
+    port1=$(lab_curl -sf "$(fact central)/v2.0/ports?fixed_ips=ip_address=$ip1" -H "X-Auth-Token: $(lab token)" |
+      jq -r '.ports[0].id')
+    api PUT "/v2.0/ports/$port1" '{"port": {"allowed_address_pairs": [{"ip_address": "203.0.113.0/24"}]}}' ||
+      fail "adding 203.0.113.0/24 to instance1's address pairs"
+    lab exec instance1 -- ip addr add 203.0.113.1/32 dev lo
+    api PUT "/v2.0/routers/$r2" '{"router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "'$ip1'"}]}}' ||
+      fail "setting R2's routes"
+    wait_for "instance4 -> 203.0.113.1 through legacy R2's extra route" 20 ping_ok instance4 203.0.113.1
+    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": false}}' || fail "setting R2 down"
+    wait_for "instance4 -> instance1 to stop with legacy R2 down" 20 no_ping instance4 "$ip1"
+    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": true}}' || fail "setting R2 up"
+    wait_for "instance4 -> 203.0.113.1 with R2 up again" 20 ping_ok instance4 203.0.113.1
+    pass "legacy R2: its extra route reaches 203.0.113.1 on instance1; down, it routes nothing; up, it does again"
+  fi
   assert_down_clean
 done
 echo "1 passed, 0 failed"

@@ -4,7 +4,22 @@
 # modes, the VXLAN MTU and the DNS servers; a forced renewal is answered by the
 # same server; and no DHCP packet, first lease or renewal, crosses clouds on the
 # underlay (captured). East-west still works with DHCP-configured instances.
+# A subnet's host routes reach the instances of both clouds by DHCP (option
+# 121, with the default route), and go when the subnet drops them.
 source "$(dirname "$0")/lib.sh"
+
+# api METHOD PATH [BODY]: central's API as the lab's admin.
+api() {
+  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
+    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"} >/dev/null
+}
+# routed_by INSTANCE DEST HOP: after a renewal, INSTANCE's table routes DEST via HOP ("" for no route).
+routed_by() {
+  lab lease "$1" --renew >/dev/null || return 1
+  local got
+  got=$(lab exec "$1" -- ip -4 route show "$2" proto static)
+  if [[ -z $3 ]]; then [[ -z $got ]]; else [[ $got == *"via $3 dev eth0"* ]]; fi
+}
 
 has_address() { lab exec "$1" -- ip -4 -o addr show dev eth0 | grep inet >/dev/null; }
 lease_field() { lab lease "$1" | grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4; }
@@ -67,6 +82,27 @@ for mode in anycast per-cloud; do
   done <<<"$packets"
   pass "$n DHCP packets on the underlay, none between clouds ($mode)"
   assert_all_pairs_ping "DHCP-configured instances, $mode gateways"
+  if [[ $mode == anycast ]]; then
+    # net3's host route: instance1 (cloud1) and instance2 (cloud2) get it from
+    # their own cloud's server, and keep their default route via their gateway.
+    sub=$(fact network.net3.subnet_id) ip1=$(fact instance.instance1.ip)
+    hop=${ip1%.*}.250
+    api PUT "/v2.0/subnets/$sub" \
+      '{"subnet": {"host_routes": [{"destination": "203.0.113.0/24", "nexthop": "'$hop'"}]}}' ||
+      fail "setting net3's host routes"
+    for i in instance1 instance2; do
+      wait_for "$i to get 203.0.113.0/24 via $hop by DHCP" 20 routed_by $i 203.0.113.0/24 "$hop"
+      lab lease $i | grep -q "\"routes\":\"203.0.113.0/24 $hop 0.0.0.0/0 $(fact instance.$i.gateway)\"" ||
+        fail "$i's lease has not the host route and the default route in option 121: $(lab lease $i)"
+      routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"
+    done
+    api PUT "/v2.0/subnets/$sub" '{"subnet": {"host_routes": []}}' || fail "clearing net3's host routes"
+    for i in instance1 instance2; do
+      wait_for "$i to drop 203.0.113.0/24" 20 routed_by $i 203.0.113.0/24 ""
+      routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"
+    done
+    pass "net3's host route offered by DHCP in both clouds (option 121, default route kept), and withdrawn"
+  fi
   assert_down_clean
 done
 echo "1 passed, 0 failed"

@@ -4,8 +4,17 @@
 # packet arrives with the instance's own cloud's gateway MAC, no DVR MAC is ever
 # learned, no ARP for a gateway IP crosses the underlay, and the daemons' metrics
 # count it; `isthmus trace` follows a routed packet across clouds and a
-# spoofed one to its drop.
+# spoofed one to its drop; a router with admin_state_up false routes nothing
+# until it is up again; an extra route on R1 toward an address instance4 owns
+# (an allowed address pair) reaches it from instance1, across clouds.
 source "$(dirname "$0")/lib.sh"
+
+# api METHOD PATH [BODY]: central's API as the lab's admin; the answer on stdout.
+api() {
+  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
+    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"}
+}
+no_ping() { ! ping_ok "$1" "$2"; }
 
 lab_up s2
 
@@ -85,6 +94,36 @@ if out=$("$ISTHMUS" trace instance1 "$ip4" --src-ip 10.0.3.250); then fail "a sp
 grep -q "^dropped: on $(fact instance.instance1.host) by br-int table 25 MAC_SPOOF" <<<"$out" ||
   fail "trace of a spoofed source does not end at port security: $out"
 pass "trace: instance1 -> instance4 delivered across clouds (router, tunnel, rewrite); a spoofed source dropped by MAC_SPOOF"
+
+# 8. R1 administratively down (Neutron's admin_state_up false): no host wires
+#    it, so what only R1 routes stops (instance1 -> instance4: R1 routes on
+#    c1-h1), what R2 routes in cloud2 goes on; up again, it routes again.
+r1=$(fact router.R1.id) ip2=$(fact instance.instance2.ip)
+api PUT "/v2.0/routers/$r1" '{"router": {"admin_state_up": false}}' >/dev/null || fail "setting R1 down"
+wait_for "instance1 -> instance4 to stop with R1 down" 20 no_ping instance1 "$ip4"
+ping_ok instance2 "$ip4" || fail "instance2 -> instance4 (R2, cloud2) stopped with R1 down"
+api PUT "/v2.0/routers/$r1" '{"router": {"admin_state_up": true}}' >/dev/null || fail "setting R1 up"
+wait_for "instance1 -> instance4 with R1 up again" 20 ping_ok instance1 "$ip4"
+pass "R1 down: instance1 -> instance4 stops, instance2 -> instance4 goes on; R1 up: it works again"
+
+# 9. An extra route on R1 (extraroute): 203.0.113.0/24 via instance4, which
+#    owns 203.0.113.1 (its port allows that prefix as an address pair). Routed
+#    by R1 on c1-h1 across clouds to instance4; removed, it stops. (Not
+#    198.51.100.0/24: that is the lab's internet, which instance1 reaches
+#    through its floating IP.)
+port4=$(api GET "/v2.0/ports?fixed_ips=ip_address=$ip4" | jq -r '.ports[0].id')
+[[ -n $port4 && $port4 != null ]] || fail "no port holds $ip4"
+api PUT "/v2.0/ports/$port4" '{"port": {"allowed_address_pairs": [{"ip_address": "203.0.113.0/24"}]}}' >/dev/null ||
+  fail "adding 203.0.113.0/24 to instance4's address pairs"
+lab exec instance4 -- ip addr add 203.0.113.1/32 dev lo
+route='{"router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "'$ip4'"}]}}'
+out=$(api PUT "/v2.0/routers/$r1/add_extraroutes" "$route") || fail "add_extraroutes on R1"
+[[ $(jq -c '.router.routes' <<<"$out") == '[{"destination":"203.0.113.0/24","nexthop":"'$ip4'"}]' ]] ||
+  fail "R1's routes after add_extraroutes: $out"
+wait_for "instance1 -> 203.0.113.1 through R1's extra route" 20 ping_ok instance1 203.0.113.1
+api PUT "/v2.0/routers/$r1/remove_extraroutes" "$route" >/dev/null || fail "remove_extraroutes on R1"
+wait_for "instance1 -> 203.0.113.1 to stop without the route" 20 no_ping instance1 203.0.113.1
+pass "extra route 203.0.113.0/24 via instance4 on R1: instance1 reaches 203.0.113.1 across clouds; removed, it does not"
 
 assert_down_clean
 echo "1 passed, 0 failed"
