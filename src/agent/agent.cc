@@ -77,6 +77,7 @@ int Agent::Run() {
     RecordPass(st.ok(), started);
     if (st.ok()) {
       backoff_ms = 50;
+      ReportApplied(s->revision);
       continue;
     }
     LOG_WARN("revision " << s->revision << " not applied, will retry: " << st.message());
@@ -132,7 +133,7 @@ void Agent::WatchState() {
   int64_t revision = 0;
   int backoff_ms = 50;
   while (!stop_) {
-    auto r = cloud_->WaitState(config_.host, revision, 20);
+    auto r = cloud_->WaitState(config_.host, revision, 20, applied_revision_.load());
     if (!r.ok()) {
       if (r.status().code() == Code::kNotFound)
         cloud_->Register(config_.host, config_.role, config_.local_ip);
@@ -150,6 +151,16 @@ void Agent::WatchState() {
     dirty_ = true;
     cv_.notify_all();
   }
+}
+
+void Agent::ReportApplied(int64_t revision) {
+  applied_revision_ = revision;
+  if (revision == reported_revision_) return;
+  if (Status st = cloud_->ReportApplied(config_.host, revision); !st.ok()) {
+    LOG_WARN("telling the cloud revision " << revision << " is applied: " << st.message());
+    return;
+  }
+  reported_revision_ = revision;
 }
 
 void Agent::OnInterfaces(const InterfaceTable& table) {

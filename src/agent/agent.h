@@ -57,6 +57,9 @@ class Agent {
   bool WaitForWork(std::optional<state::HostState>* s, InterfaceTable* ifaces);
   Status Reconcile(const state::HostState& s, const InterfaceTable& ifaces);
   void WriteStatus(int64_t revision, size_t flows);
+  // Tells the cloud the revision a pass applied (once per revision; a failure
+  // is logged: the next long-poll carries it too).
+  void ReportApplied(int64_t revision);
   // After a port's rules changed: deletes the conntrack entries of its zone
   // that its rules no longer allow (conntrack_sweep.h). Failures are logged.
   void SweepConntrack(const state::HostState& s, const OvsPorts& ports);
@@ -79,6 +82,7 @@ class Agent {
   bool resync_all_ = false;  // the next pass reinstalls bridges and every flow
   bool wake_ = false;        // cuts a retry backoff short (OVS is back)
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> applied_revision_{0};  // the revision the last good pass applied
 
   // Owned by the reconcile loop only.
   bool full_resync_ = true;
@@ -86,6 +90,7 @@ class Agent {
   FlowTable installed_int_, installed_tun_;
   std::set<std::string> installed_ports_;  // OVS ports the installed flows may name
   std::map<std::string, std::string> rule_digests_;  // port id -> RulesDigest last applied
+  int64_t reported_revision_ = 0;  // the applied revision the cloud acknowledged
 };
 
 }  // namespace isthmus::agent

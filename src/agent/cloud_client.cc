@@ -16,9 +16,9 @@ Result<model::Host> CloudClient::Register(const std::string& name, const std::st
 }
 
 Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string& host,
-                                                               int64_t after, int wait_s) {
+                                                               int64_t after, int wait_s, int64_t applied) {
   std::string path = "/v1/hosts/" + host + "/state?after=" + std::to_string(after) +
-                     "&wait=" + std::to_string(wait_s);
+                     "&wait=" + std::to_string(wait_s) + "&applied=" + std::to_string(applied);
   auto reply = HttpCall(cloud_, "GET", path, nullptr, (wait_s + 10) * 1000);
   if (!reply.ok()) return reply.status();
   if (reply->status == 304) return std::optional<state::HostState>();
@@ -31,6 +31,13 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
     return s.status();
   }
   return std::optional<state::HostState>(std::move(*s));
+}
+
+Status CloudClient::ReportApplied(const std::string& host, int64_t revision) {
+  nlohmann::json body = {{"applied", {{"revision", revision}}}};
+  auto reply = HttpCall(cloud_, "POST", "/v1/hosts/" + host + "/applied", &body, 5000);
+  if (!reply.ok()) return reply.status();
+  return ReplyStatus(*reply);
 }
 
 }  // namespace isthmus::agent

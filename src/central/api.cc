@@ -8,6 +8,7 @@
 #include "central/list_response.h"
 #include "central/listing.h"
 #include "central/quota.h"
+#include "central/status_report.h"
 #include "central/tags_api.h"
 
 #include "common/crypto.h"
@@ -155,29 +156,11 @@ void InstallIdentityRoutes(HttpServer& server, Identity* identity, const Who& wh
 }
 
 // Neutron's agents: every host a cloud reported, as the agent that wires it
-// (its cloud is its availability zone). Admins only; a member's list is empty,
-// as Neutron's policy answers it. Central has no heartbeat of its own from the
-// hosts: alive means the host's cloud reported it (docs/architecture.md).
+// (its cloud is its availability zone; alive from its last contact, as its
+// cloud reports it: status_report.h). Admins only; a member's list is empty,
+// as Neutron's policy answers it.
 void InstallAgentRoutes(HttpServer& server, Service& s, const Who& who) {
-  auto view = [](const model::Host& h) {
-    std::string hex = crypto::Sha256Hex("agent/" + h.name);  // a stable, UUID-shaped id per host
-    std::string id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
-                     "-" + hex.substr(20, 12);
-    return json{{"id", id},
-                {"agent_type", "Open vSwitch agent"},
-                {"binary", "isthmus-agent"},
-                {"topic", "N/A"},
-                {"host", h.name},
-                {"admin_state_up", true},
-                {"alive", true},
-                {"availability_zone", h.cloud},
-                {"configurations", {{"role", h.role}, {"vtep_ip", h.vtep_ip}, {"dvr_mac", h.dvr_mac}}},
-                {"description", nullptr},
-                {"created_at", nullptr},
-                {"started_at", nullptr},
-                {"heartbeat_timestamp", nullptr},
-                {"resources_synced", nullptr}};
-  };
+  auto view = [&s](const model::Host& h) { return AgentView(s, h); };
   server.Get("/v2.0/agents", [&s, who, view](const HttpRequest& req, httplib::Response& res) {
     json list = json::array();
     if (who(req).admin)
@@ -313,6 +296,20 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
       auto r = s.ReportApplied(req.matches[1], sync["applied_seq"].get<int64_t>());
       if (!r.ok()) return r.status();
       return json{{"sync", *r}};
+    });
+  });
+  // A cloud's batch of port statuses and host liveness (status_report.h), like its host reports.
+  server.Put(R"(/v2.0/clouds/([^/]+)/status)", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
+    Respond(res, 200, [&]() -> Result<json> {
+      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
+      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
+        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its status with its "
+                                        "certificate, not '" + req.peer + "'");
+      auto body = ParseJsonBody(req);
+      if (!body.ok()) return body.status();
+      auto r = ReportStatus(s, req.matches[1], *body);
+      if (!r.ok()) return r.status();
+      return json{{"status", *r}};
     });
   });
   server.Get("/v2.0/hosts", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
@@ -522,7 +519,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         } else {
           auto v = s.UpdatePort(req.matches[1], *body);
           if (!v.ok()) return v.status();
-          view = PortView(s.Find<model::Port>(v->id).value_or(*v));
+          view = PortView(s, s.Find<model::Port>(v->id).value_or(*v));
         }
         return json{{Traits(*KindNamed(kind)).body, view}};
       });

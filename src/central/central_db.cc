@@ -1,6 +1,7 @@
 #include "central/central_db.h"
 #include "central/standard_attrs.h"
 #include "central/resource_kind.h"
+#include "central/status_store.h"
 
 #include <algorithm>
 #include <ctime>
@@ -30,7 +31,7 @@ std::string Schema(sql::Dialect d) {
          "op TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);\n"
          "CREATE INDEX IF NOT EXISTS outbox_cloud ON outbox (cloud, seq);\n"
          "CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, "
-         "hard_limit " + integer + " NOT NULL, PRIMARY KEY (project_id, resource));\n";
+         "hard_limit " + integer + " NOT NULL, PRIMARY KEY (project_id, resource));\n" + StatusSchema(d);
 }
 
 // PostgreSQL: replicas starting together on a new database make the tables one
@@ -260,6 +261,11 @@ Status WriteBatch(sql::Connection& db, const std::vector<Mutation>& batch, const
       auto q = db_->Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
       q->Bind(1, key.first).Bind(2, key.second);
       ISTHMUS_RETURN_IF_ERROR(run(*q));
+      if (key.first == "port") {  // its status goes with it (status_store.h)
+        auto st = db_->Prepare("DELETE FROM port_status WHERE port_id = ?");
+        st->Bind(1, key.second);
+        ISTHMUS_RETURN_IF_ERROR(run(*st));
+      }
     } else {
       upserts.push_back({key, body->dump()});
     }
@@ -366,6 +372,11 @@ Status CentralDb::Write(sql::Connection& db, const Mutation& m, const std::strin
     auto q = db.Prepare("DELETE FROM resources WHERE kind = ? AND id = ?");
     q->Bind(1, kind).Bind(2, id);
     ISTHMUS_RETURN_IF_ERROR(run(*q));
+    if (kind == "port") {  // its status goes with it (status_store.h)
+      auto st = db.Prepare("DELETE FROM port_status WHERE port_id = ?");
+      st->Bind(1, id);
+      ISTHMUS_RETURN_IF_ERROR(run(*st));
+    }
   }
   for (const auto& [project, limits] : m.quota_sets) {
     auto d = db.Prepare("DELETE FROM quotas WHERE project_id = ?");

@@ -30,6 +30,7 @@
 #include "central/resource_store.h"
 #include "central/router.h"
 #include "central/security_group.h"
+#include "central/status_store.h"
 #include "central/subnet.h"
 #include "central/tags.h"
 #include "common/net.h"
@@ -152,6 +153,9 @@ class Federation {
   Status CatchUp();
   bool replicated() const { return db_->replicated(); }
   const std::string& db_location() const { return db_->location(); }
+  // Ports' statuses and hosts' liveness as the clouds report them (status_store.h); null until set.
+  StatusStore* statuses() { return statuses_.get(); }
+  void UseStatusStore(std::unique_ptr<StatusStore> store) { statuses_ = std::move(store); }
   // Tests: runs inside every commit's transaction (CentralDb::SetCommitHook).
   void SetCommitHookForTest(std::function<Status()> hook) { db_->SetCommitHook(std::move(hook)); }
 
@@ -346,6 +350,7 @@ class Federation {
   Status Associate(Change& c, model::FloatingIp& f, const std::string& port_id, const std::string& fixed_ip);
 
   std::unique_ptr<CentralDb> db_;
+  std::unique_ptr<StatusStore> statuses_;
   ServiceOptions options_;
   std::mutex mu_;
   std::condition_variable events_;

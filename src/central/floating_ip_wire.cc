@@ -42,7 +42,7 @@ json FloatingIpView(Federation& s, const model::FloatingIp& f) {
   auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
   json details = nullptr;
   if (auto p = f.port_id.empty() ? std::nullopt : s.Find<model::Port>(f.port_id)) {
-    json port = PortView(*p);
+    json port = PortView(s, *p);
     details = json::object();
     for (const char* key : {"name", "network_id", "mac_address", "admin_state_up", "status", "device_id",
                             "device_owner"})

@@ -18,7 +18,7 @@ namespace {
 
 json TypedView(Service& s, const model::Network& v) { return NetworkView(s, v); }
 json TypedView(Service&, const model::Subnet& v) { return SubnetView(v); }
-json TypedView(Service&, const model::Port& v) { return PortView(v); }
+json TypedView(Service& s, const model::Port& v) { return PortView(s, v); }
 json TypedView(Service& s, const model::Router& v) { return RouterView(s, v); }
 json TypedView(Service& s, const model::FloatingIp& v) { return FloatingIpView(s, v); }
 json TypedView(Service& s, const model::SecurityGroup& v) { return SecurityGroupView(s, v); }

@@ -5,6 +5,7 @@
 #include "central/security_group.h"
 #include "central/service.h"
 #include "central/standard_attrs.h"
+#include "central/status_report.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -134,7 +135,7 @@ Result<model::Port> Service::UpdatePort(const std::string& id, const json& body)
   return Federation::UpdatePort(id, u);
 }
 
-json PortView(const model::Port& p) {
+json PortView(Federation& f, const model::Port& p) {
   json pairs = json::array();
   for (const auto& a : p.allowed_address_pairs) pairs.push_back({{"ip_address", a.ip_address}, {"mac_address", a.mac_address}});
   json fips = json::array();
@@ -157,7 +158,7 @@ json PortView(const model::Port& p) {
           {"binding:vif_details", vif_details},
           {"binding:vnic_type", "normal"},
           {"binding:profile", json::object()},
-          {"status", p.admin_state_up ? "ACTIVE" : "DOWN"},
+          {"status", PortStatusOf(f, p)},
           {"admin_state_up", p.admin_state_up},
           {"security_groups", p.security_groups},
           {"port_security_enabled", p.port_security_enabled},

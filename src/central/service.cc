@@ -29,6 +29,9 @@ Result<std::unique_ptr<Service>> Service::Create(const std::string& db_path, Ser
   if (!db.ok()) return db.status();
   std::unique_ptr<Service> s(new Service(std::move(*db), options));
   ISTHMUS_RETURN_IF_ERROR(s->Load());
+  auto statuses = StatusStore::Open(db_path);  // its own connection, as the token store's
+  if (!statuses.ok()) return statuses.status();
+  s->UseStatusStore(std::move(*statuses));
   malloc_trim(0);  // the rows parsed to fill the cache: 100k ports held 200 MiB more until given back
   return s;
 }
@@ -96,7 +99,7 @@ Result<json> Service::CreateView(Kind kind, const json& body) {
   switch (kind) {
     case Kind::kNetwork: return view(CreateNetwork(body), [&](const auto& n) { return NetworkView(*this, n); });
     case Kind::kSubnet: return view(CreateSubnet(body), [](const auto& v) { return SubnetView(v); });
-    case Kind::kPort: return view(CreatePort(body), [](const auto& v) { return PortView(v); });
+    case Kind::kPort: return view(CreatePort(body), [this](const auto& v) { return PortView(*this, v); });
     case Kind::kRouter: return view(CreateRouter(body), [&](const auto& r) { return RouterView(*this, r); });
     case Kind::kFloatingIp: return view(CreateFloatingIp(body), [&](const auto& v) { return FloatingIpView(*this, v); });
     case Kind::kSecurityGroup:
@@ -111,7 +114,7 @@ json View(Federation& f, Kind kind, const json& model) {
   switch (kind) {
     case Kind::kNetwork: return NetworkView(f, model.get<model::Network>());
     case Kind::kSubnet: return SubnetView(model.get<model::Subnet>());
-    case Kind::kPort: return PortView(model.get<model::Port>());
+    case Kind::kPort: return PortView(f, model.get<model::Port>());
     case Kind::kFloatingIp: return FloatingIpView(f, model.get<model::FloatingIp>());
     case Kind::kSecurityGroup: return SecurityGroupView(f, model.get<model::SecurityGroup>());
     case Kind::kSecurityGroupRule: return SecurityGroupRuleView(model.get<model::SecurityGroupRule>());

@@ -69,7 +69,7 @@ class Service : public Federation {
 // The Neutron views: what the API answers for each kind (the *_wire.cc files).
 nlohmann::json NetworkView(Federation& f, const model::Network& n);
 nlohmann::json SubnetView(const model::Subnet& s);
-nlohmann::json PortView(const model::Port& p);
+nlohmann::json PortView(Federation& f, const model::Port& p);  // status: status_report.h
 nlohmann::json RouterView(Federation& f, const model::Router& r);
 // With Neutron's port_details (fip-port-details): its port's name, network,
 // MAC, state and device, or null when it is not associated.

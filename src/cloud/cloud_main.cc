@@ -1,6 +1,9 @@
 #include "cloud/cloud_main.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cloud/controller.h"
@@ -33,6 +36,8 @@ serves it to agents (docs/architecture.md).
   --db PATH                    SQLite database file
   --dvr-mac-federation BOOL    trust other clouds' DVR MACs (default true);
                                --no-dvr-mac-federation turns it off
+  --agent-down-time SECONDS    a host whose agent made no contact for this long
+                               is dead and its ports DOWN (default 75, Neutron's)
   --tls-ca FILE                the federation CA's certificate (PEM)
   --tls-cert FILE              this cloud's certificate (CN cloud/NAME), served
                                to agents and central and shown to central
@@ -58,6 +63,7 @@ class Peers {
     return Status(Code::kForbidden, "certificate '" + req.peer + "' may not " + req.method + " " + req.path);
   }
   std::string Host(const std::string& host) const { return identities::Host(cloud_, host); }
+  bool enforced() const { return enforce_; }
 
  private:
   std::string cloud_;
@@ -76,6 +82,7 @@ int Main(const std::vector<std::string>& args) {
                            {"central", ""},
                            {"db", ""},
                            {"dvr_mac_federation", "true"},
+                           {"agent_down_time", "75"},
                            {"central_user", ""},
                            {"central_password", ""},
                            {"central_project", ""},
@@ -88,6 +95,15 @@ int Main(const std::vector<std::string>& args) {
   Result<bool> federation = st.ok() ? ParseBool(cfg->Get("dvr_mac_federation")) : Result<bool>(st);
   if (st.ok() && !federation.ok())
     st = InvalidArgument("--dvr-mac-federation: " + federation.status().message());
+  int down_time_s = 0;
+  if (st.ok()) {
+    const std::string text = cfg->Get("agent_down_time");
+    char* end = nullptr;
+    long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || v < 1 || v > 86400)
+      st = InvalidArgument("--agent-down-time: '" + text + "' is not a number of seconds from 1 to 86400");
+    down_time_s = static_cast<int>(v);
+  }
   auto central = st.ok() ? Endpoint::Parse(cfg->Get("central")) : Result<Endpoint>(st);
   auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
   if (st.ok() && !central.ok()) st = central.status();
@@ -103,7 +119,8 @@ int Main(const std::vector<std::string>& args) {
   }
   SetLogTag("cloud " + cfg->Get("name"));
   auto controller = Controller::Create(cfg->Get("name"), cfg->Get("db"),
-                                       DesiredStateOptions{*federation});
+                                       DesiredStateOptions{*federation},
+                                       StatusOptions{std::chrono::seconds(down_time_s)});
   if (!controller.ok()) {
     LOG_ERROR(controller.status().message());
     return 1;
@@ -150,14 +167,25 @@ int Main(const std::vector<std::string>& args) {
     }
     int64_t after = 0;
     int wait_s = 30;
+    std::optional<int64_t> applied;
     try {
       if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
       if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
+      if (req.has_param("applied")) applied = std::stoll(req.get_param_value("applied"));
     } catch (...) {
-      WriteError(res, InvalidArgument("after and wait must be integers"));
+      WriteError(res, InvalidArgument("after, wait and applied must be integers"));
       return reply(std::move(res));
     }
-    wait_s = std::clamp(wait_s, 0, 60);
+    // The host's own agent (it says what it applied) makes contact; central
+    // and operators reading a state do not.
+    if (applied && (!peers.enforced() || req.peer == peers.Host(req.matches[1]))) {
+      if (Status st = c.HostContact(req.matches[1], applied); !st.ok()) {
+        WriteError(res, st);
+        return reply(std::move(res));
+      }
+    }
+    // Live agents come back well within the agent down time.
+    wait_s = std::clamp(wait_s, 0, std::min(60, c.MaxWaitSeconds()));
     c.WatchState(req.matches[1], after, wait_s * 1000,
                  [reply](Result<std::optional<std::string>> s) {
                    httplib::Response res;
@@ -171,6 +199,19 @@ int Main(const std::vector<std::string>& args) {
                    }
                    reply(std::move(res));
                  });
+  });
+  // {"applied": {"revision": R}}: the host's agent applied its state at revision R.
+  server.Post(R"(/v1/hosts/([^/]+)/applied)", [&](const HttpRequest& req, httplib::Response& res) {
+    if (Status st = peers.Require(req, {peers.Host(req.matches[1])}); !st.ok()) return WriteError(res, st);
+    auto body = ParseJsonBody(req);
+    if (!body.ok()) return WriteError(res, body.status());
+    const auto& a = body->is_object() && body->contains("applied") ? (*body)["applied"] : nlohmann::json();
+    if (!a.is_object() || !a.contains("revision") || !a["revision"].is_number_integer() ||
+        a["revision"].get<int64_t>() < 0)
+      return WriteError(res, InvalidArgument("expected {\"applied\": {\"revision\": <integer >= 0>}}"));
+    if (Status st = c.HostContact(req.matches[1], a["revision"].get<int64_t>()); !st.ok())
+      return WriteError(res, st);
+    res.status = 204;
   });
   metrics::ServeMetrics(server, "isthmus_cloud", [&](const HttpRequest& req) {
     return peers.Require(req, {identities::kCentral, identities::kOperator});

@@ -18,10 +18,10 @@ using nlohmann::json;
 
 Result<std::unique_ptr<Controller>> Controller::Create(const std::string& cloud,
                                                        const std::string& db_path,
-                                                       DesiredStateOptions options) {
+                                                       DesiredStateOptions options, StatusOptions status) {
   auto db = CloudDb::Open(db_path);
   if (!db.ok()) return db.status();
-  std::unique_ptr<Controller> c(new Controller(cloud, std::move(*db), options));
+  std::unique_ptr<Controller> c(new Controller(cloud, std::move(*db), options, status));
   ISTHMUS_RETURN_IF_ERROR(c->Load());
   return c;
 }
@@ -34,7 +34,10 @@ Status Controller::Load() {
   auto hosts = db_->LoadOwnHosts();
   if (!hosts.ok()) return hosts.status();
   own_hosts_ = std::move(*hosts);
-  for (auto& [n, h] : own_hosts_) h.cloud = cloud_;
+  for (auto& [n, h] : own_hosts_) {
+    h.cloud = cloud_;
+    statuses_.AddHost(n);  // unknown until its agent makes contact (or the down time passes)
+  }
   auto lvids = db_->LoadLvids();
   if (!lvids.ok()) return lvids.status();
   lvids_ = std::move(*lvids);
@@ -42,6 +45,7 @@ Status Controller::Load() {
   if (!states.ok()) return states.status();
   states_ = std::move(*states);
   revision_counter_ = db_->RevisionCounter();
+  for (const auto& [id, body] : resources_["port"]) statuses_.SetPort(id, &body);
   RebuildView();
   return Recompute(AffectedHosts{true, {}});
 }
@@ -102,14 +106,22 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     }
     // Written once (revision 0), compared as text, and served as that text
     // with its revision: never parsed or dumped again.
-    std::string body = state::DumpHostState(ComputeHostState(*ctx, name, *lvids));
+    state::HostState computed = ComputeHostState(*ctx, name, *lvids);
+    std::string body = state::DumpHostState(computed);
     auto it = states_.find(name);
-    if (it != states_.end() && !it->second.body.empty() && it->second.body == body) continue;
+    if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
+      statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
+      continue;
+    }
     std::string digest = crypto::Sha256Hex(body);
     if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
       it->second.body = std::move(body);
+      statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
       continue;
     }
+    // The revision Stage gives it: its agent runs these ports once it applied that.
+    statuses_.SetWired(name, WiredPorts(computed),
+                       (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
     ++woken;
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   }
@@ -173,7 +185,10 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
     // Replaced whole (and the events after it applied): read back what the DB holds.
     auto res = db_->LoadResources();
     if (!res.ok()) return res.status();
+    for (const auto& [id, body] : resources_["port"])
+      if (!(*res)["port"].count(id)) statuses_.SetPort(id, nullptr);
     resources_ = std::move(*res);
+    for (const auto& [id, body] : resources_["port"]) statuses_.SetPort(id, &body);
     LOG_INFO("applied a snapshot from central at seq " << events->front().seq << " (was at seq " << before
                                                        << ")");
     RebuildView();
@@ -186,6 +201,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
     if (e.seq <= before) continue;
     if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
     else resources_[e.kind].erase(e.id);
+    if (e.kind == "port") statuses_.SetPort(e.id, e.op == "upsert" ? &e.body : nullptr);
     AffectedHosts one = live_.Apply(e.kind, e.op, e.id, e.body);
     affected.all = affected.all || one.all;
     if (!affected.all) affected.hosts.merge(one.hosts);
@@ -230,6 +246,7 @@ Result<model::Host> Controller::RegisterHost(const json& body) {
     if (!mac.ok()) return mac.status();
     host.dvr_mac = *mac;
   }
+  statuses_.Started(host.name, StatusClock::Now());  // an agent registers when it starts
   if (existing == own_hosts_.end() || existing->second.vtep_ip != host.vtep_ip ||
       existing->second.role != host.role) {
     ISTHMUS_RETURN_IF_ERROR(db_->SaveOwnHost(host));
@@ -276,6 +293,8 @@ json Controller::Dump() {
     auto it = states_.find(name);
     d["hosts"][name]["revision"] = it == states_.end() ? 0 : it->second.revision;
     d["hosts"][name]["lvids"] = lvids_[name];
+    auto alive = statuses_.Alive(name);
+    d["hosts"][name]["alive"] = alive ? nlohmann::json(*alive) : nlohmann::json(nullptr);
   }
   return d;
 }
@@ -327,7 +346,46 @@ Status Controller::ReportSync(const Endpoint& central, TokenSource& tokens) {
   return Status::Ok();
 }
 
+Status Controller::HostContact(const std::string& host, std::optional<int64_t> applied) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!own_hosts_.count(host)) return NotFound("host " + host + " is not registered in " + cloud_);
+  statuses_.Contact(host, applied, StatusClock::Now());
+  return Status::Ok();
+}
+
+int Controller::MaxWaitSeconds() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return statuses_.max_wait_seconds();
+}
+
+std::string Controller::PortStatus(const std::string& port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return statuses_.Status(port);
+}
+
+// Sends central what is due (port_status.h), a batch at a time, until nothing
+// is; what a failed call carried stays due.
+Status Controller::ReportStatus(const Endpoint& central, TokenSource& tokens) {
+  for (int batch = 0; batch < 100; ++batch) {
+    std::optional<StatusReport> report;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      report = statuses_.TakeReport(StatusClock::Now());
+    }
+    if (!report) return Status::Ok();
+    auto r = AuthedCall(tokens, central, "PUT", "/v2.0/clouds/" + cloud_ + "/status", &report->body);
+    Status st = r.ok() ? ReplyStatus(*r) : r.status();
+    if (!st.ok()) return st;
+    std::lock_guard<std::mutex> lock(mu_);
+    statuses_.Acknowledge(*report, StatusClock::Now());
+  }
+  return Status::Ok();
+}
+
 void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop) {
+  // Statuses are gathered for this long before they go (one call carries
+  // every change of that time), and liveness is checked as often.
+  constexpr auto kStatusTick = std::chrono::milliseconds(200);
   int backoff_ms = 50;
   while (true) {
     std::vector<model::Host> todo;
@@ -340,9 +398,9 @@ void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const
           if (own_hosts_.count(n)) todo.push_back(own_hosts_[n]);
       sync_due = !sync_reported_;
       if (todo.empty() && !sync_due) {
-        reported_.wait(lock, [&] { return shutdown_ || stop || !db_->PendingReports()->empty(); });
+        reported_.wait_for(lock, kStatusTick,
+                           [&] { return shutdown_ || stop || !db_->PendingReports()->empty(); });
         if (shutdown_ || stop) return;
-        continue;
       }
     }
     bool failed = false;
@@ -365,6 +423,14 @@ void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const
       }
       std::lock_guard<std::mutex> lock(mu_);
       db_->ReportDone(h.name, h.dvr_mac, h.vtep_ip);
+    }
+    // After the hosts: central takes a host's liveness only once it knows the host.
+    if (!failed) {
+      Status st = ReportStatus(central, tokens);
+      if (!st.ok()) {
+        LOG_WARN("reporting port statuses and host liveness to central: " << st.message());
+        failed = true;
+      }
     }
     if (failed) {
       std::unique_lock<std::mutex> lock(mu_);

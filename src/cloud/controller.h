@@ -21,6 +21,7 @@
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
 #include "cloud/live_view.h"
+#include "cloud/port_status.h"
 #include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
@@ -31,7 +32,8 @@ class Controller {
  public:
   static Result<std::unique_ptr<Controller>> Create(const std::string& cloud,
                                                     const std::string& db_path,
-                                                    DesiredStateOptions options);
+                                                    DesiredStateOptions options,
+                                                    StatusOptions status = {});
 
   // {"events": [...]} -> the applied sequence number. A batch that skips
   // ahead of it is Conflict (the answer then carries AppliedSeq()); a
@@ -49,6 +51,15 @@ class Controller {
   void WatchState(const std::string& host, int64_t after, int wait_ms,
                   std::function<void(Result<std::optional<std::string>>)> done);
   nlohmann::json Dump();
+  // A host's agent made contact (its long-poll, or its report of the revision
+  // it applied): it is alive; applied, when given, is what it runs now.
+  // NotFound for a host not registered here.
+  Status HostContact(const std::string& host, std::optional<int64_t> applied);
+  // The longest a long-poll may wait, so that live agents make contact well
+  // within the agent down time.
+  int MaxWaitSeconds();
+  // A port's status as this cloud decided it ("" while undecided); tests.
+  std::string PortStatus(const std::string& port);
 
   // Reports registered hosts to central until each is acknowledged, and once
   // (at start) the applied seq; returns when stop is set. Wakes on
@@ -57,8 +68,12 @@ class Controller {
   void Shutdown();
 
  private:
-  Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options)
-      : cloud_(std::move(cloud)), db_(std::move(db)), options_(options), live_(cloud_) {}
+  Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options, StatusOptions status)
+      : cloud_(std::move(cloud)),
+        db_(std::move(db)),
+        options_(options),
+        live_(cloud_),
+        statuses_(cloud_, status, StatusClock::Now()) {}
   Status Load();
   void RebuildView();  // whole, from resources_ and own_hosts_
   Status Recompute(const AffectedHosts& affected, size_t patched = 0,
@@ -68,6 +83,8 @@ class Controller {
                std::string body, std::string digest);
   Status SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed);
   Status ReportSync(const Endpoint& central, TokenSource& tokens);
+  // Sends what is due of ports' statuses and hosts' liveness (port_status.h).
+  Status ReportStatus(const Endpoint& central, TokenSource& tokens);
 
   std::string cloud_;
   std::unique_ptr<CloudDb> db_;
@@ -84,6 +101,7 @@ class Controller {
   std::map<std::string, std::map<std::string, int>> lvids_;
   std::map<std::string, StoredState> states_;
   int64_t revision_counter_ = 0;
+  PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists
 };
 

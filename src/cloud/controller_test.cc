@@ -240,5 +240,28 @@ TEST(Controller, LongPollWakesOnChange) {
   EXPECT_EQ(c->WaitState("nope", 0, 0).status().code(), Code::kNotFound);
 }
 
+// docs/architecture.md, "Port status and agent liveness": a port is ACTIVE
+// once its host's agent says it runs the revision that wires it; a state
+// without it (admin_state_up false) makes it DOWN.
+TEST(Controller, APortIsActiveOnceItsHostAppliedTheStateThatWiresIt) {
+  auto c = std::move(*Controller::Create("cloud1", TempDb(), {}));
+  ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1), NetEvent(2, "n1")}}}).ok());
+  Register(*c, "h1", "10.255.0.11");
+  json port = {{"seq", 3}, {"kind", "port"}, {"op", "upsert"}, {"id", "p1"}, {"body", PortBody("p1", "n1", "h1")}};
+  ASSERT_TRUE(c->ApplyEvents({{"events", {port}}}).ok());
+  EXPECT_EQ(c->PortStatus("p1"), "DOWN");
+  int64_t wiring = c->Dump()["hosts"]["h1"]["revision"];
+  ASSERT_TRUE(c->HostContact("h1", wiring - 1).ok());
+  EXPECT_EQ(c->PortStatus("p1"), "DOWN");
+  ASSERT_TRUE(c->HostContact("h1", wiring).ok());
+  EXPECT_EQ(c->PortStatus("p1"), "ACTIVE");
+  port["seq"] = 4;
+  port["body"]["admin_state_up"] = false;
+  ASSERT_TRUE(c->ApplyEvents({{"events", {port}}}).ok());
+  EXPECT_EQ(c->PortStatus("p1"), "DOWN");
+  EXPECT_EQ(c->HostContact("nope", 1).code(), Code::kNotFound);
+  EXPECT_EQ(c->Dump()["hosts"]["h1"]["alive"], true);
+}
+
 }  // namespace
 }  // namespace isthmus::cloud

@@ -269,7 +269,10 @@ class Builder {
                             "127.0.0.1:" + std::to_string(c.api_port), "--central",
                             Url(kCentralPort), "--db", LabRoot() + "/" + c.name + ".db",
                             "--dvr-mac-federation",
-                            t_.options.dvr_mac_federation ? "true" : "false", "--config", conf} +
+                            t_.options.dvr_mac_federation ? "true" : "false",
+                            // A short agent down time, so tests see a killed agent dead in
+                            // seconds (docs/architecture.md, "Port status and agent liveness").
+                            "--agent-down-time", std::to_string(kLabAgentDownTime), "--config", conf} +
                                TlsArgs(pki_.FilesOf(identities::Cloud(c.name))),
                            LabRoot() + "/logs/cloud-" + c.name + ".log");
     if (!pid.ok()) return pid.status();

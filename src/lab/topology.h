@@ -109,6 +109,9 @@ inline constexpr int kCloudPortBase = 9700;  // cloud k (1-based position) liste
 // The agent of host k (1-based position) serves Prometheus metrics on 127.0.0.1:9800 + k.
 inline constexpr int kAgentMetricsPortBase = 9800;
 inline constexpr char kUnderlayPrefix[] = "/16";  // 10.255.0.0/16
+// The lab's clouds declare an agent dead after this many seconds without
+// contact (Neutron's default, a cloud's own, is 75).
+inline constexpr int kLabAgentDownTime = 6;
 
 // Names become interface names (at most 15 characters with the lab's
 // prefixes "x-", "t1-", "ext-"), so they are short.

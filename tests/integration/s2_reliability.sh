@@ -32,6 +32,41 @@ loss=$(grep -o '[0-9.]*% packet loss' "$log")
 [[ "$loss" == "0% packet loss" ]] || fail "instance1 -> instance4 lost packets across the restarts: $loss"
 pass "restarted daemons resumed and agents resynced with 0% loss ($(grep -o '[0-9]* received' "$log"))"
 
+# Port status and agent liveness (docs/architecture.md, "Port status and
+# agent liveness"): every port is ACTIVE once wired (a floating IP's is N/A);
+# an agent killed is dead after the lab's agent down time and its host's ports
+# DOWN; restarted, it is alive and its ports ACTIVE again.
+central=$(fact central)
+tok=$(lab token)
+api() { lab_curl -sf -H "X-Auth-Token: $tok" "$central$1"; }
+# The statuses of the ports bound to host $1, and of the ports that are not
+# ACTIVE anywhere (but floating IPs' N/A), as "status owner" lines.
+host_statuses() { api "/v2.0/ports?binding:host_id=$1" | jq -r '[.ports[].status] | unique | join(",")'; }
+not_active() {
+  api /v2.0/ports | jq -r '.ports[] | select(.status != "ACTIVE" and .device_owner != "network:floatingip"
+    or (.device_owner == "network:floatingip" and .status != "N/A")) | "\(.status) \(.device_owner) \(.id)"'
+}
+ports_are() { [[ $(host_statuses "$1") == "$2" ]]; }
+all_wired() {
+  local left
+  left=$(not_active) || return 1
+  [[ -z $left ]] || { echo "$left" | head -3 | tr '\n' ';'; return 1; }
+}
+agent_alive_is() { [[ $(api "/v2.0/agents?host=$1" | jq -r '.agents[0].alive') == "$2" ]]; }
+host1=$(fact instance.instance1.host)
+wait_for "every port ACTIVE (a floating IP's N/A)" 30 all_wired
+for h in $(fact hosts); do agent_alive_is "$h" true || fail "agent of $h not alive: $(api "/v2.0/agents?host=$h")"; done
+pass "every port ACTIVE once wired, every agent alive"
+lab kill "agent-$host1"
+wait_for "the agent of $host1 dead after the down time" 30 agent_alive_is "$host1" false
+wait_for "the ports of $host1 DOWN with its agent" 10 ports_are "$host1" DOWN
+api "/v2.0/agents?host=$host1" | jq -e '.agents[0].heartbeat_timestamp != null and .agents[0].started_at != null' \
+  >/dev/null || fail "agent of $host1 without heartbeat or start time: $(api "/v2.0/agents?host=$host1")"
+lab start "agent-$host1"
+wait_for "the agent of $host1 alive again" 30 agent_alive_is "$host1" true
+wait_for "the ports of $host1 ACTIVE again" 30 ports_are "$host1" ACTIVE
+pass "agent of $host1 killed: dead and its ports DOWN; restarted: alive and ACTIVE again"
+
 # A change while cloud2 is down: a new instance port in cloud1 is pushed to
 # cloud2 once it is back, and instance4 reaches it.
 lab kill cloud-cloud2
