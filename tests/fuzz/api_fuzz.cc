@@ -367,6 +367,14 @@ Fuzzer::Snapshot Fuzzer::Take() {
         clouds = j;
       }
       if (std::string(p) == "/v2.0/hosts") hosts = j;
+      // A port's status follows its host's wiring, reported by its cloud when
+      // the agent applied it (docs/architecture.md, "Port status and agent
+      // liveness"): it changes on its own, not by a request.
+      if (std::string(p) == "/v2.0/ports")
+        for (auto& port : j["ports"]) port.erase("status");
+      if (std::string(p) == "/v2.0/floatingips")
+        for (auto& f : j["floatingips"])
+          if (f.contains("port_details") && f["port_details"].is_object()) f["port_details"].erase("status");
       s.central[p] = j.dump();
     }
     json dump = GetJson(true, "/v1/dump");
