@@ -19,10 +19,8 @@ class ApiTest : public CentralApiTest {
   void SetUp() override {
     CentralApiTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
-                   {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
-                  .first,
-              200);
+    ReportComputeHostH1();
+    if (HasFatalFailure()) return;
   }
 };
 

@@ -68,6 +68,13 @@ class CentralApiTest : public ::testing::Test {
                                       const nlohmann::json& body = nullptr) {
     return CallLoopback(port_, token, method, path, body);
   }
+  // Cloud c1 reports compute host h1 (so ports can be bound to it).
+  void ReportComputeHostH1() {
+    ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
+                   {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
+                  .first,
+              200);
+  }
   // A network of cloud c1 made as token's caller; its id ("" on failure).
   std::string Network(const std::string& token, const std::string& name = "n") {
     auto [code, n] = Call(token, "POST", "/v2.0/networks",

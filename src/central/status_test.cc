@@ -17,10 +17,8 @@ class StatusTest : public CentralApiTest {
   void SetUp() override {
     CentralApiTest::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_EQ(Call(admin_, "PUT", "/v2.0/clouds/c1/hosts/h1",
-                   {{"host", {{"role", "compute"}, {"vtep_ip", "10.255.0.11"}, {"dvr_mac", "fa:16:3f:01:00:01"}}}})
-                  .first,
-              200);
+    ReportComputeHostH1();
+    if (HasFatalFailure()) return;
     net_ = Network(demo_, "n");
     auto [cs, sub] = Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", net_}, {"cidr", "10.1.0.0/24"}}}});
     ASSERT_EQ(cs, 201) << sub.dump();
