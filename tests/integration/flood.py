@@ -104,26 +104,32 @@ def slow(args, ctx):
 def longpoll(args, ctx):
     held = []
     host = urllib.parse.urlsplit(args.url).netloc
+    opened = time.monotonic()
     for _ in range(args.n):
         s = connect(args.url, ctx)
         s.sendall(f"GET {args.path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         held.append(s)
+    opening_s = time.monotonic() - opened
     print("ready", flush=True)
     time.sleep(args.seconds)  # held while the caller acts; nothing is expected back meanwhile
     for s in held:
         s.setblocking(False)
-    early = 0
+    early = expired = 0
     for s in held:
         try:
-            if s.recv(1):
-                early += 1
+            head = s.recv(12)
         except (BlockingIOError, ssl.SSLWantReadError):
-            pass
+            continue
+        if head.startswith(b"HTTP/1.1 304"):
+            expired += 1  # the server's wait ran out: not an answer to the pushes
+        elif head:
+            early += 1
     try:
         status, took = request(args.url, ctx)
     except OSError:
         status, took = 0, 0.0
-    print(f"held {len(held)} answered_early {early} ordinary_status {status} ordinary_ms {took * 1000:.0f}")
+    print(f"held {len(held)} opened_in_s {opening_s:.1f} answered_early {early} expired {expired} "
+          f"ordinary_status {status} ordinary_ms {took * 1000:.0f}")
     for s in held:
         s.close()
     return 0 if status and early == 0 else 1
