@@ -6,6 +6,7 @@
 #include <random>
 
 #include "central/federation.h"
+#include "central/group_members.h"
 #include "common/log.h"
 
 namespace isthmus::central {
@@ -72,6 +73,7 @@ Status Federation::Apply(Change& c) {
     if (rows.empty()) quotas_.erase(project);
     else quotas_[project] = rows;
   }
+  AddGroupMemberEvents(store_, c);  // remote group members for the clouds without their network
   Merge(store_, c);
   s.m = std::move(c.m);
   const uint64_t ticket = s.ticket;
