@@ -63,8 +63,14 @@ std::set<std::string> RemoteGroupNeeds::Differing(const RemoteGroupNeeds& a, con
 }
 
 void AddGroupMemberEvents(const Store& s, Change& c) {
-  const bool relevant = !c.Of<model::Port>().empty() || !c.Of<model::SecurityGroupRule>().empty() ||
-                        !c.Of<model::Network>().empty() || !c.Of<model::Cloud>().empty();
+  // Only rules, networks, clouds and ports in a group (before or after) can change a record.
+  bool relevant = !c.Of<model::SecurityGroupRule>().empty() || !c.Of<model::Network>().empty() ||
+                  !c.Of<model::Cloud>().empty();
+  for (const auto& [id, p] : c.Of<model::Port>()) {
+    auto old = s.All<model::Port>().find(id);
+    if ((p && !p->security_groups.empty()) || (old != s.All<model::Port>().end() && !old->second.security_groups.empty()))
+      relevant = true;
+  }
   if (!relevant) return;
   static const Change kNothing;
   RemoteGroupNeeds before(s, kNothing), after(s, c);

@@ -178,7 +178,7 @@ TEST_F(EventValidationTest, GroupMembersAreCheckedAndApply) {
                 "fixed_ips.ip_address", "10.9.0.5 x");
   ExpectRefused({Net(3), member({{"allowed_address_pairs", {{{"ip_address", "10.9.0.0/33"}}}}})}, "4",
                 "allowed_address_pairs.ip_address", "10.9.0.0/33");
-  auto r = c_->ApplyEvents({{"events", {Net(3), member({})}}});
+  auto r = c_->ApplyEvents({{"events", {Net(3), member(json::object())}}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(c_->Dump()["resources"].value("groupmember", 0), 1);
 }
