@@ -45,6 +45,7 @@ Status Federation::Load() {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
   store_.allocation().Rebuild(ports_);
+  store_.groups().Rebuild(ports_, store_.All<model::SecurityGroupRule>());
   store_.Lists().Rebuild(store_);
   return Status::Ok();
 }

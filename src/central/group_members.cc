@@ -14,112 +14,149 @@ bool SameRecord(const model::GroupMember& a, const model::GroupMember& b) {
   return nlohmann::json(a) == nlohmann::json(b);
 }
 
-std::vector<std::string> NetworkClouds(const Store& s, const Change& c, const std::string& network_id) {
-  auto n = Now<model::Network>(s, c, network_id);
-  return n ? n->clouds : std::vector<std::string>{};
+void Count(std::map<std::string, GroupIndex::Counts>& m, const std::string& a, const std::string& b, int by) {
+  m[a][b] += by;
+}
+
+// The counts of the index with a change's differences added (those at 0 or below dropped).
+GroupIndex::Counts Overlay(const GroupIndex::Counts& base, const std::map<std::string, GroupIndex::Counts>& delta,
+                           const std::string& key) {
+  auto d = delta.find(key);
+  if (d == delta.end()) return base;
+  GroupIndex::Counts out = base;
+  for (const auto& [id, by] : d->second)
+    if ((out[id] += by) <= 0) out.erase(id);
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& sorted, const std::string& v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
 }
 
 }  // namespace
 
-RemoteGroupNeeds::RemoteGroupNeeds(const Store& s, const Change& c) : s_(s), c_(c) {
-  // Group H -> the remote groups its rules name.
-  std::map<std::string, std::set<std::string>> remotes_of;
-  Each<model::SecurityGroupRule>(s, c, [&](const model::SecurityGroupRule& r) {
-    if (!r.remote_group_id.empty()) remotes_of[r.security_group_id].insert(r.remote_group_id);
-  });
-  if (remotes_of.empty()) return;
-  // Each cloud with a member of H needs the members of every group H's rules name.
-  std::map<std::string, std::vector<std::string>> clouds_of_network;
-  Each<model::Port>(s, c, [&](const model::Port& p) {
-    const std::vector<std::string>* clouds = nullptr;
-    for (const auto& h : p.security_groups) {
-      auto it = remotes_of.find(h);
-      if (it == remotes_of.end()) continue;
-      if (!clouds) {
-        auto [n, fresh] = clouds_of_network.try_emplace(p.network_id);
-        if (fresh) n->second = NetworkClouds(s, c, p.network_id);
-        clouds = &n->second;
-      }
-      for (const auto& g : it->second) clouds_needing_[g].insert(clouds->begin(), clouds->end());
-    }
-  });
+RemoteGroupNeeds::RemoteGroupNeeds(const Store& s, const Change* c) : s_(s), c_(c) {
+  if (!c) return;
+  for (const auto& [id, r] : c->Of<model::SecurityGroupRule>()) {
+    if (auto old = s.All<model::SecurityGroupRule>().find(id);
+        old != s.All<model::SecurityGroupRule>().end() && !old->second.remote_group_id.empty())
+      Count(namers_delta_, old->second.remote_group_id, old->second.security_group_id, -1);
+    if (r && !r->remote_group_id.empty()) Count(namers_delta_, r->remote_group_id, r->security_group_id, +1);
+  }
+  for (const auto& [id, p] : c->Of<model::Port>()) {
+    if (auto old = s.All<model::Port>().find(id); old != s.All<model::Port>().end())
+      for (const auto& g : old->second.security_groups) Count(networks_delta_, g, old->second.network_id, -1);
+    if (p)
+      for (const auto& g : p->security_groups) Count(networks_delta_, g, p->network_id, +1);
+  }
 }
 
-std::vector<std::string> RemoteGroupNeeds::CloudsFor(const model::Port& p) const {
+std::vector<std::string> RemoteGroupNeeds::NetworkClouds(const std::string& network_id) const {
+  static const Change kNothing;
+  auto n = Now<model::Network>(s_, c_ ? *c_ : kNothing, network_id);
+  return n ? n->clouds : std::vector<std::string>{};
+}
+
+const std::set<std::string>& RemoteGroupNeeds::Needing(const std::string& g) {
+  if (auto it = needing_.find(g); it != needing_.end()) return it->second;
+  std::set<std::string> clouds;
+  for (const auto& [h, rules] : Overlay(s_.groups().Namers(g), namers_delta_, g))
+    for (const auto& [network, members] : Overlay(s_.groups().MemberNetworks(h), networks_delta_, h))
+      for (auto& cloud : NetworkClouds(network)) clouds.insert(std::move(cloud));
+  return needing_[g] = std::move(clouds);
+}
+
+std::vector<std::string> RemoteGroupNeeds::CloudsFor(const model::Port& p) {
   std::set<std::string> out;
-  for (const auto& g : p.security_groups)
-    if (auto it = clouds_needing_.find(g); it != clouds_needing_.end()) out.insert(it->second.begin(), it->second.end());
-  for (const auto& own : NetworkClouds(s_, c_, p.network_id)) out.erase(own);
+  for (const auto& g : p.security_groups) {
+    const auto& needing = Needing(g);
+    out.insert(needing.begin(), needing.end());
+  }
+  for (const auto& own : NetworkClouds(p.network_id)) out.erase(own);
   return {out.begin(), out.end()};
 }
 
-std::set<std::string> RemoteGroupNeeds::Differing(const RemoteGroupNeeds& a, const RemoteGroupNeeds& b) {
-  std::set<std::string> out;
-  for (const auto& [g, clouds] : a.clouds_needing_)
-    if (auto it = b.clouds_needing_.find(g); it == b.clouds_needing_.end() || it->second != clouds) out.insert(g);
-  for (const auto& [g, clouds] : b.clouds_needing_)
-    if (!a.clouds_needing_.count(g)) out.insert(g);
-  return out;
+namespace {
+
+// The groups whose needing clouds a change can alter: the remote groups of the
+// rules it writes, those named by the groups of the ports it writes, and those
+// named by the groups of the ports on a network whose clouds it changes (those
+// ports are collected into `on_moved_networks`).
+std::set<std::string> TouchedGroups(const Store& s, const Change& c, std::set<std::string>& on_moved_networks) {
+  std::set<std::string> groups;
+  auto named_by = [&](const model::Port& p) {
+    for (const auto& h : p.security_groups)
+      for (const auto& [g, n] : s.groups().Named(h)) groups.insert(g);
+  };
+  for (const auto& [id, r] : c.Of<model::SecurityGroupRule>()) {
+    if (auto old = s.All<model::SecurityGroupRule>().find(id); old != s.All<model::SecurityGroupRule>().end())
+      if (!old->second.remote_group_id.empty()) groups.insert(old->second.remote_group_id);
+    if (r && !r->remote_group_id.empty()) groups.insert(r->remote_group_id);
+  }
+  // A rule the change writes also names its remote group from its group: the
+  // ports of that group are covered by the rule's remote group above.
+  for (const auto& [id, p] : c.Of<model::Port>()) {
+    if (auto old = s.All<model::Port>().find(id); old != s.All<model::Port>().end()) named_by(old->second);
+    if (p) named_by(*p);
+  }
+  for (const auto& [id, n] : c.Of<model::Network>()) {
+    auto old = s.All<model::Network>().find(id);
+    std::vector<std::string> before = old == s.All<model::Network>().end() ? std::vector<std::string>{} : old->second.clouds;
+    std::vector<std::string> after = n ? n->clouds : std::vector<std::string>{};
+    if (before == after) continue;
+    for (const auto& port_id : s.Lists().Walk(Kind::kPort, IdSource{"network_id", {id}}, "", false, SIZE_MAX)) {
+      on_moved_networks.insert(port_id);
+      named_by(s.All<model::Port>().at(port_id));
+    }
+  }
+  return groups;
 }
 
+}  // namespace
+
 void AddGroupMemberEvents(const Store& s, Change& c) {
-  // Only rules, networks, clouds and ports in a group (before or after) can change a record.
-  bool relevant = !c.Of<model::SecurityGroupRule>().empty() || !c.Of<model::Network>().empty() ||
-                  !c.Of<model::Cloud>().empty();
-  for (const auto& [id, p] : c.Of<model::Port>()) {
-    auto old = s.All<model::Port>().find(id);
-    if ((p && !p->security_groups.empty()) || (old != s.All<model::Port>().end() && !old->second.security_groups.empty()))
-      relevant = true;
-  }
-  if (!relevant) return;
-  static const Change kNothing;
-  RemoteGroupNeeds before(s, kNothing), after(s, c);
+  if (c.Of<model::SecurityGroupRule>().empty() && c.Of<model::Port>().empty() && c.Of<model::Network>().empty())
+    return;
   // The ports whose records can change: those the change writes, those on a
-  // network it writes, and the members of every group whose needing clouds changed.
+  // network whose clouds it changes, and the members (before and after) of
+  // every group whose needing clouds changed.
   std::set<std::string> candidates;
+  std::set<std::string> touched = TouchedGroups(s, c, candidates);
   for (const auto& [id, p] : c.Of<model::Port>()) candidates.insert(id);
-  std::set<std::string> groups = RemoteGroupNeeds::Differing(before, after);
-  std::set<std::string> networks;
-  for (const auto& [id, n] : c.Of<model::Network>()) networks.insert(id);
-  if (!groups.empty() || !networks.empty())
-    Each<model::Port>(s, c, [&](const model::Port& p) {
-      if (networks.count(p.network_id)) candidates.insert(p.id);
-      for (const auto& g : p.security_groups)
-        if (groups.count(g)) candidates.insert(p.id);
-    });
-  if (!groups.empty() || !networks.empty())  // a member that left the group, or moved
-    for (const auto& [id, p] : s.All<model::Port>())
-      if (networks.count(p.network_id) ||
-          std::any_of(p.security_groups.begin(), p.security_groups.end(), [&](const auto& g) { return groups.count(g); }))
-        candidates.insert(id);
+  RemoteGroupNeeds before(s, nullptr), after(s, &c);
+  for (const auto& g : touched)
+    if (before.Needing(g) != after.Needing(g)) {
+      const auto& members = s.groups().Members(g);
+      candidates.insert(members.begin(), members.end());  // the change's own ports are in already
+    }
   for (const auto& id : candidates) {
     auto old_it = s.All<model::Port>().find(id);
+    const model::Port* old = old_it == s.All<model::Port>().end() ? nullptr : &old_it->second;
     std::optional<model::Port> now = Now<model::Port>(s, c, id);
-    std::vector<std::string> had, has;
-    if (old_it != s.All<model::Port>().end()) had = before.CloudsFor(old_it->second);
-    if (now) has = after.CloudsFor(*now);
-    std::optional<model::GroupMember> record_before, record_now;
-    if (old_it != s.All<model::Port>().end()) record_before = GroupMemberOf(old_it->second);
-    if (now) record_now = GroupMemberOf(*now);
-    for (const auto& cloud : has) {
-      bool had_it = std::binary_search(had.begin(), had.end(), cloud);
-      if (!had_it || !SameRecord(*record_before, *record_now))
-        c.m.events.push_back({0, cloud, kGroupMemberKind, "upsert", id, nlohmann::json(*record_now)});
-    }
+    std::vector<std::string> had = old ? before.CloudsFor(*old) : std::vector<std::string>{};
+    std::vector<std::string> has = now ? after.CloudsFor(*now) : std::vector<std::string>{};
+    if (had.empty() && has.empty()) continue;
+    bool changed = !old || !now || !SameRecord(GroupMemberOf(*old), GroupMemberOf(*now));
+    for (const auto& cloud : has)
+      if (changed || !Contains(had, cloud))
+        c.m.events.push_back({0, cloud, kGroupMemberKind, "upsert", id, nlohmann::json(GroupMemberOf(*now))});
     for (const auto& cloud : had)
-      if (!std::binary_search(has.begin(), has.end(), cloud) && Now<model::Cloud>(s, c, cloud))
+      if (!Contains(has, cloud) && Now<model::Cloud>(s, c, cloud))
         c.m.events.push_back({0, cloud, kGroupMemberKind, "delete", id, nlohmann::json::object()});
   }
 }
 
 std::map<std::string, model::GroupMember> GroupMembersFor(const Store& s, const std::string& cloud) {
-  static const Change kNothing;
-  RemoteGroupNeeds needs(s, kNothing);
+  RemoteGroupNeeds needs(s, nullptr);
   std::map<std::string, model::GroupMember> out;
-  for (const auto& [id, p] : s.All<model::Port>()) {
-    auto clouds = needs.CloudsFor(p);
-    if (std::binary_search(clouds.begin(), clouds.end(), cloud)) out.emplace(id, GroupMemberOf(p));
-  }
+  s.groups().EachNamedGroup([&](const std::string& g) {
+    if (!needs.Needing(g).count(cloud)) return;
+    for (const auto& id : s.groups().Members(g)) {
+      const model::Port& p = s.All<model::Port>().at(id);
+      auto clouds = needs.CloudsFor(p);
+      if (Contains(clouds, cloud)) out.emplace(id, GroupMemberOf(p));
+    }
+  });
   return out;
 }
 

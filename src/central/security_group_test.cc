@@ -454,5 +454,45 @@ TEST_F(SecurityGroupApiTest, RemoteGroupMembersOnOtherCloudsNetworksReachTheClou
   EXPECT_FALSE(records("c1", "upsert").count(outsider["id"]));
 }
 
+// A rule naming a remote group, added after its members exist, sends their
+// records to the clouds of the rule's group's members (and only those that do
+// not have the members' network); deleting the rule deletes them again. The
+// store's group index follows (issue 10: no scan of every port per change).
+TEST_F(SecurityGroupApiTest, ARuleNamingARemoteGroupSendsItsMembersAndItsDeleteWithdrawsThem) {
+  ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
+            201);
+  std::string here = NetworkWithSubnet(demo_);  // c1's
+  auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
+  ASSERT_EQ(cn, 201) << n2.dump();
+  const std::string far = n2["network"]["id"];
+  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+  std::string web = Group(demo_, "web"), app = Group(demo_, "app");
+  auto port = [&](const std::string& net, const std::string& group) {
+    auto [code, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"security_groups", {group}}}}});
+    EXPECT_EQ(code, 201) << p.dump();
+    return p["port"]["id"].get<std::string>();
+  };
+  const std::string web_far = port(far, web), app_here = port(here, app);
+  auto count = [&](const std::string& op, const std::string& id) {
+    size_t n = 0;
+    for (const auto& e : Pending("groupmember", op)) n += e.id == id;
+    return n;
+  };
+  EXPECT_EQ(count("upsert", web_far), 0u) << "no rule names web yet";
+  auto [cr, rule] = Rule(demo_, app, {{"direction", "ingress"}, {"remote_group_id", web}});
+  ASSERT_EQ(cr, 201) << rule.dump();
+  EXPECT_EQ(count("upsert", web_far), 1u) << "app's member is in c1: c1 needs web's members";
+  EXPECT_EQ(count("upsert", app_here), 0u) << "nobody names app";
+  // A second member of app in c1 changes nothing for c1.
+  port(here, app);
+  EXPECT_EQ(count("upsert", web_far), 1u);
+  const std::string rule_id = rule["security_group_rule"]["id"];
+  ASSERT_EQ(Call(demo_, "DELETE", "/v2.0/security-group-rules/" + rule_id).first, 204);
+  EXPECT_EQ(count("delete", web_far), 1u) << "no rule names web any more";
+  ASSERT_TRUE(s_->QueueSnapshot("c1", 0).ok());
+  json snapshot = s_->PendingEvents("c1", 100000)->back().body["resources"];
+  EXPECT_TRUE(snapshot["groupmember"].empty()) << snapshot.dump();
+}
+
 }  // namespace
 }  // namespace isthmus::central
