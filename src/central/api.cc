@@ -453,28 +453,9 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         if (kind == "network" && !c.admin && body->is_object() && body->contains("network") &&
             (*body)["network"].is_object() && (*body)["network"].contains("router:external"))
           return Status(Code::kForbidden, "only an admin may set router:external on a network");
-        // Views of what the store holds after the update (with its stamped attributes).
-        json view;
-        if (kind == "network") {
-          auto n = s.UpdateNetwork(req.matches[1], *body);
-          if (!n.ok()) return n.status();
-          view = NetworkView(s, s.Find<model::Network>(n->id).value_or(*n));
-        } else if (kind == "subnet") {
-          auto v = s.UpdateSubnet(req.matches[1], *body);
-          if (!v.ok()) return v.status();
-          view = SubnetView(s.Find<model::Subnet>(v->id).value_or(*v));
-        } else if (kind == "securitygroup") {
-          auto v = s.UpdateSecurityGroup(req.matches[1], *body);
-          if (!v.ok()) return v.status();
-          view = SecurityGroupView(s, s.Find<model::SecurityGroup>(v->id).value_or(*v));
-        } else if (kind == "securitygrouprule") {
-          return InvalidArgument("Security group rules cannot be updated: delete the rule and create another");
-        } else {
-          auto v = s.UpdatePort(req.matches[1], *body);
-          if (!v.ok()) return v.status();
-          view = PortView(s, s.Find<model::Port>(v->id).value_or(*v));
-        }
-        return json{{Traits(*KindNamed(kind)).body, view}};
+        auto view = s.UpdateView(*KindNamed(kind), req.matches[1], *body);
+        if (!view.ok()) return view.status();
+        return json{{Traits(*KindNamed(kind)).body, *view}};
       });
     };
   };

@@ -227,16 +227,8 @@ void Federation::Shutdown() {
 Status Federation::Delete(Kind kind, const std::string& id) {
   ISTHMUS_FRESH(Delete(kind, id));
   std::lock_guard<std::mutex> lock(mu_);
-  switch (kind) {
-    case Kind::kNetwork: return DeleteNetworkLocked(id);
-    case Kind::kSubnet: return DeleteSubnetLocked(id);
-    case Kind::kPort: return DeletePortLocked(id);
-    case Kind::kRouter: return DeleteRouterLocked(id);
-    case Kind::kFloatingIp: return DeleteFloatingIpLocked(id);
-    case Kind::kSecurityGroup: return DeleteSecurityGroupLocked(id);
-    case Kind::kSecurityGroupRule: return DeleteSecurityGroupRuleLocked(id);
-    default: return NotFound("Unknown resource kind " + Name(kind));
-  }
+  auto st = VisitNeutronKind(kind, [&]<typename T>(std::type_identity<T> t) { return DeleteLocked(t, id); });
+  return st ? *st : NotFound("Unknown resource kind " + Name(kind));
 }
 
 std::map<std::string, Federation::OutboxCounts> Federation::OutboxCountsByCloud() {

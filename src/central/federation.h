@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "central/central_db.h"
@@ -280,14 +281,14 @@ class Federation {
   // a network's router:external changed (NetworkUpdate::external).
   Result<int> FreeVniLocked() const;
   Status SetExternalLocked(Change& c, model::Network& n, bool external);
-  // The deletes of each kind (Delete), with mu_ held.
-  Status DeleteNetworkLocked(const std::string& id);
-  Status DeleteSubnetLocked(const std::string& id);
-  Status DeletePortLocked(const std::string& id);
-  Status DeleteRouterLocked(const std::string& id);
-  Status DeleteFloatingIpLocked(const std::string& id);
-  Status DeleteSecurityGroupLocked(const std::string& id);
-  Status DeleteSecurityGroupRuleLocked(const std::string& id);
+  // The deletes of each kind by model type (Delete: VisitNeutronKind), with mu_ held.
+  Status DeleteLocked(std::type_identity<model::Network>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::Subnet>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::Port>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::Router>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::FloatingIp>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::SecurityGroup>, const std::string& id);
+  Status DeleteLocked(std::type_identity<model::SecurityGroupRule>, const std::string& id);
   // security_group.cc: the project's default group as c sees it, and its id,
   // made into c (with its rules) if there is none.
   std::optional<model::SecurityGroup> DefaultGroupNow(const Change& c, const std::string& project) const;

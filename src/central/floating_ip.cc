@@ -140,7 +140,7 @@ Result<model::FloatingIp> Federation::UpdateFloatingIp(const std::string& id, co
   return f;
 }
 
-Status Federation::DeleteFloatingIpLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::FloatingIp>, const std::string& id) {
   Change c;
   auto it = floatingips_.find(id);
   if (it == floatingips_.end()) return NotFound("Floating IP " + id + " could not be found");

@@ -16,14 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-json TypedView(Service& s, const model::Network& v) { return NetworkView(s, v); }
-json TypedView(Service&, const model::Subnet& v) { return SubnetView(v); }
-json TypedView(Service& s, const model::Port& v) { return PortView(s, v); }
-json TypedView(Service& s, const model::Router& v) { return RouterView(s, v); }
-json TypedView(Service& s, const model::FloatingIp& v) { return FloatingIpView(s, v); }
-json TypedView(Service& s, const model::SecurityGroup& v) { return SecurityGroupView(s, v); }
-json TypedView(Service&, const model::SecurityGroupRule& v) { return SecurityGroupRuleView(v); }
-
 std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // The filters an index answers, most selective first (a resource's own ids before a shared network's).
@@ -49,10 +41,8 @@ IdSource SourceFor(Kind kind, const httplib::Request& req, const Caller& c) {
     }
     if (!source.values.empty()) return source;
   }
-  // A member sees only its project's ports, routers, floating IPs, groups and rules (access.h).
-  if (!c.admin && (kind == Kind::kPort || kind == Kind::kRouter || kind == Kind::kFloatingIp ||
-                   kind == Kind::kSecurityGroup || kind == Kind::kSecurityGroupRule))
-    return {"project_id", {c.project_id}};
+  // A member sees only its project's resources of such kinds (access.h).
+  if (!c.admin && Traits(kind).own_project_only) return {"project_id", {c.project_id}};
   return {};
 }
 
@@ -72,7 +62,7 @@ class Walker {
       std::vector<T> batch = s_.ListBatch<T>(source_, cursor, descending, batch_);
       for (const T& m : batch) {
         if (!VisibleTo(m)) continue;
-        json view = TypedView(s_, m);
+        json view = central::ViewOf(s_, m);
         if (Matches(req_, view) && !f(m.id, view)) return;
       }
       if (batch.size() < batch_) return;
@@ -82,12 +72,12 @@ class Walker {
   // Whether the item `id` is in the list (a marker must be).
   bool Holds(const std::string& id) {
     auto m = s_.Find<T>(id);
-    return m && VisibleTo(*m) && Matches(req_, TypedView(s_, *m));
+    return m && VisibleTo(*m) && Matches(req_, central::ViewOf(s_, *m));
   }
   std::optional<json> ViewOf(const std::string& id) {
     auto m = s_.Find<T>(id);
     if (!m) return std::nullopt;
-    return TypedView(s_, *m);
+    return central::ViewOf(s_, *m);
   }
 
  private:
@@ -259,7 +249,7 @@ template <typename T>
 Result<httplib::ContentProviderWithoutLength> ProviderOf(Service& s, const Caller& c, const httplib::Request& req,
                                                          const std::string& base_url) {
   ISTHMUS_ASSIGN_OR_RETURN(ctl, ParseControls(req));
-  if (!ctl.ById()) ISTHMUS_RETURN_IF_ERROR(CheckSortKeys(ctl, TypedView(s, T{})));
+  if (!ctl.ById()) ISTHMUS_RETURN_IF_ERROR(CheckSortKeys(ctl, ViewOf(s, T{})));
   ISTHMUS_RETURN_IF_ERROR(CheckFilters(req));
   auto state = std::make_shared<ListState<T>>(s, c, req, ctl, base_url);
   if (ctl.ById() && !ctl.marker.empty() && !state->walker.Holds(ctl.marker))

@@ -129,7 +129,7 @@ Result<model::Network> Federation::UpdateNetwork(const std::string& id, const Ne
   return n;
 }
 
-Status Federation::DeleteNetworkLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::Network>, const std::string& id) {
   Change c;
   auto it = networks_.find(id);
   if (it == networks_.end()) return NotFound("Network " + id + " could not be found");

@@ -323,7 +323,7 @@ Status Federation::ChangeFixedIps(const Change& c, model::Port& p, const WantedI
   return Status::Ok();
 }
 
-Status Federation::DeletePortLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::Port>, const std::string& id) {
   Change c;
   auto it = ports_.find(id);
   if (it == ports_.end()) return NotFound("Port " + id + " could not be found");

@@ -1,6 +1,8 @@
 // The kinds of resource central holds and pushes, with their traits (wire name,
-// plural, title, which clouds receive one) in one table. Adding a kind: a row
-// here, its model type in KindModels, and the files of that kind.
+// plural, title, which clouds receive one, who sees one) in one table. Adding a
+// kind: a row here, its model type in KindModels, and the files of that kind
+// (its model, its overloads of Service::Create/Update, ViewOf and
+// Federation::DeleteLocked, which VisitNeutronKind finds by type).
 #pragma once
 
 #include <array>
@@ -35,20 +37,23 @@ struct KindTraits {
   const char* title;   // in messages ("Floating IP 1234 could not be found")
   Reach reach;
   bool neutron;  // a Neutron resource: /v2.0/<plural>, the `resources` table, quotas
+  // A member sees only its own project's (access.h); networks and subnets may
+  // also be seen by others (external networks).
+  bool own_project_only;
 };
 
 inline constexpr std::array<KindTraits, 9> kKinds = {{
-    {Kind::kCloud, "cloud", "clouds", "cloud", "Cloud", Reach::kEveryCloud, false},
-    {Kind::kHost, "host", "hosts", "host", "Host", Reach::kEveryCloud, false},
-    {Kind::kNetwork, "network", "networks", "network", "Network", Reach::kNetworkClouds, true},
-    {Kind::kSubnet, "subnet", "subnets", "subnet", "Subnet", Reach::kNetworkClouds, true},
-    {Kind::kPort, "port", "ports", "port", "Port", Reach::kNetworkClouds, true},
-    {Kind::kRouter, "router", "routers", "router", "Router", Reach::kOwnCloud, true},
-    {Kind::kFloatingIp, "floatingip", "floatingips", "floatingip", "Floating IP", Reach::kOwnCloud, true},
+    {Kind::kCloud, "cloud", "clouds", "cloud", "Cloud", Reach::kEveryCloud, false, false},
+    {Kind::kHost, "host", "hosts", "host", "Host", Reach::kEveryCloud, false, false},
+    {Kind::kNetwork, "network", "networks", "network", "Network", Reach::kNetworkClouds, true, false},
+    {Kind::kSubnet, "subnet", "subnets", "subnet", "Subnet", Reach::kNetworkClouds, true, false},
+    {Kind::kPort, "port", "ports", "port", "Port", Reach::kNetworkClouds, true, true},
+    {Kind::kRouter, "router", "routers", "router", "Router", Reach::kOwnCloud, true, true},
+    {Kind::kFloatingIp, "floatingip", "floatingips", "floatingip", "Floating IP", Reach::kOwnCloud, true, true},
     {Kind::kSecurityGroup, "securitygroup", "security-groups", "security_group", "Security group",
-     Reach::kEveryCloud, true},
+     Reach::kEveryCloud, true, true},
     {Kind::kSecurityGroupRule, "securitygrouprule", "security-group-rules", "security_group_rule",
-     "Security group rule", Reach::kEveryCloud, true},
+     "Security group rule", Reach::kEveryCloud, true, true},
 }};
 
 // The model type of each kind, in the enum's order.
@@ -86,6 +91,20 @@ void ForEachKindType(F&& f) {
   [&]<size_t... I>(std::index_sequence<I...>) {
     (f(std::type_identity<std::tuple_element_t<I, KindModels>>{}), ...);
   }(std::make_index_sequence<std::tuple_size_v<KindModels>>{});
+}
+
+// f(std::type_identity<T>{}) for the model type T of kind k if it is a Neutron
+// kind (kKinds' `neutron`), nullopt otherwise: per-kind work by overloads on
+// T (Service::Create, ViewOf, Federation::DeleteLocked, ...), with no switch to
+// extend when a kind is added.
+template <typename F>
+auto VisitNeutronKind(Kind k, F&& f) -> std::optional<decltype(f(std::type_identity<model::Network>{}))> {
+  std::optional<decltype(f(std::type_identity<model::Network>{}))> out;
+  ForEachKindType([&]<typename T>(std::type_identity<T> t) {
+    if constexpr (kKinds[static_cast<size_t>(KindOf<T>)].neutron)
+      if (KindOf<T> == k) out.emplace(f(t));
+  });
+  return out;
 }
 
 // A resource's key and its anchor for the fan-out rule (Reach).

@@ -292,7 +292,7 @@ Result<InterfaceInfo> Federation::RemoveRouterInterface(const std::string& route
   return NotFound("Router " + router_id + " has no interface on " + (subnet_id.empty() ? "port " + port_id : "subnet " + subnet_id));
 }
 
-Status Federation::DeleteRouterLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::Router>, const std::string& id) {
   Change c;
   auto it = routers_.find(id);
   if (it == routers_.end()) return NotFound("Router " + id + " could not be found");

@@ -290,7 +290,7 @@ std::vector<model::SecurityGroupRule> Federation::RulesOfLocked(const std::strin
   return Walk<model::SecurityGroupRule>(store_, IdSource{"security_group_id", {group_id}}, "", false, SIZE_MAX);
 }
 
-Status Federation::DeleteSecurityGroupLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::SecurityGroup>, const std::string& id) {
   auto it = store_.All<model::SecurityGroup>().find(id);
   if (it == store_.All<model::SecurityGroup>().end()) return NotFound("Security group " + id + " does not exist");
   for (const auto& [pid, p] : ports_)
@@ -311,7 +311,7 @@ Status Federation::DeleteSecurityGroupLocked(const std::string& id) {
   return Apply(c);
 }
 
-Status Federation::DeleteSecurityGroupRuleLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::SecurityGroupRule>, const std::string& id) {
   auto it = store_.All<model::SecurityGroupRule>().find(id);
   if (it == store_.All<model::SecurityGroupRule>().end())
     return NotFound("Security group rule " + id + " does not exist");

@@ -88,38 +88,30 @@ Result<QuotaSet> Service::SetQuota(const std::string& project, const json& body)
   return Federation::SetQuota(project, *update);
 }
 
+namespace {
+// The view of what the store holds now (with the attributes Put stamps), not of the request's copy.
+template <typename T>
+Result<json> StoredView(Service& s, const Result<T>& made) {
+  if (!made.ok()) return made.status();
+  auto stored = s.Find<T>(made->id);
+  return ViewOf(s, stored ? *stored : *made);
+}
+}  // namespace
+
 Result<json> Service::CreateView(Kind kind, const json& body) {
-  // The view of what the store holds (with the attributes Put stamps), not of the request's copy.
-  auto view = [this](auto made, auto&& view_of) -> Result<json> {
-    if (!made.ok()) return made.status();
-    using T = std::decay_t<decltype(*made)>;
-    auto stored = Find<T>(made->id);
-    return view_of(stored ? *stored : *made);
-  };
-  switch (kind) {
-    case Kind::kNetwork: return view(CreateNetwork(body), [&](const auto& n) { return NetworkView(*this, n); });
-    case Kind::kSubnet: return view(CreateSubnet(body), [](const auto& v) { return SubnetView(v); });
-    case Kind::kPort: return view(CreatePort(body), [this](const auto& v) { return PortView(*this, v); });
-    case Kind::kRouter: return view(CreateRouter(body), [&](const auto& r) { return RouterView(*this, r); });
-    case Kind::kFloatingIp: return view(CreateFloatingIp(body), [&](const auto& v) { return FloatingIpView(*this, v); });
-    case Kind::kSecurityGroup:
-      return view(CreateSecurityGroup(body), [&](const auto& g) { return SecurityGroupView(*this, g); });
-    case Kind::kSecurityGroupRule:
-      return view(CreateSecurityGroupRule(body), [](const auto& r) { return SecurityGroupRuleView(r); });
-    default: return NotFound("Unknown resource kind " + Name(kind));
-  }
+  auto v = VisitNeutronKind(kind, [&]<typename T>(std::type_identity<T> t) { return StoredView(*this, Create(t, body)); });
+  return v ? *v : Result<json>(NotFound("Unknown resource kind " + Name(kind)));
+}
+
+Result<json> Service::UpdateView(Kind kind, const std::string& id, const json& body) {
+  auto v = VisitNeutronKind(kind,
+                            [&]<typename T>(std::type_identity<T> t) { return StoredView(*this, Update(t, id, body)); });
+  return v ? *v : Result<json>(NotFound("Unknown resource kind " + Name(kind)));
 }
 
 json View(Federation& f, Kind kind, const json& model) {
-  switch (kind) {
-    case Kind::kNetwork: return NetworkView(f, model.get<model::Network>());
-    case Kind::kSubnet: return SubnetView(model.get<model::Subnet>());
-    case Kind::kPort: return PortView(f, model.get<model::Port>());
-    case Kind::kFloatingIp: return FloatingIpView(f, model.get<model::FloatingIp>());
-    case Kind::kSecurityGroup: return SecurityGroupView(f, model.get<model::SecurityGroup>());
-    case Kind::kSecurityGroupRule: return SecurityGroupRuleView(model.get<model::SecurityGroupRule>());
-    default: return RouterView(f, model.get<model::Router>());
-  }
+  auto v = VisitNeutronKind(kind, [&]<typename T>(std::type_identity<T>) { return ViewOf(f, model.get<T>()); });
+  return v ? *v : model;
 }
 
 }  // namespace isthmus::central

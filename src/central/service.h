@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,8 +51,48 @@ class Service : public Federation {
   // Rules are created and deleted, never updated (as Neutron).
   Result<model::SecurityGroupRule> CreateSecurityGroupRule(const nlohmann::json& body);
   Result<QuotaSet> SetQuota(const std::string& project, const nlohmann::json& body);
-  // POST /v2.0/<plural> of a Neutron kind: creates from the body, answers the Neutron view.
+  // The same by model type, for VisitNeutronKind (resource_kind.h): a Neutron
+  // kind without them does not compile. Rules are never updated (400).
+  using json = nlohmann::json;
+  Result<model::Network> Create(std::type_identity<model::Network>, const json& b) { return CreateNetwork(b); }
+  Result<model::Subnet> Create(std::type_identity<model::Subnet>, const json& b) { return CreateSubnet(b); }
+  Result<model::Port> Create(std::type_identity<model::Port>, const json& b) { return CreatePort(b); }
+  Result<model::Router> Create(std::type_identity<model::Router>, const json& b) { return CreateRouter(b); }
+  Result<model::FloatingIp> Create(std::type_identity<model::FloatingIp>, const json& b) { return CreateFloatingIp(b); }
+  Result<model::SecurityGroup> Create(std::type_identity<model::SecurityGroup>, const json& b) {
+    return CreateSecurityGroup(b);
+  }
+  Result<model::SecurityGroupRule> Create(std::type_identity<model::SecurityGroupRule>, const json& b) {
+    return CreateSecurityGroupRule(b);
+  }
+  Result<model::Network> Update(std::type_identity<model::Network>, const std::string& id, const json& b) {
+    return UpdateNetwork(id, b);
+  }
+  Result<model::Subnet> Update(std::type_identity<model::Subnet>, const std::string& id, const json& b) {
+    return UpdateSubnet(id, b);
+  }
+  Result<model::Port> Update(std::type_identity<model::Port>, const std::string& id, const json& b) {
+    return UpdatePort(id, b);
+  }
+  Result<model::Router> Update(std::type_identity<model::Router>, const std::string& id, const json& b) {
+    return UpdateRouter(id, b);
+  }
+  Result<model::FloatingIp> Update(std::type_identity<model::FloatingIp>, const std::string& id, const json& b) {
+    return UpdateFloatingIp(id, b);
+  }
+  Result<model::SecurityGroup> Update(std::type_identity<model::SecurityGroup>, const std::string& id,
+                                      const json& b) {
+    return UpdateSecurityGroup(id, b);
+  }
+  Result<model::SecurityGroupRule> Update(std::type_identity<model::SecurityGroupRule>, const std::string&,
+                                          const json&) {
+    return InvalidArgument("Security group rules cannot be updated: delete the rule and create another");
+  }
+  // POST /v2.0/<plural> of a Neutron kind: creates from the body, answers the
+  // Neutron view (of what the store holds, with the attributes Put stamps).
   Result<nlohmann::json> CreateView(Kind kind, const nlohmann::json& body);
+  // PUT /v2.0/<plural>/{id}: the same for an update.
+  Result<nlohmann::json> UpdateView(Kind kind, const std::string& id, const nlohmann::json& body);
 
   // kind: a Neutron kind's name (network, subnet, port, router, floatingip); the model JSON.
   Result<nlohmann::json> Get(const std::string& kind, const std::string& id);
@@ -77,6 +118,14 @@ nlohmann::json FloatingIpView(Federation& s, const model::FloatingIp& f);
 // A group's view lists its rules (security_group_rules).
 nlohmann::json SecurityGroupView(Federation& f, const model::SecurityGroup& g);
 nlohmann::json SecurityGroupRuleView(const model::SecurityGroupRule& r);
+// The same by model type (VisitNeutronKind, lists).
+inline nlohmann::json ViewOf(Federation& f, const model::Network& v) { return NetworkView(f, v); }
+inline nlohmann::json ViewOf(Federation&, const model::Subnet& v) { return SubnetView(v); }
+inline nlohmann::json ViewOf(Federation& f, const model::Port& v) { return PortView(f, v); }
+inline nlohmann::json ViewOf(Federation& f, const model::Router& v) { return RouterView(f, v); }
+inline nlohmann::json ViewOf(Federation& f, const model::FloatingIp& v) { return FloatingIpView(f, v); }
+inline nlohmann::json ViewOf(Federation& f, const model::SecurityGroup& v) { return SecurityGroupView(f, v); }
+inline nlohmann::json ViewOf(Federation&, const model::SecurityGroupRule& v) { return SecurityGroupRuleView(v); }
 // The view of a Neutron kind's model JSON (List, Get).
 nlohmann::json View(Federation& f, Kind kind, const nlohmann::json& model);
 

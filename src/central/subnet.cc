@@ -142,7 +142,7 @@ Result<model::Subnet> Federation::UpdateSubnet(const std::string& id, const Subn
   return s;
 }
 
-Status Federation::DeleteSubnetLocked(const std::string& id) {
+Status Federation::DeleteLocked(std::type_identity<model::Subnet>, const std::string& id) {
   Change c;
   auto it = subnets_.find(id);
   if (it == subnets_.end()) return NotFound("Subnet " + id + " could not be found");
