@@ -28,6 +28,12 @@ void RecordRevision(int64_t revision) {
   applied.Set(static_cast<double>(revision));
 }
 
+void RecordProcessStarted(const std::string& program) {
+  metrics::Counter("isthmus_agent_processes_started_total",
+                   "Processes the agent started, by program (argv[0]'s name)", {{"program", program}})
+      .Increment();
+}
+
 MetricsServer::MetricsServer() : server_(HttpServerOptions{.workers = 1}) {}
 
 MetricsServer::~MetricsServer() {

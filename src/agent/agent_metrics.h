@@ -20,6 +20,8 @@ void RecordPass(bool ok, std::chrono::steady_clock::time_point start);
 // A pass installed revision `revision`, leaving `flows` flows on `bridge`.
 void RecordFlows(const std::string& bridge, size_t flows);
 void RecordRevision(int64_t revision);
+// The agent started a process of `program` ("ip", "ovs-ofctl": process.h's observer).
+void RecordProcessStarted(const std::string& program);
 
 // GET /metrics over plain HTTP on a thread of its own, until destroyed.
 class MetricsServer {
