@@ -1,6 +1,7 @@
 #include "agent/agent_metrics.h"
 
 #include "common/metrics.h"
+#include "common/process.h"
 
 namespace isthmus::agent {
 
@@ -28,10 +29,16 @@ void RecordRevision(int64_t revision) {
   applied.Set(static_cast<double>(revision));
 }
 
-void RecordProcessStarted(const std::string& program) {
-  metrics::Counter("isthmus_agent_processes_started_total",
-                   "Processes the agent started, by program (argv[0]'s name)", {{"program", program}})
-      .Increment();
+namespace {
+prometheus::Counter& ProcessesStarted(const std::string& program) {
+  return metrics::Counter("isthmus_agent_processes_started_total",
+                          "Processes the agent started, by program (argv[0]'s name)", {{"program", program}});
+}
+}  // namespace
+
+void CountProcessesStarted() {
+  ProcessesStarted("ip");
+  SetProcessStartObserver([](const std::string& program) { ProcessesStarted(program).Increment(); });
 }
 
 MetricsServer::MetricsServer() : server_(HttpServerOptions{.workers = 1}) {}
