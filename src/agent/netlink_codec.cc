@@ -66,7 +66,7 @@ void BuildDump(NlRequest& req, uint16_t type, uint8_t family) {
 }
 
 void BuildGetLink(NlRequest& req, const std::string& name) {
-  nlmsghdr* nlh = Start(req, RTM_GETLINK, 0);
+  nlmsghdr* nlh = Start(req, RTM_GETLINK, NLM_F_ACK);  // the link, then an ack
   PutHeader<ifinfomsg>(nlh)->ifi_family = AF_UNSPEC;
   mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());

@@ -76,6 +76,9 @@ TEST(NetlinkCodec, SetLinkCarriesMacMtuAndUp) {
   EXPECT_EQ(l->mtu, 1450);
   EXPECT_TRUE(l->up);
   EXPECT_EQ(req.nlh->nlmsg_flags & NLM_F_CREATE, 0);  // never makes a link
+  // A get answers the link and no ack unless asked: the socket waits for one.
+  BuildGetLink(req, "lo");
+  EXPECT_EQ(req.nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 }
 
 // The peer of a veth: IFLA_LINKINFO { KIND "veth", DATA { PEER { ifinfomsg,
