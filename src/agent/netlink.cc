@@ -196,7 +196,7 @@ Result<std::vector<Route>> Rtnetlink::Routes(uint32_t table) {
   BuildDump(req, RTM_GETROUTE, AF_INET);
   std::vector<Route> out;
   ISTHMUS_RETURN_IF_ERROR(Dump(req, "route dump", [&](const nlmsghdr* nlh) {
-    if (auto r = ParseRoute(nlh); r && r->table == table) out.push_back(*r);
+    if (auto r = ParseRoute(nlh); r && (table == 0 || r->table == table)) out.push_back(*r);
   }));
   return out;
 }
@@ -213,10 +213,12 @@ Status Rtnetlink::DeleteRoute(const Route& r) {
   return Request(req, "delete route " + RouteText(r), {ESRCH});
 }
 
-Status Rtnetlink::FlushTable(uint32_t table) {
-  auto routes = Routes(table);
+Status Rtnetlink::FlushTables(const std::set<uint32_t>& tables) {
+  if (tables.empty()) return Status::Ok();
+  auto routes = Routes(0);
   if (!routes.ok()) return routes.status();
-  for (const auto& r : *routes) ISTHMUS_RETURN_IF_ERROR(DeleteRoute(r));
+  for (const auto& r : *routes)
+    if (tables.count(r.table)) ISTHMUS_RETURN_IF_ERROR(DeleteRoute(r));
   return Status::Ok();
 }
 

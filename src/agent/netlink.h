@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,12 @@ class Rtnetlink {
   Status ReplaceAddress(int ifindex, const IfaceAddress& a);
   Status DeleteAddress(int ifindex, const IfaceAddress& a);  // not there: done
 
-  // IPv4 unicast routes of a table (any protocol).
+  // IPv4 unicast routes of a table (any protocol); table 0: of every table.
   Result<std::vector<Route>> Routes(uint32_t table);
   Status ReplaceRoute(const Route& r);
   Status DeleteRoute(const Route& r);  // not there: done
-  // Deletes every route of the table (an empty one is done already).
-  Status FlushTable(uint32_t table);
+  // Deletes every route of these tables (one dump; empty tables are done already).
+  Status FlushTables(const std::set<uint32_t>& tables);
 
   Result<std::vector<Rule>> Rules();
   Status AddRule(const Rule& r);                 // there already: done

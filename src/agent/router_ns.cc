@@ -346,7 +346,7 @@ Status RouterNamespaces::SyncRules(Rtnetlink& nl, const state::RouterInstance& r
                                    const state::RouterInstance* applied) {
   std::set<Rule> want;
   std::vector<Route> routes;  // default routes of the rules' tables
-  std::vector<uint32_t> flush;
+  std::set<uint32_t> flush;  // tables of rules no longer there
   auto links = LinkIndexes(nl);
   if (!links.ok()) return links.status();
   std::string missing;  // a device a table's default route needs that is not here
@@ -365,7 +365,7 @@ Status RouterNamespaces::SyncRules(Rtnetlink& nl, const state::RouterInstance& r
     if (!via.ok()) return via.status();
     routes.push_back({Cidr{}, *via, index_of(LegDeviceName("rfp", r.id)), kFipTable, kProtoBoot});
   } else {
-    flush.push_back(kFipTable);
+    flush.insert(kFipTable);
   }
   for (size_t i = 0; i < r.snat_routes.size(); ++i) {
     const auto& sr = r.snat_routes[i];
@@ -378,7 +378,7 @@ Status RouterNamespaces::SyncRules(Rtnetlink& nl, const state::RouterInstance& r
     routes.push_back({Cidr{}, *via, index_of(LegDeviceName("qr", sr.port_id)), table, kProtoBoot});
   }
   size_t before = applied ? applied->snat_routes.size() : 64;
-  for (size_t i = r.snat_routes.size(); i < before; ++i) flush.push_back(kSnatTableBase + static_cast<uint32_t>(i));
+  for (size_t i = r.snat_routes.size(); i < before; ++i) flush.insert(kSnatTableBase + static_cast<uint32_t>(i));
 
   auto current = nl.Rules();
   if (!current.ok()) return current.status();
@@ -392,8 +392,7 @@ Status RouterNamespaces::SyncRules(Rtnetlink& nl, const state::RouterInstance& r
     if (!have.count(rule)) ISTHMUS_RETURN_IF_ERROR(nl.AddRule(rule));
   if (!missing.empty()) return Unavailable("router " + r.id + ": no device " + missing + " for its policy routes");
   for (const auto& route : routes) ISTHMUS_RETURN_IF_ERROR(nl.ReplaceRoute(route));
-  for (uint32_t table : flush) ISTHMUS_RETURN_IF_ERROR(nl.FlushTable(table));
-  return Status::Ok();
+  return nl.FlushTables(flush);
 }
 
 Status RouterNamespaces::SyncNat(const std::string& ns, const state::RouterInstance& r) {
