@@ -6,6 +6,7 @@
 #include <random>
 
 #include "central/federation.h"
+#include "central/group_members.h"
 #include "common/log.h"
 
 namespace isthmus::central {
@@ -44,6 +45,7 @@ Status Federation::Load() {
     return Internal(std::string("corrupt resource in the database: ") + e.what());
   }
   store_.allocation().Rebuild(ports_);
+  store_.groups().Rebuild(ports_, store_.All<model::SecurityGroupRule>());
   store_.Lists().Rebuild(store_);
   return Status::Ok();
 }
@@ -72,6 +74,7 @@ Status Federation::Apply(Change& c) {
     if (rows.empty()) quotas_.erase(project);
     else quotas_[project] = rows;
   }
+  AddGroupMemberEvents(store_, c);  // remote group members for the clouds without their network
   Merge(store_, c);
   s.m = std::move(c.m);
   const uint64_t ticket = s.ticket;

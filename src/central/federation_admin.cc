@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "central/federation.h"
+#include "central/group_members.h"
 
 namespace isthmus::central {
 
@@ -45,6 +46,17 @@ Result<Job> Federation::RedoJob(int64_t seq) {
     auto newest = db_->LastSeq(cloud);
     if (!newest.ok()) return newest.status();
     return db_->GetJob(*newest);
+  }
+  if (kind == kGroupMemberKind) {  // the record as the cloud needs it now, or its delete
+    auto members = GroupMembersFor(store_, cloud);
+    auto m = members.find(id);
+    Change c;
+    c.m.events.push_back({0, cloud, kind, m == members.end() ? "delete" : "upsert", id,
+                          m == members.end() ? json::object() : json(m->second)});
+    ISTHMUS_RETURN_IF_ERROR(Apply(c));
+    auto last = db_->LastSeq(cloud);
+    if (!last.ok()) return last.status();
+    return db_->GetJob(*last);
   }
   auto known = KindNamed(kind);
   if (!known) return Internal("Job " + std::to_string(seq) + " has unknown kind " + kind);

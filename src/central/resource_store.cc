@@ -89,6 +89,8 @@ void RowDelete(Change& c, Kind kind, const std::string& key) {
 
 void Merge(Store& s, const Change& c) {
   s.allocation().Merge(s.All<model::Port>(), c.Of<model::Port>());
+  s.groups().Merge(s.All<model::Port>(), c.Of<model::Port>());
+  s.groups().Merge(s.All<model::SecurityGroupRule>(), c.Of<model::SecurityGroupRule>());
   s.ForEachKind([&](auto& map) {
     using T = ModelIn<std::decay_t<decltype(map)>>;
     for (const auto& [key, v] : c.Of<T>()) {

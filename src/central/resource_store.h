@@ -16,6 +16,7 @@
 
 #include "central/allocation_index.h"
 #include "central/central_db.h"
+#include "central/group_index.h"
 #include "central/list_index.h"
 #include "central/resource_kind.h"
 #include "central/standard_attrs.h"
@@ -57,11 +58,15 @@ class Store {
   // MACs and addresses held by ports (allocation_index.h): kept by Merge, rebuilt by Load.
   AllocationIndex& allocation() { return allocation_; }
   const AllocationIndex& allocation() const { return allocation_; }
+  // Security group members and remote-group rules (group_index.h): kept by Merge, rebuilt by Load.
+  GroupIndex& groups() { return groups_; }
+  const GroupIndex& groups() const { return groups_; }
 
  private:
   detail::MapsOf<KindModels, false>::type maps_;
   ListIndex lists_;
   AllocationIndex allocation_;
+  GroupIndex groups_;
 };
 
 // The model type held by a Store map (std::map<std::string, T>).

@@ -395,5 +395,104 @@ TEST_F(SecurityGroupApiTest, SnapshotsHoldGroupsAndRules) {
   EXPECT_EQ(resources["securitygrouprule"].size(), 6u) << "the default group's 4 and g's 2";
 }
 
+// A member of a remote group on a network another cloud does not have
+// reaches that cloud as a group member record (issue 11): c1 gets the record
+// of the default group's member on the c2-only network, and not c2's port;
+// changes of its addresses are pushed again; leaving the group deletes it.
+TEST_F(SecurityGroupApiTest, RemoteGroupMembersOnOtherCloudsNetworksReachTheCloudsWithRulesNamingThem) {
+  ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
+            201);
+  std::string here = NetworkWithSubnet(demo_);  // c1's
+  auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
+  ASSERT_EQ(cn, 201) << n2.dump();
+  const std::string far = n2["network"]["id"];
+  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+  const std::string def = GroupsNamed(demo_, "default")[0]["id"];
+  std::string web = Group(demo_, "web");  // no rule names it as remote
+  auto port = [&](const std::string& net, json groups) {
+    auto [code, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"security_groups", groups}}}});
+    EXPECT_EQ(code, 201) << p.dump();
+    return p["port"];
+  };
+  auto records = [&](const std::string& cloud, const std::string& op) {
+    std::map<std::string, json> out;
+    auto pending = s_->PendingEvents(cloud, 100000);  // held: the loop reads into it
+    for (const auto& e : *pending)
+      if (e.kind == "groupmember" && e.op == op) out[e.id] = e.body;
+    return out;
+  };
+  json local = port(here, {def});
+  json remote = port(far, {def});
+  json outsider = port(far, {web});
+  auto c1 = records("c1", "upsert");
+  ASSERT_EQ(c1.size(), 1u) << json(c1).dump();
+  EXPECT_EQ(c1.begin()->first, remote["id"]);
+  EXPECT_EQ(c1.begin()->second["security_groups"], json::array({def}));
+  EXPECT_EQ(c1.begin()->second["fixed_ips"][0]["ip_address"], remote["fixed_ips"][0]["ip_address"]);
+  auto c2 = records("c2", "upsert");  // and the other way round
+  ASSERT_EQ(c2.size(), 1u) << json(c2).dump();
+  EXPECT_EQ(c2.begin()->first, local["id"]);
+  // A snapshot of c1 holds the record.
+  ASSERT_TRUE(s_->QueueSnapshot("c1", 0).ok());
+  json snapshot = s_->PendingEvents("c1", 100000)->back().body["resources"];
+  EXPECT_EQ(snapshot["groupmember"].size(), 1u) << snapshot.dump();
+  EXPECT_TRUE(snapshot["groupmember"].contains(remote["id"].get<std::string>()));
+  // New address pairs: pushed again; out of the default group: deleted.
+  const std::string path = "/v2.0/ports/" + remote["id"].get<std::string>();
+  ASSERT_EQ(Call(demo_, "PUT", path, {{"port", {{"allowed_address_pairs", {{{"ip_address", "10.9.0.200"}}}}}}}).first, 200);
+  size_t upserts = 0;
+  auto pending = s_->PendingEvents("c1", 100000);
+  for (const auto& e : *pending)
+    if (e.kind == "groupmember" && e.op == "upsert" && e.id == remote["id"]) ++upserts, c1[e.id] = e.body;
+  EXPECT_EQ(upserts, 1u) << "pending from the snapshot on: the snapshot, then the new record";
+  EXPECT_EQ(c1[remote["id"]]["allowed_address_pairs"][0]["ip_address"], "10.9.0.200");
+  EXPECT_TRUE(records("c1", "delete").empty());
+  ASSERT_EQ(Call(demo_, "PUT", path, {{"port", {{"security_groups", {web}}}}}).first, 200);
+  auto deleted = records("c1", "delete");
+  EXPECT_EQ(deleted.size(), 1u);
+  EXPECT_TRUE(deleted.count(remote["id"]));
+  EXPECT_FALSE(records("c1", "upsert").count(outsider["id"]));
+}
+
+// A rule naming a remote group, added after its members exist, sends their
+// records to the clouds of the rule's group's members (and only those that do
+// not have the members' network); deleting the rule deletes them again. The
+// store's group index follows (issue 10: no scan of every port per change).
+TEST_F(SecurityGroupApiTest, ARuleNamingARemoteGroupSendsItsMembersAndItsDeleteWithdrawsThem) {
+  ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
+            201);
+  std::string here = NetworkWithSubnet(demo_);  // c1's
+  auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
+  ASSERT_EQ(cn, 201) << n2.dump();
+  const std::string far = n2["network"]["id"];
+  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+  std::string web = Group(demo_, "web"), app = Group(demo_, "app");
+  auto port = [&](const std::string& net, const std::string& group) {
+    auto [code, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"security_groups", {group}}}}});
+    EXPECT_EQ(code, 201) << p.dump();
+    return p["port"]["id"].get<std::string>();
+  };
+  const std::string web_far = port(far, web), app_here = port(here, app);
+  auto count = [&](const std::string& op, const std::string& id) {
+    size_t n = 0;
+    for (const auto& e : Pending("groupmember", op)) n += e.id == id;
+    return n;
+  };
+  EXPECT_EQ(count("upsert", web_far), 0u) << "no rule names web yet";
+  auto [cr, rule] = Rule(demo_, app, {{"direction", "ingress"}, {"remote_group_id", web}});
+  ASSERT_EQ(cr, 201) << rule.dump();
+  EXPECT_EQ(count("upsert", web_far), 1u) << "app's member is in c1: c1 needs web's members";
+  EXPECT_EQ(count("upsert", app_here), 0u) << "nobody names app";
+  // A second member of app in c1 changes nothing for c1.
+  port(here, app);
+  EXPECT_EQ(count("upsert", web_far), 1u);
+  const std::string rule_id = rule["security_group_rule"]["id"];
+  ASSERT_EQ(Call(demo_, "DELETE", "/v2.0/security-group-rules/" + rule_id).first, 204);
+  EXPECT_EQ(count("delete", web_far), 1u) << "no rule names web any more";
+  ASSERT_TRUE(s_->QueueSnapshot("c1", 0).ok());
+  json snapshot = s_->PendingEvents("c1", 100000)->back().body["resources"];
+  EXPECT_TRUE(snapshot["groupmember"].empty()) << snapshot.dump();
+}
+
 }  // namespace
 }  // namespace isthmus::central

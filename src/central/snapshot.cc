@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "central/federation.h"
+#include "central/group_members.h"
 #include "common/log.h"
 
 namespace isthmus::central {
@@ -23,6 +24,8 @@ json Federation::SnapshotBody(const std::string& cloud) const {
       if (std::find(targets.begin(), targets.end(), cloud) != targets.end()) of_kind[key] = v;
     }
   });
+  json& members = resources[kGroupMemberKind] = json::object();
+  for (const auto& [id, m] : GroupMembersFor(store_, cloud)) members[id] = m;
   return {{"resources", resources}};
 }
 

@@ -8,7 +8,7 @@ namespace isthmus::cloud {
 
 namespace {
 const std::set<std::string> kKinds = {"cloud", "host", "network", "subnet", "port", "router", "floatingip",
-                                      "securitygroup", "securitygrouprule"};
+                                      "securitygroup", "securitygrouprule", "groupmember"};
 }
 
 namespace {

@@ -478,7 +478,7 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
   s.tunnels.assign(tunnels.begin(), tunnels.end());
 
   // Security groups of the local ports, each rule's remote group resolved by
-  // a scan of every port of the view.
+  // a scan of every port and group member record of the view.
   for (const auto& g : groups) {
     state::SecurityGroupRules sg{g, {}};
     for (const auto& [rid, r] : v.security_group_rules) {
@@ -486,6 +486,11 @@ state::HostState ReferenceHostState(const FederationView& view, const std::strin
       std::vector<std::string> remote;
       if (!r.remote_group_id.empty())
         for (const auto& [pid, m] : v.ports)
+          if (std::find(m.security_groups.begin(), m.security_groups.end(), r.remote_group_id) !=
+              m.security_groups.end())
+            for (auto& a : MemberAddresses(m)) remote.push_back(a);
+      if (!r.remote_group_id.empty())
+        for (const auto& [mid, m] : v.group_members)
           if (std::find(m.security_groups.begin(), m.security_groups.end(), r.remote_group_id) !=
               m.security_groups.end())
             for (auto& a : MemberAddresses(m)) remote.push_back(a);

@@ -193,6 +193,20 @@ void CheckSecurityGroupRule(FieldChecker& c, const model::SecurityGroupRule& x, 
   c.Id("remote_group_id", x.remote_group_id, true);
 }
 
+// A port of another cloud's network as a member of its groups (remote_ips).
+void CheckGroupMember(FieldChecker& c, const model::GroupMember& x, const std::string& id) {
+  c.Id("id", x.id);
+  c.Equal("id", x.id, id);
+  c.Name("project_id", x.project_id);
+  for (const auto& g : x.security_groups) c.Id("security_groups", g);
+  for (const auto& f : x.fixed_ips) {
+    c.Id("fixed_ips.subnet_id", f.subnet_id);
+    c.Ip("fixed_ips.ip_address", f.ip_address);
+  }
+  for (const auto& a : x.allowed_address_pairs)
+    if (!NormalizeCidr(a.ip_address)) c.Fail("allowed_address_pairs.ip_address", a.ip_address, "is not an IPv4 address or CIDR");
+}
+
 // One event's body; `prefixes` (cloud -> DVR MAC prefix) is the state it applies to.
 Status CheckEvent(const Event& e, const std::map<std::string, std::string>& prefixes) {
   FieldChecker c;
@@ -210,6 +224,7 @@ Status CheckEvent(const Event& e, const std::map<std::string, std::string>& pref
     else if (e.kind == "securitygroup") CheckSecurityGroup(c, e.body.get<model::SecurityGroup>(), e.id);
     else if (e.kind == "securitygrouprule")
       CheckSecurityGroupRule(c, e.body.get<model::SecurityGroupRule>(), e.id);
+    else if (e.kind == "groupmember") CheckGroupMember(c, e.body.get<model::GroupMember>(), e.id);
     else c.Fail("kind", e.kind, "is not a resource kind");
   } catch (const std::exception& ex) {
     return InvalidArgument(std::string("body: malformed: ") + ex.what());

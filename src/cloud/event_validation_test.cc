@@ -163,6 +163,26 @@ TEST_F(EventValidationTest, GroupsAndRulesAsCentralSendsThemApply) {
   EXPECT_EQ(*r, 6);
 }
 
+// A group member record (a port of another cloud's network): checked like a
+// port's groups and addresses; a good one applies.
+TEST_F(EventValidationTest, GroupMembersAreCheckedAndApply) {
+  auto member = [](json fields) {
+    json body = {{"id", "p9"}, {"project_id", "p"}, {"security_groups", {"sg1"}},
+                 {"fixed_ips", {{{"subnet_id", "s9"}, {"ip_address", "10.9.0.5"}}}}};
+    body.update(fields);
+    return Ev(4, "groupmember", "p9", body);
+  };
+  ExpectRefused({Net(3), member({{"id", "p8"}})}, "4", "id", "p8");
+  ExpectRefused({Net(3), member({{"security_groups", {"sg1", "sg 2"}}})}, "4", "security_groups", "sg 2");
+  ExpectRefused({Net(3), member({{"fixed_ips", {{{"subnet_id", "s9"}, {"ip_address", "10.9.0.5 x"}}}}})}, "4",
+                "fixed_ips.ip_address", "10.9.0.5 x");
+  ExpectRefused({Net(3), member({{"allowed_address_pairs", {{{"ip_address", "10.9.0.0/33"}}}}})}, "4",
+                "allowed_address_pairs.ip_address", "10.9.0.0/33");
+  auto r = c_->ApplyEvents({{"events", {Net(3), member(json::object())}}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(c_->Dump()["resources"].value("groupmember", 0), 1);
+}
+
 TEST_F(EventValidationTest, RedeliveredEventsAreNotRecheckedAndGoodBatchesApply) {
   auto r = c_->ApplyEvents({{"events", {Net(3), Subnet(4, "10.0.3.0/24"), Port(5, "fa:16:3e:00:00:01")}}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();

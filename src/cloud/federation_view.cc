@@ -50,6 +50,8 @@ void FederationView::ClearIndex() {
   rules_by_group.clear();
   rules_by_remote_group.clear();
   indexed_rules = static_cast<size_t>(-1);
+  members_by_group.clear();
+  indexed_members = static_cast<size_t>(-1);
   hosts_on_our_networks.clear();
   indexed_ports = static_cast<size_t>(-1);
   network_nodes.clear();
@@ -66,6 +68,18 @@ void FederationView::Reindex() {
   for (const auto& [id, p] : ports) IndexPort(p);
   indexed_rules = 0;
   for (const auto& [id, r] : security_group_rules) IndexRule(r);
+  indexed_members = 0;
+  for (const auto& [id, m] : group_members) IndexMember(m);
+}
+
+void FederationView::IndexMember(const model::GroupMember& m) {
+  ++indexed_members;
+  for (const auto& g : m.security_groups) Insert(members_by_group, g, &m);
+}
+
+void FederationView::UnindexMember(const model::GroupMember& m) {
+  --indexed_members;
+  for (const auto& g : m.security_groups) Remove(members_by_group, g, &m);
 }
 
 void FederationView::IndexRule(const model::SecurityGroupRule& r) {

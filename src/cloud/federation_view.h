@@ -30,6 +30,7 @@ struct FederationView {
     floatingips = o.floatingips;
     security_groups = o.security_groups;
     security_group_rules = o.security_group_rules;
+    group_members = o.group_members;
     ClearIndex();
     return *this;
   }
@@ -46,6 +47,9 @@ struct FederationView {
   std::map<std::string, model::FloatingIp> floatingips;
   std::map<std::string, model::SecurityGroup> security_groups;  // every project's
   std::map<std::string, model::SecurityGroupRule> security_group_rules;
+  // Members of groups whose ports are on networks this cloud does not have
+  // (central sends one where a rule here names one of its groups as remote).
+  std::map<std::string, model::GroupMember> group_members;
 
   // Indexes over `ports`: rebuilt whole by Reindex() after a change to the
   // maps above, or kept current port by port (UnindexPort before a port, or
@@ -68,6 +72,9 @@ struct FederationView {
   std::map<std::string, std::vector<const model::SecurityGroupRule*>> rules_by_group;
   std::map<std::string, std::vector<const model::SecurityGroupRule*>> rules_by_remote_group;
   size_t indexed_rules = static_cast<size_t>(-1);
+  // Groups -> the group member records listing them (IndexMember/UnindexMember, Reindex).
+  std::map<std::string, std::vector<const model::GroupMember*>> members_by_group;
+  size_t indexed_members = static_cast<size_t>(-1);
   // Hosts (any cloud) with an instance port on one of our networks -> how many.
   std::map<std::string, int> hosts_on_our_networks;
   size_t indexed_ports = static_cast<size_t>(-1);
@@ -84,6 +91,8 @@ struct FederationView {
   void UnindexPort(const model::Port& p);
   void IndexRule(const model::SecurityGroupRule& r);
   void UnindexRule(const model::SecurityGroupRule& r);
+  void IndexMember(const model::GroupMember& m);
+  void UnindexMember(const model::GroupMember& m);
 
   // A cloud's network node: its first host with role "network", by name. Every
   // cloud applies the same rule, so each knows where the others' DHCP servers,
@@ -118,7 +127,8 @@ struct FederationView {
     return net != networks.end() && net->second.external;
   }
   bool Indexed() const {
-    return indexed_ports == ports.size() && indexed_rules == security_group_rules.size();
+    return indexed_ports == ports.size() && indexed_rules == security_group_rules.size() &&
+           indexed_members == group_members.size();
   }
   // The other clouds with a distributed router leg on one of our networks
   // (their network nodes may route onto them; every host's trust reads it).
@@ -143,6 +153,12 @@ struct FederationView {
     static const std::vector<const model::Port*> kNone;
     auto it = ports_by_group.find(group_id);
     return it == ports_by_group.end() ? kNone : it->second;
+  }
+  // The member records (ports of other clouds' networks) of a group.
+  const std::vector<const model::GroupMember*>& OtherCloudMembers(const std::string& group_id) const {
+    static const std::vector<const model::GroupMember*> kNone;
+    auto it = members_by_group.find(group_id);
+    return it == members_by_group.end() ? kNone : it->second;
   }
   const std::vector<const model::SecurityGroupRule*>& RulesOf(const std::string& group_id) const {
     static const std::vector<const model::SecurityGroupRule*> kNone;

@@ -52,6 +52,7 @@ FederationView BuildView(const std::string& cloud, const StoredResources& resour
   each("floatingip", v.floatingips);
   each("securitygroup", v.security_groups);
   each("securitygrouprule", v.security_group_rules);
+  each("groupmember", v.group_members);
   // This cloud's own registry is authoritative for its hosts.
   for (auto it = v.hosts.begin(); it != v.hosts.end();)
     it = it->second.cloud == cloud ? v.hosts.erase(it) : std::next(it);
@@ -117,6 +118,8 @@ AffectedHosts LiveView::Apply(const std::string& kind, const std::string& op, co
     Put(view_.security_groups, kind, op, id, body);
   } else if (kind == "securitygrouprule") {
     ApplyRule(op, id, body, out);
+  } else if (kind == "groupmember") {
+    ApplyGroupMember(op, id, body, out);
   }
   if (SharedFacts() != shared) out.all = true;
   return out;
@@ -161,12 +164,40 @@ void LiveView::ApplyRule(const std::string& op, const std::string& id, const jso
   }
 }
 
+// A member record is read as a port's membership is (ApplyPort): by the hosts
+// of the rules naming one of its old or new groups as remote, when its groups
+// or addresses change.
+void LiveView::ApplyGroupMember(const std::string& op, const std::string& id, const json& body,
+                                AffectedHosts& out) {
+  std::vector<std::string> member_before;
+  if (auto it = view_.group_members.find(id); it != view_.group_members.end()) {
+    member_before = MemberFacts(it->second.security_groups, MemberAddresses(it->second));
+    view_.UnindexMember(it->second);
+    view_.group_members.erase(it);
+  }
+  std::optional<model::GroupMember> m;
+  if (op == "upsert") m = Parse<model::GroupMember>("groupmember", id, body);
+  std::vector<std::string> member_after =
+      m ? MemberFacts(m->security_groups, MemberAddresses(*m)) : std::vector<std::string>{};
+  if (member_before != member_after) {
+    AddRemoteReaders(member_before, out);
+    AddRemoteReaders(member_after, out);
+  }
+  if (!m) return;
+  view_.IndexMember(view_.group_members.emplace(id, std::move(*m)).first->second);
+}
+
 // What a port is as a member of its groups: the groups, then (after "") its addresses.
 std::vector<std::string> LiveView::MemberFacts(const model::Port& p) {
-  if (p.security_groups.empty()) return {};
-  std::vector<std::string> facts = p.security_groups;
+  return MemberFacts(p.security_groups, MemberAddresses(p));
+}
+
+std::vector<std::string> LiveView::MemberFacts(const std::vector<std::string>& groups,
+                                               std::vector<std::string> addresses) {
+  if (groups.empty()) return {};
+  std::vector<std::string> facts = groups;
   facts.push_back("");
-  for (auto& a : MemberAddresses(p)) facts.push_back(std::move(a));
+  for (auto& a : addresses) facts.push_back(std::move(a));
   return facts;
 }
 

@@ -64,6 +64,10 @@ class LiveView {
   // rules have one of a port's groups as remote group (MemberFacts: its groups
   // and addresses, as those rules read them).
   static std::vector<std::string> MemberFacts(const model::Port& p);
+  static std::vector<std::string> MemberFacts(const std::vector<std::string>& groups,
+                                              std::vector<std::string> addresses);
+  void ApplyGroupMember(const std::string& op, const std::string& id, const nlohmann::json& body,
+                        AffectedHosts& out);
   void AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const;
   void AddRemoteReaders(const std::vector<std::string>& member_facts, AffectedHosts& out) const;
 

@@ -158,6 +158,17 @@ class RandomFederation {
     return r;
   }
 
+  // A port of a network this cloud does not have, as a member of its groups
+  // (ids from the ports' pool: a view may hold both, which only adds addresses).
+  json GroupMemberBody(int p) {
+    model::GroupMember m;
+    m.id = Port(p);
+    for (int i = Pick(3); i > 0; --i) m.security_groups.push_back(Group(Pick(kGroups)));
+    m.fixed_ips.push_back({"far" + std::to_string(Pick(2)), "10.9.0." + std::to_string(Pick(6) + 1)});
+    if (Chance(0.3)) m.allowed_address_pairs.push_back({"10.9.1." + std::to_string(Pick(4)) + (Chance(0.3) ? "/30" : ""), ""});
+    return m;
+  }
+
   json RouterBody(int r) {
     model::Router router;
     router.id = Router(r);
@@ -311,9 +322,13 @@ Event RandomEvent(RandomFederation& r) {
     int f = r.Pick(kFloatingIps);
     return make("floatingip", "fip" + std::to_string(f), [&] { return r.FloatingIpBody(f); });
   }
-  if (k < 85) {
+  if (k < 83) {
     std::string name = r.HostName(r.Pick(kClouds));
     return make("host", name, [&] { return json(r.Host(name)); });
+  }
+  if (k < 85) {
+    int p = r.Pick(kPorts);
+    return make("groupmember", RandomFederation::Port(p), [&] { return r.GroupMemberBody(p); });
   }
   if (k < 89) {
     int g = r.Pick(kGroups);
@@ -452,6 +467,31 @@ TEST(LiveView, GroupsRulesAndMembersReachTheHostsThatReadThem) {
   h.Apply({"securitygrouprule", "delete", "rule0", nullptr});
   EXPECT_TRUE(h.MatchesFullRecompute());
   EXPECT_EQ(h.State("c1-h2")["security_groups"][0]["rules"].size(), 1u);
+}
+
+// A member of sg0 on a network cloud1 does not have (a group member record):
+// its addresses join the remote_ips of sg0's rule on the hosts of sg0's
+// members, change with it, and leave when it does.
+TEST(LiveView, OtherCloudGroupMembersReachTheRemoteIps) {
+  Harness h("cloud1");
+  RandomFederation r(1);
+  for (int c = 0; c < kClouds; ++c) h.Apply({"cloud", "upsert", RandomFederation::CloudName(c), r.Cloud(c)});
+  NorthSouthStart(h, 1);
+  const json before = h.State("c1-h1")["security_groups"][0]["rules"][0]["remote_ips"];
+  model::GroupMember m{"port29", "p", {"sg0"}, {{"far0", "10.9.0.7"}}, {{"10.9.1.0/30", ""}}};
+  h.Apply({"groupmember", "upsert", m.id, m});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["security_groups"][0]["rules"][0]["remote_ips"],
+            json({"10.0.0.3/32", "10.0.0.5/32", "10.1.0.100/32", "10.1.0.3/32", "10.9.0.7/32", "10.9.1.0/30"}));
+  m.security_groups = {"sg1"};  // out of sg0: no rule names sg1 as remote
+  h.Apply({"groupmember", "upsert", m.id, m});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["security_groups"][0]["rules"][0]["remote_ips"], before);
+  m.security_groups = {"sg0"};
+  h.Apply({"groupmember", "upsert", m.id, m});
+  h.Apply({"groupmember", "delete", m.id, nullptr});
+  EXPECT_TRUE(h.MatchesFullRecompute());
+  EXPECT_EQ(h.State("c1-h1")["security_groups"][0]["rules"][0]["remote_ips"], before);
 }
 
 // Each resource of the north-south start deleted alone, from each cloud's view.

@@ -42,13 +42,24 @@ std::optional<std::string> NormalizeCidr(const std::string& text) {
   return c.ToString();
 }
 
-std::vector<std::string> MemberAddresses(const model::Port& p) {
+namespace {
+std::vector<std::string> AddressesOf(const std::vector<model::FixedIp>& fixed_ips,
+                                     const std::vector<model::AllowedAddressPair>& pairs) {
   std::vector<std::string> out;
-  for (const auto& f : p.fixed_ips)
+  for (const auto& f : fixed_ips)
     if (auto c = NormalizeCidr(f.ip_address)) out.push_back(*c);
-  for (const auto& a : p.allowed_address_pairs)
+  for (const auto& a : pairs)
     if (auto c = NormalizeCidr(a.ip_address)) out.push_back(*c);
   return out;
+}
+}  // namespace
+
+std::vector<std::string> MemberAddresses(const model::Port& p) {
+  return AddressesOf(p.fixed_ips, p.allowed_address_pairs);
+}
+
+std::vector<std::string> MemberAddresses(const model::GroupMember& m) {
+  return AddressesOf(m.fixed_ips, m.allowed_address_pairs);
 }
 
 std::vector<state::AddressPair> AddressPairs(const model::Port& p) {

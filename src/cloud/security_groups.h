@@ -20,6 +20,8 @@ std::optional<std::string> NormalizeCidr(const std::string& text);
 // The addresses a port contributes to each of its groups as a remote group:
 // its fixed IPs and allowed address pairs, as CIDRs.
 std::vector<std::string> MemberAddresses(const model::Port& p);
+// The same for a member whose port this cloud does not have (another cloud's network).
+std::vector<std::string> MemberAddresses(const model::GroupMember& m);
 
 // The port's allowed address pairs as the agent gets them (CIDR, MAC: the
 // port's own when the pair names none); pairs that are not IPv4 are left out.

@@ -129,6 +129,9 @@ const state::SecurityGroupRules* StateContext::Group(const std::string& group_id
       if (!r->remote_group_id.empty())
         for (const Port* m : v_->GroupMembers(r->remote_group_id))
           for (auto& a : MemberAddresses(*m)) remote.push_back(std::move(a));
+      if (!r->remote_group_id.empty())
+        for (const model::GroupMember* m : v_->OtherCloudMembers(r->remote_group_id))
+          for (auto& a : MemberAddresses(*m)) remote.push_back(std::move(a));
       if (auto rule = ResolveRule(*r, std::move(remote))) g.rules.push_back(std::move(*rule));
     }
     it->second = std::move(g);

@@ -209,6 +209,18 @@ struct SecurityGroupRule {
   int64_t revision_number = 0;         // 1 when made, +1 on every change
 };
 
+// A port as a member of its security groups, for a cloud that does not have
+// its network (so not the port) but enforces a rule whose remote group is one
+// of those groups: central pushes it there, keyed by the port's id, so that
+// the port's addresses are in that rule's `remote_ips`.
+struct GroupMember {
+  std::string id;  // the port's id
+  std::string project_id;
+  std::vector<std::string> security_groups;  // the port's groups (ids of model::SecurityGroup)
+  std::vector<FixedIp> fixed_ips;
+  std::vector<AllowedAddressPair> allowed_address_pairs;
+};
+
 // JSON: missing keys keep their defaults, so older records stay readable.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Cloud, name, endpoint, index, dvr_mac_prefix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Host, name, cloud, role, vtep_ip, dvr_mac)
@@ -222,6 +234,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Port, id, name, project_id, netw
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Router, id, name, project_id, cloud, distributed, gateway_network_id, enable_snat, admin_state_up, routes, description, tags, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FloatingIp, id, project_id, floating_network_id, floating_ip_address, floating_port_id, port_id, fixed_ip_address, router_id, cloud, description, tags, created_at, updated_at, revision_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroup, id, name, project_id, stateful, description, tags, created_at, updated_at, revision_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupMember, id, project_id, security_groups, fixed_ips, allowed_address_pairs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecurityGroupRule, id, project_id, security_group_id, direction, ethertype, protocol, port_range_min, port_range_max, remote_ip_prefix, remote_group_id, description, created_at, updated_at, revision_number)
 
 }  // namespace isthmus::model

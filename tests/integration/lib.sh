@@ -56,6 +56,7 @@ ignores_sigpipe() {
 }
 
 ping_ok() { lab exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+no_ping() { ! ping_ok "$1" "$2"; }
 
 cleanup() {
   lab down >/dev/null 2>&1 || true
@@ -72,6 +73,15 @@ lab_up() {
 # federation CA, and the clouds want a client certificate (the operator's).
 LAB_TLS=()
 lab_curl() { curl "${LAB_TLS[@]}" "$@"; }
+
+# api METHOD PATH [BODY]: central's Neutron API as the lab's admin; prints the
+# response body, fails on an HTTP error.
+api() {
+  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
+    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"}
+}
+# jqr EXPR: EXPR of the JSON document on stdin (as d), printed.
+jqr() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 assert_down_clean() {
   lab down || fail "lab down failed"

@@ -9,12 +9,6 @@
 # with the router administratively down nothing is routed through it.
 source "$(dirname "$0")/lib.sh"
 
-# api METHOD PATH [BODY]: central's API as the lab's admin.
-api() {
-  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
-    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"} >/dev/null
-}
-no_ping() { ! ping_ok "$1" "$2"; }
 
 for mode in anycast per-cloud; do
   lab_up s2-mixed --gateway-mode=$mode
@@ -50,15 +44,15 @@ for mode in anycast per-cloud; do
     ip1=$(fact instance.instance1.ip) r2=$(fact router.R2.id)
     port1=$(lab_curl -sf "$(fact central)/v2.0/ports?fixed_ips=ip_address=$ip1" -H "X-Auth-Token: $(lab token)" |
       jq -r '.ports[0].id')
-    api PUT "/v2.0/ports/$port1" '{"port": {"allowed_address_pairs": [{"ip_address": "203.0.113.0/24"}]}}' ||
+    api PUT "/v2.0/ports/$port1" '{"port": {"allowed_address_pairs": [{"ip_address": "203.0.113.0/24"}]}}' >/dev/null ||
       fail "adding 203.0.113.0/24 to instance1's address pairs"
     lab exec instance1 -- ip addr add 203.0.113.1/32 dev lo
-    api PUT "/v2.0/routers/$r2" '{"router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "'$ip1'"}]}}' ||
+    api PUT "/v2.0/routers/$r2" '{"router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "'$ip1'"}]}}' >/dev/null ||
       fail "setting R2's routes"
     wait_for "instance4 -> 203.0.113.1 through legacy R2's extra route" 20 ping_ok instance4 203.0.113.1
-    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": false}}' || fail "setting R2 down"
+    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": false}}' >/dev/null || fail "setting R2 down"
     wait_for "instance4 -> instance1 to stop with legacy R2 down" 20 no_ping instance4 "$ip1"
-    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": true}}' || fail "setting R2 up"
+    api PUT "/v2.0/routers/$r2" '{"router": {"admin_state_up": true}}' >/dev/null || fail "setting R2 up"
     wait_for "instance4 -> 203.0.113.1 with R2 up again" 20 ping_ok instance4 203.0.113.1
     pass "legacy R2: its extra route reaches 203.0.113.1 on instance1; down, it routes nothing; up, it does again"
   fi

@@ -8,11 +8,6 @@
 # 121, with the default route), and go when the subnet drops them.
 source "$(dirname "$0")/lib.sh"
 
-# api METHOD PATH [BODY]: central's API as the lab's admin.
-api() {
-  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
-    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"} >/dev/null
-}
 # routed_by INSTANCE DEST HOP: after a renewal, INSTANCE's table routes DEST via HOP ("" for no route).
 routed_by() {
   lab lease "$1" --renew >/dev/null || return 1
@@ -88,7 +83,7 @@ for mode in anycast per-cloud; do
     sub=$(fact network.net3.subnet_id) ip1=$(fact instance.instance1.ip)
     hop=${ip1%.*}.250
     api PUT "/v2.0/subnets/$sub" \
-      '{"subnet": {"host_routes": [{"destination": "203.0.113.0/24", "nexthop": "'$hop'"}]}}' ||
+      '{"subnet": {"host_routes": [{"destination": "203.0.113.0/24", "nexthop": "'$hop'"}]}}' >/dev/null ||
       fail "setting net3's host routes"
     for i in instance1 instance2; do
       wait_for "$i to get 203.0.113.0/24 via $hop by DHCP" 20 routed_by $i 203.0.113.0/24 "$hop"
@@ -96,7 +91,7 @@ for mode in anycast per-cloud; do
         fail "$i's lease has not the host route and the default route in option 121: $(lab lease $i)"
       routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"
     done
-    api PUT "/v2.0/subnets/$sub" '{"subnet": {"host_routes": []}}' || fail "clearing net3's host routes"
+    api PUT "/v2.0/subnets/$sub" '{"subnet": {"host_routes": []}}' >/dev/null || fail "clearing net3's host routes"
     for i in instance1 instance2; do
       wait_for "$i to drop 203.0.113.0/24" 20 routed_by $i 203.0.113.0/24 ""
       routed_by $i default "$(fact instance.$i.gateway)" || fail "$i lost its default route via its gateway"

@@ -10,12 +10,6 @@
 # agent starts an `ip` process while a subnet, a port and an instance come and go.
 source "$(dirname "$0")/lib.sh"
 
-# api METHOD PATH [BODY]: central's API as the lab's admin; the answer on stdout.
-api() {
-  lab_curl -sf -X "$1" "$(fact central)$2" -H 'Content-Type: application/json' \
-    -H "X-Auth-Token: $(lab token)" ${3:+-d "$3"}
-}
-no_ping() { ! ping_ok "$1" "$2"; }
 
 lab_up s2
 

@@ -11,13 +11,6 @@
 source "$(dirname "$0")/lib.sh"
 
 lab_up s2
-api() {  # api METHOD PATH [BODY]: central's Neutron API as the lab's admin
-  lab_curl -sf -X "$1" -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
-    "${CENTRAL}$2" ${3:+-d "$3"}
-}
-CENTRAL=$(fact identity.auth_url); CENTRAL=${CENTRAL%/v3}
-TOKEN=$(lab token) || fail "no token"
-jqr() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 port_of() { fact "instance.$1.port_id"; }
 ip_of() { fact "instance.$1.ip"; }
 set_port() { api PUT "/v2.0/ports/$(port_of "$1")" "{\"port\": $2}" >/dev/null || fail "updating $1's port with $2"; }
