@@ -105,6 +105,7 @@ int Main(const std::vector<std::string>& args) {
   // Every command the agent runs gets a few seconds: a wedged ovs-vswitchd
   // costs a failed pass (retried with backoff), never a hung agent.
   SystemRunner runner(kCommandTimeoutMs);
+  CountProcessesStarted();
   Agent agent(c, runner);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

@@ -1,6 +1,7 @@
 #include "agent/agent_metrics.h"
 
 #include "common/metrics.h"
+#include "common/process.h"
 
 namespace isthmus::agent {
 
@@ -26,6 +27,18 @@ void RecordFlows(const std::string& bridge, size_t flows) {
 void RecordRevision(int64_t revision) {
   static auto& applied = metrics::Gauge("isthmus_agent_applied_revision", "The host state revision last applied");
   applied.Set(static_cast<double>(revision));
+}
+
+namespace {
+prometheus::Counter& ProcessesStarted(const std::string& program) {
+  return metrics::Counter("isthmus_agent_processes_started_total",
+                          "Processes the agent started, by program (argv[0]'s name)", {{"program", program}});
+}
+}  // namespace
+
+void CountProcessesStarted() {
+  ProcessesStarted("ip");
+  SetProcessStartObserver([](const std::string& program) { ProcessesStarted(program).Increment(); });
 }
 
 MetricsServer::MetricsServer() : server_(HttpServerOptions{.workers = 1}) {}

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "common/metrics.h"
+#include "common/process.h"
+
 namespace isthmus::agent {
 namespace {
 
@@ -28,6 +31,17 @@ TEST(AgentMetricsTest, ServesPassesAndFlowsOnLoopback) {
   ASSERT_TRUE(again);
   EXPECT_NE(again->body.find(R"(isthmus_agent_http_requests_total{method="GET",route="/metrics",status="2xx"} 1)"),
             std::string::npos);
+}
+
+TEST(AgentMetricsTest, CountsProcessesStartedByProgramWithIpFromTheStart) {
+  CountProcessesStarted();
+  SystemRunner runner;
+  ASSERT_TRUE(runner.Run({{"/bin/true"}, "", {}}).ok());
+  ASSERT_TRUE(runner.Run({{"true"}, "", {}}).ok());
+  SetProcessStartObserver(nullptr);
+  std::string text = metrics::Exposition();
+  EXPECT_NE(text.find("isthmus_agent_processes_started_total{program=\"ip\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("isthmus_agent_processes_started_total{program=\"true\"} 2\n"), std::string::npos) << text;
 }
 
 TEST(AgentMetricsTest, BadListenAddressesAreRefused) {

@@ -275,8 +275,7 @@ Status DhcpServers::Sync(const std::vector<state::DhcpServer>& servers,
     std::string peer = LegPeerName("tap", it->second.port_id);
     LOG_INFO("removing DHCP server of network " << it->first);
     StopDnsmasq(dir_of(it->first));
-    if (auto del = netns_.Ip({"netns", "del", ns}, ""); !del.ok() && Netns::Exists(ns))
-      return del.status();
+    if (Status del = netns_.Delete(ns); !del.ok() && Netns::Exists(ns)) return del;
     ISTHMUS_RETURN_IF_ERROR(ovs_.DeletePort("br-int", peer));
     deleted_ports.insert(peer);
     RemoveStateDir(dir_of(it->first));

@@ -52,7 +52,7 @@ pid_t SpawnFakeDnsmasq(const std::string& pid_file) {
 class FakeRunner : public Runner {
  public:
   Result<CommandOutput> Run(const Command& cmd) override {
-    commands.push_back(JoinArgv(cmd.argv));
+    commands.push_back((cmd.netns.empty() ? "" : "[in " + cmd.netns + "] ") + JoinArgv(cmd.argv));
     for (const auto& a : cmd.argv)
       if (a == "dnsmasq") {
         for (const auto& b : cmd.argv)
@@ -68,6 +68,40 @@ class FakeRunner : public Runner {
   }
   std::vector<std::string> commands;
   std::vector<pid_t> children;
+};
+
+// Records the kernel operations (they need root and namespaces) among the
+// runner's commands; plugging a leg still adds its OVS port through the runner.
+class FakeNetns : public Netns {
+ public:
+  explicit FakeNetns(FakeRunner& runner) : Netns(runner, ""), runner_(runner) {}
+  Result<Rtnetlink> Netlink(const std::string& ns) override { return Unavailable("no kernel here: " + ns); }
+  Status Ensure(const std::string& ns, bool forwarding) override {
+    return Note("ensure " + ns + (forwarding ? " forwarding" : ""));
+  }
+  Status Delete(const std::string& ns) override { return Note("delete " + ns); }
+  Status Sysctl(const std::string& ns, const std::string& name, const std::string& value) override {
+    return Note("sysctl " + name + "=" + value + " in " + ns);
+  }
+  Status PlugVeth(const VethLeg& leg, Ovs& ovs, const std::set<std::string>& existing_ports) override {
+    std::string addrs;
+    for (const auto& a : leg.addrs) addrs += " " + a;
+    ISTHMUS_RETURN_IF_ERROR(Note("plug " + leg.dev + " in " + leg.ns + " peer " + leg.peer + " mac " + leg.mac +
+                                 " mtu " + std::to_string(leg.mtu) + addrs));
+    if (existing_ports.count(leg.peer)) return Status::Ok();
+    return ovs.AddPort(leg.bridge, leg.peer, leg.iface_id);
+  }
+  Status RemoveStaleDevices(const std::string& ns, const std::string& prefix,
+                            const std::set<std::string>&) override {
+    return Note("remove stale " + prefix + " in " + ns);
+  }
+
+ private:
+  Status Note(const std::string& what) {
+    runner_.commands.push_back(what);
+    return Status::Ok();
+  }
+  FakeRunner& runner_;
 };
 
 // How a child ended: the signal that killed it (0 = still running after wait_ms).
@@ -116,7 +150,7 @@ class DhcpServersTest : public ::testing::Test {
   std::string prefix_;
   FakeRunner runner_;
   Ovs ovs_{runner_, {}};
-  Netns netns_{runner_, ""};
+  FakeNetns netns_{runner_};
 };
 
 TEST_F(DhcpServersTest, StartsOneServerThenSpawnsNothingWhenUnchanged) {
@@ -133,16 +167,19 @@ TEST_F(DhcpServersTest, StartsOneServerThenSpawnsNothingWhenUnchanged) {
             "tag:ssubnet31,option:dns-server,8.8.8.8,1.1.1.1\n"
             "tag:ssubnet39,option:router\n");
 
-  EXPECT_EQ(runner_.Count("ip netns add " + Ns()), 1);
+  EXPECT_EQ(runner_.Count("ensure " + Ns()), 1);
+  EXPECT_EQ(runner_.Count("plug tapdhcpport012 in " + Ns() + " peer dp-dhcpport012 mac fa:16:3e:00:00:0d mtu 1450 "
+                          "10.0.3.2/24 10.0.9.2/24"),
+            1);
   EXPECT_EQ(runner_.Count("add-port br-int dp-dhcpport012 -- set interface dp-dhcpport012 "
                           "external_ids:iface-id=dhcpport0123456789"),
             1);
-  EXPECT_EQ(runner_.Count("addr replace 10.0.3.2/24 dev tapdhcpport012"), 0);  // in stdin, not argv
   ASSERT_EQ(runner_.Count("dnsmasq"), 1);
   std::string start;
   for (const auto& c : runner_.commands)
     if (c.find("dnsmasq") != std::string::npos) start = c;
-  EXPECT_EQ(start.rfind("ip netns exec " + Ns() + " dnsmasq --no-hosts --no-resolv --port=0 ", 0), 0u)
+  // Started inside the namespace, without `ip netns exec`.
+  EXPECT_EQ(start.rfind("[in " + Ns() + "] dnsmasq --no-hosts --no-resolv --port=0 ", 0), 0u)
       << start;
   for (const std::string& arg : std::vector<std::string>{
            "--interface=tapdhcpport012", "--except-interface=lo", "--bind-interfaces",
@@ -206,7 +243,7 @@ TEST_F(DhcpServersTest, MtuChangeRestartsDnsmasq) {
   ASSERT_TRUE(dhcp.Sync({s}, {"dp-dhcpport012"}).ok());
   EXPECT_EQ(EndSignal(runner_.children[0]), SIGTERM);
   EXPECT_EQ(runner_.Count("--dhcp-option-force=option:mtu,1400"), 1);
-  EXPECT_EQ(runner_.Count("mtu 1400"), 1);  // the host-side peer
+  EXPECT_EQ(runner_.Count("mtu 1400"), 1);  // the leg, both ends
 }
 
 TEST_F(DhcpServersTest, AdoptsOrReplacesAnEarlierRunsDnsmasq) {
@@ -225,7 +262,7 @@ TEST_F(DhcpServersTest, EmptyListRemovesTheServer) {
   runner_.commands.clear();
   ASSERT_TRUE(dhcp.Sync({}, {"dp-dhcpport012", "qp-other"}).ok());
   EXPECT_EQ(EndSignal(runner_.children[0]), SIGTERM);
-  EXPECT_EQ(runner_.Count("ip netns del " + Ns()), 1);
+  EXPECT_EQ(runner_.Count("delete " + Ns()), 1);
   EXPECT_EQ(runner_.Count("del-port br-int dp-dhcpport012"), 1);
   EXPECT_EQ(runner_.Count("qp-other"), 0);
   EXPECT_FALSE(fs::exists(StateDir()));

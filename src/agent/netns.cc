@@ -3,39 +3,23 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
+#include "agent/netns_kernel.h"
 #include "common/log.h"
 
 namespace isthmus::agent {
 
-Result<std::string> Netns::Ip(const std::vector<std::string>& args, const std::string& netns,
-                              const std::string& input) {
-  Command cmd;
-  cmd.argv = {"ip"};
-  if (!netns.empty()) cmd.argv.insert(cmd.argv.end(), {"-n", netns});
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-  cmd.stdin_data = input;
-  return runner_.Check(cmd);
-}
-
 Result<std::string> Netns::Exec(const std::string& ns, const std::vector<std::string>& argv,
                                 const std::string& input) {
   Command cmd;
-  cmd.argv = {"ip", "netns", "exec", ns};
-  cmd.argv.insert(cmd.argv.end(), argv.begin(), argv.end());
+  cmd.argv = argv;
+  cmd.netns = ns;
   cmd.stdin_data = input;
   return runner_.Check(cmd);
-}
-
-Result<std::string> Netns::ExecHost(const std::vector<std::string>& argv) {
-  if (host_netns_.empty()) return runner_.Check({argv, "", {}});
-  return Exec(host_netns_, argv);
 }
 
 bool Netns::Exists(const std::string& ns) {
   struct stat st;
-  return stat(("/run/netns/" + ns).c_str(), &st) == 0;
+  return stat(NetnsPath(ns).c_str(), &st) == 0;
 }
 
 std::vector<std::string> Netns::List(const std::string& prefix) {
@@ -50,58 +34,64 @@ std::vector<std::string> Netns::List(const std::string& prefix) {
   return out;
 }
 
-bool Netns::LinkExists(const std::string& netns, const std::string& dev) {
-  return Ip({"link", "show", "dev", dev}, netns).ok();
-}
-
 Status Netns::Ensure(const std::string& ns, bool forwarding) {
   if (!Exists(ns)) {
     LOG_INFO("creating namespace " << ns);
-    ISTHMUS_RETURN_IF_ERROR(Ip({"netns", "add", ns}, "").status());
+    ISTHMUS_RETURN_IF_ERROR(CreateNetns(ns));
   }
-  std::vector<std::string> sysctl = {"sysctl", "-q", "-w",
-                                     std::string("net.ipv4.ip_forward=") + (forwarding ? "1" : "0"),
-                                     "net.ipv4.conf.all.rp_filter=0",
-                                     "net.ipv4.conf.default.rp_filter=0",
-                                     "net.ipv6.conf.all.disable_ipv6=1",
-                                     "net.ipv6.conf.default.disable_ipv6=1"};
-  ISTHMUS_RETURN_IF_ERROR(Exec(ns, sysctl).status());
-  return Ip({"link", "set", "lo", "up"}, ns).status();
+  ISTHMUS_RETURN_IF_ERROR(WriteSysctls(ns, {{"net.ipv4.ip_forward", forwarding ? "1" : "0"},
+                                            {"net.ipv4.conf.all.rp_filter", "0"},
+                                            {"net.ipv4.conf.default.rp_filter", "0"},
+                                            {"net.ipv6.conf.all.disable_ipv6", "1"},
+                                            {"net.ipv6.conf.default.disable_ipv6", "1"}}));
+  auto nl = Netlink(ns);
+  if (!nl.ok()) return nl.status();
+  return nl->SetLink("lo", {});
 }
 
 Status Netns::Delete(const std::string& ns) {
   if (!Exists(ns)) return Status::Ok();
   LOG_INFO("removing namespace " << ns);
-  return Ip({"netns", "del", ns}, "").status();
+  return DeleteNetns(ns);
+}
+
+Status Netns::Sysctl(const std::string& ns, const std::string& name, const std::string& value) {
+  return WriteSysctls(ns, {{name, value}});
 }
 
 Status Netns::PlugVeth(const VethLeg& leg, Ovs& ovs, const std::set<std::string>& existing_ports) {
-  if (!LinkExists(leg.ns, leg.dev)) {
-    if (LinkExists(host_netns_, leg.peer)) Ip({"link", "del", leg.peer}, host_netns_);
-    ISTHMUS_RETURN_IF_ERROR(Ip({"link", "add", leg.peer, "type", "veth", "peer", "name", leg.dev,
-                                "netns", leg.ns},
-                               host_netns_)
-                                .status());
-    ISTHMUS_RETURN_IF_ERROR(ExecHost({"ethtool", "-K", leg.peer, "tx", "off"}).status());
-    ISTHMUS_RETURN_IF_ERROR(Exec(leg.ns, {"ethtool", "-K", leg.dev, "tx", "off"}).status());
+  auto mac = Mac::Parse(leg.mac);
+  if (!mac.ok()) return InvalidArgument("leg " + leg.dev + ": bad MAC '" + leg.mac + "'");
+  std::vector<IfaceAddress> want;
+  std::set<std::string> want_text;
+  for (const auto& a : leg.addrs) {
+    auto addr = IfaceAddress::Parse(a);
+    if (!addr.ok()) return InvalidArgument("leg " + leg.dev + ": bad address '" + a + "'");
+    want.push_back(*addr);
+    want_text.insert(addr->ToString());
   }
-  std::string mtu = std::to_string(leg.mtu);
-  std::string batch = "link set " + leg.dev + " address " + leg.mac + " mtu " + mtu + " up\n";
-  for (const auto& a : leg.addrs) batch += "addr replace " + a + " dev " + leg.dev + "\n";
+  auto host = Netlink(host_netns_);
+  if (!host.ok()) return host.status();
+  auto inside = Netlink(leg.ns);
+  if (!inside.ok()) return inside.status();
+  auto dev = inside->FindLink(leg.dev);
+  if (!dev.ok()) return dev.status();
+  if (!*dev) {
+    ISTHMUS_RETURN_IF_ERROR(host->DeleteLink(leg.peer));  // half a pair of an earlier run
+    ISTHMUS_RETURN_IF_ERROR(host->AddVeth(leg.peer, leg.dev, leg.ns));
+    ISTHMUS_RETURN_IF_ERROR(DisableTxChecksum(host_netns_, leg.peer));
+    ISTHMUS_RETURN_IF_ERROR(DisableTxChecksum(leg.ns, leg.dev));
+  }
+  ISTHMUS_RETURN_IF_ERROR(inside->SetLink(leg.dev, {*mac, leg.mtu, true}));
+  auto index = inside->LinkIndex(leg.dev);
+  if (!index.ok()) return index.status();
+  for (const auto& a : want) ISTHMUS_RETURN_IF_ERROR(inside->ReplaceAddress(*index, a));
   // Addresses no longer wanted (a floating IP that went away, say).
-  if (auto cur = Ip({"-j", "addr", "show", "dev", leg.dev}, leg.ns); cur.ok()) {
-    auto j = nlohmann::json::parse(*cur, nullptr, false);
-    std::set<std::string> want(leg.addrs.begin(), leg.addrs.end());
-    if (j.is_array())
-      for (const auto& link : j)
-        for (const auto& a : link.value("addr_info", nlohmann::json::array())) {
-          if (a.value("family", "") != "inet") continue;
-          std::string cidr = a.value("local", "") + "/" + std::to_string(a.value("prefixlen", 0));
-          if (!want.count(cidr)) batch += "addr del " + cidr + " dev " + leg.dev + "\n";
-        }
-  }
-  ISTHMUS_RETURN_IF_ERROR(Ip({"-batch", "-"}, leg.ns, batch).status());
-  ISTHMUS_RETURN_IF_ERROR(Ip({"link", "set", leg.peer, "mtu", mtu, "up"}, host_netns_).status());
+  auto current = inside->Addresses(*index);
+  if (!current.ok()) return current.status();
+  for (const auto& a : *current)
+    if (!want_text.count(a.ToString())) ISTHMUS_RETURN_IF_ERROR(inside->DeleteAddress(*index, a));
+  ISTHMUS_RETURN_IF_ERROR(host->SetLink(leg.peer, {std::nullopt, leg.mtu, true}));
   if (!existing_ports.count(leg.peer))
     ISTHMUS_RETURN_IF_ERROR(ovs.AddPort(leg.bridge, leg.peer, leg.iface_id));
   return Status::Ok();
@@ -109,15 +99,12 @@ Status Netns::PlugVeth(const VethLeg& leg, Ovs& ovs, const std::set<std::string>
 
 Status Netns::RemoveStaleDevices(const std::string& ns, const std::string& prefix,
                                  const std::set<std::string>& keep) {
-  auto links = Ip({"-j", "link", "show"}, ns);
+  auto nl = Netlink(ns);
+  if (!nl.ok()) return nl.status();
+  auto links = nl->Links();
   if (!links.ok()) return links.status();
-  auto j = nlohmann::json::parse(*links, nullptr, false);
-  if (!j.is_array()) return Status::Ok();
-  for (const auto& l : j) {
-    std::string name = l.value("ifname", "");
-    if (name.rfind(prefix, 0) == 0 && !keep.count(name))
-      ISTHMUS_RETURN_IF_ERROR(Ip({"link", "del", name}, ns).status());
-  }
+  for (const auto& l : *links)
+    if (l.name.rfind(prefix, 0) == 0 && !keep.count(l.name)) ISTHMUS_RETURN_IF_ERROR(nl->DeleteLink(l.name));
   return Status::Ok();
 }
 

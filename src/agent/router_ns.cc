@@ -1,7 +1,6 @@
 #include "agent/router_ns.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -17,11 +16,11 @@ constexpr int kExternalMtu = 1500;  // the external network is the provider's fl
 // Policy routing in a DVR router (docs/architecture.md, "Router namespaces"):
 // the main table holds the legs' subnets; what it cannot route goes by source:
 // a floating IP's fixed IP to fip- (table 16), a subnet to its SNAT leg.
-constexpr int kFipRulePriority = 40000;
-constexpr int kSnatRulePriority = 50000;
-constexpr int kRulePriorityEnd = 60000;
-constexpr int kFipTable = 16;
-constexpr int kSnatTableBase = 100;
+constexpr uint32_t kFipRulePriority = 40000;
+constexpr uint32_t kSnatRulePriority = 50000;
+constexpr uint32_t kRulePriorityEnd = 60000;
+constexpr uint32_t kFipTable = 16;
+constexpr uint32_t kSnatTableBase = 100;
 
 std::string LegKind(const state::RouterInstance& r) { return RouterLegKind(r.kind); }
 
@@ -136,6 +135,34 @@ Status RouterNamespaces::Sync(const std::vector<state::RouterInstance>& routers,
   return Status::Ok();
 }
 
+namespace {
+
+// The index of every link of the namespace, by name.
+Result<std::map<std::string, int>> LinkIndexes(Rtnetlink& nl) {
+  auto links = nl.Links();
+  if (!links.ok()) return links.status();
+  std::map<std::string, int> out;
+  for (const auto& l : *links) out[l.name] = l.index;
+  return out;
+}
+
+Result<Ipv4> ParseIp(const std::string& router_id, const std::string& what, const std::string& text) {
+  auto ip = Ipv4::Parse(text);
+  if (!ip.ok())
+    return InvalidArgument("router " + router_id + ": refusing " + what + " " +
+                           nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return *ip;
+}
+
+// `route replace default via gateway dev dev [table table]`.
+Status ReplaceDefault(Rtnetlink& nl, const std::string& dev, Ipv4 gateway, uint32_t table = kMainTable) {
+  auto index = nl.LinkIndex(dev);
+  if (!index.ok()) return index.status();
+  return nl.ReplaceRoute({Cidr{}, gateway, *index, table, kProtoBoot});
+}
+
+}  // namespace
+
 Status RouterNamespaces::SyncFipGateway(const state::FipGateway& f,
                                         const std::set<std::string>& existing_ports) {
   std::string ns = FipNamespaceName(prefix_, f.network_id);
@@ -146,10 +173,13 @@ Status RouterNamespaces::SyncFipGateway(const state::FipGateway& f,
       ovs_, existing_ports));
   ISTHMUS_RETURN_IF_ERROR(netns_.RemoveStaleDevices(ns, "fg-", {fg}));
   // Proxy ARP: fg- answers for every floating IP routed into a router link.
-  ISTHMUS_RETURN_IF_ERROR(
-      netns_.Exec(ns, {"sysctl", "-q", "-w", "net.ipv4.conf." + fg + ".proxy_arp=1"}).status());
+  ISTHMUS_RETURN_IF_ERROR(netns_.Sysctl(ns, "net.ipv4.conf." + fg + ".proxy_arp", "1"));
   if (f.gateway_ip.empty()) return Status::Ok();
-  return netns_.Ip({"route", "replace", "default", "via", f.gateway_ip, "dev", fg}, ns).status();
+  auto gateway = ParseIp(f.network_id, "external gateway", f.gateway_ip);
+  if (!gateway.ok()) return gateway.status();
+  auto nl = netns_.Netlink(ns);
+  if (!nl.ok()) return nl.status();
+  return ReplaceDefault(*nl, fg, *gateway);
 }
 
 Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
@@ -159,11 +189,16 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
   // Most changes are a port coming or going: only the ARP entries change.
   if (applied && applied->interfaces == router.interfaces && applied->gateway == router.gateway &&
       applied->snat_routes == router.snat_routes && applied->floating_ips == router.floating_ips &&
-      applied->fip_link == router.fip_link && applied->routes == router.routes)
-    return SyncNeighbors(ns, router, applied);
+      applied->fip_link == router.fip_link && applied->routes == router.routes) {
+    auto nl = netns_.Netlink(ns);
+    if (!nl.ok()) return nl.status();
+    return SyncNeighbors(*nl, router, applied);
+  }
 
   if (!applied) LOG_INFO("syncing " << router.kind << " router namespace " << ns);
   ISTHMUS_RETURN_IF_ERROR(netns_.Ensure(ns, true));
+  auto nl = netns_.Netlink(ns);
+  if (!nl.ok()) return nl.status();
   std::string kind = LegKind(router);
   std::set<std::string> legs;
   for (const auto& leg : router.interfaces) {
@@ -188,42 +223,38 @@ Status RouterNamespaces::SyncRouter(const state::RouterInstance& router,
     ISTHMUS_RETURN_IF_ERROR(netns_.PlugVeth(
         {ns, qg, LegPeerName("qg", gw.port_id), kBrEx, gw.port_id, gw.mac, kExternalMtu, addrs}, ovs_,
         existing_ports));
-    if (!gw.gateway_ip.empty())
-      ISTHMUS_RETURN_IF_ERROR(
-          netns_.Ip({"route", "replace", "default", "via", gw.gateway_ip, "dev", qg}, ns).status());
+    if (!gw.gateway_ip.empty()) {
+      auto gateway = ParseIp(router.id, "external gateway", gw.gateway_ip);
+      if (!gateway.ok()) return gateway.status();
+      ISTHMUS_RETURN_IF_ERROR(ReplaceDefault(*nl, qg, *gateway));
+    }
   }
   ISTHMUS_RETURN_IF_ERROR(netns_.RemoveStaleDevices(ns, "qg-", gateways));
   if (router.kind == "dvr") {
-    ISTHMUS_RETURN_IF_ERROR(SyncFipLink(ns, router));
-    ISTHMUS_RETURN_IF_ERROR(SyncRules(ns, router, applied));
+    ISTHMUS_RETURN_IF_ERROR(SyncFipLink(*nl, ns, router));
+    ISTHMUS_RETURN_IF_ERROR(SyncRules(*nl, router, applied));
   }
   ISTHMUS_RETURN_IF_ERROR(SyncNat(ns, router));
-  ISTHMUS_RETURN_IF_ERROR(SyncExtraRoutes(ns, router));
-  return SyncNeighbors(ns, router, nullptr);
+  ISTHMUS_RETURN_IF_ERROR(SyncExtraRoutes(*nl, router));
+  return SyncNeighbors(*nl, router, nullptr);
 }
 
-// A route's destination as `ip -j route` shows it ("default", "1.2.3.4" for a /32).
-static std::string ShownDestination(const std::string& cidr) {
-  if (cidr == "0.0.0.0/0") return "default";
-  if (cidr.size() > 3 && cidr.compare(cidr.size() - 3, 3, "/32") == 0) return cidr.substr(0, cidr.size() - 3);
-  return cidr;
-}
-
-Result<std::string> ExtraRoutesBatch(const state::RouterInstance& r, const std::string& current_json) {
+Result<RouteChanges> ExtraRouteChanges(const state::RouterInstance& r, const std::vector<Route>& current,
+                                       const std::map<std::string, int>& link_index) {
   struct Leg {
     Cidr cidr;
-    std::string dev;
+    int ifindex;
   };
   std::vector<Leg> legs;
   for (const auto& leg : r.interfaces) {
     auto ip = Ipv4::Parse(leg.ip);
     if (!ip.ok() || leg.prefix_len < 0 || leg.prefix_len > 32) continue;
+    auto dev = link_index.find(LegDeviceName(LegKind(r), leg.port_id));
+    if (dev == link_index.end()) continue;
     Cidr c{*ip, leg.prefix_len};
-    legs.push_back({Cidr{Ipv4{ip->v & c.Mask()}, leg.prefix_len}, LegDeviceName(LegKind(r), leg.port_id)});
+    legs.push_back({Cidr{Ipv4{ip->v & c.Mask()}, leg.prefix_len}, dev->second});
   }
-  // (destination as shown, nexthop, device) of each wanted route.
-  std::set<std::tuple<std::string, std::string, std::string>> want;
-  std::string adds;
+  RouteChanges out;
   for (const auto& route : r.routes) {
     auto dst = Cidr::Parse(route.destination);
     auto hop = Ipv4::Parse(route.nexthop);
@@ -231,127 +262,137 @@ Result<std::string> ExtraRoutesBatch(const state::RouterInstance& r, const std::
       return InvalidArgument("router " + r.id + ": refusing route " +
                              nlohmann::json(route.destination + " via " + route.nexthop)
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    std::string dev;
+    int ifindex = 0;
     for (const auto& leg : legs)
-      if (leg.cidr.Contains(*hop)) dev = leg.dev;
-    if (dev.empty()) continue;  // not connected here: the kernel would refuse it
-    std::string shown = ShownDestination(dst->ToString());
-    if (!want.insert({shown, hop->ToString(), dev}).second) continue;
-    adds += "route replace " + dst->ToString() + " via " + hop->ToString() + " dev " + dev + " proto static\n";
+      if (leg.cidr.Contains(*hop)) ifindex = leg.ifindex;
+    if (ifindex == 0) continue;  // not connected here: the kernel would refuse it
+    Route want{*dst, *hop, ifindex, kMainTable, kProtoStatic};
+    if (std::find(out.replace.begin(), out.replace.end(), want) == out.replace.end()) out.replace.push_back(want);
   }
-  std::string dels;
-  auto j = nlohmann::json::parse(current_json, nullptr, false);
-  if (j.is_array())
-    for (const auto& e : j) {
-      std::string dst = e.value("dst", ""), gw = e.value("gateway", ""), dev = e.value("dev", "");
-      if (dst.empty() || want.count({dst, gw, dev})) continue;
-      // Shown as "default" or an address: both are valid `ip route del` destinations.
-      if (dst != "default" && !Cidr::Parse(dst.find('/') == std::string::npos ? dst + "/32" : dst).ok()) continue;
-      dels += "route del " + dst + " proto static\n";
-    }
-  return dels + adds;
+  for (const auto& e : current) {
+    if (e.protocol != kProtoStatic || e.table != kMainTable) continue;
+    if (std::find(out.replace.begin(), out.replace.end(), e) == out.replace.end()) out.remove.push_back(e);
+  }
+  return out;
 }
 
 // The router's extra routes in its main table, marked `proto static` (ours
 // alone in these namespaces): wanted ones replaced, others removed.
-Status RouterNamespaces::SyncExtraRoutes(const std::string& ns, const state::RouterInstance& r) {
-  auto cur = netns_.Ip({"-j", "route", "show", "table", "main", "proto", "static"}, ns);
-  if (!cur.ok()) return cur.status();
-  auto batch = ExtraRoutesBatch(r, *cur);
-  if (!batch.ok()) return batch.status();
-  if (batch->empty()) return Status::Ok();
-  return netns_.Ip({"-batch", "-"}, ns, *batch).status();
+Status RouterNamespaces::SyncExtraRoutes(Rtnetlink& nl, const state::RouterInstance& r) {
+  auto links = LinkIndexes(nl);
+  if (!links.ok()) return links.status();
+  auto current = nl.Routes(kMainTable);
+  if (!current.ok()) return current.status();
+  auto changes = ExtraRouteChanges(r, *current, *links);
+  if (!changes.ok()) return changes.status();
+  for (const auto& route : changes->remove) ISTHMUS_RETURN_IF_ERROR(nl.DeleteRoute(route));
+  for (const auto& route : changes->replace) ISTHMUS_RETURN_IF_ERROR(nl.ReplaceRoute(route));
+  return Status::Ok();
 }
 
-Status RouterNamespaces::SyncFipLink(const std::string& ns, const state::RouterInstance& r) {
+Status RouterNamespaces::SyncFipLink(Rtnetlink& nl, const std::string& ns, const state::RouterInstance& r) {
   std::string rfp = LegDeviceName("rfp", r.id), fpr = LegPeerName("rfp", r.id);
   const auto& link = r.fip_link;
-  if (link.network_id.empty()) {
-    if (netns_.LinkExists(ns, rfp)) ISTHMUS_RETURN_IF_ERROR(netns_.Ip({"link", "del", rfp}, ns).status());
-    return Status::Ok();
+  if (link.network_id.empty()) return nl.DeleteLink(rfp);
+  auto router_side = ParseIp(r.id, "fip link address", link.router_side);
+  if (!router_side.ok()) return router_side.status();
+  auto fip_side = ParseIp(r.id, "fip link address", link.fip_side);
+  if (!fip_side.ok()) return fip_side.status();
+  std::vector<Ipv4> floating;
+  for (const auto& f : r.floating_ips) {
+    auto ip = ParseIp(r.id, "floating IP", f.floating_ip);
+    if (!ip.ok()) return ip.status();
+    floating.push_back(*ip);
   }
   std::string fip_ns = FipNamespaceName(prefix_, link.network_id);
   if (!Netns::Exists(fip_ns))
     return Unavailable("namespace " + fip_ns + " for router " + r.id + "'s floating IPs is not there yet");
-  if (!netns_.LinkExists(ns, rfp) || !netns_.LinkExists(fip_ns, fpr)) {
-    if (netns_.LinkExists(ns, rfp)) netns_.Ip({"link", "del", rfp}, ns);
-    ISTHMUS_RETURN_IF_ERROR(
-        netns_.Ip({"link", "add", rfp, "type", "veth", "peer", "name", fpr, "netns", fip_ns}, ns).status());
+  auto fip_nl = netns_.Netlink(fip_ns);
+  if (!fip_nl.ok()) return fip_nl.status();
+  auto here = nl.FindLink(rfp);
+  if (!here.ok()) return here.status();
+  auto there = fip_nl->FindLink(fpr);
+  if (!there.ok()) return there.status();
+  if (!*here || !*there) {
+    ISTHMUS_RETURN_IF_ERROR(nl.DeleteLink(rfp));
+    ISTHMUS_RETURN_IF_ERROR(nl.AddVeth(rfp, fpr, fip_ns));
   }
-  ISTHMUS_RETURN_IF_ERROR(netns_.Ip({"-batch", "-"}, ns,
-                                    "addr replace " + link.router_side + "/31 dev " + rfp +
-                                        "\nlink set " + rfp + " up\n")
-                              .status());
-  std::string batch = "addr replace " + link.fip_side + "/31 dev " + fpr + "\nlink set " + fpr + " up\n";
-  std::set<std::string> want;
-  for (const auto& f : r.floating_ips) {
-    want.insert(f.floating_ip);
-    batch += "route replace " + f.floating_ip + "/32 via " + link.router_side + " dev " + fpr + "\n";
+  auto rfp_index = nl.LinkIndex(rfp);
+  if (!rfp_index.ok()) return rfp_index.status();
+  ISTHMUS_RETURN_IF_ERROR(nl.ReplaceAddress(*rfp_index, {*router_side, 31}));
+  ISTHMUS_RETURN_IF_ERROR(nl.SetLink(rfp, {}));
+  auto fpr_index = fip_nl->LinkIndex(fpr);
+  if (!fpr_index.ok()) return fpr_index.status();
+  ISTHMUS_RETURN_IF_ERROR(fip_nl->ReplaceAddress(*fpr_index, {*fip_side, 31}));
+  ISTHMUS_RETURN_IF_ERROR(fip_nl->SetLink(fpr, {}));
+  std::vector<Route> want;
+  for (Ipv4 ip : floating) {
+    want.push_back({Cidr{ip, 32}, *router_side, *fpr_index, kMainTable, kProtoBoot});
+    ISTHMUS_RETURN_IF_ERROR(fip_nl->ReplaceRoute(want.back()));
   }
   // Floating IPs that moved away from this host.
-  if (auto cur = netns_.Ip({"-j", "route", "show", "dev", fpr}, fip_ns); cur.ok()) {
-    auto j = nlohmann::json::parse(*cur, nullptr, false);
-    if (j.is_array())
-      for (const auto& e : j) {
-        std::string dst = e.value("dst", "");
-        if (e.contains("gateway") && !want.count(dst)) batch += "route del " + dst + "/32 dev " + fpr + "\n";
-      }
+  auto current = fip_nl->Routes(kMainTable);
+  if (!current.ok()) return current.status();
+  for (const auto& e : *current) {
+    if (e.ifindex != *fpr_index || e.gateway.v == 0) continue;
+    bool wanted = false;
+    for (const auto& w : want) wanted |= w.dst == e.dst;
+    if (!wanted) ISTHMUS_RETURN_IF_ERROR(fip_nl->DeleteRoute(e));
   }
-  return netns_.Ip({"-batch", "-"}, fip_ns, batch).status();
+  return Status::Ok();
 }
 
-Status RouterNamespaces::SyncRules(const std::string& ns, const state::RouterInstance& r,
+Status RouterNamespaces::SyncRules(Rtnetlink& nl, const state::RouterInstance& r,
                                    const state::RouterInstance* applied) {
-  struct Rule {
-    int priority;
-    std::string from;
-    int table;
-    bool operator<(const Rule& o) const { return std::tie(priority, from, table) < std::tie(o.priority, o.from, o.table); }
-  };
   std::set<Rule> want;
-  std::string routes;
+  std::vector<Route> routes;  // default routes of the rules' tables
+  std::set<uint32_t> flush;  // tables of rules no longer there
+  auto links = LinkIndexes(nl);
+  if (!links.ok()) return links.status();
+  std::string missing;  // a device a table's default route needs that is not here
+  auto index_of = [&](const std::string& dev) {
+    if (links->count(dev)) return links->at(dev);
+    missing = dev;
+    return 0;
+  };
   if (!r.fip_link.network_id.empty()) {
-    for (size_t i = 0; i < r.floating_ips.size(); ++i)
-      want.insert({kFipRulePriority + static_cast<int>(i), r.floating_ips[i].fixed_ip + "/32", kFipTable});
-    routes += "route replace default via " + r.fip_link.fip_side + " dev " + LegDeviceName("rfp", r.id) +
-              " table " + std::to_string(kFipTable) + "\n";
+    for (size_t i = 0; i < r.floating_ips.size(); ++i) {
+      auto fixed = ParseIp(r.id, "fixed IP", r.floating_ips[i].fixed_ip);
+      if (!fixed.ok()) return fixed.status();
+      want.insert({kFipRulePriority + static_cast<uint32_t>(i), Cidr{*fixed, 32}, kFipTable});
+    }
+    auto via = ParseIp(r.id, "fip link address", r.fip_link.fip_side);
+    if (!via.ok()) return via.status();
+    routes.push_back({Cidr{}, *via, index_of(LegDeviceName("rfp", r.id)), kFipTable, kProtoBoot});
   } else {
-    routes += "route flush table " + std::to_string(kFipTable) + "\n";
+    flush.insert(kFipTable);
   }
   for (size_t i = 0; i < r.snat_routes.size(); ++i) {
     const auto& sr = r.snat_routes[i];
-    int table = kSnatTableBase + static_cast<int>(i);
-    want.insert({kSnatRulePriority + static_cast<int>(i), sr.cidr, table});
-    routes += "route replace default via " + sr.via + " dev " + LegDeviceName("qr", sr.port_id) +
-              " table " + std::to_string(table) + "\n";
+    uint32_t table = kSnatTableBase + static_cast<uint32_t>(i);
+    auto from = Cidr::Parse(sr.cidr);
+    if (!from.ok()) return InvalidArgument("router " + r.id + ": refusing SNAT source " + from.status().message());
+    auto via = ParseIp(r.id, "SNAT nexthop", sr.via);
+    if (!via.ok()) return via.status();
+    want.insert({kSnatRulePriority + static_cast<uint32_t>(i), *from, table});
+    routes.push_back({Cidr{}, *via, index_of(LegDeviceName("qr", sr.port_id)), table, kProtoBoot});
   }
   size_t before = applied ? applied->snat_routes.size() : 64;
-  for (size_t i = r.snat_routes.size(); i < before; ++i)
-    routes += "route flush table " + std::to_string(kSnatTableBase + i) + "\n";
+  for (size_t i = r.snat_routes.size(); i < before; ++i) flush.insert(kSnatTableBase + static_cast<uint32_t>(i));
 
-  std::string batch;
-  auto cur = netns_.Ip({"-j", "rule", "show"}, ns);
-  if (!cur.ok()) return cur.status();
+  auto current = nl.Rules();
+  if (!current.ok()) return current.status();
   std::set<Rule> have;
-  auto j = nlohmann::json::parse(*cur, nullptr, false);
-  if (j.is_array())
-    for (const auto& e : j) {
-      int prio = e.value("priority", 0);
-      if (prio < kFipRulePriority || prio >= kRulePriorityEnd) continue;
-      std::string src = e.value("src", "");
-      int len = e.value("srclen", 32);
-      std::string table = e.contains("table") ? e["table"].dump() : "";
-      if (e.contains("table") && e["table"].is_string()) table = e["table"].get<std::string>();
-      Rule rule{prio, src + "/" + std::to_string(len), std::atoi(table.c_str())};
-      if (want.count(rule)) have.insert(rule);
-      else batch += "rule del priority " + std::to_string(prio) + "\n";
-    }
+  for (const auto& rule : *current) {
+    if (rule.priority < kFipRulePriority || rule.priority >= kRulePriorityEnd) continue;
+    if (want.count(rule)) have.insert(rule);
+    else ISTHMUS_RETURN_IF_ERROR(nl.DeleteRule(rule.priority));
+  }
   for (const auto& rule : want)
-    if (!have.count(rule))
-      batch += "rule add priority " + std::to_string(rule.priority) + " from " + rule.from + " lookup " +
-               std::to_string(rule.table) + "\n";
-  // Flushing an empty table is an error to `ip`: -force goes on past it.
-  return netns_.Ip({"-force", "-batch", "-"}, ns, batch + routes).status();
+    if (!have.count(rule)) ISTHMUS_RETURN_IF_ERROR(nl.AddRule(rule));
+  if (!missing.empty()) return Unavailable("router " + r.id + ": no device " + missing + " for its policy routes");
+  for (const auto& route : routes) ISTHMUS_RETURN_IF_ERROR(nl.ReplaceRoute(route));
+  return nl.FlushTables(flush);
 }
 
 Status RouterNamespaces::SyncNat(const std::string& ns, const state::RouterInstance& r) {
@@ -360,59 +401,65 @@ Status RouterNamespaces::SyncNat(const std::string& ns, const state::RouterInsta
   return netns_.Exec(ns, {"iptables-restore", "-w", "5"}, *table).status();
 }
 
-Status RouterNamespaces::SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
+Status RouterNamespaces::SyncNeighbors(Rtnetlink& nl, const state::RouterInstance& router,
                                        const state::RouterInstance* applied) {
+  auto links = LinkIndexes(nl);
+  if (!links.ok()) return links.status();
   // Which leg a neighbor sits behind: the one whose subnet holds its address.
   struct Leg {
     Cidr cidr;
-    std::string dev;
+    int ifindex;
   };
   std::vector<Leg> legs;
   for (const auto& leg : router.interfaces) {
     auto ip = Ipv4::Parse(leg.ip);
-    if (!ip.ok()) continue;
+    auto dev = links->find(LegDeviceName(LegKind(router), leg.port_id));
+    if (!ip.ok() || dev == links->end()) continue;
     Cidr c{Ipv4{ip->v & Cidr{*ip, leg.prefix_len}.Mask()}, leg.prefix_len};
-    legs.push_back({c, LegDeviceName(LegKind(router), leg.port_id)});
+    legs.push_back({c, dev->second});
   }
-  auto dev_of = [&](const std::string& text) -> std::string {
+  auto dev_of = [&](const std::string& text) -> int {
     auto ip = Ipv4::Parse(text);
     if (ip.ok())
       for (const auto& leg : legs)
-        if (leg.cidr.Contains(*ip)) return leg.dev;
-    return "";
+        if (leg.cidr.Contains(*ip)) return leg.ifindex;
+    return 0;
   };
-  std::set<std::pair<std::string, std::string>> wanted;  // (ip, dev)
-  std::string batch;
+  std::set<std::pair<uint32_t, int>> wanted;  // (ip, ifindex)
+  std::vector<Neighbor> replace;
+  std::vector<std::pair<Ipv4, int>> remove;
   for (const auto& n : router.neighbors) {
-    if (!Mac::Parse(n.mac).ok())
+    auto mac = Mac::Parse(n.mac);
+    if (!mac.ok())
       return InvalidArgument("router " + router.id + ": refusing neighbor MAC " +
                              nlohmann::json(n.mac).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    std::string dev = dev_of(n.ip);
-    if (dev.empty()) continue;
-    wanted.insert({n.ip, dev});
+    int dev = dev_of(n.ip);
+    if (dev == 0) continue;
+    Ipv4 ip = *Ipv4::Parse(n.ip);
+    wanted.insert({ip.v, dev});
     bool unchanged = applied && std::find(applied->neighbors.begin(), applied->neighbors.end(), n) !=
                                     applied->neighbors.end();
-    if (!unchanged)
-      batch += "neigh replace " + n.ip + " lladdr " + n.mac + " dev " + dev + " nud permanent\n";
+    if (!unchanged) replace.push_back({ip, *mac, dev, true});
   }
   if (applied) {
     // What we installed last time is all there is to remove.
     for (const auto& n : applied->neighbors) {
-      std::string dev = dev_of(n.ip);
-      if (!dev.empty() && !wanted.count({n.ip, dev})) batch += "neigh del " + n.ip + " dev " + dev + "\n";
+      int dev = dev_of(n.ip);
+      if (dev != 0 && !wanted.count({Ipv4::Parse(n.ip)->v, dev})) remove.push_back({*Ipv4::Parse(n.ip), dev});
     }
-  } else if (auto current = netns_.Ip({"-j", "neigh", "show", "nud", "permanent"}, ns); current.ok()) {
-    auto j = nlohmann::json::parse(*current, nullptr, false);
-    if (j.is_array()) {
-      for (const auto& e : j) {
-        std::string ip = e.value("dst", ""), dev = e.value("dev", "");
-        if (dev.rfind("qg-", 0) == 0 || dev.rfind("rfp-", 0) == 0) continue;
-        if (!wanted.count({ip, dev})) batch += "neigh del " + ip + " dev " + dev + "\n";
-      }
-    }
+  } else {
+    auto current = nl.Neighbors();
+    if (!current.ok()) return current.status();
+    std::set<int> skipped;  // the gateway and the fip link have neighbours of their own
+    for (const auto& [name, index] : *links)
+      if (name.rfind("qg-", 0) == 0 || name.rfind("rfp-", 0) == 0) skipped.insert(index);
+    for (const auto& n : *current)
+      if (n.permanent && !skipped.count(n.ifindex) && !wanted.count({n.ip.v, n.ifindex}))
+        remove.push_back({n.ip, n.ifindex});
   }
-  if (batch.empty()) return Status::Ok();
-  return netns_.Ip({"-batch", "-"}, ns, batch).status();
+  for (const auto& n : replace) ISTHMUS_RETURN_IF_ERROR(nl.ReplaceNeighbor(n));
+  for (const auto& [ip, dev] : remove) ISTHMUS_RETURN_IF_ERROR(nl.DeleteNeighbor(ip, dev));
+  return Status::Ok();
 }
 
 }  // namespace isthmus::agent

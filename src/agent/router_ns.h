@@ -43,14 +43,13 @@ class RouterNamespaces {
   Status SyncFipGateway(const state::FipGateway& fip, const std::set<std::string>& existing_ports);
   Status SyncRouter(const state::RouterInstance& router, const state::RouterInstance* applied,
                     const std::set<std::string>& existing_ports);
-  Status SyncFipLink(const std::string& ns, const state::RouterInstance& router);
-  Status SyncRules(const std::string& ns, const state::RouterInstance& router,
-                   const state::RouterInstance* applied);
+  // nl: a netlink socket in the router's namespace ns.
+  Status SyncFipLink(Rtnetlink& nl, const std::string& ns, const state::RouterInstance& router);
+  Status SyncRules(Rtnetlink& nl, const state::RouterInstance& router, const state::RouterInstance* applied);
   Status SyncNat(const std::string& ns, const state::RouterInstance& router);
-  Status SyncExtraRoutes(const std::string& ns, const state::RouterInstance& router);
+  Status SyncExtraRoutes(Rtnetlink& nl, const state::RouterInstance& router);
   // applied: what this router had when last synced (nullptr: read the kernel).
-  Status SyncNeighbors(const std::string& ns, const state::RouterInstance& router,
-                       const state::RouterInstance* applied);
+  Status SyncNeighbors(Rtnetlink& nl, const state::RouterInstance& router, const state::RouterInstance* applied);
 
   Netns& netns_;
   Ovs& ovs_;
@@ -65,11 +64,17 @@ class RouterNamespaces {
 // InvalidArgument if any value is not an IPv4 address or ID (nothing is written).
 Result<std::string> NatTable(const state::RouterInstance& router);
 
-// The `ip -batch` lines that make a router namespace's extra routes (main
-// table, proto static) `router.routes`, given what `ip -j route show table
-// main proto static` shows now: deletions of the others, then a replace of
-// each route whose nexthop one of its legs connects. InvalidArgument if a
-// route is not a CIDR via an IPv4 address (nothing is written).
-Result<std::string> ExtraRoutesBatch(const state::RouterInstance& router, const std::string& current_json);
+// What makes a router namespace's extra routes (main table, proto static)
+// `router.routes`, given the main table's routes now (`current`; those of
+// other protocols are left alone) and the index of each link by name: the
+// others removed, then a replace of each route whose nexthop one of its legs
+// connects. InvalidArgument if a route is not a CIDR via an IPv4 address
+// (nothing is written).
+struct RouteChanges {
+  std::vector<Route> remove;
+  std::vector<Route> replace;
+};
+Result<RouteChanges> ExtraRouteChanges(const state::RouterInstance& router, const std::vector<Route>& current,
+                                       const std::map<std::string, int>& link_index);
 
 }  // namespace isthmus::agent

@@ -70,26 +70,32 @@ TEST(NatTable, RefusesValuesThatAreNotAddresses) {
 // Extra routes: each through the leg whose subnet holds its nexthop, marked
 // proto static; those the kernel holds and the state no longer wants go first;
 // one already there is written again (replace: idempotent), one no leg
-// connects is left out, a bad value refuses the whole batch.
+// connects is left out, routes of other protocols are not ours, a bad value
+// refuses the whole change.
 TEST(ExtraRoutes, ReplacesWantedRoutesAndDeletesStaleOnes) {
   auto r = Router("dvr");
   r.interfaces = {{"3a7c1f00-1111", "net3", "sub3", "fa:16:3e:00:00:01", "10.0.3.1", 24},
                   {"4b8d2e00-2222", "net4", "sub4", "fa:16:3e:00:00:02", "10.0.4.1", 24}};
   r.routes = {{"198.51.100.0/24", "10.0.4.14"}, {"203.0.113.7/32", "10.0.3.12"}, {"192.0.2.0/24", "10.9.0.1"}};
-  std::string now = R"([{"dst":"198.51.100.0/24","gateway":"10.0.4.14","dev":"qr-4b8d2e00-22","protocol":"static"},
-                        {"dst":"203.0.113.7","gateway":"10.0.3.99","dev":"qr-3a7c1f00-11","protocol":"static"},
-                        {"dst":"default","gateway":"10.0.3.50","dev":"qr-3a7c1f00-11","protocol":"static"}])";
-  EXPECT_EQ(*ExtraRoutesBatch(r, now),
-            "route del 203.0.113.7 proto static\n"
-            "route del default proto static\n"
-            "route replace 198.51.100.0/24 via 10.0.4.14 dev qr-4b8d2e00-22 proto static\n"
-            "route replace 203.0.113.7/32 via 10.0.3.12 dev qr-3a7c1f00-11 proto static\n");
+  std::map<std::string, int> links = {{"lo", 1}, {"qr-3a7c1f00-11", 5}, {"qr-4b8d2e00-22", 6}};
+  auto C = [](const char* s) { return *Cidr::Parse(s); };
+  auto Ip = [](const char* s) { return *Ipv4::Parse(s); };
+  std::vector<Route> now = {{C("198.51.100.0/24"), Ip("10.0.4.14"), 6, kMainTable, kProtoStatic},
+                            {C("203.0.113.7/32"), Ip("10.0.3.99"), 5, kMainTable, kProtoStatic},
+                            {C("0.0.0.0/0"), Ip("10.0.3.50"), 5, kMainTable, kProtoStatic},
+                            {C("10.0.3.0/24"), Ipv4{}, 5, kMainTable, 2 /* kernel */}};
+  auto changes = ExtraRouteChanges(r, now, links);
+  ASSERT_TRUE(changes.ok()) << changes.status().message();
+  EXPECT_EQ(changes->remove, (std::vector<Route>{now[1], now[2]}));
+  EXPECT_EQ(changes->replace,
+            (std::vector<Route>{{C("198.51.100.0/24"), Ip("10.0.4.14"), 6, kMainTable, kProtoStatic},
+                                {C("203.0.113.7/32"), Ip("10.0.3.12"), 5, kMainTable, kProtoStatic}}));
   r.routes.clear();
-  EXPECT_EQ(*ExtraRoutesBatch(r, "[]"), "");
+  EXPECT_TRUE(ExtraRouteChanges(r, {}, links)->replace.empty());
   r.routes = {{"198.51.100.0/24 dev lo", "10.0.4.14"}};
-  EXPECT_FALSE(ExtraRoutesBatch(r, "[]").ok());
+  EXPECT_FALSE(ExtraRouteChanges(r, {}, links).ok());
   r.routes = {{"198.51.100.0/24", "10.0.4.14\nroute flush table main"}};
-  EXPECT_FALSE(ExtraRoutesBatch(r, "[]").ok());
+  EXPECT_FALSE(ExtraRouteChanges(r, {}, links).ok());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -18,6 +19,27 @@ namespace isthmus {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::function<void(const std::string&)>& StartObserver() {
+  static std::function<void(const std::string&)> observer;
+  return observer;
+}
+
+void NoteStart(const std::string& argv0) {
+  if (!StartObserver()) return;
+  size_t slash = argv0.rfind('/');
+  StartObserver()(slash == std::string::npos ? argv0 : argv0.substr(slash + 1));
+}
+
+// The namespace a command asks to run in, opened before fork (-1: none).
+Result<int> OpenNetns(const Command& cmd) {
+  if (cmd.netns.empty()) return -1;
+  if (cmd.netns.find('/') != std::string::npos || cmd.netns == "." || cmd.netns == "..")
+    return InvalidArgument("bad namespace name '" + cmd.netns + "'");
+  int fd = open(("/run/netns/" + cmd.netns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unavailable("cannot open namespace " + cmd.netns + ": " + std::strerror(errno));
+  return fd;
+}
 
 // The child's environment, built before fork (the child may only call
 // async-signal-safe functions: the agent is multi-threaded).
@@ -41,12 +63,17 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 }
 
 // In the child after fork: own process group (so a timeout kills what it
-// started too), dies with the thread that spawned it, then exec.
+// started too), dies with the thread that spawned it, joins netns_fd's
+// namespace (if >= 0), then exec.
 [[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, char** argv,
-                            char** envp) {
+                            char** envp, int netns_fd = -1) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the parent is already gone
+  if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
+    dprintf(err_fd, "cannot join network namespace: %s\n", std::strerror(errno));
+    _exit(127);
+  }
   dup2(in_fd, 0);
   dup2(out_fd, 1);
   dup2(err_fd, 2);
@@ -143,6 +170,10 @@ bool AwaitExit(pid_t pid, Clock::time_point deadline) {
 
 }  // namespace
 
+void SetProcessStartObserver(std::function<void(const std::string& program)> observer) {
+  StartObserver() = std::move(observer);
+}
+
 std::string JoinArgv(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv) {
@@ -170,14 +201,23 @@ Result<CommandOutput> SystemRunner::Run(const Command& cmd) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<std::string> argv_s = cmd.argv, env_s = ChildEnvironment(cmd.env);
   std::vector<char*> argv = Pointers(argv_s), envp = Pointers(env_s);
+  auto netns = OpenNetns(cmd);
+  if (!netns.ok()) return netns.status();
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+    if (*netns >= 0) close(*netns);
     return Unavailable(std::string("pipe: ") + std::strerror(errno));
+  }
   signal(SIGPIPE, SIG_IGN);
+  NoteStart(cmd.argv[0]);
   pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) return Unavailable(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) ExecChild(parent, in[0], out[1], err[1], argv.data(), envp.data());
+  if (pid < 0) {
+    if (*netns >= 0) close(*netns);
+    return Unavailable(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) ExecChild(parent, in[0], out[1], err[1], argv.data(), envp.data(), *netns);
+  if (*netns >= 0) close(*netns);
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -195,12 +235,14 @@ Result<CommandOutput> SystemRunner::Run(const Command& cmd) {
 
 Status Child::Spawn(const Command& cmd) {
   if (cmd.argv.empty()) return InvalidArgument("empty command");
+  if (!cmd.netns.empty()) return InvalidArgument("a long-lived child cannot join a namespace (netns)");
   Stop();
   std::vector<std::string> argv_s = cmd.argv, env_s = ChildEnvironment(cmd.env);
   std::vector<char*> argv = Pointers(argv_s), envp = Pointers(env_s);
   int out[2];
   if (pipe2(out, O_CLOEXEC)) return Unavailable(std::string("pipe: ") + std::strerror(errno));
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  NoteStart(cmd.argv[0]);
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {

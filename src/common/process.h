@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct Command {
   // Killed (SIGKILL, its whole process group) when it runs longer; 0 = the
   // runner's default. Never unlimited.
   int timeout_ms = 0;
+  // A named network namespace (/run/netns/NAME) the child joins before exec
+  // ("" = the caller's): what `ip netns exec` does, without an `ip` process.
+  std::string netns = {};
 };
 
 struct CommandOutput {
@@ -76,5 +80,11 @@ class Child {
 };
 
 std::string JoinArgv(const std::vector<std::string>& argv);
+
+// Called with the program's name (argv[0]'s last part: "ip", "ovs-ofctl") each
+// time a SystemRunner or a Child starts a process, from the starting thread;
+// the agent counts them (isthmus_agent_processes_started_total). Set once,
+// before any process starts; nullptr: none.
+void SetProcessStartObserver(std::function<void(const std::string& program)> observer);
 
 }  // namespace isthmus

@@ -88,5 +88,27 @@ TEST(Child, StopKillsARunningChild) {
   EXPECT_EQ(c.Stop(), 128 + 9);
 }
 
+// The agent counts the processes it starts by program (issue 12: none of
+// them `ip` while ports come and go).
+TEST(SystemRunner, TellsTheObserverEachProgramItStarts) {
+  std::vector<std::string> started;
+  SetProcessStartObserver([&](const std::string& program) { started.push_back(program); });
+  SystemRunner r;
+  EXPECT_TRUE(r.Run({{"/bin/true"}, "", {}}).ok());
+  EXPECT_TRUE(r.Run({{"sh", "-c", "true"}, "", {}}).ok());
+  Child c;
+  EXPECT_TRUE(c.Spawn({{"sleep", "5"}, "", {}}).ok());
+  c.Stop();
+  // A namespace that cannot be joined starts nothing.
+  Command in_ns{{"true"}, "", {}};
+  in_ns.netns = "isthmus-no-such-namespace";
+  EXPECT_EQ(r.Run(in_ns).status().code(), Code::kUnavailable);
+  in_ns.netns = "../x";
+  EXPECT_EQ(r.Run(in_ns).status().code(), Code::kInvalidArgument);
+  SetProcessStartObserver(nullptr);
+  EXPECT_TRUE(r.Run({{"true"}, "", {}}).ok());
+  EXPECT_EQ(started, (std::vector<std::string>{"true", "sh", "sleep"}));
+}
+
 }  // namespace
 }  // namespace isthmus

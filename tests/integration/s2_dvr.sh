@@ -6,7 +6,8 @@
 # count it; `isthmus trace` follows a routed packet across clouds and a
 # spoofed one to its drop; a router with admin_state_up false routes nothing
 # until it is up again; an extra route on R1 toward an address instance4 owns
-# (an allowed address pair) reaches it from instance1, across clouds.
+# (an allowed address pair) reaches it from instance1, across clouds; no
+# agent starts an `ip` process while a subnet, a port and an instance come and go.
 source "$(dirname "$0")/lib.sh"
 
 
@@ -118,6 +119,49 @@ wait_for "instance1 -> 203.0.113.1 through R1's extra route" 20 ping_ok instance
 api PUT "/v2.0/routers/$r1/remove_extraroutes" "$route" >/dev/null || fail "remove_extraroutes on R1"
 wait_for "instance1 -> 203.0.113.1 to stop without the route" 20 no_ping instance1 203.0.113.1
 pass "extra route 203.0.113.0/24 via instance4 on R1: instance1 reaches 203.0.113.1 across clouds; removed, it does not"
+
+# 10. No `ip` process on the hot path (issue 12): the agents change links,
+#     addresses, routes, rules and neighbours over netlink, in-process. While a
+#     network over both clouds comes with a subnet on R1 (a new leg in R1's
+#     namespaces and a new DHCP server), a port on it with an instance on c1-h2
+#     that instance1 reaches through R1, and all of it goes again, no agent
+#     starts an `ip` process (isthmus_agent_processes_started_total{program="ip"},
+#     there from each agent's start, summed over the hosts).
+started() {  # the processes of program $1 the agents started; fails if one does not count `ip`
+  local h m n total=0
+  for h in $(fact hosts); do
+    m=$(curl -sf "$(fact host.$h.metrics)") || return 1
+    n=$(awk -v s="isthmus_agent_processes_started_total{program=\"$1\"}" '$1 == s {print $2}' <<<"$m")
+    [[ -n $n ]] || { [[ $1 == ip ]] && return 1; n=0; }  # others: none started yet
+    total=$((total + ${n%.*}))
+  done
+  echo "$total"
+}
+converged() { lab wait-converged --timeout 60 >/dev/null || fail "agents did not converge"; }
+converged
+ip_before=$(started ip) || fail "an agent does not count the ip processes it starts on /metrics"
+net5=$(api POST /v2.0/networks '{"network": {"name": "net5", "availability_zone_hints": ["cloud1", "cloud2"],
+  "provider:network_type": "vxlan"}}' | jq -r .network.id)
+sub5=$(api POST /v2.0/subnets '{"subnet": {"network_id": "'$net5'", "ip_version": 4, "cidr": "10.0.5.0/24",
+  "gateway_ip": "10.0.5.1"}}' | jq -r .subnet.id)
+[[ $sub5 != null && -n $sub5 ]] || fail "creating net5 and its subnet"
+api PUT "/v2.0/routers/$r1/add_router_interface" '{"subnet_id": "'$sub5'"}' >/dev/null || fail "R1 add_router_interface net5"
+port5=$(api POST /v2.0/ports '{"port": {"network_id": "'$net5'", "fixed_ips": [{"subnet_id": "'$sub5'",
+  "ip_address": "10.0.5.15"}], "binding:host_id": "c1-h2", "device_owner": "compute:nova", "device_id": "instance5"}}' |
+  jq -r .port.id)
+[[ $port5 != null && -n $port5 ]] || fail "creating a port on net5"
+lab add-instance instance5 --port "$port5" >/dev/null || fail "plugging instance5 on net5"
+wait_for "instance1 -> instance5 (net5, a new leg of R1)" 30 ping_ok instance1 10.0.5.15
+converged
+api DELETE "/v2.0/ports/$port5" >/dev/null || fail "deleting instance5's port"
+api PUT "/v2.0/routers/$r1/remove_router_interface" '{"subnet_id": "'$sub5'"}' >/dev/null ||
+  fail "R1 remove_router_interface net5"
+api DELETE "/v2.0/networks/$net5" >/dev/null || fail "deleting net5"
+wait_for "instance1 -> instance5 to stop without net5" 20 no_ping instance1 10.0.5.15
+converged
+ip_after=$(started ip) || fail "an agent's /metrics after the changes"
+((ip_after == ip_before)) || fail "agents started $((ip_after - ip_before)) ip processes while ports came and went"
+pass "a subnet on R1, a port and an instance on it came and went: 0 ip processes started (agents: $(started ovs-vsctl) ovs-vsctl, $(started iptables-restore) iptables-restore, $(started dnsmasq) dnsmasq so far)"
 
 assert_down_clean
 echo "1 passed, 0 failed"
