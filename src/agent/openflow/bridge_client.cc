@@ -47,18 +47,22 @@ Status BridgeClient::Apply(const std::vector<std::string>& lines) {
 }
 
 Status BridgeClient::Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names) {
-  if (!conn_) {
-    auto c = Connection::Open(socket_path_, timeout_);
-    if (!c.ok()) return c.status();
-    conn_ = std::move(*c);
-  }
   // Port numbers now: a port may have come or gone (and come back renumbered)
-  // since the last pass.
-  auto ports = conn_->PortDesc();
-  if (!ports.ok()) {
-    conn_.reset();
-    return ports.status();
+  // since the last pass. A connection that went stale (vswitchd restarted)
+  // is replaced once.
+  Result<PortNumbers> ports = Unavailable("not connected");
+  for (int attempt = 0; attempt < 2 && !ports.ok(); attempt++) {
+    bool fresh = !conn_;
+    if (fresh) {
+      auto c = Connection::Open(socket_path_, timeout_);
+      if (!c.ok()) return c.status();
+      conn_ = std::move(*c);
+    }
+    ports = conn_->PortDesc();
+    if (!ports.ok()) conn_.reset();
+    if (fresh) break;
   }
+  if (!ports.ok()) return ports.status();
   std::vector<Bytes> encoded;
   encoded.reserve(mods.size());
   for (size_t i = 0; i < mods.size(); i++) {

@@ -18,7 +18,7 @@ class BridgeClient {
  public:
   // rundir: OVS_RUNDIR ("" = /var/run/openvswitch); cookie: the agent's.
   BridgeClient(std::string rundir, std::string bridge, uint64_t cookie,
-               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+               std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   // `flows`: "cookie=..,table=..,priority=..,<match> actions=<actions>" lines
   // (FlowTable::Dump). Replaces every flow carrying our cookie with them.

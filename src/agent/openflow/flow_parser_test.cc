@@ -44,10 +44,16 @@ TEST(FlowParser, HeaderFieldsAndWireOrder) {
 TEST(FlowParser, VlanCtStateTcpFlagsAndExactPrefixes) {
   FlowMod f = Parse("dl_vlan=5,ct_state=+est-rel-inv+trk,tcp,tcp_flags=-syn,nw_src=10.0.3.10/32 actions=drop");
   for (const auto& e : f.match.entries) {
-    if (e.field.name == "dl_vlan") EXPECT_EQ(Hex(e.value), "1005");
-    if (e.field.name == "ct_state") EXPECT_EQ(Hex(e.value) + "/" + Hex(e.mask), "00000022/00000036");
-    if (e.field.name == "tcp_flags") EXPECT_EQ(Hex(e.value) + "/" + Hex(e.mask), "0000/0002");
-    if (e.field.name == "nw_src") EXPECT_TRUE(e.mask.empty());  // /32 is exact
+    std::string got = Hex(e.value) + (e.mask.empty() ? "" : "/" + Hex(e.mask));
+    if (e.field.name == "dl_vlan") {
+      EXPECT_EQ(got, "1005");
+    } else if (e.field.name == "ct_state") {
+      EXPECT_EQ(got, "00000022/00000036");
+    } else if (e.field.name == "tcp_flags") {
+      EXPECT_EQ(got, "0000/0002");
+    } else if (e.field.name == "nw_src") {
+      EXPECT_EQ(got, "0a00030a");  // /32 is exact
+    }
   }
 }
 
