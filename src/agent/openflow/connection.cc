@@ -1,6 +1,5 @@
 #include "agent/openflow/connection.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -54,15 +53,15 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, st
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return InvalidArgument("socket path too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Unavailable(std::string("socket: ") + std::strerror(errno));
+  // Non-blocking: a wedged switch whose backlog is full fails at once (EAGAIN).
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int e = errno;
     close(fd);
     return Unavailable("connecting to " + path + ": " + std::strerror(e));
   }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  std::unique_ptr<Connection> c(new Connection(fd, timeout));
+  std::unique_ptr<Connection> c(new Connection(fd, path, timeout));
   Writer w;
   size_t at = StartMessage(w, kHello, 0);
   FinishMessage(w, at);
@@ -82,7 +81,10 @@ Status Connection::ReadSome(Clock::time_point deadline, bool wait) {
   pollfd p{fd_, short(POLLIN | (tx_.size() > tx_off_ ? POLLOUT : 0)), 0};
   int n = poll(&p, 1, wait ? MsLeft(deadline) : 0);
   if (n < 0 && errno != EINTR) return Unavailable(std::string("poll: ") + std::strerror(errno));
-  if (n <= 0) return wait && MsLeft(deadline) == 0 ? Unavailable("the switch did not answer in time") : Status::Ok();
+  if (n <= 0 && wait && MsLeft(deadline) == 0)
+    return Unavailable("OpenFlow to " + path_ + ": timed out after " + std::to_string(timeout_.count()) +
+                       " ms (the switch did not answer)");
+  if (n <= 0) return Status::Ok();
   if (p.revents & POLLOUT) {
     ssize_t k = send(fd_, tx_.data() + tx_off_, tx_.size() - tx_off_, MSG_NOSIGNAL);
     if (k < 0 && errno != EAGAIN && errno != EINTR) return Unavailable(std::string("send: ") + std::strerror(errno));

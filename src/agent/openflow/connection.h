@@ -32,7 +32,8 @@ class Connection {
   Status Bundle(const std::vector<Bytes>& flows, const std::vector<std::string>& names);
 
  private:
-  Connection(int fd, std::chrono::milliseconds timeout) : fd_(fd), timeout_(timeout) {}
+  Connection(int fd, std::string path, std::chrono::milliseconds timeout)
+      : fd_(fd), path_(std::move(path)), timeout_(timeout) {}
   struct Message {
     uint8_t type = 0;
     uint32_t xid = 0;
@@ -48,6 +49,7 @@ class Connection {
   std::chrono::steady_clock::time_point Deadline() const { return std::chrono::steady_clock::now() + timeout_; }
 
   int fd_;
+  std::string path_;
   std::chrono::milliseconds timeout_;
   uint32_t next_xid_ = 1;
   uint32_t next_bundle_ = 1;
