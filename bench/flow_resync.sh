@@ -8,9 +8,14 @@
 #   same   the same command when nothing changed (the agent's pass after a restart)
 #   one    one flow added with `ovs-ofctl --bundle add-flows` (one change today:
 #          a process and a bundle per bridge)
-# Usage: bench/flow_resync.sh [N=10000] [RUNS=5]. Prints `RESULT flows=N full_ms=.. same_ms=.. one_ms=..`.
+# With OFWIRE (path to isthmus-ofwire, the agent's own OpenFlow client) the same
+# three through it (connect, port description and one atomic bundle; `full` and
+# `same` are its full resync: every flow with the cookie deleted and N added):
+#   ofwire_full_ms ofwire_same_ms ofwire_one_ms (wall time of the process).
+# Usage: bench/flow_resync.sh [N=10000] [RUNS=5] [OFWIRE].
+# Prints `RESULT flows=N full_ms=.. same_ms=.. one_ms=..[ ofwire_full_ms=.. ofwire_same_ms=.. ofwire_one_ms=..]`.
 set -euo pipefail
-n=${1:-10000} runs=${2:-5}
+n=${1:-10000} runs=${2:-5} ofwire=${3:-}
 dir=$(mktemp -d)
 export OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir
 cleanup() {
@@ -40,4 +45,17 @@ one=$(for ((r = 0; r < runs; r++)); do
   echo "cookie=0x15a7,table=60,priority=20,dl_vlan=7,dl_dst=fa:16:3e:ff:ff:$(printf %02x "$r"),actions=pop_vlan,output:1" >"$dir/one"
   ms ofctl add-flows br-int "$dir/one"; done | median)
 installed=$(ovs-ofctl -O OpenFlow14 dump-flows br-int | grep -c cookie=0x15a7)
-echo "RESULT flows=$installed full_ms=$full same_ms=$same one_ms=$one"
+extra=
+if [[ -n $ofwire ]]; then
+  # The bench's flows name output ports by number: no port needed.
+  wire() { "$ofwire" "$1" "$dir" br-int "$2"; }
+  wire replace "$dir/a" >/dev/null
+  wfull=$(for ((r = 0; r < runs; r++)); do f=$([[ $((r % 2)) == 0 ]] && echo b || echo a); ms wire replace "$dir/$f"; done | median)
+  wsame=$(for ((r = 0; r < runs; r++)); do ms wire replace "$dir/b"; done | median)
+  wone=$(for ((r = 0; r < runs; r++)); do
+    echo "add cookie=0x15a7,table=60,priority=20,dl_vlan=8,dl_dst=fa:16:3e:ff:ff:$(printf %02x "$r"),actions=pop_vlan,output:1" >"$dir/one"
+    ms wire apply "$dir/one"; done | median)
+  [[ $(ovs-ofctl -O OpenFlow14 dump-flows br-int | grep -c cookie=0x15a7) == $((n + runs)) ]] || { echo "ofwire: wrong flow count" >&2; exit 1; }
+  extra=" ofwire_full_ms=$wfull ofwire_same_ms=$wsame ofwire_one_ms=$wone"
+fi
+echo "RESULT flows=$installed full_ms=$full same_ms=$same one_ms=$one$extra"

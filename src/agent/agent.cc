@@ -225,8 +225,8 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   for (const FlowTable* t : {&flows.br_int, &flows.br_tun})
     if (!t->refused().empty())
       return InvalidArgument(std::to_string(t->refused().size()) + " flows refused, first: " + t->refused()[0]);
-  // Flows naming a port that left OVS cannot be deleted by name (ovs-ofctl
-  // resolves names): after a port left, replace the whole table instead.
+  // Flows naming a port that left OVS cannot be deleted by name (names become
+  // port numbers when sent): after a port left, replace the whole table instead.
   for (const auto& name : installed_ports_)
     if (!ports.names.count(name)) full_resync_ = true;
   auto int_diff = flows.br_int.DiffFrom(installed_int_);

@@ -80,13 +80,17 @@ Status Ovs::DeletePort(const std::string& bridge, const std::string& name) {
   return Vsctl({"--if-exists", "del-port", bridge, name}).status();
 }
 
+openflow::BridgeClient& Ovs::Client(const std::string& bridge) {
+  auto& c = clients_[bridge];
+  if (!c) c = std::make_unique<openflow::BridgeClient>(target_.rundir, bridge, std::stoull(kCookie, nullptr, 16));
+  return *c;
+}
+
 Status Ovs::ApplyFlows(const std::string& bridge, const FlowTable& desired,
                        const std::vector<std::string>& diff, bool full) {
-  if (full) return Ofctl({"--bundle", "replace-flows", bridge, "-"}, desired.Dump()).status();
+  if (full) return Client(bridge).Replace(desired.Dump());
   if (diff.empty()) return Status::Ok();
-  std::string input;
-  for (const auto& l : diff) input += l + "\n";
-  return Ofctl({"--bundle", "add-flows", bridge, "-"}, input).status();
+  return Client(bridge).Apply(diff);
 }
 
 }  // namespace isthmus::agent

@@ -1,15 +1,19 @@
-// The host's Open vSwitch, seen by the agent: bridges, ports and flows, driven
-// through ovs-vsctl and ovs-ofctl (one process per change set, never per flow).
-// All flows go in as one OpenFlow bundle per bridge, so a bridge is never
-// half-programmed. Owns nothing durable: the installed FlowTable it remembers
-// is rebuilt by a full resync (replace-flows) after a restart or an error.
+// The host's Open vSwitch, seen by the agent: bridges and ports through
+// ovs-vsctl, flows through its own OpenFlow connection to each bridge
+// (agent/openflow, no process per change). All flows go in as one atomic
+// OpenFlow bundle per bridge, so a bridge is never half-programmed. Owns
+// nothing durable: the installed FlowTable it remembers is rebuilt by a full
+// resync (every flow with our cookie replaced) after a restart or an error.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "agent/flow_table.h"
+#include "agent/openflow/bridge_client.h"
 #include "common/process.h"
 
 namespace isthmus::agent {
@@ -32,8 +36,9 @@ class Ovs {
   Status AddPort(const std::string& bridge, const std::string& name, const std::string& iface_id);
   Status DeletePort(const std::string& bridge, const std::string& name);
 
-  // Sends `diff` (desired.DiffFrom(installed)) as one bundle; nothing when it
-  // is empty. With full=true replaces every flow with `desired` (replace-flows).
+  // Sends `diff` (desired.DiffFrom(installed)) as one bundle on the bridge's
+  // OpenFlow connection; nothing when it is empty. With full=true replaces
+  // every flow carrying kCookie with `desired`, in one bundle.
   Status ApplyFlows(const std::string& bridge, const FlowTable& desired,
                     const std::vector<std::string>& diff, bool full);
 
@@ -43,8 +48,11 @@ class Ovs {
   Result<std::string> Appctl(std::vector<std::string> args);
 
  private:
+  openflow::BridgeClient& Client(const std::string& bridge);
+
   Runner& runner_;
   OvsTarget target_;
+  std::map<std::string, std::unique_ptr<openflow::BridgeClient>> clients_;  // by bridge
 };
 
 }  // namespace isthmus::agent
