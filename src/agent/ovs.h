@@ -44,7 +44,8 @@ class Ovs {
 
   Result<std::string> Vsctl(std::vector<std::string> args);
   Result<std::string> Ofctl(std::vector<std::string> args, const std::string& input = "");
-  // ovs-appctl to this host's ovs-vswitchd (dpctl/dump-conntrack, ...).
+  // A command of this host's ovs-vswitchd (dpctl/dump-conntrack, ...), as
+  // `ovs-appctl` runs it, over its control socket (unixctl.h): no process.
   Result<std::string> Appctl(std::vector<std::string> args);
 
  private:

@@ -163,5 +163,33 @@ ip_after=$(started ip) || fail "an agent's /metrics after the changes"
 ((ip_after == ip_before)) || fail "agents started $((ip_after - ip_before)) ip processes while ports came and went"
 pass "a subnet on R1, a port and an instance on it came and went: 0 ip processes started (agents: $(started ovs-vsctl) ovs-vsctl, $(started iptables-restore) iptables-restore, $(started dnsmasq) dnsmasq so far)"
 
+# 11. No process at all when instance ports come and go on a network the hosts
+#     already serve (issue 12): flows go over the agent's own OpenFlow
+#     connection, neighbours over netlink. Every program the agents started,
+#     summed over the hosts, before and after a port with an instance on c2-h2
+#     (net4, which c2-h2 serves: instance1 reaches it through R1, across
+#     clouds) comes, answers and goes.
+started_by_program() {  # "program count" lines, summed over the hosts
+  local h
+  for h in $(fact hosts); do
+    curl -sf "$(fact host.$h.metrics)" || return 1
+  done | awk -F'[{}"= ]+' '/^isthmus_agent_processes_started_total\{/ {n[$3] += $(NF)} END {for (p in n) print p, n[p]}' | sort
+}
+converged
+before=$(started_by_program) || fail "an agent's /metrics"
+net4=$(fact network.net4.id)
+port6=$(api POST /v2.0/ports '{"port": {"network_id": "'$net4'", "binding:host_id": "c2-h2",
+  "device_owner": "compute:nova", "device_id": "instance6"}}' | jq -r .port.id)
+[[ $port6 != null && -n $port6 ]] || fail "creating a port on net4"
+ip6=$(api GET "/v2.0/ports/$port6" | jq -r '.port.fixed_ips[0].ip_address')
+lab add-instance instance6 --port "$port6" >/dev/null || fail "plugging instance6 on net4"
+wait_for "instance1 -> instance6 (net4, cloud2, through R1)" 30 ping_ok instance1 "$ip6"
+api DELETE "/v2.0/ports/$port6" >/dev/null || fail "deleting instance6's port"
+wait_for "instance1 -> instance6 to stop" 20 no_ping instance1 "$ip6"
+converged
+after=$(started_by_program) || fail "an agent's /metrics after the port went"
+[[ $after == "$before" ]] || fail "agents started processes while a port came and went: before: $before; after: $after"
+pass "a port and an instance came, answered and went: no process started by any agent"
+
 assert_down_clean
 echo "1 passed, 0 failed"
