@@ -16,19 +16,8 @@
 # Prints `RESULT flows=N full_ms=.. same_ms=.. one_ms=..[ ofwire_full_ms=.. ofwire_same_ms=.. ofwire_one_ms=..]`.
 set -euo pipefail
 n=${1:-10000} runs=${2:-5} ofwire=${3:-}
-dir=$(mktemp -d)
-export OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir
-cleanup() {
-  ovs-appctl -t ovs-vswitchd exit 2>/dev/null || true
-  ovs-appctl -t ovsdb-server exit 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile --detach --log-file 2>/dev/null
-ovs-vsctl --db="unix:$dir/db.sock" --no-wait init
-ovs-vswitchd "unix:$dir/db.sock" --pidfile --detach --log-file 2>/dev/null
-ovs-vsctl --db="unix:$dir/db.sock" add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure
+source "$(dirname "$0")/../scripts/standalone-ovs.sh"
+vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure
 flows() {  # $1: output port
   awk -v n="$n" -v out="$1" 'BEGIN { for (i = 0; i < n; i++)
     printf "cookie=0x15a7,table=60,priority=20,dl_vlan=%d,dl_dst=fa:16:3e:%02x:%02x:%02x,actions=pop_vlan,output:%d\n",

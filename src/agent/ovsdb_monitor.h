@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/json_stream.h"
 #include "agent/socket_watch.h"
 
 #include <nlohmann/json.hpp>
@@ -25,22 +26,6 @@ struct OvsInterface {
 };
 
 using InterfaceTable = std::map<std::string, OvsInterface>;  // by name
-
-// Splits a byte stream into complete top-level JSON texts (OVSDB sends them
-// back to back without delimiters). Exposed for tests.
-class JsonStreamSplitter {
- public:
-  void Feed(const std::string& bytes);
-  bool Next(std::string* text);
-
- private:
-  std::string buf_;
-  size_t scanned_ = 0;
-  int depth_ = 0;
-  bool in_string_ = false;
-  bool escape_ = false;
-  size_t start_ = std::string::npos;
-};
 
 // Applies one "Interface" table-update object to the table. Exposed for tests.
 void ApplyInterfaceUpdate(const nlohmann::json& table_update, std::map<std::string, OvsInterface>* by_uuid);

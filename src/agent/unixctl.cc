@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/json_stream.h"
+
 namespace isthmus::agent {
 
 namespace {
@@ -47,24 +49,6 @@ class Fd {
 
 }  // namespace
 
-size_t CompleteJsonLength(const std::string& text) {
-  int depth = 0;
-  bool in_string = false, escaped = false, started = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char ch = text[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    else if (ch == '{' || ch == '[') ++depth, started = true;
-    else if ((ch == '}' || ch == ']') && --depth == 0 && started) return i + 1;
-  }
-  return 0;
-}
-
 Result<std::string> UnixctlPath(const std::string& rundir, const std::string& daemon) {
   const std::string dir = rundir.empty() ? "/var/run/openvswitch" : rundir;
   std::ifstream pidfile(dir + "/" + daemon + ".pid");
@@ -92,17 +76,17 @@ Result<std::string> UnixctlCall(const std::string& path, const std::string& meth
     if (n < 0 && errno != EINTR && errno != EAGAIN) return Unavailable(what + ": send: " + std::strerror(errno));
     if (n > 0) off += static_cast<size_t>(n);
   }
+  JsonStreamSplitter stream;
   std::string reply;
   char buf[65536];
-  size_t length = 0;
-  while ((length = CompleteJsonLength(reply)) == 0) {
+  while (!stream.Next(&reply)) {
     if (!WaitFor(fd.get(), POLLIN, deadline)) return Unavailable(what + ": timed out after " + std::to_string(timeout.count()) + " ms");
     ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
     if (n == 0) return Unavailable(what + ": the daemon closed the connection");
     if (n < 0 && errno != EINTR && errno != EAGAIN) return Unavailable(what + ": recv: " + std::strerror(errno));
-    if (n > 0) reply.append(buf, static_cast<size_t>(n));
+    if (n > 0) stream.Feed(std::string(buf, static_cast<size_t>(n)));
   }
-  nlohmann::json r = nlohmann::json::parse(reply.substr(0, length), nullptr, false);
+  nlohmann::json r = nlohmann::json::parse(reply, nullptr, false);
   if (r.is_discarded() || !r.is_object()) return Unavailable(what + ": the reply is not a JSON-RPC object");
   if (r.contains("error") && !r["error"].is_null())
     return Internal(what + ": " + (r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump()));

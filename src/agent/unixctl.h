@@ -22,9 +22,4 @@ Result<std::string> UnixctlPath(const std::string& rundir, const std::string& da
 Result<std::string> UnixctlCall(const std::string& path, const std::string& method,
                                 const std::vector<std::string>& params, std::chrono::milliseconds timeout);
 
-// The length of the first complete JSON value at the start of `text` (objects
-// and arrays, strings with escapes), or 0 while it is incomplete. A JSON-RPC
-// stream has no delimiters: this is how a reply's end is found.
-size_t CompleteJsonLength(const std::string& text);
-
 }  // namespace isthmus::agent

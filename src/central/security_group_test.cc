@@ -35,6 +35,19 @@ class SecurityGroupApiTest : public CentralApiTest {
     EXPECT_EQ(code, 201) << s.dump();
     return net;
   }
+  // A second cloud c2; a network with a subnet of demo's in c1 (here) and one
+  // in c2 only (far, 10.9.0.0/24): their ids ("" on failure).
+  std::pair<std::string, std::string> NetworksHereAndFar() {
+    EXPECT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
+              201);
+    std::string here = NetworkWithSubnet(demo_);
+    auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
+    EXPECT_EQ(cn, 201) << n2.dump();
+    if (cn != 201) return {here, ""};
+    std::string far = n2["network"]["id"];
+    EXPECT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+    return {here, far};
+  }
   // The caller's groups named `name`.
   json GroupsNamed(const std::string& token, const std::string& name) {
     auto [code, l] = Call(token, "GET", "/v2.0/security-groups?name=" + name);
@@ -400,13 +413,8 @@ TEST_F(SecurityGroupApiTest, SnapshotsHoldGroupsAndRules) {
 // of the default group's member on the c2-only network, and not c2's port;
 // changes of its addresses are pushed again; leaving the group deletes it.
 TEST_F(SecurityGroupApiTest, RemoteGroupMembersOnOtherCloudsNetworksReachTheCloudsWithRulesNamingThem) {
-  ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
-            201);
-  std::string here = NetworkWithSubnet(demo_);  // c1's
-  auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
-  ASSERT_EQ(cn, 201) << n2.dump();
-  const std::string far = n2["network"]["id"];
-  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+  auto [here, far] = NetworksHereAndFar();
+  ASSERT_FALSE(far.empty());
   const std::string def = GroupsNamed(demo_, "default")[0]["id"];
   std::string web = Group(demo_, "web");  // no rule names it as remote
   auto port = [&](const std::string& net, json groups) {
@@ -459,13 +467,8 @@ TEST_F(SecurityGroupApiTest, RemoteGroupMembersOnOtherCloudsNetworksReachTheClou
 // not have the members' network); deleting the rule deletes them again. The
 // store's group index follows (issue 10: no scan of every port per change).
 TEST_F(SecurityGroupApiTest, ARuleNamingARemoteGroupSendsItsMembersAndItsDeleteWithdrawsThem) {
-  ASSERT_EQ(Call(admin_, "POST", "/v2.0/clouds", {{"cloud", {{"name", "c2"}, {"endpoint", "http://127.0.0.1:2"}}}}).first,
-            201);
-  std::string here = NetworkWithSubnet(demo_);  // c1's
-  auto [cn, n2] = Call(demo_, "POST", "/v2.0/networks", {{"network", {{"name", "far"}, {"availability_zone_hints", {"c2"}}}}});
-  ASSERT_EQ(cn, 201) << n2.dump();
-  const std::string far = n2["network"]["id"];
-  ASSERT_EQ(Call(demo_, "POST", "/v2.0/subnets", {{"subnet", {{"network_id", far}, {"cidr", "10.9.0.0/24"}}}}).first, 201);
+  auto [here, far] = NetworksHereAndFar();
+  ASSERT_FALSE(far.empty());
   std::string web = Group(demo_, "web"), app = Group(demo_, "app");
   auto port = [&](const std::string& net, const std::string& group) {
     auto [code, p] = Call(demo_, "POST", "/v2.0/ports", {{"port", {{"network_id", net}, {"security_groups", {group}}}}});

@@ -14,22 +14,10 @@ set -euo pipefail
 OFWIRE=${1:?usage: $0 path/to/isthmus-ofwire}
 if [[ $(id -u) -ne 0 ]]; then echo "SKIP: needs root"; exit 77; fi
 src=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d)
-export OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir
-cleanup() {
-  ovs-appctl -t ovs-vswitchd exit 2>/dev/null || true
-  ovs-appctl -t ovsdb-server exit 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
-ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile --detach --log-file 2>/dev/null
-vsctl() { ovs-vsctl --db="unix:$dir/db.sock" "$@"; }
-vsctl --no-wait init
-ovs-vswitchd "unix:$dir/db.sock" --pidfile --detach --log-file 2>/dev/null
+source "$src/scripts/standalone-ovs.sh"
 # Bridge names of our own (a netdev bridge's LOCAL port is a host device).
 BI=ofw-int BT=ofw-tun
 for br in $BI $BT; do vsctl add-br $br -- set bridge $br datapath_type=netdev fail_mode=secure \
