@@ -14,15 +14,6 @@ Result<std::string> Ovs::Vsctl(std::vector<std::string> args) {
   return runner_.Check(cmd);
 }
 
-Result<std::string> Ovs::Ofctl(std::vector<std::string> args, const std::string& input) {
-  Command cmd;
-  cmd.argv = {"ovs-ofctl", "-O", "OpenFlow14"};
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-  cmd.stdin_data = input;
-  if (!target_.rundir.empty()) cmd.env["OVS_RUNDIR"] = target_.rundir;
-  return runner_.Check(cmd);
-}
-
 Result<std::string> Ovs::Appctl(std::vector<std::string> args) {
   if (args.empty()) return InvalidArgument("ovs-vswitchd control: no command");
   auto path = UnixctlPath(target_.rundir);

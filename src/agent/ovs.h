@@ -20,7 +20,7 @@ namespace isthmus::agent {
 
 struct OvsTarget {
   std::string db;      // "unix:/run/.../db.sock" ("" = the default database)
-  std::string rundir;  // OVS_RUNDIR for ovs-ofctl to find <bridge>.mgmt ("" = default)
+  std::string rundir;  // OVS_RUNDIR: where <bridge>.mgmt and the control socket are ("" = default)
 };
 
 class Ovs {
@@ -43,7 +43,6 @@ class Ovs {
                     const std::vector<std::string>& diff, bool full);
 
   Result<std::string> Vsctl(std::vector<std::string> args);
-  Result<std::string> Ofctl(std::vector<std::string> args, const std::string& input = "");
   // A command of this host's ovs-vswitchd (dpctl/dump-conntrack, ...), as
   // `ovs-appctl` runs it, over its control socket (unixctl.h): no process.
   Result<std::string> Appctl(std::vector<std::string> args);
