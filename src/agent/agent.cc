@@ -6,6 +6,7 @@
 
 #include "agent/agent_metrics.h"
 #include "agent/conntrack_sweep.h"
+#include "agent/ovs_paths.h"
 #include "agent/pipeline.h"
 #include "common/log.h"
 
@@ -14,7 +15,7 @@ namespace isthmus::agent {
 Agent::Agent(AgentConfig config, Runner& runner)
     : config_(std::move(config)),
       runner_(runner),
-      ovs_(runner, config_.ovs),
+      ovs_(config_.ovs),
       netns_(runner, config_.host_netns),
       routers_(netns_, ovs_, config_.ns_prefix),
       dhcp_(netns_, ovs_, config_.ns_prefix, config_.state_dir) {}
@@ -54,7 +55,7 @@ int Agent::Run() {
     pause();
   }
   OvsdbMonitor monitor(
-      config_.ovs.db.empty() ? "unix:/var/run/openvswitch/db.sock" : config_.ovs.db,
+      OvsdbSocketPath(config_.ovs.db),
       [this](const InterfaceTable& t) { OnInterfaces(t); }, [this] { OnOvsBack("ovsdb-server"); });
   VswitchdWatch vswitchd(
       config_.ovs.rundir, kBrInt, [this] { OnOvsLost(); }, [this] { OnOvsBack("ovs-vswitchd"); });

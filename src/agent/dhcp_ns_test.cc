@@ -104,6 +104,23 @@ class FakeNetns : public Netns {
   FakeRunner& runner_;
 };
 
+// Records the OVS ports it would add or delete among the runner's commands.
+class RecordingOvs : public Ovs {
+ public:
+  explicit RecordingOvs(FakeRunner& runner) : Ovs({}), runner_(runner) {}
+  Status AddPort(const std::string& bridge, const std::string& name, const std::string& iface_id) override {
+    runner_.commands.push_back("add-port " + bridge + " " + name + " iface-id=" + iface_id);
+    return Status::Ok();
+  }
+  Status DeletePort(const std::string& bridge, const std::string& name) override {
+    runner_.commands.push_back("del-port " + bridge + " " + name);
+    return Status::Ok();
+  }
+
+ private:
+  FakeRunner& runner_;
+};
+
 // How a child ended: the signal that killed it (0 = still running after wait_ms).
 int EndSignal(pid_t pid, int wait_ms = 2000) {
   int status = 0;
@@ -149,7 +166,7 @@ class DhcpServersTest : public ::testing::Test {
   fs::path dir_;
   std::string prefix_;
   FakeRunner runner_;
-  Ovs ovs_{runner_, {}};
+  RecordingOvs ovs_{runner_};
   FakeNetns netns_{runner_};
 };
 
@@ -171,8 +188,7 @@ TEST_F(DhcpServersTest, StartsOneServerThenSpawnsNothingWhenUnchanged) {
   EXPECT_EQ(runner_.Count("plug tapdhcpport012 in " + Ns() + " peer dp-dhcpport012 mac fa:16:3e:00:00:0d mtu 1450 "
                           "10.0.3.2/24 10.0.9.2/24"),
             1);
-  EXPECT_EQ(runner_.Count("add-port br-int dp-dhcpport012 -- set interface dp-dhcpport012 "
-                          "external_ids:iface-id=dhcpport0123456789"),
+  EXPECT_EQ(runner_.Count("add-port br-int dp-dhcpport012 iface-id=dhcpport0123456789"),
             1);
   ASSERT_EQ(runner_.Count("dnsmasq"), 1);
   std::string start;

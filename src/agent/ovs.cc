@@ -1,18 +1,15 @@
 #include "agent/ovs.h"
 
+#include "agent/ovs_paths.h"
 #include "agent/pipeline.h"
 #include "agent/unixctl.h"
 #include "common/log.h"
 
 namespace isthmus::agent {
 
-Result<std::string> Ovs::Vsctl(std::vector<std::string> args) {
-  Command cmd;
-  cmd.argv = {"ovs-vsctl", "--timeout=4"};  // within the runner's 5 s
-  if (!target_.db.empty()) cmd.argv.push_back("--db=" + target_.db);
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-  return runner_.Check(cmd);
-}
+// Every OVSDB write gets 4 s: a wedged ovsdb-server or ovs-vswitchd costs a failed pass.
+Ovs::Ovs(OvsTarget target)
+    : target_(std::move(target)), db_(OvsdbSocketPath(target_.db), std::chrono::milliseconds(4000)) {}
 
 Result<std::string> Ovs::Appctl(std::vector<std::string> args) {
   if (args.empty()) return InvalidArgument("ovs-vswitchd control: no command");
@@ -24,53 +21,39 @@ Result<std::string> Ovs::Appctl(std::vector<std::string> args) {
 }
 
 Status Ovs::EnsureBridges() {
-  const std::string protocols = "protocols=OpenFlow10,OpenFlow13,OpenFlow14";
-  auto r = Vsctl({"--may-exist", "add-br", kBrInt, "--", "set", "bridge", kBrInt,
-                  "datapath_type=netdev", "fail_mode=secure", protocols, "--", "--may-exist",
-                  "add-br", kBrTun, "--", "set", "bridge", kBrTun, "datapath_type=netdev",
-                  "fail_mode=secure", protocols, "--", "--may-exist", "add-port", kBrInt,
-                  kPatchTun, "--", "set", "interface", kPatchTun, "type=patch",
-                  std::string("options:peer=") + kPatchInt, "--", "--may-exist", "add-port",
-                  kBrTun, kPatchInt, "--", "set", "interface", kPatchInt, "type=patch",
-                  std::string("options:peer=") + kPatchTun,
-                  // The external network: plain L2 switching (NORMAL), as Neutron's br-ex.
-                  "--", "--may-exist", "add-br", kBrEx, "--", "set", "bridge", kBrEx,
-                  "datapath_type=netdev", "fail_mode=standalone"});
-  return r.status();
+  const std::vector<std::string> protocols = {"OpenFlow10", "OpenFlow13", "OpenFlow14"};
+  ISTHMUS_RETURN_IF_ERROR(db_.EnsureBridges({{kBrInt, "netdev", "secure", protocols},
+                                             {kBrTun, "netdev", "secure", protocols},
+                                             // The external network: plain L2 switching (NORMAL), as Neutron's br-ex.
+                                             {kBrEx, "netdev", "standalone", {}}}));
+  ISTHMUS_RETURN_IF_ERROR(db_.EnsurePorts(kBrInt, {{kPatchTun, "patch", {{"peer", kPatchInt}}, {}}}));
+  return db_.EnsurePorts(kBrTun, {{kPatchInt, "patch", {{"peer", kPatchTun}}, {}}});
 }
 
 Status Ovs::SyncTunnels(const std::string& local_ip, const std::set<std::string>& remote_ips,
                         const std::set<std::string>& existing) {
-  std::vector<std::string> args;
+  std::vector<PortSpec> add;
   std::set<std::string> wanted;
   for (const auto& ip : remote_ips) {
     std::string name = TunnelPortName(ip);
     wanted.insert(name);
     if (existing.count(name)) continue;
-    if (!args.empty()) args.push_back("--");
-    args.insert(args.end(), {"--may-exist", "add-port", kBrTun, name, "--", "set", "interface",
-                             name, "type=vxlan", "options:remote_ip=" + ip,
-                             "options:local_ip=" + local_ip, "options:key=flow",
-                             "options:dst_port=4789"});
+    add.push_back({name, "vxlan",
+                   {{"remote_ip", ip}, {"local_ip", local_ip}, {"key", "flow"}, {"dst_port", "4789"}}, {}});
   }
-  for (const auto& name : existing) {
-    if (name.rfind("vx", 0) != 0 || wanted.count(name)) continue;
-    if (!args.empty()) args.push_back("--");
-    args.insert(args.end(), {"--if-exists", "del-port", kBrTun, name});
-  }
-  if (args.empty()) return Status::Ok();
-  return Vsctl(args).status();
+  std::vector<std::string> gone;
+  for (const auto& name : existing)
+    if (name.rfind("vx", 0) == 0 && !wanted.count(name)) gone.push_back(name);
+  ISTHMUS_RETURN_IF_ERROR(db_.EnsurePorts(kBrTun, add));
+  return db_.DeletePorts(kBrTun, gone);
 }
 
-Status Ovs::AddPort(const std::string& bridge, const std::string& name,
-                    const std::string& iface_id) {
-  return Vsctl({"--may-exist", "add-port", bridge, name, "--", "set", "interface", name,
-                "external_ids:iface-id=" + iface_id})
-      .status();
+Status Ovs::AddPort(const std::string& bridge, const std::string& name, const std::string& iface_id) {
+  return db_.EnsurePorts(bridge, {{name, "", {}, {{"iface-id", iface_id}}}});
 }
 
 Status Ovs::DeletePort(const std::string& bridge, const std::string& name) {
-  return Vsctl({"--if-exists", "del-port", bridge, name}).status();
+  return db_.DeletePorts(bridge, {name});
 }
 
 openflow::BridgeClient& Ovs::Client(const std::string& bridge) {

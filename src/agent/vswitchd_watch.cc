@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "agent/ovs_paths.h"
 #include "common/log.h"
 #include "common/process.h"
 
@@ -12,7 +13,7 @@ namespace isthmus::agent {
 
 VswitchdWatch::VswitchdWatch(std::string rundir, std::string bridge,
                              std::function<void()> on_lost, std::function<void()> on_back)
-    : rundir_(rundir.empty() ? "/var/run/openvswitch" : std::move(rundir)),
+    : rundir_(OvsRundir(rundir)),
       bridge_(std::move(bridge)),
       on_lost_(std::move(on_lost)),
       on_back_(std::move(on_back)) {}

@@ -120,13 +120,15 @@ api PUT "/v2.0/routers/$r1/remove_extraroutes" "$route" >/dev/null || fail "remo
 wait_for "instance1 -> 203.0.113.1 to stop without the route" 20 no_ping instance1 203.0.113.1
 pass "extra route 203.0.113.0/24 via instance4 on R1: instance1 reaches 203.0.113.1 across clouds; removed, it does not"
 
-# 10. No `ip` process on the hot path (issue 12): the agents change links,
-#     addresses, routes, rules and neighbours over netlink, in-process. While a
+# 10. No `ip` or `ovs-vsctl` process on the hot path (issue 12): the agents
+#     change links, addresses, routes, rules and neighbours over netlink and
+#     OVS ports over ovsdb-server's socket, in-process. While a
 #     network over both clouds comes with a subnet on R1 (a new leg in R1's
 #     namespaces and a new DHCP server), a port on it with an instance on c1-h2
 #     that instance1 reaches through R1, and all of it goes again, no agent
-#     starts an `ip` process (isthmus_agent_processes_started_total{program="ip"},
-#     there from each agent's start, summed over the hosts).
+#     starts an `ip` or `ovs-vsctl` process
+#     (isthmus_agent_processes_started_total{program="ip"}, there from each
+#     agent's start, summed over the hosts; likewise for ovs-vsctl).
 started() {  # the processes of program $1 the agents started; fails if one does not count `ip`
   local h m n total=0
   for h in $(fact hosts); do
@@ -140,6 +142,7 @@ started() {  # the processes of program $1 the agents started; fails if one does
 converged() { lab wait-converged --timeout 60 >/dev/null || fail "agents did not converge"; }
 converged
 ip_before=$(started ip) || fail "an agent does not count the ip processes it starts on /metrics"
+vsctl_before=$(started ovs-vsctl) || fail "an agent's /metrics"
 net5=$(api POST /v2.0/networks '{"network": {"name": "net5", "availability_zone_hints": ["cloud1", "cloud2"],
   "provider:network_type": "vxlan"}}' | jq -r .network.id)
 sub5=$(api POST /v2.0/subnets '{"subnet": {"network_id": "'$net5'", "ip_version": 4, "cidr": "10.0.5.0/24",
@@ -161,7 +164,10 @@ wait_for "instance1 -> instance5 to stop without net5" 20 no_ping instance1 10.0
 converged
 ip_after=$(started ip) || fail "an agent's /metrics after the changes"
 ((ip_after == ip_before)) || fail "agents started $((ip_after - ip_before)) ip processes while ports came and went"
-pass "a subnet on R1, a port and an instance on it came and went: 0 ip processes started (agents: $(started ovs-vsctl) ovs-vsctl, $(started iptables-restore) iptables-restore, $(started dnsmasq) dnsmasq so far)"
+vsctl_after=$(started ovs-vsctl) || fail "an agent's /metrics after the changes"
+((vsctl_after == vsctl_before)) ||
+  fail "agents started $((vsctl_after - vsctl_before)) ovs-vsctl processes while a leg, a DHCP port and a port came and went"
+pass "a subnet on R1, a port and an instance on it came and went: 0 ip and 0 ovs-vsctl processes started (agents: $vsctl_after ovs-vsctl, $(started iptables-restore) iptables-restore, $(started dnsmasq) dnsmasq so far)"
 
 # 11. No process at all when instance ports come and go on a network the hosts
 #     already serve (issue 12): flows go over the agent's own OpenFlow

@@ -1,12 +1,13 @@
 #include "agent/openflow/bridge_client.h"
 
 #include "agent/openflow/flow_parser.h"
+#include "agent/ovs_paths.h"
 
 namespace isthmus::agent::openflow {
 
 BridgeClient::BridgeClient(std::string rundir, std::string bridge, uint64_t cookie,
                            std::chrono::milliseconds timeout)
-    : socket_path_((rundir.empty() ? std::string("/var/run/openvswitch") : rundir) + "/" + bridge + ".mgmt"),
+    : socket_path_(OvsRundir(rundir) + "/" + bridge + ".mgmt"),
       cookie_(cookie),
       timeout_(timeout) {}
 
