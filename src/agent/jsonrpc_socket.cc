@@ -8,14 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/deadline.h"
+
 namespace isthmus::agent {
 
 using nlohmann::json;
-
-int MillisecondsLeft(std::chrono::steady_clock::time_point deadline) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-  return ms < 0 ? 0 : static_cast<int>(ms);
-}
 
 namespace {
 

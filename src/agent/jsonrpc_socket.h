@@ -46,7 +46,4 @@ class JsonRpcSocket {
   int next_id_ = 0;
 };
 
-// Milliseconds from now until `deadline`, 0 once it passed (for poll()).
-int MillisecondsLeft(std::chrono::steady_clock::time_point deadline);
-
 }  // namespace isthmus::agent

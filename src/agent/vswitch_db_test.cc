@@ -38,7 +38,10 @@ class VswitchDbTest : public ::testing::Test {
     if (dir_.empty()) return;
     StopFakeVswitchd();
     (void)runner_.Run({{"ovs-appctl", "-t", dir_ + "/ctl", "exit"}});
-    fs::remove_all(dir_);
+    // ovsdb-server removes its pid file as it exits, after answering.
+    for (int i = 0; i < 200 && fs::exists(dir_ + "/pid"); ++i) std::this_thread::sleep_for(10ms);
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
   }
 
   Result<std::string> Vsctl(std::vector<std::string> args) {

@@ -1,13 +1,8 @@
 #include "agent/vswitchd_watch.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
-
+#include "agent/openflow/connection.h"
 #include "agent/ovs_paths.h"
 #include "common/log.h"
-#include "common/process.h"
 
 namespace isthmus::agent {
 
@@ -50,39 +45,17 @@ void VswitchdWatch::Loop() {
 }
 
 bool VswitchdWatch::RunMonitor() {
-  Child child;
-  // Only deletions are reported (our own replace-flows makes some); the reply
-  // to the monitor request is the sign that vswitchd answers.
-  Status st = child.Spawn({{"ovs-ofctl", "monitor", bridge_, "watch:!initial,!add,!modify"},
-                           "",
-                           {{"OVS_RUNDIR", rundir_}}});
-  if (!st.ok()) {
-    LOG_WARN("vswitchd watch: " << st.message());
-    return false;
+  // Stop() ends the HELLO wait too, so a wedged vswitchd never holds the agent's exit.
+  auto connection =
+      openflow::Connection::Open(rundir_ + "/" + bridge_ + ".mgmt", std::chrono::milliseconds(5000), stop_signal_.fd());
+  if (!connection.ok()) return false;
+  if (answered_once_) {
+    LOG_INFO("ovs-vswitchd answers again");
+    on_back_();
   }
-  bool answered = false;
-  std::string first;
-  pollfd fds[2] = {{stop_signal_.fd(), POLLIN, 0}, {child.fd(), POLLIN, 0}};
-  char buf[4096];
-  while (true) {
-    int n = poll(fds, 2, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 || fds[0].revents) break;
-    ssize_t got = read(child.fd(), buf, sizeof buf);
-    if (got <= 0) break;  // the child exited: vswitchd closed or never answered
-    if (answered) continue;
-    first.append(buf, got);
-    if (first.find("FLOW_MONITOR reply") != std::string::npos) {
-      answered = true;
-      if (answered_once_) {
-        LOG_INFO("ovs-vswitchd answers again");
-        on_back_();
-      }
-      answered_once_ = true;
-    }
-  }
-  child.Stop();
-  return answered;
+  answered_once_ = true;
+  (void)(*connection)->WaitUntilClosed(stop_signal_.fd());  // closed: vswitchd went away (or we stop)
+  return true;
 }
 
 }  // namespace isthmus::agent

@@ -1,8 +1,9 @@
 // VswitchdWatch: notices at once when the host's ovs-vswitchd goes away and
-// when it answers again. It keeps one `ovs-ofctl monitor br-int` child
-// connected to vswitchd: the child's exit means vswitchd closed the connection
-// (it died or restarted, taking every flow with it); then it waits for
-// br-int.mgmt to be created again (inotify) and reconnects. No polling.
+// when it answers again. It keeps one OpenFlow connection of its own to
+// br-int.mgmt open (HELLO answered, echo replies, nothing else): its end means
+// vswitchd closed it (it died or restarted, taking every flow with it); then
+// it waits for br-int.mgmt to be created again (inotify) and reconnects. No
+// polling, no process.
 #pragma once
 
 #include <atomic>
@@ -27,7 +28,7 @@ class VswitchdWatch {
 
  private:
   void Loop();
-  // Runs one monitor child to its end; true when vswitchd answered it.
+  // Holds one connection to its end; true when vswitchd answered it.
   bool RunMonitor();
 
   std::string rundir_, bridge_;

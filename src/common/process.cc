@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/deadline.h"
+
 extern char** environ;
 
 namespace isthmus {
@@ -101,11 +103,6 @@ int Reap(pid_t pid) {
   return ExitCode(status);
 }
 
-int RemainingMs(Clock::time_point deadline) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return ms < 0 ? 0 : static_cast<int>(ms);
-}
-
 // Feeds stdin and drains stdout/stderr together so neither side blocks, until
 // both outputs are closed; closes the three fds. False when the deadline came first.
 bool Pump(int in, int out, int err, const std::string& input, Clock::time_point deadline,
@@ -119,7 +116,7 @@ bool Pump(int in, int out, int err, const std::string& input, Clock::time_point 
   int open_fds = 2;
   bool expired = false;
   while (open_fds > 0 || in >= 0) {
-    int wait_ms = RemainingMs(deadline);
+    int wait_ms = MillisecondsLeft(deadline);
     if (wait_ms == 0) {
       expired = true;
       break;
@@ -162,7 +159,7 @@ bool AwaitExit(pid_t pid, Clock::time_point deadline) {
   if (pidfd < 0) return true;  // no pidfd: Reap() blocks instead
   pollfd p = {pidfd, POLLIN, 0};
   int n;
-  while ((n = poll(&p, 1, RemainingMs(deadline))) < 0 && errno == EINTR) {
+  while ((n = poll(&p, 1, MillisecondsLeft(deadline))) < 0 && errno == EINTR) {
   }
   close(pidfd);
   return n != 0;

@@ -17,8 +17,8 @@ namespace isthmus {
 
 struct Command {
   std::vector<std::string> argv;
-  std::string stdin_data;                    // written to the child's stdin
-  std::map<std::string, std::string> env;    // added to the inherited environment
+  std::string stdin_data = {};               // written to the child's stdin
+  std::map<std::string, std::string> env = {};  // added to the inherited environment
   // Killed (SIGKILL, its whole process group) when it runs longer; 0 = the
   // runner's default. Never unlimited.
   int timeout_ms = 0;

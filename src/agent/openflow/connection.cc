@@ -9,17 +9,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/deadline.h"
+
 namespace isthmus::agent::openflow {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 constexpr uint8_t kBarrierRequest = 20, kBarrierReply = 21;
-
-int MsLeft(Clock::time_point deadline) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return ms < 0 ? 0 : int(ms);
-}
 
 Bytes Control(uint32_t xid, uint32_t bundle, uint16_t type, uint16_t flags) {
   Writer w;
@@ -48,7 +45,8 @@ std::string DescribeError(const Bytes& m) {
   return out;
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, std::chrono::milliseconds timeout,
+                                                     int stop_fd) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return InvalidArgument("socket path too long: " + path);
@@ -61,7 +59,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, st
     close(fd);
     return Unavailable("connecting to " + path + ": " + std::strerror(e));
   }
-  std::unique_ptr<Connection> c(new Connection(fd, path, timeout));
+  std::unique_ptr<Connection> c(new Connection(fd, path, timeout, stop_fd));
   Writer w;
   size_t at = StartMessage(w, kHello, 0);
   FinishMessage(w, at);
@@ -78,10 +76,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, st
 Connection::~Connection() { close(fd_); }
 
 Status Connection::ReadSome(Clock::time_point deadline, bool wait) {
-  pollfd p{fd_, short(POLLIN | (tx_.size() > tx_off_ ? POLLOUT : 0)), 0};
-  int n = poll(&p, 1, wait ? MsLeft(deadline) : 0);
+  pollfd fds[2] = {{fd_, short(POLLIN | (tx_.size() > tx_off_ ? POLLOUT : 0)), 0}, {stop_fd_, POLLIN, 0}};
+  pollfd& p = fds[0];
+  int n = poll(fds, stop_fd_ >= 0 ? 2 : 1, wait ? MillisecondsLeft(deadline) : 0);
   if (n < 0 && errno != EINTR) return Unavailable(std::string("poll: ") + std::strerror(errno));
-  if (n <= 0 && wait && MsLeft(deadline) == 0)
+  if (n > 0 && stop_fd_ >= 0 && fds[1].revents) return Unavailable("OpenFlow to " + path_ + ": stopping");
+  if (n <= 0 && wait && MillisecondsLeft(deadline) == 0)
     return Unavailable("OpenFlow to " + path_ + ": timed out after " + std::to_string(timeout_.count()) +
                        " ms (the switch did not answer)");
   if (n <= 0) return Status::Ok();
@@ -116,6 +116,18 @@ Status Connection::ReadSome(Clock::time_point deadline, bool wait) {
   }
   rx_.erase(rx_.begin(), rx_.begin() + off);
   return Status::Ok();
+}
+
+Status Connection::WaitUntilClosed(int stop_fd) {
+  for (;;) {
+    pollfd p[2] = {{fd_, short(POLLIN | (tx_.size() > tx_off_ ? POLLOUT : 0)), 0}, {stop_fd, POLLIN, 0}};
+    int n = poll(p, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Unavailable(std::string("poll: ") + std::strerror(errno));
+    if (p[1].revents) return Status::Ok();
+    ISTHMUS_RETURN_IF_ERROR(ReadSome(Clock::now(), false));  // echo requests answered there
+    inbox_.clear();  // asynchronous messages: nobody waits for them here
+  }
 }
 
 Status Connection::Pump(const Bytes& out, Clock::time_point deadline) {

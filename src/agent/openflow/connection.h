@@ -18,9 +18,10 @@ namespace isthmus::agent::openflow {
 class Connection {
  public:
   // Connects and negotiates OpenFlow 1.4 (Unavailable if the socket is not
-  // there or the switch does not answer within `timeout`).
+  // there or the switch does not answer within `timeout`). Every wait also
+  // ends, Unavailable, once `stop_fd` (when >= 0) becomes readable.
   static Result<std::unique_ptr<Connection>> Open(const std::string& socket_path,
-                                                  std::chrono::milliseconds timeout);
+                                                  std::chrono::milliseconds timeout, int stop_fd = -1);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -30,10 +31,14 @@ class Connection {
   // none. `names[i]` names flows[i] in errors (its flow text). A flow the
   // switch refuses while adding discards the bundle before any commit.
   Status Bundle(const std::vector<Bytes>& flows, const std::vector<std::string>& names);
+  // Holds the connection open, answering echo requests and dropping anything
+  // else, until the switch closes it (Unavailable) or `stop_fd` becomes
+  // readable (Ok): how the agent notices that ovs-vswitchd went away.
+  Status WaitUntilClosed(int stop_fd);
 
  private:
-  Connection(int fd, std::string path, std::chrono::milliseconds timeout)
-      : fd_(fd), path_(std::move(path)), timeout_(timeout) {}
+  Connection(int fd, std::string path, std::chrono::milliseconds timeout, int stop_fd)
+      : fd_(fd), path_(std::move(path)), timeout_(timeout), stop_fd_(stop_fd) {}
   struct Message {
     uint8_t type = 0;
     uint32_t xid = 0;
@@ -51,6 +56,7 @@ class Connection {
   int fd_;
   std::string path_;
   std::chrono::milliseconds timeout_;
+  int stop_fd_;
   uint32_t next_xid_ = 1;
   uint32_t next_bundle_ = 1;
   Bytes rx_;
