@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -33,6 +34,17 @@ using namespace isthmus;
 using nlohmann::json;
 
 namespace {
+
+// Wall-clock HH:MM:SS.mmm (UTC) of a Now() value, to line rounds up with the daemons' logs.
+std::string Clock(double t) {
+  time_t secs = static_cast<time_t>(t);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((t - static_cast<double>(secs)) * 1000));
+  return buf;
+}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -148,8 +160,12 @@ struct Bench {
       double t0 = Now();
       auto port = CreatePort(name, net4["id"], net4["subnet_id"], mac, ip);
       if (!port.ok()) return Fail(port.status().message());
+      double created = Now();
       Bind(name, *port);
+      double bound = Now();
       ms = train.FirstReplyMs(t0);
+      std::cerr << "round " << r << ": t0 " << Clock(t0) << ", 201 after " << (created - t0) * 1000
+                << " ms, iface-id set after " << (bound - t0) * 1000 << " ms\n";
       (void)Call("DELETE", "/v2.0/ports/" + *port);
     }
     Unplug(name);

@@ -188,7 +188,7 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   auto since_start = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   };
-  std::string steps;  // where a full resync's time went
+  std::string steps;  // where the pass's time went (cumulative)
   if (!bridges_ok_) {
     ISTHMUS_RETURN_IF_ERROR(ovs_.EnsureBridges());
     bridges_ok_ = true;
@@ -200,7 +200,7 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.SyncTunnels(config_.local_ip, remote, existing));
   ISTHMUS_RETURN_IF_ERROR(routers_.Sync(s.routers, s.fip_gateways, existing));
   ISTHMUS_RETURN_IF_ERROR(dhcp_.Sync(s.dhcp_servers, existing));
-  if (full_resync_) steps += "namespaces " + std::to_string(since_start()) + " ms, ";
+  steps += "tunnels and namespaces by " + std::to_string(since_start()) + " ms, ";
 
   // Ports as they are now: what the monitor saw, corrected by what this pass
   // just created or removed (the monitor's echo of it may still be on its way).
@@ -240,11 +240,12 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
   installed_ports_ = ports.names;
+  steps += "flows by " + std::to_string(since_start()) + " ms, ";
   SweepConntrack(s, ports);
   auto ms = since_start();
   if (full_resync_ || changes > 0)
     LOG_INFO("revision " << s.revision << " applied in " << ms << " ms ("
-                         << (full_resync_ ? "full resync: " + steps : "") << changes << " flow changes, "
+                         << (full_resync_ ? "full resync: " : "") << steps << changes << " flow changes, "
                          << flows.br_int.size() << "+" << flows.br_tun.size() << " flows)");
   full_resync_ = false;
   RecordFlows(kBrInt, flows.br_int.size());
