@@ -226,10 +226,9 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   for (const FlowTable* t : {&flows.br_int, &flows.br_tun})
     if (!t->refused().empty())
       return InvalidArgument(std::to_string(t->refused().size()) + " flows refused, first: " + t->refused()[0]);
-  // Flows naming a port that left OVS cannot be deleted by name (names become
-  // port numbers when sent): after a port left, replace the whole table instead.
-  for (const auto& name : installed_ports_)
-    if (!ports.names.count(name)) full_resync_ = true;
+  // Flows naming a port that left OVS are deleted by the number it had
+  // (BridgeClient remembers it); when that is not possible the bundle fails
+  // and the retry replaces the whole table.
   auto int_diff = flows.br_int.DiffFrom(installed_int_);
   auto tun_diff = flows.br_tun.DiffFrom(installed_tun_);
   size_t changes = int_diff.size() + tun_diff.size();
@@ -239,7 +238,6 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   installed_int_ = flows.br_int;
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
-  installed_ports_ = ports.names;
   steps += "flows by " + std::to_string(since_start()) + " ms, ";
   SweepConntrack(s, ports);
   auto ms = since_start();

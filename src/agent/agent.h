@@ -88,7 +88,6 @@ class Agent {
   bool full_resync_ = true;
   bool bridges_ok_ = false;  // EnsureBridges succeeded since the last loss
   FlowTable installed_int_, installed_tun_;
-  std::set<std::string> installed_ports_;  // OVS ports the installed flows may name
   std::map<std::string, std::string> rule_digests_;  // port id -> RulesDigest last applied
   int64_t reported_revision_ = 0;  // the applied revision the cloud acknowledged
 };

@@ -109,4 +109,37 @@ grep -F "unsupported action 'controller'" <<<"$out" >/dev/null || fail "unclear 
 dump $BI 0x15a7 >"$dir/after"
 diff -u "$dir/got" "$dir/after" >/dev/null || fail "a refused flow changed the bridge"
 pass "unknown ports and actions are refused by name before anything is sent"
+# A port that leaves the bridge: vswitchd keeps the flows that name it, and the
+# client (one for many bundles, as the agent keeps it) deletes them by the
+# number the port had, without replacing the table; unless another port holds
+# that number now: then the delete is refused by name and nothing changes.
+patch $BI t-gone
+patch $BI t-stays
+coproc OFW { "$OFWIRE" session "$dir" $BI; }
+session() { echo "$1" >&"${OFW[1]}"; read -r -t 10 reply <&"${OFW[0]}" || fail "the session did not answer '$1'"; echo "$reply"; }
+cat >"$dir/gone-add" <<'LINES'
+add cookie=0x15a7,table=64,priority=1,in_port=t-gone actions=drop
+add cookie=0x15a7,table=64,priority=1,in_port=t-stays actions=drop
+LINES
+echo "delete_strict table=64,priority=1,in_port=t-gone" >"$dir/gone-del"
+[[ $(session "apply $dir/gone-add") == ok* ]] || fail "adding flows for t-gone and t-stays"
+gone_no=$(vsctl get interface t-gone ofport) stays_no=$(vsctl get interface t-stays ofport)
+vsctl del-port $BI t-gone
+ofctl dump-flows $BI table=64 | grep -q "in_port=$gone_no " || fail "vswitchd dropped the departed port's flow itself"
+if out=$("$OFWIRE" apply "$dir" $BI "$dir/gone-del" 2>&1); then fail "a fresh client deleted by a name it never saw"; fi
+[[ $(session "apply $dir/gone-del") == ok* ]] || fail "the session could not delete the flow of a departed port"
+ofctl dump-flows $BI table=64 | grep -q "in_port=$gone_no " && fail "the departed port's flow is still there"
+ofctl dump-flows $BI table=64 | grep -q "in_port=$stays_no " || fail "the other port's flow went too"
+pass "a departed port's flow deleted by the number it had (ofport $gone_no), the others kept"
+patch $BI t-again
+[[ $(session "apply $dir/gone-add") == error* ]] || fail "a flow naming the departed port was added"
+vsctl del-port $BI t-again
+vsctl add-port $BI t-reuse -- set interface t-reuse type=patch options:peer=none-t-reuse "ofport_request=$gone_no"
+[[ $(vsctl get interface t-reuse ofport) == "$gone_no" ]] || fail "t-reuse did not get ofport $gone_no"
+ofctl add-flow $BI "cookie=0x15a7,table=64,priority=1,in_port=t-reuse,actions=drop"
+reply=$(session "apply $dir/gone-del")
+[[ $reply == error*t-gone* ]] || fail "a delete named a departed port whose number another port holds now: $reply"
+ofctl dump-flows $BI table=64 | grep -q "in_port=$gone_no " || fail "the reusing port's flow was deleted"
+pass "no add toward a departed port; its number held by another port: the delete is refused by name ($reply)"
+exec {OFW[1]}>&-
 echo "PASS openflow_wire"

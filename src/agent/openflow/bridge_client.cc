@@ -1,5 +1,7 @@
 #include "agent/openflow/bridge_client.h"
 
+#include <set>
+
 #include "agent/openflow/flow_parser.h"
 #include "agent/ovs_paths.h"
 
@@ -64,14 +66,25 @@ Status BridgeClient::Send(const std::vector<FlowMod>& mods, const std::vector<st
     if (fresh) break;
   }
   if (!ports.ok()) return ports.status();
+  // vswitchd keeps a port's flows when the port goes, so the diff deletes them
+  // by their match: a port gone since the last bundle is named by the number
+  // it had then, unless a port here now holds that number (then the encoding
+  // fails and the agent replaces the whole table). Only deletes see these
+  // numbers: nothing is ever added toward a port that is not there.
+  PortNumbers with_departed = *ports;
+  std::set<uint32_t> taken;
+  for (const auto& [name, number] : *ports) taken.insert(number);
+  for (const auto& [name, number] : last_ports_)
+    if (!with_departed.count(name) && !taken.count(number)) with_departed[name] = number;
   std::vector<Bytes> encoded;
   encoded.reserve(mods.size());
   for (size_t i = 0; i < mods.size(); i++) {
-    auto b = EncodeFlowMod(mods[i], *ports, 0);
+    auto b = EncodeFlowMod(mods[i], mods[i].command == kDeleteStrict ? with_departed : *ports, 0);
     if (!b.ok()) return Status(b.status().code(), "flow '" + names[i] + "': " + b.status().message());
     encoded.push_back(std::move(*b));
   }
   Status s = conn_->Bundle(encoded, names);
+  if (s.ok()) last_ports_ = std::move(*ports);
   if (!s.ok() && s.code() != Code::kInvalidArgument) conn_.reset();
   return s;
 }

@@ -2,6 +2,7 @@
 // across passes, reconnects after an error, and turns the agent's flow text
 // into bundles: a full resync (every flow with our cookie deleted and the
 // desired ones added) or a diff (add / delete_strict lines), each one atomic.
+// A diff can delete the flows of a port that has left the bridge since.
 #pragma once
 
 #include <chrono>
@@ -32,6 +33,9 @@ class BridgeClient {
  private:
   Status Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names);
   std::string socket_path_;
+  // The bridge's ports at the last bundle that went in: a port gone since keeps
+  // its number there, for deleting the flows that named it (see Send).
+  PortNumbers last_ports_;
   uint64_t cookie_;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Connection> conn_;

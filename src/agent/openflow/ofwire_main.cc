@@ -4,7 +4,11 @@
 //   isthmus-ofwire encode PORTS FILE            hex of each flow_mod (PORTS: a=1,b=2 or -)
 //   isthmus-ofwire replace RUNDIR BRIDGE FILE   full resync, one atomic bundle
 //   isthmus-ofwire apply RUNDIR BRIDGE FILE     add / delete_strict lines, one bundle
-// (FILE "-" = stdin). replace and apply print "ms=<milliseconds>".
+//   isthmus-ofwire session RUNDIR BRIDGE        one client for many commands read from
+//                                               stdin ("replace FILE", "apply FILE"), as
+//                                               the agent keeps one across passes
+// (FILE "-" = stdin). replace and apply print "ms=<milliseconds>"; a session
+// answers each command with one line, "ok ms=<milliseconds>" or "error: <why>".
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -63,20 +67,46 @@ int Encode(const std::string& ports_arg, const std::string& file) {
   return 0;
 }
 
+// One command on `client`; "ms=<milliseconds>" or the error.
+isthmus::Status Run(BridgeClient& client, const std::string& cmd, const std::string& file, long* ms) {
+  std::string text = ReadAll(file);
+  auto t0 = std::chrono::steady_clock::now();
+  auto s = cmd == "replace" ? client.Replace(text) : client.Apply(Lines(text));
+  *ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+int Session(const std::string& rundir, const std::string& bridge) {
+  BridgeClient client(rundir, bridge, kCookie);
+  for (std::string line; std::getline(std::cin, line);) {
+    auto space = line.find(' ');
+    std::string cmd = line.substr(0, space), file = space == std::string::npos ? "" : line.substr(space + 1);
+    long ms = 0;
+    if ((cmd != "replace" && cmd != "apply") || file.empty()) {
+      std::cout << "error: expected 'replace FILE' or 'apply FILE'" << std::endl;
+      continue;
+    }
+    auto s = Run(client, cmd, file, &ms);
+    if (s.ok()) std::cout << "ok ms=" << ms << std::endl;
+    else std::cout << "error: " << s.message() << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "encode" && argc == 4) return Encode(argv[2], argv[3]);
+  if (cmd == "session" && argc == 4) return Session(argv[2], argv[3]);
   if ((cmd != "replace" && cmd != "apply") || argc != 5) {
-    std::cerr << "usage: isthmus-ofwire encode PORTS FILE | replace RUNDIR BRIDGE FILE | apply RUNDIR BRIDGE FILE\n";
+    std::cerr << "usage: isthmus-ofwire encode PORTS FILE | replace RUNDIR BRIDGE FILE | apply RUNDIR BRIDGE FILE"
+                 " | session RUNDIR BRIDGE\n";
     return 2;
   }
-  std::string text = ReadAll(argv[4]);
   BridgeClient client(argv[2], argv[3], kCookie);
-  auto t0 = std::chrono::steady_clock::now();
-  auto s = cmd == "replace" ? client.Replace(text) : client.Apply(Lines(text));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  long ms = 0;
+  auto s = Run(client, cmd, argv[4], &ms);
   if (!s.ok()) {
     std::cerr << "isthmus-ofwire: " << s.message() << "\n";
     return 1;
