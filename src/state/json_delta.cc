@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -19,11 +20,19 @@ size_t SkipWs(Sv t, size_t p) {
   return p;
 }
 
-// t[p] is '"': the index after its closing quote, or kNpos.
+// t[p] is '"': the index after its closing quote, or kNpos. (memchr: most
+// of a state's bytes are inside strings.)
 size_t SkipString(Sv t, size_t p) {
-  for (++p; p < t.size(); ++p) {
-    if (t[p] == '\\') ++p;
-    else if (t[p] == '"') return p + 1;
+  const char* begin = t.data();
+  const char* end = begin + t.size();
+  const char* at = begin + p + 1;
+  while (at < end) {
+    const char* q = static_cast<const char*>(std::memchr(at, '"', end - at));
+    if (!q) return kNpos;
+    size_t backslashes = 0;
+    for (const char* b = q; b > at && b[-1] == '\\'; --b) ++backslashes;
+    if (backslashes % 2 == 0) return q - begin + 1;
+    at = q + 1;
   }
   return kNpos;
 }
@@ -183,6 +192,7 @@ Status DiffArray(Sv a, Sv b, std::string& out) {
   while (tail < na - head && tail < nb - head && ea[na - 1 - tail] == eb[nb - 1 - tail]) ++tail;
   // How many times each text remains ahead, on either side.
   std::unordered_map<Sv, int> ahead_a, ahead_b;
+  ahead_a.reserve(na - tail - head), ahead_b.reserve(nb - tail - head);
   for (size_t i = head; i < na - tail; ++i) ++ahead_a[ea[i]];
   for (size_t j = head; j < nb - tail; ++j) ++ahead_b[eb[j]];
   std::string del, ins, mod;
@@ -197,7 +207,11 @@ Status DiffArray(Sv a, Sv b, std::string& out) {
     else if (!more_a) step = kIns;
     else if (!more_b) step = kDel;
     else {
-      bool a_later = ahead_b[ea[i]] > 0, b_later = ahead_a[eb[j]] > 0;
+      auto ahead = [](const std::unordered_map<Sv, int>& m, Sv x) {
+        auto it = m.find(x);
+        return it != m.end() && it->second > 0;
+      };
+      bool a_later = ahead(ahead_b, ea[i]), b_later = ahead(ahead_a, eb[j]);
       if (!a_later && !b_later && SameIdentity(ea[i], eb[j])) step = kMod;
       else if (!a_later) step = kDel;
       else if (!b_later) step = kIns;
@@ -217,8 +231,8 @@ Status DiffArray(Sv a, Sv b, std::string& out) {
       ISTHMUS_RETURN_IF_ERROR(DiffInto(ea[i], eb[j], mod));
       mod += ']';
     }
-    if (step != kIns) --ahead_a[ea[i++]];
-    if (step != kDel) --ahead_b[eb[j++]];
+    if (step != kIns) --ahead_a.find(ea[i++])->second;
+    if (step != kDel) --ahead_b.find(eb[j++])->second;
   }
   out += "{\"a\":{";
   bool first = true;

@@ -199,5 +199,15 @@ TEST(JsonDeltaTest, ADeltaThatDoesNotFitIsRefused) {
   EXPECT_FALSE(JsonDiff("{\"a\":[1,", "{}").ok());
 }
 
+TEST(JsonDeltaTest, StringsWithEscapedQuotesAndBackslashesAreWholeValues) {
+  std::string pad = R"(,"p":")" + std::string(100, 'x') + "\"";
+  std::string a = R"({"k":["a\"],b","c\\"])" + pad + R"(,"z":"]\""})";
+  std::string b = R"({"k":["a\"],b","d\\\"","c\\"])" + pad + R"(,"z":"]"})";
+  auto delta = JsonDiff(a, b);
+  ASSERT_TRUE(delta.ok()) << delta.status().message();
+  EXPECT_EQ(*delta, R"({"o":{"k":{"a":{"ins":[[1,"d\\\""]]}},"z":{"=":"]"}}})");
+  EXPECT_EQ(*JsonMerge(a, *delta), b);
+}
+
 }  // namespace
 }  // namespace isthmus::state
