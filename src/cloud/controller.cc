@@ -77,8 +77,17 @@ void Controller::KeepDelta(const std::string& host, const StoredState& before, c
   constexpr size_t kMaxSteps = 16;
   std::deque<Step>& steps = deltas_[host];
   // After a restart (no text yet), there is nothing to diff from.
-  auto changes = before.body.empty() || before.revision <= 0 ? Result<std::string>(Internal("no text"))
-                                                             : state::JsonDiff(before.body, next.body);
+  // The layouts the writer recorded spare a scan of both texts (a patched text has none).
+  state::JsonLayout layout;
+  if (auto staged = staged_layouts_.find(host); staged != staged_layouts_.end()) {
+    layout = std::move(staged->second);
+    staged_layouts_.erase(staged);
+  }
+  state::JsonLayout& held = layouts_[host];
+  auto changes = before.body.empty() || before.revision <= 0
+                     ? Result<std::string>(Internal("no text"))
+                     : state::JsonDiff(before.body, held, next.body, layout);
+  held = std::move(layout);
   if (!changes.ok()) {
     steps.clear();
     return;
@@ -149,7 +158,8 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     // Written once (revision 0), compared as text, and served as that text
     // with its revision: never parsed or dumped again.
     state::HostState computed = ComputeHostState(*ctx, name, *lvids);
-    std::string body = state::DumpHostState(computed);
+    state::JsonLayout layout;
+    std::string body = state::DumpHostState(computed, &layout);
     auto it = states_.find(name);
     if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
       statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
@@ -158,6 +168,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     std::string digest = crypto::Sha256Hex(body);
     if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
       it->second.body = std::move(body);
+      layouts_[name] = std::move(layout);
       statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
       continue;
     }
@@ -165,6 +176,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     statuses_.SetWired(name, WiredPorts(computed),
                        (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
     ++woken;
+    staged_layouts_[name] = std::move(layout);
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   }
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));

@@ -26,6 +26,7 @@
 #include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
+#include "state/json_delta.h"
 
 namespace isthmus::cloud {
 
@@ -114,6 +115,9 @@ class Controller {
     std::string changes;
   };
   std::map<std::string, std::deque<Step>> deltas_;
+  // The layout of each host's text (its top level, for JsonDiff), and of the
+  // texts staged and not saved yet.
+  std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

@@ -10,11 +10,13 @@
 #include <string>
 
 #include "state/host_state.h"
+#include "state/json_delta.h"
 
 namespace isthmus::state {
 
-// The JSON text of `s`.
-std::string DumpHostState(const HostState& s);
+// The JSON text of `s`; with `layout`, where its top level lies in it (for
+// JsonDiff, the same as LayoutOf(text) finds by scanning).
+std::string DumpHostState(const HostState& s, JsonLayout* layout = nullptr);
 
 // A HostState's JSON text (DumpHostState's, or nlohmann's) with `revision` in
 // place of its revision, without parsing it: the first `"revision":` of a JSON

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <cstring>
 #include <map>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -151,9 +151,16 @@ void Replace(Sv b, std::string& out) {
 
 Status DiffInto(Sv a, Sv b, std::string& out);
 
-Status DiffObject(Sv a, Sv b, std::string& out) {
-  std::vector<Member> ma, mb;
-  if (!Members(a, ma) || !Members(b, mb)) return InvalidArgument("json delta: not a JSON object");
+// Element lists of two arrays, when known without a scan (a layout).
+using ElementsOf = std::function<const std::vector<Sv>*(size_t member)>;
+
+Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a = nullptr,
+                 const std::vector<Sv>* known_b = nullptr);
+
+// The members of two objects: their delta. `ea`/`eb` give the elements of
+// member i (of a, of b) when known.
+Status DiffMembers(const std::vector<Member>& ma, const std::vector<Member>& mb, std::string& out,
+                   const ElementsOf& ea = nullptr, const ElementsOf& eb = nullptr) {
   out += "{\"o\":{";
   bool first = true;
   auto key = [&](Sv k) {
@@ -173,7 +180,18 @@ Status DiffObject(Sv a, Sv b, std::string& out) {
     } else {
       if (ma[i].second != mb[j].second) {
         key(ma[i].first);
-        ISTHMUS_RETURN_IF_ERROR(DiffInto(ma[i].second, mb[j].second, out));
+        const std::vector<Sv>* la = ea ? ea(i) : nullptr;
+        const std::vector<Sv>* lb = eb ? eb(j) : nullptr;
+        if (la && lb) {
+          size_t start = out.size();
+          ISTHMUS_RETURN_IF_ERROR(DiffArray(ma[i].second, mb[j].second, out, la, lb));
+          if (out.size() - start > mb[j].second.size() + 6) {
+            out.resize(start);
+            Replace(mb[j].second, out);
+          }
+        } else {
+          ISTHMUS_RETURN_IF_ERROR(DiffInto(ma[i].second, mb[j].second, out));
+        }
       }
       ++i, ++j;
     }
@@ -182,57 +200,73 @@ Status DiffObject(Sv a, Sv b, std::string& out) {
   return Status::Ok();
 }
 
-Status DiffArray(Sv a, Sv b, std::string& out) {
-  std::vector<Sv> ea, eb;
-  if (!Elements(a, ea) || !Elements(b, eb)) return InvalidArgument("json delta: not a JSON array");
+Status DiffObject(Sv a, Sv b, std::string& out) {
+  std::vector<Member> ma, mb;
+  if (!Members(a, ma) || !Members(b, mb)) return InvalidArgument("json delta: not a JSON object");
+  return DiffMembers(ma, mb, out);
+}
+
+Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, const std::vector<Sv>* known_b) {
+  std::vector<Sv> scanned_a, scanned_b;
+  if (!known_a && !Elements(a, scanned_a)) return InvalidArgument("json delta: not a JSON array");
+  if (!known_b && !Elements(b, scanned_b)) return InvalidArgument("json delta: not a JSON array");
+  const std::vector<Sv>& ea = known_a ? *known_a : scanned_a;
+  const std::vector<Sv>& eb = known_b ? *known_b : scanned_b;
   // The common head and tail cost no hashing: a sorted array that gained or
   // lost a few elements is mostly both.
   size_t na = ea.size(), nb = eb.size(), head = 0, tail = 0;
   while (head < na && head < nb && ea[head] == eb[head]) ++head;
   while (tail < na - head && tail < nb - head && ea[na - 1 - tail] == eb[nb - 1 - tail]) ++tail;
-  // How many times each text remains ahead, on either side.
-  std::unordered_map<Sv, int> ahead_a, ahead_b;
-  ahead_a.reserve(na - tail - head), ahead_b.reserve(nb - tail - head);
-  for (size_t i = head; i < na - tail; ++i) ++ahead_a[ea[i]];
-  for (size_t j = head; j < nb - tail; ++j) ++ahead_b[eb[j]];
+  // Past the head, a walk: equal elements are kept; at a difference, an
+  // element of one side found a little further on the other (within kWindow)
+  // means the other side gained or lost the ones before it; else the two are
+  // one element changed (same identity) or one removed and one added. Any
+  // walk gives a correct delta; this one is small for sorted arrays with a
+  // few changes, without hashing every element.
+  constexpr size_t kWindow = 8;
+  auto find = [](const std::vector<Sv>& v, size_t from, size_t end, Sv x) {
+    for (size_t d = 1; d <= kWindow && from + d < end; ++d)
+      if (v[from + d] == x) return d;
+    return size_t{0};
+  };
   std::string del, ins, mod;
   auto sep = [](std::string& s) {
     if (!s.empty()) s += ',';
   };
-  size_t i = head, j = head;
-  while (i < na - tail || j < nb - tail) {
-    bool more_a = i < na - tail, more_b = j < nb - tail;
-    enum { kMatch, kDel, kIns, kMod } step;
-    if (more_a && more_b && ea[i] == eb[j]) step = kMatch;
-    else if (!more_a) step = kIns;
-    else if (!more_b) step = kDel;
-    else {
-      auto ahead = [](const std::unordered_map<Sv, int>& m, Sv x) {
-        auto it = m.find(x);
-        return it != m.end() && it->second > 0;
-      };
-      bool a_later = ahead(ahead_b, ea[i]), b_later = ahead(ahead_a, eb[j]);
-      if (!a_later && !b_later && SameIdentity(ea[i], eb[j])) step = kMod;
-      else if (!a_later) step = kDel;
-      else if (!b_later) step = kIns;
-      else step = kDel;  // both further on: order changed, this one goes
+  auto remove = [&](size_t i) {
+    sep(del);
+    del += std::to_string(i);
+  };
+  auto insert = [&](size_t j) {
+    sep(ins);
+    ins += '[' + std::to_string(j) + ',';
+    ins += eb[j];
+    ins += ']';
+  };
+  size_t i = head, j = head, end_a = na - tail, end_b = nb - tail;
+  while (i < end_a || j < end_b) {
+    if (i == end_a) {
+      insert(j++);
+    } else if (j == end_b) {
+      remove(i++);
+    } else if (ea[i] == eb[j]) {
+      ++i, ++j;
+    } else {
+      size_t in_b = find(eb, j, end_b, ea[i]), in_a = find(ea, i, end_a, eb[j]);
+      if (in_b && (!in_a || in_b <= in_a)) {
+        insert(j++);
+      } else if (in_a) {
+        remove(i++);
+      } else if (SameIdentity(ea[i], eb[j])) {
+        sep(mod);
+        mod += '[' + std::to_string(i) + ',';
+        ISTHMUS_RETURN_IF_ERROR(DiffInto(ea[i++], eb[j++], mod));
+        mod += ']';
+      } else {
+        remove(i++);
+        insert(j++);
+      }
     }
-    if (step == kDel) {
-      sep(del);
-      del += std::to_string(i);
-    } else if (step == kIns) {
-      sep(ins);
-      ins += '[' + std::to_string(j) + ',';
-      ins += eb[j];
-      ins += ']';
-    } else if (step == kMod) {
-      sep(mod);
-      mod += '[' + std::to_string(i) + ',';
-      ISTHMUS_RETURN_IF_ERROR(DiffInto(ea[i], eb[j], mod));
-      mod += ']';
-    }
-    if (step != kIns) --ahead_a.find(ea[i++])->second;
-    if (step != kDel) --ahead_b.find(eb[j++])->second;
   }
   out += "{\"a\":{";
   bool first = true;
@@ -387,6 +421,54 @@ Result<std::string> JsonMerge(std::string_view a, std::string_view delta) {
   std::string out;
   out.reserve(a.size() + delta.size());
   ISTHMUS_RETURN_IF_ERROR(MergeInto(Trim(a), Trim(delta), out));
+  return out;
+}
+
+JsonLayout LayoutOf(std::string_view object) {
+  JsonLayout out;
+  std::vector<Member> members;
+  std::vector<Sv> elements;
+  if (!Members(object, members)) return out;
+  auto at = [&](Sv v) { return static_cast<uint32_t>(v.data() - object.data()); };
+  for (const auto& [k, v] : members) {
+    JsonLayout::Member m{at(k), at(k) + static_cast<uint32_t>(k.size()), at(v), at(v) + static_cast<uint32_t>(v.size()), {}};
+    if (IsArray(v) && Elements(v, elements))
+      for (Sv e : elements) m.elements.push_back({at(e), at(e) + static_cast<uint32_t>(e.size())});
+    out.members.push_back(std::move(m));
+  }
+  out.valid = true;
+  return out;
+}
+
+namespace {
+
+void Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements) {
+  for (const auto& m : l.members) {
+    members.emplace_back(text.substr(m.key_begin, m.key_end - m.key_begin),
+                         text.substr(m.value_begin, m.value_end - m.value_begin));
+    elements.emplace_back();
+    for (auto [b, e] : m.elements) elements.back().push_back(text.substr(b, e - b));
+  }
+}
+
+}  // namespace
+
+Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb) {
+  if (!la.valid || !lb.valid) return JsonDiff(a, b);
+  if (a == b) return std::string("{}");
+  std::vector<Member> ma, mb;
+  std::vector<std::vector<Sv>> ea, eb;
+  Views(a, la, ma, ea);
+  Views(b, lb, mb, eb);
+  auto of = [](const std::vector<Member>& m, const std::vector<std::vector<Sv>>& e) {
+    return [&](size_t i) -> const std::vector<Sv>* { return IsArray(m[i].second) ? &e[i] : nullptr; };
+  };
+  std::string out;
+  ISTHMUS_RETURN_IF_ERROR(DiffMembers(ma, mb, out, of(ma, ea), of(mb, eb)));
+  if (out.size() > b.size() + 6) {
+    out.clear();
+    Replace(b, out);
+  }
   return out;
 }
 

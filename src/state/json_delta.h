@@ -5,6 +5,7 @@
 // knows nothing of HostState's fields.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,24 @@ namespace isthmus::state {
 //                                index j of the result (ascending).
 // Equal texts give "{}" (no change). InvalidArgument when a text is not JSON.
 Result<std::string> JsonDiff(std::string_view a, std::string_view b);
+
+// Where an object's text holds its members' keys and values, and the
+// elements of those values that are arrays (byte offsets): JsonDiff with
+// two layouts scans neither text's top level. state::DumpHostState writes one.
+struct JsonLayout {
+  struct Member {
+    uint32_t key_begin = 0, key_end = 0, value_begin = 0, value_end = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> elements;  // [begin, end) of each, for an array
+    bool operator==(const Member&) const = default;
+  };
+  std::vector<Member> members;
+  bool valid = false;  // false: unknown (JsonDiff scans)
+  bool operator==(const JsonLayout&) const = default;
+};
+// The layout of an object's text, by scanning it (invalid when not an object).
+JsonLayout LayoutOf(std::string_view object);
+// JsonDiff(a, b), given their layouts: the same text.
+Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb);
 
 // `a` changed by `delta` (JsonDiff's): the text of b, byte for byte, when
 // `a` is the text the delta was computed from. InvalidArgument when the delta

@@ -143,6 +143,12 @@ TEST(JsonDeltaTest, MergeOfDiffGivesTheSecondStateByteForByte) {
       std::string ta = DumpHostState(a), tb = DumpHostState(b);
       auto delta = JsonDiff(ta, tb);
       ASSERT_TRUE(delta.ok()) << delta.status().message();
+      // The layouts the writer records are what a scan finds, and give the same delta.
+      JsonLayout la, lb;
+      ASSERT_EQ(DumpHostState(a, &la), ta);
+      ASSERT_EQ(DumpHostState(b, &lb), tb);
+      ASSERT_EQ(la, LayoutOf(ta));
+      ASSERT_EQ(*JsonDiff(ta, la, tb, lb), *delta);
       auto merged = JsonMerge(ta, *delta);
       ASSERT_TRUE(merged.ok()) << "seed " << seed << " step " << step << ": " << merged.status().message()
                                << "\ndelta " << *delta;
