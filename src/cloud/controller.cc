@@ -159,8 +159,8 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     // with its revision: never parsed or dumped again.
     state::HostState computed = ComputeHostState(*ctx, name, *lvids);
     state::JsonLayout layout;
-    std::string body = state::DumpHostState(computed, &layout);
     auto it = states_.find(name);
+    std::string body = state::DumpHostState(computed, &layout, it == states_.end() ? 0 : it->second.body.size());
     if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
       statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
       continue;

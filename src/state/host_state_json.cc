@@ -1,5 +1,6 @@
 #include "state/host_state_json.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -228,9 +229,9 @@ class Writer {
 
 }  // namespace
 
-std::string DumpHostState(const HostState& s, JsonLayout* layout) {
+std::string DumpHostState(const HostState& s, JsonLayout* layout, size_t size_hint) {
   std::string out;
-  out.reserve(4096);
+  out.reserve(std::max<size_t>(4096, size_hint + size_hint / 8));
   if (layout) *layout = JsonLayout{};
   Writer(out, layout).Obj(s);
   if (layout) layout->valid = true;

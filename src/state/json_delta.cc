@@ -132,9 +132,9 @@ Sv FindMember(const std::vector<Member>& m, Sv key) {
 // Two objects of an array are one thing changed (diffed member by member)
 // rather than one removed and another added when they have the same "id",
 // or, having none, the same "network_id".
-bool SameIdentity(Sv x, Sv y) {
+// (Their members are left in mx and my.)
+bool SameIdentity(Sv x, Sv y, std::vector<Member>& mx, std::vector<Member>& my) {
   if (!IsObject(x) || !IsObject(y)) return false;
-  std::vector<Member> mx, my;
   if (!Members(x, mx) || !Members(y, my)) return false;
   for (Sv key : {Sv("\"id\""), Sv("\"network_id\"")}) {
     Sv ix = FindMember(mx, key), iy = FindMember(my, key);
@@ -243,6 +243,7 @@ Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, c
     ins += eb[j];
     ins += ']';
   };
+  std::vector<Member> ma, mb;
   size_t i = head, j = head, end_a = na - tail, end_b = nb - tail;
   while (i < end_a || j < end_b) {
     if (i == end_a) {
@@ -257,11 +258,17 @@ Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, c
         insert(j++);
       } else if (in_a) {
         remove(i++);
-      } else if (SameIdentity(ea[i], eb[j])) {
+      } else if (SameIdentity(ea[i], eb[j], ma, mb)) {
         sep(mod);
         mod += '[' + std::to_string(i) + ',';
-        ISTHMUS_RETURN_IF_ERROR(DiffInto(ea[i++], eb[j++], mod));
+        size_t start = mod.size();
+        ISTHMUS_RETURN_IF_ERROR(DiffMembers(ma, mb, mod));  // members scanned once
+        if (mod.size() - start > eb[j].size() + 6) {
+          mod.resize(start);
+          Replace(eb[j], mod);
+        }
         mod += ']';
+        ++i, ++j;
       } else {
         remove(i++);
         insert(j++);
