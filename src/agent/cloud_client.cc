@@ -1,5 +1,6 @@
 #include "agent/cloud_client.h"
 
+#include "agent/agent_metrics.h"
 #include "common/log.h"
 #include "state/host_state_json.h"
 
@@ -34,14 +35,17 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
       LOG_WARN("dropping a state delta for " << host << ": " << merged.status().message()
                                              << "; asking for the whole state");
       ++counts_.refused;
+      CountStateAnswer("refused");
       held_ = {};
       return WaitState(host, 0, 0, applied);
     }
     ++counts_.delta;
+    CountStateAnswer("delta");
     held_ = std::move(*merged);
     body = nlohmann::json::parse(state::WithRevision(held_.text, held_.revision), nullptr, false);
   } else {
     ++counts_.full;
+    CountStateAnswer("full");
     body = std::move(reply->body);
   }
   // Checked whole before any of it reaches a flow or a tool: an invalid state
