@@ -449,13 +449,18 @@ JsonLayout LayoutOf(std::string_view object) {
 
 namespace {
 
-void Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements) {
+// False when the layout does not fit the text (then JsonDiff scans it).
+bool Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements) {
   for (const auto& m : l.members) {
+    if (m.key_end < m.key_begin || m.value_end < m.value_begin || m.value_end > text.size()) return false;
+    for (auto [b, e] : m.elements)
+      if (e < b || e > text.size()) return false;
     members.emplace_back(text.substr(m.key_begin, m.key_end - m.key_begin),
                          text.substr(m.value_begin, m.value_end - m.value_begin));
     elements.emplace_back();
     for (auto [b, e] : m.elements) elements.back().push_back(text.substr(b, e - b));
   }
+  return true;
 }
 
 }  // namespace
@@ -465,8 +470,7 @@ Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::stri
   if (a == b) return std::string("{}");
   std::vector<Member> ma, mb;
   std::vector<std::vector<Sv>> ea, eb;
-  Views(a, la, ma, ea);
-  Views(b, lb, mb, eb);
+  if (!Views(a, la, ma, ea) || !Views(b, lb, mb, eb)) return JsonDiff(a, b);
   auto of = [](const std::vector<Member>& m, const std::vector<std::vector<Sv>>& e) {
     return [&](size_t i) -> const std::vector<Sv>* { return IsArray(m[i].second) ? &e[i] : nullptr; };
   };

@@ -205,6 +205,14 @@ TEST(JsonDeltaTest, ADeltaThatDoesNotFitIsRefused) {
   EXPECT_FALSE(JsonDiff("{\"a\":[1,", "{}").ok());
 }
 
+TEST(JsonDeltaTest, ALayoutThatDoesNotFitItsTextIsNotUsed) {
+  std::string a = R"({"k":[1,2,3]})", b = R"({"k":[1,3]})";
+  JsonLayout stale = LayoutOf(R"({"k":[1,2,3,4,5,6,7,8]})");
+  auto delta = JsonDiff(a, stale, b, LayoutOf(b));
+  ASSERT_TRUE(delta.ok());
+  EXPECT_EQ(*JsonMerge(a, *delta), b);
+}
+
 TEST(JsonDeltaTest, StringsWithEscapedQuotesAndBackslashesAreWholeValues) {
   std::string pad = R"(,"p":")" + std::string(100, 'x') + "\"";
   std::string a = R"({"k":["a\"],b","c\\"])" + pad + R"(,"z":"]\""})";
