@@ -143,6 +143,26 @@ bool SameIdentity(Sv x, Sv y, std::vector<Member>& mx, std::vector<Member>& my) 
   return false;
 }
 
+// How many bytes a and b share at their start, and at their end; compared
+// in blocks (memcmp is fast on long runs, slow called per small element).
+size_t CommonPrefix(Sv a, Sv b) {
+  constexpr size_t kBlock = 256;
+  size_t n = std::min(a.size(), b.size()), p = 0;
+  while (p + kBlock <= n && std::memcmp(a.data() + p, b.data() + p, kBlock) == 0) p += kBlock;
+  while (p < n && a[p] == b[p]) ++p;
+  return p;
+}
+
+size_t CommonSuffix(Sv a, Sv b) {
+  constexpr size_t kBlock = 256;
+  size_t n = std::min(a.size(), b.size()), s = 0;
+  while (s + kBlock <= n &&
+         std::memcmp(a.data() + a.size() - s - kBlock, b.data() + b.size() - s - kBlock, kBlock) == 0)
+    s += kBlock;
+  while (s < n && a[a.size() - 1 - s] == b[b.size() - 1 - s]) ++s;
+  return s;
+}
+
 void Replace(Sv b, std::string& out) {
   out += "{\"=\":";
   out += b;
@@ -212,10 +232,22 @@ Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, c
   if (!known_b && !Elements(b, scanned_b)) return InvalidArgument("json delta: not a JSON array");
   const std::vector<Sv>& ea = known_a ? *known_a : scanned_a;
   const std::vector<Sv>& eb = known_b ? *known_b : scanned_b;
-  // The common head and tail cost no hashing: a sorted array that gained or
-  // lost a few elements is mostly both.
+  // The common head and tail (a sorted array that gained or lost a few
+  // elements is mostly both): the arrays' texts are compared in large blocks,
+  // and the elements lying wholly in the common bytes, at the same offsets
+  // on both sides, are equal (JSON's structure is decided by the bytes
+  // before). Only the elements at the edges are compared one by one.
   size_t na = ea.size(), nb = eb.size(), head = 0, tail = 0;
+  size_t same_head = CommonPrefix(a, b), same_tail = CommonSuffix(a, b);
+  auto from_start = [](Sv all, Sv e) { return static_cast<size_t>(e.data() - all.data()); };
+  auto from_end = [](Sv all, Sv e) { return static_cast<size_t>(all.data() + all.size() - e.data()); };
+  while (head < na && head < nb && from_start(a, ea[head]) == from_start(b, eb[head]) &&
+         from_start(a, ea[head]) + ea[head].size() <= same_head && ea[head].size() == eb[head].size())
+    ++head;
   while (head < na && head < nb && ea[head] == eb[head]) ++head;
+  while (tail < na - head && tail < nb - head && from_end(a, ea[na - 1 - tail]) == from_end(b, eb[nb - 1 - tail]) &&
+         from_end(a, ea[na - 1 - tail]) <= same_tail && ea[na - 1 - tail].size() == eb[nb - 1 - tail].size())
+    ++tail;
   while (tail < na - head && tail < nb - head && ea[na - 1 - tail] == eb[nb - 1 - tail]) ++tail;
   // Past the head, a walk: equal elements are kept; at a difference, an
   // element of one side found a little further on the other (within kWindow)
