@@ -16,6 +16,8 @@
 #include <deque>
 #include <map>
 
+#include "state/state_delta.h"
+
 namespace isthmus::bench {
 
 struct SimulatedAgents::Agent {
@@ -25,6 +27,8 @@ struct SimulatedAgents::Agent {
   evhttp_connection* conn = nullptr;
   int64_t revision = 0;
   bool first_state = false;
+  state::HeldState held;  // the state merged so far, for deltas
+  bool refetch = false;   // a delta was refused: ask for the whole state now
   void (*done)(Agent&, int, std::string_view) = nullptr;
 };
 
@@ -223,10 +227,12 @@ bool SimulatedAgents::RegisterAll(int in_flight, Clock::duration timeout) {
 
 void SimulatedAgents::Poll(Agent& a) {
   const SimHost& h = hosts_[a.index];
+  bool delta = !a.refetch && a.revision > 0 && a.held.revision == a.revision;
   Request(a, "GET",
-          "/v1/hosts/" + h.name + "/state?after=" + std::to_string(a.revision) +
-              "&wait=" + std::to_string(wait_s_),
+          "/v1/hosts/" + h.name + "/state?after=" + std::to_string(a.refetch ? 0 : a.revision) +
+              "&wait=" + std::to_string(wait_s_) + (delta ? "&delta=1" : ""),
           "", OnState);
+  a.refetch = false;
 }
 
 void SimulatedAgents::OnState(Agent& a, int code, std::string_view body) {
@@ -239,10 +245,29 @@ void SimulatedAgents::OnState(Agent& a, int code, std::string_view body) {
              std::string(body.substr(0, 200)));
     return Retry(a, [](Agent& a) { a.self->Poll(a); }, 200);
   }
-  int64_t rev = ParseRevision(body);
+  int64_t rev = 0;
+  std::string_view text = body;
+  if (state::IsDeltaAnswer(body)) {
+    auto merged = state::ApplyDeltaAnswer(a.held, body);
+    if (!merged.ok()) {
+      ++self.refused_;
+      LogError("delta for " + self.hosts_[a.index].name + " refused: " + merged.status().message());
+      a.held = {};
+      a.refetch = true;
+      return self.Poll(a);
+    }
+    ++self.delta_;
+    a.held = std::move(*merged);
+    rev = a.held.revision;
+    text = a.held.text;
+  } else {
+    ++self.full_;
+    rev = ParseRevision(body);
+    a.held = state::HoldFullAnswer(body, rev);
+  }
   if (rev > a.revision) {
     a.revision = rev;
-    self.observer_(a.index, rev, body, now);
+    self.observer_(a.index, rev, text, now);
   }
   if (!a.first_state) {
     a.first_state = true;

@@ -1,7 +1,9 @@
 // Simulated agents for the scale harness: per host, a mutual-TLS client with
 // that host's own certificate that registers the host (POST /v1/hosts) and then
-// keeps a long-poll of its HostState open (GET /v1/hosts/H/state?after=R&wait=S),
-// reporting every new revision to an observer. Event-driven: a few libevent
+// keeps a long-poll of its HostState open (GET /v1/hosts/H/state?after=R&wait=S,
+// with delta=1 from its second state on, merging each delta onto the state it
+// holds and checking its SHA-256 as an agent does), reporting every new
+// revision to an observer. Event-driven: a few libevent
 // loops multiplex every connection (never a thread per agent).
 #pragma once
 
@@ -33,7 +35,8 @@ struct SimHost {
 };
 
 // Called on an agent loop's thread, for each answer with a new revision:
-// (host index, revision, the HostState's JSON text, when it was received).
+// (host index, revision, the HostState's JSON text (merged, revision 0, after
+// a delta), when it was received).
 using StateObserver = std::function<void(int, int64_t, std::string_view, Clock::time_point)>;
 
 class SimulatedAgents {
@@ -48,6 +51,10 @@ class SimulatedAgents {
   int registered() const { return registered_.load(); }
   int watching() const { return watching_.load(); }  // hosts that received a first state
   long errors() const { return errors_.load(); }
+  // Answers taken: whole states, deltas merged, deltas refused (state/state_delta.h).
+  long full_answers() const { return full_.load(); }
+  long delta_answers() const { return delta_.load(); }
+  long refused_deltas() const { return refused_.load(); }
   const std::vector<SimHost>& hosts() const { return hosts_; }
 
  private:
@@ -68,7 +75,7 @@ class SimulatedAgents {
   StateObserver observer_;
   int wait_s_ = 50;
   std::atomic<int> registered_{0}, watching_{0};
-  std::atomic<long> errors_{0};
+  std::atomic<long> errors_{0}, full_{0}, delta_{0}, refused_{0};
   std::atomic<bool> stopping_{false};
 };
 

@@ -31,7 +31,10 @@ std::map<std::string, double> CloudMetrics(int port) {
   std::string line;
   for (const char* name : {"isthmus_cloud_recompute_seconds_sum", "isthmus_cloud_recompute_seconds_count",
                            "isthmus_cloud_recompute_hosts_sum", "isthmus_cloud_hosts_woken_total",
-                           "isthmus_cloud_events_applied_total"})
+                           "isthmus_cloud_events_applied_total", "isthmus_cloud_state_answers_total{kind=\"full\"}",
+                           "isthmus_cloud_state_answers_total{kind=\"delta\"}",
+                           "isthmus_cloud_state_answer_bytes_total{kind=\"full\"}",
+                           "isthmus_cloud_state_answer_bytes_total{kind=\"delta\"}"})
     out[name] = 0;
   while (std::getline(in, line)) {
     size_t sp = line.find(' ');
@@ -171,6 +174,11 @@ void Report(const Options& o, Federation& fed, const Snapshot& a, const Snapshot
                 recomputes > 0 ? 1000 * d("isthmus_cloud_recompute_seconds_sum") / recomputes : 0.0,
                 recomputes > 0 ? d("isthmus_cloud_recompute_hosts_sum") / recomputes : 0.0,
                 d("isthmus_cloud_hosts_woken_total"));
+    double full = d("isthmus_cloud_state_answers_total{kind=\"full\"}"),
+           deltas = d("isthmus_cloud_state_answers_total{kind=\"delta\"}");
+    std::printf("  %-8s answers over the stream: %5.0f whole states (%.1f KiB each), %5.0f deltas (%.2f KiB each)\n",
+                "", full, full > 0 ? d("isthmus_cloud_state_answer_bytes_total{kind=\"full\"}") / full / 1024 : 0.0,
+                deltas, deltas > 0 ? d("isthmus_cloud_state_answer_bytes_total{kind=\"delta\"}") / deltas / 1024 : 0.0);
   }
 }
 
@@ -211,6 +219,9 @@ int RunStreamAndReport(const Options& o, Federation& fed, ScaleModel& m, Simulat
   Snapshot after = Take(fed);
   Report(o, fed, before, after, f, tracker);
   std::printf("agent transport errors: %ld\n", agents.errors());
+  std::printf("agents took %ld whole states and %ld deltas (%ld deltas refused: merged state's SHA-256 not the "
+              "cloud's, whole state asked again)\n",
+              agents.full_answers(), agents.delta_answers(), agents.refused_deltas());
   return 0;
 }
 

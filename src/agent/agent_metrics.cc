@@ -73,4 +73,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& l
   return m;
 }
 
+void CountStateAnswer(const std::string& kind) {
+  metrics::Counter("isthmus_agent_state_answers_total", "States from the cloud: whole, deltas, deltas refused",
+                   {{"kind", kind}})
+      .Increment();
+}
+
 }  // namespace isthmus::agent

@@ -25,6 +25,10 @@ void RecordRevision(int64_t revision);
 // its 0 is the answer to issue 12 (no `ip` process on the hot path).
 void CountProcessesStarted();
 
+// The cloud answered a long-poll with a state: "full", "delta" (merged), or a
+// delta "refused" (it did not give the cloud's state; the whole one was asked).
+void CountStateAnswer(const std::string& kind);
+
 // GET /metrics over plain HTTP on a thread of its own, until destroyed.
 class MetricsServer {
  public:

@@ -8,6 +8,7 @@
 #include "common/http.h"
 #include "model/resources.h"
 #include "state/host_state.h"
+#include "state/state_delta.h"
 
 namespace isthmus::agent {
 
@@ -15,12 +16,21 @@ class CloudClient {
  public:
   explicit CloudClient(Endpoint cloud) : cloud_(std::move(cloud)) {}
 
+  // The answers this client took: whole states, deltas, and deltas refused.
+  struct Counts {
+    long full = 0, delta = 0, refused = 0;
+  };
+  const Counts& counts() const { return counts_; }
+
   Result<model::Host> Register(const std::string& name, const std::string& role,
                                const std::string& vtep_ip);
   // Returns the host's state once its revision exceeds `after`, or nullopt when
   // wait_s passed without a change. NotFound means the cloud forgot the host.
   // `applied`: the revision this agent runs (0: none yet); the call is the
   // host's contact with its cloud (docs/architecture.md, "Port status and agent liveness").
+  // When `after` is the revision of the last state it returned, it asks for a
+  // delta and merges it onto that state; a delta that does not give the
+  // cloud's state (its SHA-256) is dropped and the whole state asked for.
   Result<std::optional<state::HostState>> WaitState(const std::string& host, int64_t after,
                                                     int wait_s, int64_t applied = 0);
   // Tells the cloud the agent applied its state at `revision` (its ports go ACTIVE).
@@ -28,6 +38,8 @@ class CloudClient {
 
  private:
   Endpoint cloud_;
+  state::HeldState held_;  // the last state returned, to merge deltas onto
+  Counts counts_;
 };
 
 }  // namespace isthmus::agent

@@ -168,6 +168,8 @@ int Main(const std::vector<std::string>& args) {
     int64_t after = 0;
     int wait_s = 30;
     std::optional<int64_t> applied;
+    // delta=1: an agent that merges deltas (state/state_delta.h); others get whole states.
+    bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
     try {
       if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
       if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
@@ -186,7 +188,7 @@ int Main(const std::vector<std::string>& args) {
     }
     // Live agents come back well within the agent down time.
     wait_s = std::clamp(wait_s, 0, std::min(60, c.MaxWaitSeconds()));
-    c.WatchState(req.matches[1], after, wait_s * 1000,
+    c.WatchState(req.matches[1], after, wait_s * 1000, delta,
                  [reply](Result<std::optional<std::string>> s) {
                    httplib::Response res;
                    if (!s.ok()) {
@@ -194,7 +196,7 @@ int Main(const std::vector<std::string>& args) {
                    } else if (!s->has_value()) {
                      res.status = 304;
                    } else {
-                     res.status = 200;  // the state's JSON text as computed (Controller::Recompute)
+                     res.status = 200;  // the state's JSON text as computed (Controller::Recompute), or a delta
                      res.set_content(std::move(**s), "application/json");
                    }
                    reply(std::move(res));

@@ -25,4 +25,17 @@ void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time
   woken_total.Increment(static_cast<double>(woken));
 }
 
+void CountStateAnswer(bool delta, size_t bytes) {
+  static auto& full = metrics::Counter("isthmus_cloud_state_answers_total",
+                                       "HostState answers to agents, whole or as a delta", {{"kind", "full"}});
+  static auto& deltas = metrics::Counter("isthmus_cloud_state_answers_total",
+                                         "HostState answers to agents, whole or as a delta", {{"kind", "delta"}});
+  static auto& full_bytes = metrics::Counter("isthmus_cloud_state_answer_bytes_total",
+                                             "Bytes of HostState answers to agents", {{"kind", "full"}});
+  static auto& delta_bytes = metrics::Counter("isthmus_cloud_state_answer_bytes_total",
+                                              "Bytes of HostState answers to agents", {{"kind", "delta"}});
+  (delta ? deltas : full).Increment();
+  (delta ? delta_bytes : full_bytes).Increment(static_cast<double>(bytes));
+}
+
 }  // namespace isthmus::cloud

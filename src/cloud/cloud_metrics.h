@@ -15,4 +15,8 @@ void CountEventsApplied(int64_t events, int64_t applied_seq);
 // and woke (published a new revision to) `woken` of them.
 void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time_point start);
 
+// A long-poll answered with a HostState: a delta (what changed since the
+// agent's revision) or the whole state, of `bytes`.
+void CountStateAnswer(bool delta, size_t bytes);
+
 }  // namespace isthmus::cloud

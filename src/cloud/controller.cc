@@ -11,6 +11,8 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "state/host_state_json.h"
+#include "state/json_delta.h"
+#include "state/state_delta.h"
 
 namespace isthmus::cloud {
 
@@ -61,12 +63,61 @@ Status Controller::SaveAndPublish(std::vector<std::pair<std::string, StoredState
   ISTHMUS_RETURN_IF_ERROR(db_->SaveStates(changed, counter));
   revision_counter_ = counter;
   for (auto& [name, st] : changed) {
-    watchers_.Publish(name, st.revision, state::WithRevision(st.body, st.revision));
-    states_[name] = std::move(st);
+    StoredState& held = states_[name];
+    KeepDelta(name, held, st);
+    held = std::move(st);
+    watchers_.Publish(name, held.revision, [&](int64_t after, bool delta) { return Answer(name, after, delta); });
   }
   changed.clear();
   changed_.notify_all();
   return Status::Ok();
+}
+
+void Controller::KeepDelta(const std::string& host, const StoredState& before, const StoredState& next) {
+  constexpr size_t kMaxSteps = 16;
+  std::deque<Step>& steps = deltas_[host];
+  // After a restart (no text yet), there is nothing to diff from.
+  // The layouts the writer recorded spare a scan of both texts (a patched text has none).
+  state::JsonLayout layout;
+  if (auto staged = staged_layouts_.find(host); staged != staged_layouts_.end()) {
+    layout = std::move(staged->second);
+    staged_layouts_.erase(staged);
+  }
+  state::JsonLayout& held = layouts_[host];
+  auto changes = before.body.empty() || before.revision <= 0
+                     ? Result<std::string>(Internal("no text"))
+                     : state::JsonDiff(before.body, held, next.body, layout);
+  held = std::move(layout);
+  if (!changes.ok()) {
+    steps.clear();
+    return;
+  }
+  if (!steps.empty() && steps.back().to != before.revision) steps.clear();
+  steps.push_back({before.revision, next.revision, std::move(*changes)});
+  size_t bytes = 0;
+  for (const Step& s : steps) bytes += s.changes.size();
+  while (!steps.empty() && (steps.size() > kMaxSteps || bytes > next.body.size() / 2)) {
+    bytes -= steps.front().changes.size();
+    steps.pop_front();
+  }
+}
+
+std::string Controller::Answer(const std::string& host, int64_t after, bool delta) {
+  const StoredState& st = states_[host];
+  if (delta && after > 0 && after < st.revision) {
+    const std::deque<Step>& steps = deltas_[host];
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].from != after) continue;
+      std::vector<const std::string*> chain;
+      for (size_t j = i; j < steps.size(); ++j) chain.push_back(&steps[j].changes);
+      std::string answer = state::DeltaAnswer(after, st.revision, st.digest, chain);
+      CountStateAnswer(true, answer.size());
+      return answer;
+    }
+  }
+  std::string answer = state::WithRevision(st.body, st.revision);
+  CountStateAnswer(false, answer.size());
+  return answer;
 }
 
 // Adds a host's new state (its text) to `changed`, under the next revision;
@@ -107,8 +158,9 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     // Written once (revision 0), compared as text, and served as that text
     // with its revision: never parsed or dumped again.
     state::HostState computed = ComputeHostState(*ctx, name, *lvids);
-    std::string body = state::DumpHostState(computed);
+    state::JsonLayout layout;
     auto it = states_.find(name);
+    std::string body = state::DumpHostState(computed, &layout, it == states_.end() ? 0 : it->second.body.size());
     if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
       statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
       continue;
@@ -116,6 +168,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     std::string digest = crypto::Sha256Hex(body);
     if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
       it->second.body = std::move(body);
+      layouts_[name] = std::move(layout);
       statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
       continue;
     }
@@ -123,6 +176,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     statuses_.SetWired(name, WiredPorts(computed),
                        (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
     ++woken;
+    staged_layouts_[name] = std::move(layout);
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   }
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
@@ -299,7 +353,7 @@ json Controller::Dump() {
   return d;
 }
 
-void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
+void Controller::WatchState(const std::string& host, int64_t after, int wait_ms, bool delta,
                             std::function<void(Result<std::optional<std::string>>)> done) {
   std::optional<std::string> ready;
   {
@@ -307,10 +361,10 @@ void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
     if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
     auto it = states_.find(host);
     if (it != states_.end() && it->second.revision > after && !it->second.body.empty()) {
-      ready = state::WithRevision(it->second.body, it->second.revision);
+      ready = Answer(host, after, delta);
     } else if (!shutdown_ && wait_ms > 0) {
       // Registered under mu_: a Recompute cannot publish between the check and this.
-      watchers_.Add(host, after, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
+      watchers_.Add(host, after, delta, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
                     [done](std::optional<std::string> s) { done(std::move(s)); });
       return;
     }

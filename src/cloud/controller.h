@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "cloud/state_watchers.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
+#include "state/json_delta.h"
 
 namespace isthmus::cloud {
 
@@ -47,8 +49,10 @@ class Controller {
                                                   int wait_ms);
   // The same without a thread, as the JSON text served: `done` gets the state
   // once its revision > after, nullopt after wait_ms (or at shutdown), or the
-  // error; from any thread.
-  void WatchState(const std::string& host, int64_t after, int wait_ms,
+  // error; from any thread. With `delta`, the answer is what changed since
+  // `after` (state/state_delta.h) when this cloud still has those changes,
+  // the whole state otherwise.
+  void WatchState(const std::string& host, int64_t after, int wait_ms, bool delta,
                   std::function<void(Result<std::optional<std::string>>)> done);
   nlohmann::json Dump();
   // A host's agent made contact (its long-poll, or its report of the revision
@@ -82,6 +86,10 @@ class Controller {
   Status Stage(std::vector<std::pair<std::string, StoredState>>& changed, const std::string& host,
                std::string body, std::string digest);
   Status SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed);
+  // The answer to a watcher at `after` of `host`'s state (under mu_).
+  std::string Answer(const std::string& host, int64_t after, bool delta);
+  // Keeps what changed from the host's state before to `next` (under mu_).
+  void KeepDelta(const std::string& host, const StoredState& before, const StoredState& next);
   Status ReportSync(const Endpoint& central, TokenSource& tokens);
   // Sends what is due of ports' statuses and hosts' liveness (port_status.h).
   Status ReportStatus(const Endpoint& central, TokenSource& tokens);
@@ -100,6 +108,16 @@ class Controller {
   LiveView live_;  // the view, kept current event by event
   std::map<std::string, std::map<std::string, int>> lvids_;
   std::map<std::string, StoredState> states_;
+  // Per host, what changed at each of its last revisions (JsonDiff's text),
+  // oldest first and contiguous, while smaller together than half its state.
+  struct Step {
+    int64_t from = 0, to = 0;
+    std::string changes;
+  };
+  std::map<std::string, std::deque<Step>> deltas_;
+  // The layout of each host's text (its top level, for JsonDiff), and of the
+  // texts staged and not saved yet.
+  std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

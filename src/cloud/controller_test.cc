@@ -8,6 +8,8 @@
 
 #include "common/crypto.h"
 #include "common/sqlite.h"
+#include "state/host_state_json.h"
+#include "state/state_delta.h"
 
 namespace isthmus::cloud {
 namespace {
@@ -261,6 +263,66 @@ TEST(Controller, APortIsActiveOnceItsHostAppliedTheStateThatWiresIt) {
   EXPECT_EQ(c->PortStatus("p1"), "DOWN");
   EXPECT_EQ(c->HostContact("nope", 1).code(), Code::kNotFound);
   EXPECT_EQ(c->Dump()["hosts"]["h1"]["alive"], true);
+}
+
+// docs/architecture.md, "Cloud <-> agent": an agent asking with delta=1 from
+// a revision the cloud still has the changes since gets them, and merges them
+// into the state the cloud holds; from any other revision, without delta=1,
+// or after a restart, it gets the whole state.
+TEST(Controller, AnAgentAtARecentRevisionGetsWhatChangedAndOthersTheWholeState) {
+  std::string path = TempDb();
+  auto c = std::move(*Controller::Create("cloud1", path, {}));
+  ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1), NetEvent(2, "n1")}}}).ok());
+  Register(*c, "h1", "10.255.0.11");
+  Register(*c, "h2", "10.255.0.12");
+  auto watch = [](Controller& c, int64_t after, bool delta) {
+    std::string out;
+    c.WatchState("h1", after, 0, delta, [&](Result<std::optional<std::string>> s) {
+      if (s.ok() && s->has_value()) out = **s;
+    });
+    return out;
+  };
+  // h1's state holds a port of its own and 20 of h2 (as remote ports and ARP entries).
+  json fill = json::array();
+  fill.push_back({{"seq", 3}, {"kind", "port"}, {"op", "upsert"}, {"id", "p0"}, {"body", PortBody("p0", "n1", "h1")}});
+  for (int i = 0; i < 20; ++i) {
+    std::string id = "q" + std::to_string(10 + i);
+    json port = {{"seq", 4 + i}, {"kind", "port"}, {"op", "upsert"}, {"id", id}, {"body", PortBody(id, "n1", "h2")}};
+    port["body"]["mac_address"] = "fa:16:3e:00:01:" + std::to_string(10 + i);
+    port["body"]["fixed_ips"] = {{{"subnet_id", "s1"}, {"ip_address", "10.0.0." + std::to_string(10 + i)}}};
+    fill.push_back(port);
+  }
+  ASSERT_TRUE(c->ApplyEvents({{"events", fill}}).ok());
+  std::string whole1 = watch(*c, 0, true);
+  ASSERT_FALSE(state::IsDeltaAnswer(whole1));
+  int64_t r1 = json::parse(whole1)["revision"];
+  json port = {{"seq", 24}, {"kind", "port"}, {"op", "upsert"}, {"id", "p1"}, {"body", PortBody("p1", "n1", "h1")}};
+  port["body"]["mac_address"] = "fa:16:3e:00:00:03";
+  ASSERT_TRUE(c->ApplyEvents({{"events", {port}}}).ok());
+  std::string whole2 = watch(*c, 0, false);
+  int64_t r2 = json::parse(whole2)["revision"];
+  port = {{"seq", 25}, {"kind", "port"}, {"op", "upsert"}, {"id", "p2"}, {"body", PortBody("p2", "n1", "h2")}};
+  port["body"]["mac_address"] = "fa:16:3e:00:00:02";
+  ASSERT_TRUE(c->ApplyEvents({{"events", {port}}}).ok());
+  std::string whole3 = watch(*c, 0, false);
+  int64_t r3 = json::parse(whole3)["revision"];
+  ASSERT_LT(r1, r2);
+  ASSERT_LT(r2, r3);
+  for (auto [from, whole] : {std::pair{r1, whole1}, std::pair{r2, whole2}}) {
+    std::string d = watch(*c, from, true);
+    ASSERT_TRUE(state::IsDeltaAnswer(d)) << d;
+    EXPECT_LT(d.size() * 2, whole3.size()) << d;
+    auto merged = state::ApplyDeltaAnswer(state::HoldFullAnswer(whole, from), d);
+    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+    EXPECT_EQ(merged->revision, r3);
+    EXPECT_EQ(state::WithRevision(merged->text, merged->revision), whole3);
+  }
+  EXPECT_FALSE(state::IsDeltaAnswer(watch(*c, r1, false)));      // an agent that does not ask
+  EXPECT_FALSE(state::IsDeltaAnswer(watch(*c, r1 - 1, true)));   // a revision it never had
+  EXPECT_EQ(watch(*c, r3, true), "");                             // nothing new
+  c.reset();
+  auto again = std::move(*Controller::Create("cloud1", path, {}));
+  EXPECT_EQ(watch(*again, r1, true), whole3);  // a restart keeps no changes: the whole state
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ void FederationView::ClearIndex() {
   router_ports.clear();
   fip_agent_ports.clear();
   ports_by_group.clear();
+  group_hosts.clear();
   rules_by_group.clear();
   rules_by_remote_group.clear();
   indexed_rules = static_cast<size_t>(-1);
@@ -110,6 +111,7 @@ void FederationView::IndexPort(const model::Port& p) {
   if (p.device_owner == model::kOwnerFipAgentGateway) Insert(fip_agent_ports, p.host, &p);
   std::string host = BoundHost(p);
   if (host.empty()) return;
+  for (const auto& g : p.security_groups) ++group_hosts[g][host];
   Insert(bound_by_host, host, &p);
   if (!p.IsInstance()) return;
   Insert(ports_by_host, host, &p);
@@ -130,6 +132,13 @@ void FederationView::UnindexPort(const model::Port& p) {
   if (p.device_owner == model::kOwnerFipAgentGateway) Remove(fip_agent_ports, p.host, &p);
   std::string host = BoundHost(p);
   if (host.empty()) return;
+  for (const auto& g : p.security_groups) {
+    auto group = group_hosts.find(g);
+    if (group == group_hosts.end()) continue;
+    auto it = group->second.find(host);
+    if (it != group->second.end() && --it->second <= 0) group->second.erase(it);
+    if (group->second.empty()) group_hosts.erase(group);
+  }
   Remove(bound_by_host, host, &p);
   if (!p.IsInstance()) return;
   Remove(ports_by_host, host, &p);

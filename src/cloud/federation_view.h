@@ -67,6 +67,9 @@ struct FederationView {
   std::map<std::string, std::vector<const model::Port*>> fip_agent_ports;
   // Security groups -> their member ports (those listing the group).
   std::map<std::string, std::vector<const model::Port*>> ports_by_group;
+  // Security groups -> the hosts their member ports are bound to (BoundHost)
+  // -> how many: who reads a group's members, without a scan of them.
+  std::map<std::string, std::map<std::string, int>> group_hosts;
   // Rules by their group, and by their remote group (rule ID order); kept by
   // IndexRule/UnindexRule around a rule's change, rebuilt by Reindex().
   std::map<std::string, std::vector<const model::SecurityGroupRule*>> rules_by_group;

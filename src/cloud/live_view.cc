@@ -202,6 +202,12 @@ std::vector<std::string> LiveView::MemberFacts(const std::vector<std::string>& g
 }
 
 void LiveView::AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const {
+  if (view_.Indexed()) {  // the index of the hosts of its members: O(hosts), not O(members)
+    auto it = view_.group_hosts.find(group_id);
+    if (it != view_.group_hosts.end())
+      for (const auto& [host, members] : it->second) out.hosts.insert(host);
+    return;
+  }
   for (const model::Port* p : view_.GroupMembers(group_id))
     if (std::string bound = view_.BoundHost(*p); !bound.empty()) out.hosts.insert(bound);
 }

@@ -16,12 +16,13 @@ StateWatchers::~StateWatchers() {
   for (auto& [deadline, w] : by_deadline_) w.done(std::nullopt);
 }
 
-void StateWatchers::Add(const std::string& host, int64_t after, Clock::time_point deadline, Done done) {
+void StateWatchers::Add(const std::string& host, int64_t after, bool delta, Clock::time_point deadline,
+                        Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
       bool earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first;
-      auto w = by_deadline_.emplace(deadline, Watcher{after, std::move(done), {}});
+      auto w = by_deadline_.emplace(deadline, Watcher{after, delta, std::move(done), {}});
       w->second.in_host = by_host_.emplace(host, w);
       if (earliest) cv_.notify_all();
       return;
@@ -30,15 +31,20 @@ void StateWatchers::Add(const std::string& host, int64_t after, Clock::time_poin
   done(std::nullopt);
 }
 
-void StateWatchers::Publish(const std::string& host, int64_t revision, std::string state) {
-  std::vector<Done> woken;
+void StateWatchers::Publish(const std::string& host, int64_t revision, const Answer& answer) {
+  struct Woken {
+    int64_t after;
+    bool delta;
+    Done done;
+  };
+  std::vector<Woken> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto [first, last] = by_host_.equal_range(host);
     for (auto it = first; it != last;) {
       ByDeadline::iterator w = it->second;
       if (w->second.after < revision) {
-        woken.push_back(std::move(w->second.done));
+        woken.push_back({w->second.after, w->second.delta, std::move(w->second.done)});
         by_deadline_.erase(w);
         it = by_host_.erase(it);
       } else {
@@ -46,9 +52,7 @@ void StateWatchers::Publish(const std::string& host, int64_t revision, std::stri
       }
     }
   }
-  for (size_t i = 0; i < woken.size(); ++i)
-    if (i + 1 < woken.size()) woken[i](state);
-    else woken[i](std::move(state));
+  for (auto& w : woken) w.done(answer(w.after, w.delta));
 }
 
 size_t StateWatchers::size() {

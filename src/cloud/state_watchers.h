@@ -19,16 +19,20 @@ namespace isthmus::cloud {
 class StateWatchers {
  public:
   using Clock = std::chrono::steady_clock;
-  // The host's state as JSON text, or nullopt when the deadline passed (or on shutdown).
+  // The answer's text, or nullopt when the deadline passed (or on shutdown).
   using Done = std::function<void(std::optional<std::string>)>;
+  // The answer to a watcher of a new state (the whole state, or a delta from
+  // `after` when it asked for one): Publish's caller writes it.
+  using Answer = std::function<std::string(int64_t after, bool delta)>;
 
   StateWatchers();
   ~StateWatchers();  // answers every watcher with nullopt
 
-  void Add(const std::string& host, int64_t after, Clock::time_point deadline, Done done);
-  // Wakes the host's watchers that have not seen `revision` yet with `state`.
-  // (The text is moved to the last of them: one copy fewer for the usual one.)
-  void Publish(const std::string& host, int64_t revision, std::string state);
+  // `delta`: the watcher takes a delta from `after` (state_delta.h).
+  void Add(const std::string& host, int64_t after, bool delta, Clock::time_point deadline, Done done);
+  // Wakes the host's watchers that have not seen `revision` yet with what
+  // `answer` writes for each (called on this thread, without the lock).
+  void Publish(const std::string& host, int64_t revision, const Answer& answer);
   size_t size();
 
  private:
@@ -37,6 +41,7 @@ class StateWatchers {
   using ByHost = std::multimap<std::string, ByDeadline::iterator>;
   struct Watcher {
     int64_t after;
+    bool delta;
     Done done;
     ByHost::iterator in_host;  // its entry in by_host_
   };

@@ -1,5 +1,6 @@
 #include "state/host_state_json.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,7 @@ namespace {
 // the bytes against nlohmann's for every field).
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
+  explicit Writer(std::string& out, JsonLayout* layout = nullptr) : out_(out), layout_(layout) {}
 
   // A string as nlohmann writes it: plain printable ASCII is copied; anything
   // else (quotes, control characters, UTF-8) goes through nlohmann itself, so
@@ -31,28 +32,39 @@ class Writer {
   void Bool(bool v) { out_ += v ? "true" : "false"; }
 
   // {"k1":v1,"k2":v2}: Key() before each value, in byte order of the keys.
-  void Open() { out_ += '{', first_ = true; }
-  void Close() { out_ += '}', first_ = false; }
+  // (The layout records the top level: depth 1.)
+  void Open() { out_ += '{', first_ = true, ++depth_; }
+  void Close() { out_ += '}', first_ = false, --depth_; }
   void Key(const char* k) {
     if (!first_) out_ += ',';
     first_ = true;
+    uint32_t key_begin = Pos();
     out_ += '"';
     out_ += k;
-    out_ += "\":";
+    out_ += '"';
+    if (layout_ && depth_ == 1) layout_->members.push_back({key_begin, Pos(), Pos() + 1, 0, {}});
+    out_ += ':';
   }
   // After a value: the next key needs a comma.
-  void Done() { first_ = false; }
+  void Done() {
+    first_ = false;
+    if (layout_ && depth_ == 1) layout_->members.back().value_end = Pos();
+  }
 
   template <typename T, typename F>
   void Array(const std::vector<T>& v, F each) {
+    bool record = layout_ && depth_ == 1;
     out_ += '[';
     for (size_t i = 0; i < v.size(); ++i) {
       if (i) out_ += ',';
+      uint32_t begin = Pos();
       each(v[i]);
+      if (record) layout_->members.back().elements.push_back({begin, Pos()});
       first_ = false;
     }
     out_ += ']';
   }
+  uint32_t Pos() const { return static_cast<uint32_t>(out_.size()); }
   void Strings(const std::vector<std::string>& v) {
     Array(v, [&](const std::string& s) { Str(s); });
   }
@@ -210,15 +222,19 @@ class Writer {
 
  private:
   std::string& out_;
+  JsonLayout* layout_;
   bool first_ = true;
+  int depth_ = 0;
 };
 
 }  // namespace
 
-std::string DumpHostState(const HostState& s) {
+std::string DumpHostState(const HostState& s, JsonLayout* layout, size_t size_hint) {
   std::string out;
-  out.reserve(4096);
-  Writer(out).Obj(s);
+  out.reserve(std::max<size_t>(4096, size_hint + size_hint / 8));
+  if (layout) *layout = JsonLayout{};
+  Writer(out, layout).Obj(s);
+  if (layout) layout->valid = true;
   return out;
 }
 

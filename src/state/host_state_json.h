@@ -10,11 +10,14 @@
 #include <string>
 
 #include "state/host_state.h"
+#include "state/json_delta.h"
 
 namespace isthmus::state {
 
-// The JSON text of `s`.
-std::string DumpHostState(const HostState& s);
+// The JSON text of `s`; with `layout`, where its top level lies in it (for
+// JsonDiff, the same as LayoutOf(text) finds by scanning). `size_hint`: the
+// size expected (the host's last text), reserved up front.
+std::string DumpHostState(const HostState& s, JsonLayout* layout = nullptr, size_t size_hint = 0);
 
 // A HostState's JSON text (DumpHostState's, or nlohmann's) with `revision` in
 // place of its revision, without parsing it: the first `"revision":` of a JSON

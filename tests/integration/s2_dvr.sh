@@ -197,5 +197,27 @@ after=$(started_by_program) || fail "an agent's /metrics after the port went"
 [[ $after == "$before" ]] || fail "agents started processes while a port came and went: before: $before; after: $after"
 pass "a port and an instance came, answered and went: no process started by any agent"
 
+# 12. The agents take their states as deltas (docs/architecture.md, "Cloud <->
+#     agent"): each cloud answered deltas (the port above changed its hosts),
+#     and no agent refused one (a merged state whose SHA-256 was not the cloud's).
+for c in cloud1 cloud2; do
+  m=$(lab_curl -sf "$(fact cloud.$c.endpoint)/metrics") || fail "$c's /metrics"
+  full=$(awk '/^isthmus_cloud_state_answers_total\{kind="full"\}/ {print $2}' <<<"$m")
+  delta=$(awk '/^isthmus_cloud_state_answers_total\{kind="delta"\}/ {print $2}' <<<"$m")
+  echo "  $c answered ${full:-0} whole states and ${delta:-0} deltas"
+  [[ ${delta:-0} != 0 ]] || fail "$c answered no delta: $(grep state_answer <<<"$m")"
+done
+merged=0
+for h in $(fact hosts); do
+  m=$(curl -sf "$(fact host.$h.metrics)") || fail "$h's agent /metrics"
+  if grep -Eq '^isthmus_agent_state_answers_total\{kind="refused"\} [1-9]' <<<"$m"; then
+    fail "$h refused a delta: $(grep state_answers <<<"$m")"
+  fi
+  n=$(awk '/^isthmus_agent_state_answers_total\{kind="delta"\}/ {print $2}' <<<"$m")
+  merged=$((merged + ${n:-0}))
+done
+[[ $merged -gt 0 ]] || fail "no agent merged a delta"
+pass "agents merge their states from deltas, none refused"
+
 assert_down_clean
 echo "1 passed, 0 failed"

@@ -1,0 +1,75 @@
+#include "state/state_delta.h"
+
+#include <charconv>
+
+#include "common/crypto.h"
+#include "state/host_state_json.h"
+#include "state/json_delta.h"
+
+namespace isthmus::state {
+
+std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& sha256,
+                        const std::vector<const std::string*>& steps) {
+  size_t size = 128;
+  for (const std::string* s : steps) size += s->size() + 1;
+  std::string out;
+  out.reserve(size);
+  out += "{\"delta\":{\"from\":" + std::to_string(from) + ",\"revision\":" + std::to_string(revision) +
+         ",\"sha256\":\"" + sha256 + "\",\"steps\":[";
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (i) out += ',';
+    out += *steps[i];
+  }
+  out += "]}}";
+  return out;
+}
+
+bool IsDeltaAnswer(std::string_view body) { return body.substr(0, 9) == "{\"delta\":"; }
+
+HeldState HoldFullAnswer(std::string_view body, int64_t revision) {
+  return HeldState{revision, WithRevision(std::string(body), 0)};
+}
+
+namespace {
+
+bool ParseInt(std::string_view v, int64_t& out) {
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && p == v.data() + v.size();
+}
+
+}  // namespace
+
+Result<HeldState> ApplyDeltaAnswer(const HeldState& held, std::string_view body) {
+  auto outer = JsonMembers(body);
+  if (!outer.ok() || outer->size() != 1 || (*outer)[0].first != "\"delta\"")
+    return InvalidArgument("a delta answer is {\"delta\": {...}}");
+  auto fields = JsonMembers((*outer)[0].second);
+  if (!fields.ok()) return InvalidArgument("a delta answer's delta is not an object");
+  int64_t from = -1, revision = -1;
+  std::string_view sha, steps;
+  for (const auto& [k, v] : *fields) {
+    if (k == "\"from\"" && !ParseInt(v, from)) return InvalidArgument("delta.from is not an integer");
+    if (k == "\"revision\"" && !ParseInt(v, revision)) return InvalidArgument("delta.revision is not an integer");
+    if (k == "\"sha256\"") sha = v.size() >= 2 && v.front() == '"' && v.back() == '"' ? v.substr(1, v.size() - 2) : "";
+    if (k == "\"steps\"") steps = v;
+  }
+  if (from < 0 || revision <= from || sha.empty() || steps.empty())
+    return InvalidArgument("a delta needs from, revision > from, sha256 and steps");
+  if (from != held.revision)
+    return Conflict("a delta from revision " + std::to_string(from) + " onto revision " +
+                              std::to_string(held.revision));
+  auto list = JsonElements(steps);
+  if (!list.ok()) return InvalidArgument("delta.steps is not an array");
+  HeldState out{revision, held.text};
+  for (std::string_view step : *list) {
+    auto merged = JsonMerge(out.text, step);
+    if (!merged.ok()) return Conflict(merged.status().message());
+    out.text = std::move(*merged);
+  }
+  if (crypto::Sha256Hex(out.text) != sha)
+    return Conflict("the state merged to revision " + std::to_string(revision) +
+                              " is not the cloud's (SHA-256 differs)");
+  return out;
+}
+
+}  // namespace isthmus::state
