@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agent/pipeline.h"
+#include "agent/route_flows.h"
 #include "agent/security_flows.h"
 #include "common/net.h"
 
@@ -67,6 +68,7 @@ class Compiler {
     t.Add(kIntArpSpoof, 0, "", "drop");
     t.Add(kIntMacSpoof, 0, "", "drop");
     t.Add(kIntForward, 0, "", "drop");
+    t.Add(kIntRoute, 0, "", "drop");
     for (int table : {kIntBaseEgress, kIntRulesEgress, kIntBaseIngress, kIntRulesIngress}) t.Add(table, 0, "", "drop");
   }
 
@@ -116,19 +118,23 @@ class Compiler {
   }
 
   // Router legs (qr- devices, and the sg- legs of SNAT instances) plugged into
-  // br-int, and the DVR process on br-tun.
+  // br-int, east-west routing by flows (route_flows.h), and the DVR process
+  // on br-tun. Only the flows naming a leg's OVS port wait for it.
   void RouterLegs() {
+    auto slots = RouterSlots(s_.routers);
     for (const auto& router : s_.routers) {
       bool snat = router.kind == "snat";
+      bool by_flows = RoutedByFlows(router);
+      if (by_flows) AddRouteFlows(router, slots.at(router.id), lvid_, p_, out_.br_int);
       for (const auto& leg : router.interfaces) {
+        if (!Known(leg.network_id)) continue;
         std::string name = LegPeerName(RouterLegKind(router.kind), leg.port_id);
-        if (!p_.Has(name) || !Known(leg.network_id)) continue;
         int lvid = Lvid(leg.network_id);
-        out_.br_int.Add(kIntLocalSwitching, 100, "in_port=" + name,
-                        PushVlan(lvid) + "," + Goto(kIntForward));
-        out_.br_int.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + leg.mac,
-                        "pop_vlan," + Output(name));
-        flood_[leg.network_id].push_back(Output(name));
+        if (p_.Has(name)) {
+          out_.br_int.Add(kIntLocalSwitching, 100, "in_port=" + name, PushVlan(lvid) + "," + Goto(kIntForward));
+          flood_[leg.network_id].push_back(Output(name));
+          if (!by_flows) out_.br_int.Add(kIntForward, 20, Vlan(lvid) + ",dl_dst=" + leg.mac, "pop_vlan," + Output(name));
+        }
         // Frames a DVR router routed toward its SNAT leg arrive from a trusted
         // DVR MAC: delivered as they are (the leg is no instance).
         if (snat) out_.br_int.Add(kIntDvrToSrcMac, 20, Vlan(lvid) + ",dl_dst=" + leg.mac, Goto(kIntForward));
@@ -254,20 +260,9 @@ class Compiler {
   void ArpResponder() {
     for (const auto& e : s_.arp_responder) {
       if (!Known(e.network_id)) continue;
-      auto mac = Mac::Parse(e.mac);
-      auto ip = Ipv4::Parse(e.ip);
-      if (!mac.ok() || !ip.ok()) continue;
-      char mac_hex[32], ip_hex[16];
-      std::snprintf(mac_hex, sizeof mac_hex, "0x%012llx",
-                    static_cast<unsigned long long>(mac->ToU64()));
-      std::snprintf(ip_hex, sizeof ip_hex, "0x%08x", ip->v);
-      out_.br_tun.Add(
-          kTunArpResponder, 1,
-          "arp," + Vlan(Lvid(e.network_id)) + ",arp_op=1,arp_tpa=" + e.ip,
-          "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:" + e.mac +
-              "->eth_src,load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-              "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],load:" + std::string(mac_hex) +
-              "->NXM_NX_ARP_SHA[],load:" + std::string(ip_hex) + "->NXM_OF_ARP_SPA[],in_port");
+      std::string reply = ArpReplyActions(e.mac, e.ip);
+      if (reply.empty()) continue;
+      out_.br_tun.Add(kTunArpResponder, 1, "arp," + Vlan(Lvid(e.network_id)) + ",arp_op=1,arp_tpa=" + e.ip, reply);
     }
   }
 

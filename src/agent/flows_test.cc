@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/route_flows.h"
 #include "state/host_state_test_util.h"
 
 namespace isthmus::agent {
@@ -132,6 +133,110 @@ TEST(CompileFlows, RemovingAPortTouchesOnlyItsFlows) {
   EXPECT_EQ(diff[0], "delete_strict table=60,priority=10,dl_vlan=2,dl_dst=fa:16:3e:00:00:04");
   ASSERT_EQ(tdiff.size(), 1u);
   EXPECT_EQ(tdiff[0], "delete_strict table=20,priority=2,dl_vlan=2,dl_dst=fa:16:3e:00:00:04");
+}
+
+// East-west routing in flows (issue 12): a frame to R1's gateway MAC on net3
+// enters ROUTE (table 64) with R1's number in reg6; each neighbour on a
+// connected subnet leaves as the kernel would have sent it out of the egress
+// leg (its VLAN, the leg's MAC, the neighbour's MAC, TTL - 1), back in table
+// 60; TTL 0/1, the router's own addresses and everything else go to the
+// namespace through the ingress leg.
+std::string R1Reg() { return "reg6=" + std::to_string(RouterSlots(C1H1().routers).at("r1")); }
+
+TEST(CompileFlows, DvrRouterRoutesEastWestInFlows) {
+  auto dump = CompileFlows(C1H1(), AllPortsPresent()).br_int.Dump();
+  std::string slot = R1Reg().substr(5);
+  EXPECT_NE(dump.find("table=60,priority=20,dl_vlan=1,dl_dst=fa:16:3e:00:01:03 actions=set_field:" + slot +
+                      "->reg6,goto_table:64"),
+            std::string::npos)
+      << dump;
+  // instance4 (net4, VLAN 2) from either leg: net4's leg MAC as source.
+  EXPECT_NE(dump.find("table=64,priority=20,ip," + R1Reg() +
+                      ",nw_dst=10.0.4.11 actions=load:0x1002->NXM_OF_VLAN_TCI[],set_field:fa:16:3e:00:01:04->eth_src,"
+                      "set_field:fa:16:3e:00:00:04->eth_dst,dec_ttl,load:0->NXM_OF_IN_PORT[],resubmit(,60)"),
+            std::string::npos)
+      << dump;
+  // instance1 (net3, VLAN 1, on this host).
+  EXPECT_NE(dump.find("nw_dst=10.0.3.10 actions=load:0x1001->NXM_OF_VLAN_TCI[],set_field:fa:16:3e:00:01:03->eth_src,"
+                      "set_field:fa:16:3e:00:00:01->eth_dst,dec_ttl"),
+            std::string::npos);
+  for (const char* ttl : {"nw_ttl=0", "nw_ttl=1"})
+    EXPECT_NE(dump.find("table=64,priority=30,ip,dl_vlan=1,dl_dst=fa:16:3e:00:01:03," + std::string(ttl) +
+                        " actions=pop_vlan,output:qp-gw13aaaaaaa"),
+              std::string::npos)
+        << ttl;
+  EXPECT_NE(dump.find("table=64,priority=1,dl_vlan=2,dl_dst=fa:16:3e:00:01:04 actions=pop_vlan,output:qp-gw14aaaaaaa"),
+            std::string::npos);
+  EXPECT_EQ(dump.find("nw_dst=10.0.3.1 "), std::string::npos);  // its own address: the namespace answers
+  EXPECT_EQ(dump.find("actions=pop_vlan,output:qp-gw13aaaaaaa\ncookie=0x15a7,table=60"), std::string::npos);
+}
+
+TEST(CompileFlows, GatewayArpIsAnsweredByFlows) {
+  auto dump = CompileFlows(C1H1(), AllPortsPresent()).br_int.Dump();
+  std::string reply =
+      "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:fa:16:3e:00:01:03->eth_src,load:0x2->NXM_OF_ARP_OP[],"
+      "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+      "load:0xfa163e000103->NXM_NX_ARP_SHA[],load:0x0a000301->NXM_OF_ARP_SPA[],in_port";
+  EXPECT_NE(dump.find("table=60,priority=25,arp,dl_vlan=1,arp_op=1,arp_tpa=10.0.3.1 actions=pop_vlan," + reply),
+            std::string::npos)
+      << dump;
+  EXPECT_NE(dump.find("table=60,priority=26,in_port=patch-tun,arp,dl_vlan=1,arp_op=1,arp_tpa=10.0.3.1 actions=" + reply),
+            std::string::npos);
+}
+
+// The veth to the namespace is only the fallback: routing works before (and
+// without) it; only the flows naming qp- wait for it.
+TEST(CompileFlows, RoutingDoesNotWaitForTheLegPort) {
+  OvsPorts p = AllPortsPresent();
+  p.names.erase("qp-gw13aaaaaaa");
+  p.names.erase("qp-gw14aaaaaaa");
+  auto flows = CompileFlows(C1H1(), p);
+  std::string dump = flows.br_int.Dump();
+  EXPECT_EQ(dump.find("qp-gw1"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("nw_dst=10.0.4.11 actions=load:0x1002->NXM_OF_VLAN_TCI[]"), std::string::npos);
+  EXPECT_NE(dump.find("table=64,priority=1,dl_vlan=1,dl_dst=fa:16:3e:00:01:03 actions=drop"), std::string::npos);
+  EXPECT_NE(dump.find("arp_tpa=10.0.4.1 actions=pop_vlan,move:"), std::string::npos);
+  EXPECT_NE(flows.br_tun.Dump().find("dl_src=fa:16:3e:00:01:04 actions=set_field:"), std::string::npos);
+}
+
+// An extra route covering a neighbour: the namespace decides (its main table
+// may prefer the route), so the flows leave that address to it.
+TEST(CompileFlows, ExtraRoutesStayInTheNamespace) {
+  auto s = C1H1();
+  s.routers[0].routes = {{"10.0.4.8/29", "10.0.3.10"}};
+  auto dump = CompileFlows(s, AllPortsPresent()).br_int.Dump();
+  EXPECT_EQ(dump.find("nw_dst=10.0.4.11 "), std::string::npos) << dump;
+  EXPECT_EQ(dump.find("nw_dst=10.0.4.10 "), std::string::npos);
+  EXPECT_NE(dump.find("nw_dst=10.0.3.11 "), std::string::npos);
+}
+
+// A router's number (reg6) and so its flows do not move when another router
+// comes to the host; a SNAT instance stays behind its namespace.
+TEST(CompileFlows, AnotherRouterTouchesOnlyItsFlows) {
+  auto before = CompileFlows(C1H1(), AllPortsPresent());
+  auto s = C1H1();
+  state::RouterInstance snat;
+  snat.id = "r1";
+  snat.kind = "snat";
+  snat.distributed = true;
+  snat.interfaces = {{"sn13aaaaaaaaa", "net3", "sub3", "fa:16:3e:00:05:03", "10.0.3.5", 24}};
+  state::RouterInstance r0 = s.routers[0];
+  r0.id = "r0";
+  r0.interfaces = {{"gw23aaaaaaaaa", "net3", "sub3b", "fa:16:3e:00:03:03", "10.0.30.1", 24}};
+  r0.neighbors = {{"10.0.30.7", "fa:16:3e:00:00:07"}};
+  s.routers = {r0, s.routers[0], snat};
+  OvsPorts p = AllPortsPresent();
+  p.names.insert("sp-sn13aaaaaaa");
+  auto after = CompileFlows(s, p);
+  for (const auto& line : after.br_int.DiffFrom(before.br_int)) {
+    EXPECT_EQ(line.find("delete_strict"), std::string::npos) << line;
+    EXPECT_EQ(line.find("fa:16:3e:00:01:0"), std::string::npos) << line;  // nothing of r1's
+  }
+  std::string dump = after.br_int.Dump();
+  EXPECT_NE(dump.find("table=60,priority=20,dl_vlan=1,dl_dst=fa:16:3e:00:05:03 actions=pop_vlan,output:sp-sn13aaaaaaa"),
+            std::string::npos)
+      << dump;
+  EXPECT_EQ(dump.find("arp_tpa=10.0.3.5 "), std::string::npos);
 }
 
 }  // namespace

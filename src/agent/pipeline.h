@@ -11,7 +11,8 @@ inline constexpr int kIntLocalSwitching = 0;  // ingress classification, DVR MAC
 inline constexpr int kIntDvrToSrcMac = 1;     // routed frames: source := gateway MAC
 inline constexpr int kIntArpSpoof = 24;       // port security: ARP
 inline constexpr int kIntMacSpoof = 25;       // port security: MAC + IP
-inline constexpr int kIntForward = 60;        // explicit L2 forwarding, flooding
+inline constexpr int kIntForward = 60;        // explicit L2 forwarding, flooding; gateway ARP answers
+inline constexpr int kIntRoute = 64;          // east-west routing (reg6 = router): rewrite, dec_ttl, back to 60
 inline constexpr int kIntBaseEgress = 71;     // security groups: a port's IP egress enters conntrack
 inline constexpr int kIntRulesEgress = 72;    // established/related pass; new: egress rules, commit
 inline constexpr int kIntBaseIngress = 81;    // delivery to a VIF (reg5 = its zone): ARP, DHCP, conntrack

@@ -13,7 +13,8 @@ std::string TableName(const std::string& bridge, int table) {
   static const std::map<int, std::string> kInt = {
       {kIntLocalSwitching, "LOCAL_SWITCHING"}, {kIntDvrToSrcMac, "DVR_TO_SRC_MAC"},
       {kIntArpSpoof, "ARP_SPOOF"},             {kIntMacSpoof, "MAC_SPOOF"},
-      {kIntForward, "FORWARD"},               {kIntBaseEgress, "BASE_EGRESS"},
+      {kIntForward, "FORWARD"},               {kIntRoute, "ROUTE"},
+      {kIntBaseEgress, "BASE_EGRESS"},
       {kIntRulesEgress, "RULES_EGRESS"},       {kIntBaseIngress, "BASE_INGRESS"},
       {kIntRulesIngress, "RULES_INGRESS"}};
   static const std::map<int, std::string> kTun = {

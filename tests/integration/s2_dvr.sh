@@ -7,7 +7,10 @@
 # spoofed one to its drop; a router with admin_state_up false routes nothing
 # until it is up again; an extra route on R1 toward an address instance4 owns
 # (an allowed address pair) reaches it from instance1, across clouds; no
-# agent starts an `ip` process while a subnet, a port and an instance come and go.
+# agent starts an `ip` process while a subnet, a port and an instance come and go;
+# east-west routing (same host and across clouds) passes no packet through the
+# router namespace, TTL 1 gets ICMP time exceeded, and the gateway's ARP is
+# answered with the namespace's qr- device down.
 source "$(dirname "$0")/lib.sh"
 
 
@@ -75,7 +78,7 @@ grep -Eq '^isthmus_agent_flows\{bridge="br-int"\} [1-9]' <<<"$m" || fail "c1-h1'
 pass "central, cloud1 and c1-h1's agent show non-zero counters on /metrics"
 
 # 7. `isthmus trace` follows instance1 -> instance4 across clouds without sending
-#    it: through R1's router namespace on c1-h1, the tunnel to c2-h2, R2's
+#    it: routed by R1's flows on c1-h1 (br-int table 64 ROUTE), the tunnel to c2-h2, R2's
 #    source rewrite there, delivered to instance4; a spoofed source is dropped
 #    by port security on c1-h1 (docs/architecture.md, "isthmus trace").
 ip4=$(fact instance.instance4.ip)
@@ -84,7 +87,7 @@ grep -q "^delivered: to instance4 (port t-instance4 on $(fact instance.instance4
   fail "trace instance1 -> $ip4 does not end at instance4: $out"
 grep -q -- "-> VXLAN VNI .* ($(fact instance.instance4.host))" <<<"$out" || fail "trace shows no tunnel to instance4's host: $out"
 grep -q "br-int 1 DVR_TO_SRC_MAC" <<<"$out" || fail "trace shows no DVR source rewrite: $out"
-grep -q "qrouter-" <<<"$out" || fail "trace shows no router hop: $out"
+grep -q "br-int 64 ROUTE" <<<"$out" || fail "trace shows no routed hop (br-int table 64 ROUTE): $out"
 if out=$("$ISTHMUS" trace instance1 "$ip4" --src-ip 10.0.3.250); then fail "a spoofed source was delivered: $out"; fi
 grep -q "^dropped: on $(fact instance.instance1.host) by br-int table 25 MAC_SPOOF" <<<"$out" ||
   fail "trace of a spoofed source does not end at port security: $out"
@@ -218,6 +221,68 @@ for h in $(fact hosts); do
 done
 [[ $merged -gt 0 ]] || fail "no agent merged a delta"
 pass "agents merge their states from deltas, none refused"
+
+# 13. East-west routing is done by br-int's flows, not by the router namespace
+#     (issue 12; docs/architecture.md, "OpenFlow tables", ROUTE): a ping train
+#     and a TCP transfer between two instances of one host on different
+#     subnets (instance1 on net3, a new instance7 on net4, both on c1-h1) and
+#     across clouds (instance1 -> instance4) move no packet through R1's
+#     qrouter- namespace on c1-h1: its qr- devices' counters stay as they were.
+h1=$(fact instance.instance1.host)
+ns="isth-$h1-qrouter-$r1"
+ip -n "$ns" link show >/dev/null 2>&1 || fail "no namespace $ns on $h1"
+qr_counts() {  # "rx tx" packets summed over the namespace's qr- devices
+  ip -n "$ns" -s -j link show | jq -r '[.[] | select(.ifname | startswith("qr-"))] |
+    "\(map(.stats64.rx.packets) | add) \(map(.stats64.tx.packets) | add)"'
+}
+port7=$(api POST /v2.0/ports '{"port": {"network_id": "'$net4'", "binding:host_id": "'$h1'",
+  "device_owner": "compute:nova", "device_id": "instance7"}}' | jq -r .port.id)
+[[ $port7 != null && -n $port7 ]] || fail "creating a port on net4 on $h1"
+ip7=$(api GET "/v2.0/ports/$port7" | jq -r '.port.fixed_ips[0].ip_address')
+lab add-instance instance7 --port "$port7" >/dev/null || fail "plugging instance7 on net4 ($h1)"
+wait_for "instance1 -> instance7 (same host, through R1)" 30 ping_ok instance1 "$ip7"
+converged
+lab exec instance7 -- iperf3 -s -1 -D -p 5202
+lab exec instance4 -- iperf3 -s -1 -D -p 5203
+wait_for "iperf3 server in instance7" 5 lab exec instance7 -- ss -ltn 'sport = :5202' -H
+wait_for "iperf3 server in instance4" 5 lab exec instance4 -- ss -ltn 'sport = :5203' -H
+before=$(qr_counts)
+for dst in "$ip7" "$ip4"; do
+  out=$(lab exec instance1 -- ping -c 100 -i 0.01 -W 1 "$dst" 2>&1 || true)
+  grep -q " 100 received" <<<"$out" || fail "instance1 -> $dst ping train: $(grep -o '[0-9]* received' <<<"$out") of 100"
+done
+for target in "$ip7:5202" "$ip4:5203"; do
+  out=$(lab exec instance1 -- iperf3 -c "${target%:*}" -p "${target#*:}" -t 1 -J) || fail "TCP instance1 -> $target failed"
+  bytes=$(grep -m1 -o '"bytes":[[:space:]]*[0-9]*' <<<"${out##*\"sum_received\"}" | grep -o '[0-9]*$')
+  ((bytes > 0)) || fail "TCP instance1 -> $target moved no bytes"
+done
+after=$(qr_counts)
+[[ $after == "$before" ]] ||
+  fail "routed traffic went through $ns: qr- rx/tx packets $before before, $after after"
+pass "200 pings and 2 TCP transfers (same host, across clouds) routed by flows: qr- rx/tx packets in $ns unchanged ($after)"
+
+# 14. TTL expiring at the router: the flows hand the packet to the namespace,
+#     whose kernel answers ICMP time exceeded from the gateway (as Neutron).
+gw1=$(fact instance.instance1.gateway)
+out=$(lab exec instance1 -- ping -c 1 -W 2 -t 1 "$ip4" 2>&1 || true)
+grep -q "From $gw1 .*Time to live exceeded" <<<"$out" || fail "ping -t 1 across R1 got no time exceeded from $gw1: $out"
+pass "ping -t 1 across R1: ICMP time exceeded from the gateway $gw1"
+
+# 15. The gateway's ARP is answered by flows: with the qr- device of R1's net3
+#     leg down in the namespace, instance1 resolves its gateway (R1's net3 MAC)
+#     and reaches instance4 (routed by flows); the device is up again after.
+qr="qr-$(fact router.R1.net3.port_id | cut -c1-11)"
+gwmac=$(fact router.R1.net3.mac)
+ip -n "$ns" link set "$qr" down || fail "setting $qr down in $ns"
+lab exec instance1 -- ip neigh flush dev eth0
+ok=1
+ping_ok instance1 "$ip4" || ok=0
+mac=$(lab exec instance1 -- ip neigh show "$gw1" dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
+ip -n "$ns" link set "$qr" up || fail "setting $qr up again in $ns"
+((ok)) || fail "instance1 -> instance4 with $qr down"
+[[ $mac == "$gwmac" ]] || fail "instance1 resolved its gateway $gw1 to '$mac' with $qr down, want $gwmac"
+pass "with $qr down: instance1's ARP for $gw1 answered ($mac) by flows, instance1 -> instance4 routed"
+api DELETE "/v2.0/ports/$port7" >/dev/null || fail "deleting instance7's port"
 
 assert_down_clean
 echo "1 passed, 0 failed"

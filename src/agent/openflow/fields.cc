@@ -36,6 +36,7 @@ const std::map<std::string, Field>& ByName() {
     add({"arp_sha"}, kOxm, 24, 6);
     add({"arp_tha"}, kOxm, 25, 6);
     add({"tun_id", "tunnel_id"}, kOxm, 38, 8);
+    add({"nw_ttl"}, kNxmNx, 29, 1);  // NXM_NX_IP_TTL
     add({"tcp_flags"}, kNxmNx, 34, 2);
     add({"ct_state"}, kNxmNx, 105, 4);
     add({"ct_zone"}, kNxmNx, 106, 2);

@@ -72,6 +72,29 @@ TEST(FlowModEncoder, ArpResponderMoveSetFieldLoad) {
             "0000000000000000");
 }
 
+TEST(FlowModEncoder, RouteTtlMatchAndInPortClear) {
+  // nw_ttl as NXM_NX_IP_TTL (after its prerequisite, ip); dec_ttl,
+  // load:0->NXM_OF_IN_PORT[] and resubmit as Nicira actions.
+  EXPECT_EQ(Encode("cookie=0x15a7,table=64,priority=30,ip,dl_vlan=1,dl_dst=fa:16:3e:00:01:03,nw_ttl=1 "
+                   "actions=pop_vlan,output:t-instance1"),
+            // checked with ovs-ofctl ofp-print: ...,nw_ttl=1 actions=pop_vlan,output:5
+            "050e00700000000000000000000015a70000000000000000400000000000001e"
+            "ffffffffffffffffffffffff000000000001001f80000606fa163e0001038000"
+            "0a02080080000c02100100013a01010000040020000000000012000800000000"
+            "00000010000000050000000000000000");
+  EXPECT_EQ(Encode("cookie=0x15a7,table=64,priority=20,ip,reg6=7,nw_dst=10.0.4.11 actions=load:0x1002->NXM_OF_VLAN_TCI[],"
+                   "dec_ttl,load:0->NXM_OF_IN_PORT[],resubmit(,60)"),
+            // ofp-print: ...,reg6=0x7,nw_dst=10.0.4.11 actions=load:0x1002->NXM_OF_VLAN_TCI[],dec_ttl,...
+            "050e00a00000000000000000000015a700000000000000004000000000000014"
+            "ffffffffffffffffffffffff000000000001001a80000a020800800018040a00"
+            "040b00010c04000000070000000000000004005000000000ffff001800002320"
+            "0007000f0000080200000000000010020018000800000000ffff001800002320"
+            "0007000f000000020000000000000000ffff001000002320000efff83c000000");
+  auto bad = ParseFlow("table=64,priority=30,arp,nw_ttl=1 actions=drop", kAdd);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("nw_ttl needs ip"), std::string::npos) << bad.status().message();
+}
+
 TEST(FlowModEncoder, DeleteStrictHasNoInstructions) {
   EXPECT_EQ(Encode("delete_strict table=60,priority=20,dl_vlan=1,dl_dst=fa:16:3e:00:00:00"),
             "050e004800000000000000000000000000000000000000003c04000000000014"

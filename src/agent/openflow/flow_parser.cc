@@ -168,6 +168,7 @@ class MatchBuilder {
 
   Status Prerequisites(const Field& f) const {
     if (f.oxm_class == 0x0001 && f.field == 34 && Get(10) != 6) return InvalidArgument("tcp_flags needs tcp");
+    if (f.oxm_class == 0x0001 && f.field == 29 && Get(5) != kEthIp) return InvalidArgument("nw_ttl needs ip (dl_type=0x0800)");
     if (f.oxm_class != 0x8000) return Status::Ok();
     int eth = Get(5), proto = Get(10);
     switch (f.field) {
