@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "trace/tracer.h"
+
 namespace isthmus::trace {
 namespace {
 
@@ -118,6 +120,15 @@ TEST(OfprotoTraceTest, AResumedSectionIsInTheBridgeOfItsCtAction) {
   ASSERT_EQ(r.outputs.size(), 2u);  // br-tun's output to patch-int, then the VIF
   EXPECT_EQ(r.outputs[1].bridge, "br-int");
   EXPECT_EQ(r.outputs[1].port, "2");
+}
+
+// Hops name br-int's tables as docs/architecture.md does, the routed hop
+// (issue 12: east-west in flows) included.
+TEST(OfprotoTraceTest, TablesNamedAsInDocs) {
+  EXPECT_EQ(TableName("br-int", 60), "FORWARD");
+  EXPECT_EQ(TableName("br-int", 64), "ROUTE");
+  EXPECT_EQ(TableName("br-tun", 1), "DVR_PROCESS");
+  EXPECT_EQ(TableName("br-int", 63), "");
 }
 
 TEST(OfprotoTraceTest, FlowStrings) {
