@@ -1,5 +1,7 @@
 #include "central/access.h"
 
+#include <type_traits>
+
 namespace isthmus::central {
 
 using nlohmann::json;
@@ -78,43 +80,93 @@ Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const s
   return Status::Ok();
 }
 
-Status CheckCreate(Service& s, const Caller& c, const std::string& resource, const json& body) {
-  if (c.admin || !body.is_object() || !body.contains(resource) || !body[resource].is_object())
-    return Status::Ok();
-  const json& obj = body[resource];
-  // Neutron's policy: external and provider networks are an admin's.
-  if (resource == "network")
-    for (const char* attr : {"router:external", "provider:network_type", "provider:physical_network",
-                             "provider:segmentation_id"})
-      if (obj.contains(attr) && !obj[attr].is_null() && obj[attr] != json(false))
-        return Status(Code::kForbidden, std::string("only an admin may set ") + attr + " on a network");
-  if (resource == "subnet" && !Str(obj, "network_id").empty())
-    return MayUse(s, c, "network", Str(obj, "network_id"));
-  if (resource == "port") {
-    if (obj.contains("binding:host_id") && !Str(obj, "binding:host_id").empty())
-      return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
-    if (!Str(obj, "network_id").empty()) ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "network_id")));
-  }
-  // Neutron's policy: only an admin chooses a router's mode (isthmus's default applies otherwise).
-  if (resource == "router" && obj.contains("distributed"))
-    return Status(Code::kForbidden, "only an admin may set distributed on a router");
-  // external_gateway_info {} or null means no gateway (Neutron): nothing to use.
-  if (resource == "router" && obj.contains("external_gateway_info") &&
-      obj["external_gateway_info"].is_object() && !Str(obj["external_gateway_info"], "network_id").empty())
-    return MayUse(s, c, "network", Str(obj["external_gateway_info"], "network_id"), true);
-  if (resource == "port") ISTHMUS_RETURN_IF_ERROR(MayUseGroups(s, c, obj));
-  if (resource == "security_group_rule") {
-    if (!Str(obj, "security_group_id").empty())
-      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "security_group_id")));
-    if (!Str(obj, "remote_group_id").empty())
-      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "remote_group_id"), true));
-  }
-  if (resource == "floatingip") {
-    if (!Str(obj, "floating_network_id").empty())
-      ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "floating_network_id"), true));
-    if (!Str(obj, "port_id").empty()) return MayAssociatePort(s, c, Str(obj, "port_id"));
-  }
+// What a member may not write, kind by kind (Neutron's policy). `obj` is the
+// body's resource object; the caller is no admin. A kind without an overload
+// has no check beyond its project (StampProject, MayUse of the resource).
+Status MayCreate(std::type_identity<model::Network>, Service&, const Caller&, const json& obj) {
+  // External and provider networks are an admin's.
+  for (const char* attr : {"router:external", "provider:network_type", "provider:physical_network",
+                           "provider:segmentation_id"})
+    if (obj.contains(attr) && !obj[attr].is_null() && obj[attr] != json(false))
+      return Status(Code::kForbidden, std::string("only an admin may set ") + attr + " on a network");
   return Status::Ok();
+}
+
+Status MayCreate(std::type_identity<model::Subnet>, Service& s, const Caller& c, const json& obj) {
+  return Str(obj, "network_id").empty() ? Status::Ok() : MayUse(s, c, "network", Str(obj, "network_id"));
+}
+
+Status MayCreate(std::type_identity<model::Port>, Service& s, const Caller& c, const json& obj) {
+  if (obj.contains("binding:host_id") && !Str(obj, "binding:host_id").empty())
+    return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+  if (!Str(obj, "network_id").empty()) ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "network_id")));
+  return MayUseGroups(s, c, obj);
+}
+
+Status MayCreate(std::type_identity<model::Router>, Service& s, const Caller& c, const json& obj) {
+  // Only an admin chooses a router's mode (isthmus's default applies otherwise).
+  if (obj.contains("distributed")) return Status(Code::kForbidden, "only an admin may set distributed on a router");
+  // external_gateway_info {} or null means no gateway (Neutron): nothing to use.
+  if (obj.contains("external_gateway_info") && obj["external_gateway_info"].is_object() &&
+      !Str(obj["external_gateway_info"], "network_id").empty())
+    return MayUse(s, c, "network", Str(obj["external_gateway_info"], "network_id"), true);
+  return Status::Ok();
+}
+
+Status MayCreate(std::type_identity<model::SecurityGroupRule>, Service& s, const Caller& c, const json& obj) {
+  if (!Str(obj, "security_group_id").empty())
+    ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "security_group_id")));
+  if (!Str(obj, "remote_group_id").empty())
+    ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "securitygroup", Str(obj, "remote_group_id"), true));
+  return Status::Ok();
+}
+
+Status MayCreate(std::type_identity<model::FloatingIp>, Service& s, const Caller& c, const json& obj) {
+  if (!Str(obj, "floating_network_id").empty())
+    ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, "network", Str(obj, "floating_network_id"), true));
+  return Str(obj, "port_id").empty() ? Status::Ok() : MayAssociatePort(s, c, Str(obj, "port_id"));
+}
+
+template <typename T>
+Status MayCreate(std::type_identity<T>, Service&, const Caller&, const json&) {
+  return Status::Ok();
+}
+
+Status MayUpdate(std::type_identity<model::Network>, Service&, const Caller&, const json& obj) {
+  if (obj.contains("router:external"))
+    return Status(Code::kForbidden, "only an admin may set router:external on a network");
+  return Status::Ok();
+}
+
+Status MayUpdate(std::type_identity<model::Port>, Service& s, const Caller& c, const json& obj) {
+  if (obj.contains("binding:host_id"))
+    return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
+  if (obj.contains("mac_address")) return Status(Code::kForbidden, "only an admin may change a port's mac_address");
+  return MayUseGroups(s, c, obj);
+}
+
+template <typename T>
+Status MayUpdate(std::type_identity<T>, Service&, const Caller&, const json&) {
+  return Status::Ok();
+}
+
+// The resource object of a create or update body ({"<body key>": {...}}), or
+// null when the body has none (the request's own validation answers it).
+const json* ResourceObject(Kind kind, const json& body) {
+  const char* key = Traits(kind).body;
+  return body.is_object() && body.contains(key) && body[key].is_object() ? &body[key] : nullptr;
+}
+
+Status CheckCreate(Service& s, const Caller& c, Kind kind, const json& body) {
+  const json* obj = ResourceObject(kind, body);
+  if (c.admin || !obj) return Status::Ok();
+  return VisitNeutronKind(kind, [&](auto t) { return MayCreate(t, s, c, *obj); }).value_or(Status::Ok());
+}
+
+Status CheckUpdate(Service& s, const Caller& c, Kind kind, const json& body) {
+  const json* obj = ResourceObject(kind, body);
+  if (c.admin || !obj) return Status::Ok();
+  return VisitNeutronKind(kind, [&](auto t) { return MayUpdate(t, s, c, *obj); }).value_or(Status::Ok());
 }
 
 }  // namespace isthmus::central

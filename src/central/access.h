@@ -32,7 +32,11 @@ Status MayAssociatePort(Service& s, const Caller& c, const std::string& port_id)
 // What a delete the caller may do (MayUse) still needs: a member may not
 // delete its project's default security group (409, as Neutron).
 Status CheckDelete(Service& s, const Caller& c, const std::string& kind, const std::string& id);
-// The checks a create of `resource` (its body key) needs beyond its own project.
-Status CheckCreate(Service& s, const Caller& c, const std::string& resource, const nlohmann::json& body);
+// The checks a create or an update (PUT) of a Neutron kind needs beyond its
+// own project, for a caller who is no admin: one overload per kind that has
+// any (MayCreate / MayUpdate in access.cc; a new kind has none until it
+// declares them).
+Status CheckCreate(Service& s, const Caller& c, Kind kind, const nlohmann::json& body);
+Status CheckUpdate(Service& s, const Caller& c, Kind kind, const nlohmann::json& body);
 
 }  // namespace isthmus::central

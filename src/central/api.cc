@@ -310,7 +310,7 @@ Result<json> BulkCreate(Service& s, const Caller& c, const KindTraits& t, const 
     const bool wrapped = item.size() == 1 && item.contains(t.body) && item[t.body].is_object();
     json one = {{t.body, wrapped ? item[t.body] : item}};
     ISTHMUS_RETURN_IF_ERROR(StampProject(c, one, t.body));
-    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.body, one));
+    ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.kind, one));
     requests.push_back(std::move(one));
   }
   json made = json::array();
@@ -352,7 +352,7 @@ void InstallResourceRoutes(HttpServer& server, Service& s, const Who& who, const
         if (body->is_object() && body->contains(CollectionKey(t.kind)) && !body->contains(k.singular))
           return BulkCreate(s, c, t, *body);
         ISTHMUS_RETURN_IF_ERROR(StampProject(c, *body, k.singular));
-        ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, k.singular, *body));
+        ISTHMUS_RETURN_IF_ERROR(CheckCreate(s, c, t.kind, *body));
         auto v = k.create(*body);
         if (!v.ok()) return v.status();
         return json{{k.singular, *v}};
@@ -442,17 +442,7 @@ void InstallUpdateRoutes(HttpServer& server, Service& s, const Who& who) {
         if (!body.ok()) return body.status();
         Caller c = who(req);
         ISTHMUS_RETURN_IF_ERROR(MayUse(s, c, kind, req.matches[1]));
-        if (kind == "port" && !c.admin && body->is_object() && body->contains("port") &&
-            (*body)["port"].is_object()) {
-          if ((*body)["port"].contains("binding:host_id"))
-            return Status(Code::kForbidden, "only an admin may bind a port to a host (binding:host_id)");
-          if ((*body)["port"].contains("mac_address"))
-            return Status(Code::kForbidden, "only an admin may change a port's mac_address");
-          ISTHMUS_RETURN_IF_ERROR(MayUseGroups(s, c, (*body)["port"]));
-        }
-        if (kind == "network" && !c.admin && body->is_object() && body->contains("network") &&
-            (*body)["network"].is_object() && (*body)["network"].contains("router:external"))
-          return Status(Code::kForbidden, "only an admin may set router:external on a network");
+        ISTHMUS_RETURN_IF_ERROR(CheckUpdate(s, c, *KindNamed(kind), *body));
         auto view = s.UpdateView(*KindNamed(kind), req.matches[1], *body);
         if (!view.ok()) return view.status();
         return json{{Traits(*KindNamed(kind)).body, *view}};
