@@ -47,6 +47,10 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
     client = std::make_unique<httplib::ClientImpl>(ep.host, ep.port);
   }
   httplib::ClientImpl& cli = *client;
+  // cpp-httplib sends a request's headers and its body in two writes: with
+  // Nagle on, the body waits for the peer's delayed ACK (~40 ms) on every
+  // POST and PUT (central's pushes to clouds, agents' reports).
+  cli.set_tcp_nodelay(true);
   auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
   cli.set_connection_timeout(sec, usec);
   cli.set_read_timeout(sec, usec);
