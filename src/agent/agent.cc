@@ -62,6 +62,7 @@ int Agent::Run() {
   monitor.Start();
   vswitchd.Start();
   std::thread watcher([this] { WatchState(); });
+  AppliedReporter reporter([this](int64_t revision) { return cloud_->ReportApplied(config_.host, revision); });
 
   backoff_ms = 50;
   auto retry_pause = [&] {
@@ -78,7 +79,8 @@ int Agent::Run() {
     RecordPass(st.ok(), started);
     if (st.ok()) {
       backoff_ms = 50;
-      ReportApplied(s->revision);
+      applied_revision_ = s->revision;
+      reporter.Applied(s->revision);
       continue;
     }
     LOG_WARN("revision " << s->revision << " not applied, will retry: " << st.message());
@@ -152,16 +154,6 @@ void Agent::WatchState() {
     dirty_ = true;
     cv_.notify_all();
   }
-}
-
-void Agent::ReportApplied(int64_t revision) {
-  applied_revision_ = revision;
-  if (revision == reported_revision_) return;
-  if (Status st = cloud_->ReportApplied(config_.host, revision); !st.ok()) {
-    LOG_WARN("telling the cloud revision " << revision << " is applied: " << st.message());
-    return;
-  }
-  reported_revision_ = revision;
 }
 
 void Agent::OnInterfaces(const InterfaceTable& table) {

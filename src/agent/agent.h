@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 
+#include "agent/applied_reporter.h"
 #include "agent/cloud_client.h"
 #include "agent/dhcp_ns.h"
 #include "agent/flows.h"
@@ -57,9 +58,6 @@ class Agent {
   bool WaitForWork(std::optional<state::HostState>* s, InterfaceTable* ifaces);
   Status Reconcile(const state::HostState& s, const InterfaceTable& ifaces);
   void WriteStatus(int64_t revision, size_t flows);
-  // Tells the cloud the revision a pass applied (once per revision; a failure
-  // is logged: the next long-poll carries it too).
-  void ReportApplied(int64_t revision);
   // After a port's rules changed: deletes the conntrack entries of its zone
   // that its rules no longer allow (conntrack_sweep.h). Failures are logged.
   void SweepConntrack(const state::HostState& s, const OvsPorts& ports);
@@ -89,7 +87,6 @@ class Agent {
   bool bridges_ok_ = false;  // EnsureBridges succeeded since the last loss
   FlowTable installed_int_, installed_tun_;
   std::map<std::string, std::string> rule_digests_;  // port id -> RulesDigest last applied
-  int64_t reported_revision_ = 0;  // the applied revision the cloud acknowledged
 };
 
 }  // namespace isthmus::agent

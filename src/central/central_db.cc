@@ -511,14 +511,18 @@ Result<std::map<std::string, int64_t>> CentralDb::PendingCounts() {
 
 // Jobs
 
+// A hint for the jobs API, on the path of every push: its commit does not
+// wait for the disk (a crash may lose it; the events are pushed again either way).
 Status CentralDb::MarkRunning(const std::string& cloud, int64_t first, int64_t last) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto q = db_->Prepare(
-      "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? "
-      "AND status IN ('NEW', 'RUNNING', 'FAIL')");
-  q->Bind(1, Now()).Bind(2, cloud).Bind(3, first).Bind(4, last);
-  q->Step();
-  return q->status();
+  return db_->UnflushedTransaction([&] {
+    auto q = db_->Prepare(
+        "UPDATE outbox SET status = 'RUNNING', updated_at = ? WHERE cloud = ? AND cloud_seq BETWEEN ? AND ? "
+        "AND status IN ('NEW', 'RUNNING', 'FAIL')");
+    q->Bind(1, Now()).Bind(2, cloud).Bind(3, first).Bind(4, last);
+    q->Step();
+    return q->status();
+  });
 }
 
 Status CentralDb::MarkFailed(const std::string& cloud, int64_t first, int64_t last, const std::string& error) {

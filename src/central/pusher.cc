@@ -1,5 +1,7 @@
 #include "central/pusher.h"
 
+#include <optional>
+
 #include "central/central_metrics.h"
 #include "central/push_lease.h"
 #include "common/http.h"
@@ -85,6 +87,9 @@ void Pusher::Run(const std::string& cloud) {
   // take it every kLeaseRetryMs (docs/architecture.md, "Replicas").
   PushLease lease(service_.db_location(), self->index);
   bool held = false;
+  // One kept-alive connection to the cloud (a batch is idempotent: the cloud
+  // applies each seq once), made again when its endpoint changes.
+  std::optional<HttpSession> session;
   while (!service_.shutting_down()) {
     if (!lease.Hold()) {
       if (held) LOG_INFO("another replica pushes the events of cloud " << cloud << " now");
@@ -116,7 +121,8 @@ void Pusher::Run(const std::string& cloud) {
     Status st = ep.status();
     std::optional<int64_t> applied;
     if (st.ok()) {
-      auto reply = HttpCall(*ep, "POST", "/v1/federation/events", &body, 10000);
+      if (!session || session->endpoint().ToString() != ep->ToString()) session.emplace(*ep, 10000);
+      auto reply = session->Call("POST", "/v1/federation/events", &body);
       st = reply.ok() ? ReplyStatus(*reply) : reply.status();
       if (reply.ok() && reply->body.is_object() && reply->body.contains("applied_seq") &&
           reply->body["applied_seq"].is_number_integer())

@@ -1,5 +1,7 @@
 #include "cloud/cloud_db.h"
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include "common/crypto.h"
@@ -120,10 +122,12 @@ Status CloudDb::ReplaceResources(const nlohmann::json& resources) {
   return Status::Ok();
 }
 
-Result<int64_t> CloudDb::ApplyEvents(const std::vector<Event>& events) {
+Result<int64_t> CloudDb::ApplyEvents(const std::vector<Event>& events, bool flush) {
   int64_t applied = AppliedSeq();
   ISTHMUS_RETURN_IF_ERROR(CheckSequence(events, applied));
-  Status st = db_->Transaction([&]() -> Status {
+  if (std::none_of(events.begin(), events.end(), [&](const Event& e) { return e.seq > applied; })) return applied;
+  auto write = [&](const std::function<Status()>& fn) { return flush ? Write(fn) : db_->UnflushedTransaction(fn); };
+  Status st = write([&]() -> Status {
     for (const auto& e : events) {
       if (e.seq <= applied) continue;
       if (e.kind == "snapshot") {
@@ -146,7 +150,24 @@ Result<int64_t> CloudDb::ApplyEvents(const std::vector<Event>& events) {
     return m->status();
   });
   if (!st.ok()) return st;
+  if (!flush) unflushed_ = true;
   return applied;
+}
+
+Status CloudDb::Write(const std::function<Status()>& fn) {
+  Status st = db_->Transaction(fn);
+  if (st.ok()) unflushed_ = false;  // its sync took every earlier commit to disk too
+  return st;
+}
+
+Status CloudDb::Flush() {
+  if (!unflushed_) return Status::Ok();
+  return Write([&] {
+    auto m = db_->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('applied_seq', ?)");
+    m->Bind(1, AppliedSeq());
+    m->Step();
+    return m->status();
+  });
 }
 
 Result<std::map<std::string, std::map<std::string, nlohmann::json>>> CloudDb::LoadResources() {
@@ -158,7 +179,7 @@ Result<std::map<std::string, std::map<std::string, nlohmann::json>>> CloudDb::Lo
 }
 
 Status CloudDb::SaveOwnHost(const model::Host& h) {
-  return db_->Transaction([&]() -> Status {
+  return Write([&]() -> Status {
     auto q = db_->Prepare(
         "INSERT INTO hosts (name, role, vtep_ip, dvr_mac) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(name) DO UPDATE SET role = excluded.role, vtep_ip = excluded.vtep_ip");
@@ -208,7 +229,7 @@ Result<std::map<std::string, std::map<std::string, int>>> CloudDb::LoadLvids() {
 }
 
 Status CloudDb::SaveLvids(const std::string& host, const std::map<std::string, int>& lvids) {
-  return db_->Transaction([&]() -> Status {
+  return Write([&]() -> Status {
     auto d = db_->Prepare("DELETE FROM local_vlans WHERE host = ?");
     d->Bind(1, host);
     d->Step();
@@ -237,7 +258,7 @@ Result<std::map<std::string, StoredState>> CloudDb::LoadStates() {
 }
 
 Status CloudDb::SaveStates(const std::vector<std::pair<std::string, StoredState>>& states, int64_t counter) {
-  return db_->Transaction([&]() -> Status {
+  return Write([&]() -> Status {
     for (const auto& [host, state] : states) {
       auto q = db_->Prepare("INSERT OR REPLACE INTO host_states (host, revision, body) VALUES (?, ?, ?)");
       q->Bind(1, host).Bind(2, state.revision).Bind(3, state.digest);

@@ -51,7 +51,11 @@ class CloudDb {
   // Applies the events with seq > applied_seq in one transaction, after
   // CheckSequence; returns the new applied sequence. A snapshot replaces every
   // resource (not the hosts registered here, their DVR MACs, local VLANs or states).
-  Result<int64_t> ApplyEvents(const std::vector<Event>& events);
+  // flush = false: the commit does not wait for the disk; the next write
+  // (the states it changes) or Flush() makes it durable, with one sync for both.
+  Result<int64_t> ApplyEvents(const std::vector<Event>& events, bool flush = true);
+  // Makes an unflushed ApplyEvents durable, unless a write since did.
+  Status Flush();
   int64_t AppliedSeq();
   // Every stored resource: kind -> id -> body.
   Result<std::map<std::string, std::map<std::string, nlohmann::json>>> LoadResources();
@@ -73,6 +77,8 @@ class CloudDb {
  private:
   explicit CloudDb(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   int64_t MetaInt(const std::string& key);
+  Status Write(const std::function<Status()>& fn);  // a flushed transaction
+  bool unflushed_ = false;  // an ApplyEvents commit not on disk yet
   Status ReplaceResources(const nlohmann::json& resources);  // inside a transaction
   std::unique_ptr<Db> db_;
 };

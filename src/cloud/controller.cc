@@ -221,21 +221,31 @@ Result<bool> Controller::RegisterCheaply(const model::Host& host, bool known_bef
   return true;
 }
 
+// The events' commit and the states they change share one sync of the disk:
+// the events are committed unflushed, and the states' commit (or Flush, when
+// no state changed) makes both durable before central is told they are applied.
 Result<int64_t> Controller::ApplyEvents(const json& body) {
   auto events = ParseEvents(body);
   if (!events.ok()) return events.status();
   std::lock_guard<std::mutex> lock(mu_);
+  auto applied = ApplyEventsLocked(*events);
+  if (!applied.ok()) return applied;
+  ISTHMUS_RETURN_IF_ERROR(db_->Flush());
+  return applied;
+}
+
+Result<int64_t> Controller::ApplyEventsLocked(const std::vector<Event>& events) {
   int64_t before = db_->AppliedSeq();
   // Every event is checked before any is stored: one bad event refuses the batch.
-  if (Status st = ValidateEvents(*events, resources_, before); !st.ok()) {
-    LOG_ERROR("refusing a batch of " << events->size() << " events from central: " << st.message());
+  if (Status st = ValidateEvents(events, resources_, before); !st.ok()) {
+    LOG_ERROR("refusing a batch of " << events.size() << " events from central: " << st.message());
     return st;
   }
-  auto applied = db_->ApplyEvents(*events);
+  auto applied = db_->ApplyEvents(events, /*flush=*/false);
   if (!applied.ok()) return applied.status();
   if (*applied == before) return applied;
   CountEventsApplied(*applied - before, *applied);
-  if (events->front().kind == "snapshot" && events->front().seq > before) {
+  if (events.front().kind == "snapshot" && events.front().seq > before) {
     // Replaced whole (and the events after it applied): read back what the DB holds.
     auto res = db_->LoadResources();
     if (!res.ok()) return res.status();
@@ -243,7 +253,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
       if (!(*res)["port"].count(id)) statuses_.SetPort(id, nullptr);
     resources_ = std::move(*res);
     for (const auto& [id, body] : resources_["port"]) statuses_.SetPort(id, &body);
-    LOG_INFO("applied a snapshot from central at seq " << events->front().seq << " (was at seq " << before
+    LOG_INFO("applied a snapshot from central at seq " << events.front().seq << " (was at seq " << before
                                                        << ")");
     RebuildView();
     ISTHMUS_RETURN_IF_ERROR(Recompute(AffectedHosts{true, {}}));
@@ -251,7 +261,7 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   }
   // Each event changes the view in place and names the hosts it can change.
   AffectedHosts affected;
-  for (const auto& e : *events) {
+  for (const auto& e : events) {
     if (e.seq <= before) continue;
     if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
     else resources_[e.kind].erase(e.id);

@@ -72,6 +72,8 @@ class Controller {
   void Shutdown();
 
  private:
+  // ApplyEvents under mu_, its events committed unflushed (the caller flushes).
+  Result<int64_t> ApplyEventsLocked(const std::vector<Event>& events);
   Controller(std::string cloud, std::unique_ptr<CloudDb> db, DesiredStateOptions options, StatusOptions status)
       : cloud_(std::move(cloud)),
         db_(std::move(db)),

@@ -1,6 +1,7 @@
 #include "common/http.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "common/tls.h"
@@ -31,9 +32,10 @@ Result<Endpoint> Endpoint::Parse(const std::string& url) {
   return ep;
 }
 
-Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
-                           const nlohmann::json* body, int timeout_ms,
-                           const httplib::Headers& headers) {
+namespace {
+
+// A client for one endpoint: TLS with this process's files for https.
+Result<std::unique_ptr<httplib::ClientImpl>> MakeClient(const Endpoint& ep, int timeout_ms) {
   std::unique_ptr<httplib::ClientImpl> client;
   if (ep.tls) {
     TlsFiles tls = ClientTls();
@@ -46,25 +48,28 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
   } else {
     client = std::make_unique<httplib::ClientImpl>(ep.host, ep.port);
   }
-  httplib::ClientImpl& cli = *client;
   // cpp-httplib sends a request's headers and its body in two writes: with
   // Nagle on, the body waits for the peer's delayed ACK (~40 ms) on every
   // POST and PUT (central's pushes to clouds, agents' reports).
-  cli.set_tcp_nodelay(true);
+  client->set_tcp_nodelay(true);
   auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
-  cli.set_connection_timeout(sec, usec);
-  cli.set_read_timeout(sec, usec);
-  cli.set_write_timeout(sec, usec);
+  client->set_connection_timeout(sec, usec);
+  client->set_read_timeout(sec, usec);
+  client->set_write_timeout(sec, usec);
+  return client;
+}
+
+bool KnownMethod(const std::string& method) {
+  return method == "GET" || method == "POST" || method == "PUT" || method == "DELETE";
+}
+
+Result<HttpReply> Send(httplib::ClientImpl& cli, const Endpoint& ep, const std::string& method,
+                       const std::string& path, const nlohmann::json* body, const httplib::Headers& headers) {
   std::string payload = body ? body->dump() : std::string();
-  auto send = [&]() -> httplib::Result {
-    if (method == "GET") return cli.Get(path, headers);
-    if (method == "POST") return cli.Post(path, headers, payload, "application/json");
-    if (method == "PUT") return cli.Put(path, headers, payload, "application/json");
-    return cli.Delete(path, headers);
-  };
-  if (method != "GET" && method != "POST" && method != "PUT" && method != "DELETE")
-    return InvalidArgument("unsupported method " + method);
-  httplib::Result r = send();
+  httplib::Result r = method == "GET"    ? cli.Get(path, headers)
+                      : method == "POST" ? cli.Post(path, headers, payload, "application/json")
+                      : method == "PUT"  ? cli.Put(path, headers, payload, "application/json")
+                                         : cli.Delete(path, headers);
   if (!r)
     return Unavailable(method + " " + ep.ToString() + path + ": " + httplib::to_string(r.error()));
   HttpReply reply;
@@ -74,6 +79,44 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
   if (!r->body.empty()) reply.body = nlohmann::json::parse(r->body, nullptr, false);
   if (reply.body.is_discarded()) reply.body = nullptr;
   return reply;
+}
+
+}  // namespace
+
+Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const std::string& path,
+                           const nlohmann::json* body, int timeout_ms,
+                           const httplib::Headers& headers) {
+  if (!KnownMethod(method)) return InvalidArgument("unsupported method " + method);
+  auto client = MakeClient(ep, timeout_ms);
+  if (!client.ok()) return client.status();
+  return Send(**client, ep, method, path, body, headers);
+}
+
+HttpSession::HttpSession(Endpoint ep, int timeout_ms) : ep_(std::move(ep)), timeout_ms_(timeout_ms) {}
+HttpSession::~HttpSession() = default;
+
+Result<HttpReply> HttpSession::Call(const std::string& method, const std::string& path,
+                                    const nlohmann::json* body, const httplib::Headers& headers) {
+  if (!KnownMethod(method)) return InvalidArgument("unsupported method " + method);
+  // Twice at most: a kept connection the server closed meanwhile (idle
+  // timeout, restart) fails the first try at once; a fresh one is the real
+  // answer. A try that failed slowly (a server that does not answer) is not
+  // made again.
+  for (int attempt = 0;; attempt++) {
+    const bool reused = client_ != nullptr;
+    const auto started = std::chrono::steady_clock::now();
+    if (!client_) {
+      auto client = MakeClient(ep_, timeout_ms_);
+      if (!client.ok()) return client.status();
+      client_ = std::move(*client);
+      client_->set_keep_alive(true);
+    }
+    auto reply = Send(*client_, ep_, method, path, body, headers);
+    if (reply.ok()) return reply;
+    client_.reset();
+    const bool quick = std::chrono::steady_clock::now() - started < std::chrono::milliseconds(timeout_ms_ / 2);
+    if (!reused || attempt > 0 || !quick) return reply;
+  }
 }
 
 Status ReplyStatus(const HttpReply& reply) {

@@ -38,6 +38,26 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
                            const nlohmann::json* body = nullptr, int timeout_ms = 5000,
                            const httplib::Headers& headers = {});
 
+// Calls to one endpoint over one kept-alive connection (a TLS handshake once,
+// not per call). Not thread-safe: one per thread. A call that fails on a
+// connection kept from before is made once more on a new one, so every
+// request sent through a session must be idempotent.
+class HttpSession {
+ public:
+  explicit HttpSession(Endpoint ep, int timeout_ms = 5000);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+  const Endpoint& endpoint() const { return ep_; }
+  Result<HttpReply> Call(const std::string& method, const std::string& path, const nlohmann::json* body = nullptr,
+                         const httplib::Headers& headers = {});
+
+ private:
+  Endpoint ep_;
+  int timeout_ms_;
+  std::unique_ptr<httplib::ClientImpl> client_;
+};
+
 // Converts a non-2xx reply into a Status carrying the peer's message.
 Status ReplyStatus(const HttpReply& reply);
 

@@ -143,6 +143,13 @@ std::unique_ptr<sql::Statement> PostgresConnection::Prepare(const std::string& s
   return std::make_unique<PostgresStatement>(this, sql);
 }
 
+Status PostgresConnection::UnflushedTransaction(const std::function<Status()>& fn) {
+  return Transaction([&] {
+    ISTHMUS_RETURN_IF_ERROR(Exec("SET LOCAL synchronous_commit TO OFF"));
+    return fn();
+  });
+}
+
 Status PostgresConnection::Transaction(const std::function<Status()>& fn) {
   if (in_transaction_) return Internal("postgres: a transaction is already open");
   Status begin = Exec("BEGIN");

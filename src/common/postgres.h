@@ -31,6 +31,8 @@ class PostgresConnection : public sql::Connection {
   Status Exec(const std::string& sql) override;
   std::unique_ptr<sql::Statement> Prepare(const std::string& sql) override;
   Status Transaction(const std::function<Status()>& fn) override;
+  // SET LOCAL synchronous_commit TO OFF: the commit returns before its WAL is flushed.
+  Status UnflushedTransaction(const std::function<Status()>& fn) override;
 
   // LISTEN on a channel (a plain identifier); notifications then wait in
   // WaitForNotification. A lost connection is reset and LISTENs again there.

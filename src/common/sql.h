@@ -49,6 +49,10 @@ class Connection {
   // error) when a statement inside failed though fn returned Ok; callers should
   // not rely on that and return statement errors, as central_db.cc does.
   virtual Status Transaction(const std::function<Status()>& fn) = 0;
+  // The same, but its commit does not wait for the disk: a crash before the
+  // next flushed commit may lose it (never a part of it; later commits flush
+  // it too). Only for what is a hint, never for what a client was told.
+  virtual Status UnflushedTransaction(const std::function<Status()>& fn) = 0;
 };
 
 // True for a libpq URL (postgresql://... or postgres://...).

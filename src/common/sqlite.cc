@@ -100,4 +100,11 @@ Status Db::Transaction(const std::function<Status()>& fn) {
   return commit;
 }
 
+Status Db::UnflushedTransaction(const std::function<Status()>& fn) {
+  ISTHMUS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
+  Status st = Transaction(fn);
+  Status restored = Exec("PRAGMA synchronous=FULL");
+  return st.ok() ? restored : st;
+}
+
 }  // namespace isthmus

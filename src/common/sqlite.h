@@ -53,6 +53,10 @@ class Db {
   }
   // Runs fn inside BEGIN IMMEDIATE/COMMIT; rolls back if fn returns an error.
   Status Transaction(const std::function<Status()>& fn);
+  // The same with synchronous=NORMAL for its commit: the WAL is not synced
+  // then; the next Transaction's commit syncs it, this one's writes included
+  // (a crash before that may lose this transaction, never a part of it).
+  Status UnflushedTransaction(const std::function<Status()>& fn);
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
  private:
@@ -69,6 +73,7 @@ class SqliteConnection : public sql::Connection {
   Status Exec(const std::string& sql) override { return db_->Exec(sql); }
   std::unique_ptr<sql::Statement> Prepare(const std::string& sql) override { return db_->Prepare(sql); }
   Status Transaction(const std::function<Status()>& fn) override { return db_->Transaction(fn); }
+  Status UnflushedTransaction(const std::function<Status()>& fn) override { return db_->UnflushedTransaction(fn); }
 
  private:
   std::unique_ptr<Db> db_;

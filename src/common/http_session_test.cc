@@ -1,0 +1,97 @@
+// HttpSession against the project's own HttpServer: one kept-alive connection
+// for many calls, a fresh one when the server closed the kept one, and
+// answers given later (long-polls) on a kept connection.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/http.h"
+#include "common/http_server.h"
+
+namespace isthmus {
+namespace {
+
+class HttpSessionTest : public ::testing::Test {
+ protected:
+  void Start(int idle_timeout_s) {
+    HttpServerOptions options;
+    options.timeout_s = idle_timeout_s;
+    server_ = std::make_unique<HttpServer>(options);
+    server_->Get("/peer", [](const HttpRequest& req, httplib::Response& res) {
+      WriteJson(res, 200, {{"port", req.remote_port}});
+    });
+    server_->Post("/events", [](const HttpRequest& req, httplib::Response& res) {
+      WriteJson(res, 200, {{"bytes", req.body.size()}, {"port", req.remote_port}});
+    });
+    server_->GetAsync("/later", [](const HttpRequest& req, HttpServer::Reply reply) {
+      int port = req.remote_port;
+      std::thread([reply, port] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        httplib::Response res;
+        WriteJson(res, 200, {{"port", port}});
+        reply(std::move(res));
+      }).detach();
+    });
+    auto port = server_->Bind("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status().message();
+    port_ = *port;
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  // The client port the server saw for one call through the session.
+  int PeerPort(HttpSession& s, const std::string& method = "GET", const std::string& path = "/peer") {
+    nlohmann::json body = {{"events", nlohmann::json::array()}};
+    auto r = s.Call(method, path, method == "POST" ? &body : nullptr);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    if (!r.ok()) return -1;
+    EXPECT_EQ(r->status, 200);
+    return r->body.value("port", -1);
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(HttpSessionTest, CallsShareOneConnection) {
+  Start(10);
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  int first = PeerPort(s);
+  ASSERT_GT(first, 0);
+  EXPECT_EQ(PeerPort(s, "POST", "/events"), first);
+  EXPECT_EQ(PeerPort(s), first);
+}
+
+TEST_F(HttpSessionTest, AConnectionTheServerClosedIsReplacedWithoutAnError) {
+  Start(1);  // the server closes a connection idle for 1 s
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  int first = PeerPort(s);
+  ASSERT_GT(first, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  int second = PeerPort(s, "POST", "/events");
+  EXPECT_GT(second, 0);
+  EXPECT_NE(second, first);
+}
+
+TEST_F(HttpSessionTest, AnswersGivenLaterArriveOnAKeptConnection) {
+  Start(10);
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  int first = PeerPort(s, "GET", "/later");
+  ASSERT_GT(first, 0);
+  for (int i = 0; i < 3; i++) EXPECT_EQ(PeerPort(s, "GET", "/later"), first);
+  EXPECT_EQ(PeerPort(s), first);
+}
+
+TEST_F(HttpSessionTest, UnknownMethodsAreRefused) {
+  Start(10);
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  auto r = s.Call("PATCH", "/peer");
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace isthmus
