@@ -93,9 +93,12 @@ class PingTrain {
 };
 
 struct Bench {
-  Bench(Endpoint c, TokenSource& t, json f) : central(std::move(c)), tokens(t), facts(std::move(f)) {}
+  Bench(Endpoint c, TokenSource& t, json f)
+      : central(c, 5000, HttpSession::Retry::kNever), tokens(t), facts(std::move(f)) {}
   SystemRunner runner;
-  Endpoint central;
+  // One kept-alive connection, as Nova's client session keeps one to Neutron
+  // (no retry: a POST is not idempotent).
+  HttpSession central;
   TokenSource& tokens;
   json facts;
 

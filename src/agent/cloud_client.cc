@@ -22,10 +22,10 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
   bool delta = after > 0 && after == held_.revision && !held_.text.empty();
   std::string path = "/v1/hosts/" + host + "/state?after=" + std::to_string(after) +
                      "&wait=" + std::to_string(wait_s) + "&applied=" + std::to_string(applied) +
-                     (delta ? "&delta=1" : "");
-  auto reply = HttpCall(cloud_, "GET", path, nullptr, (wait_s + 10) * 1000);
+                     (delta ? "&delta=1" : "") + "&unchanged=204";
+  auto reply = watch_.Call("GET", path, nullptr, {}, (wait_s + 10) * 1000);
   if (!reply.ok()) return reply.status();
-  if (reply->status == 304) return std::optional<state::HostState>();
+  if (reply->status == 204 || reply->status == 304) return std::optional<state::HostState>();
   ISTHMUS_RETURN_IF_ERROR(ReplyStatus(*reply));
   nlohmann::json body;
   if (state::IsDeltaAnswer(reply->raw)) {
@@ -62,7 +62,7 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
 
 Status CloudClient::ReportApplied(const std::string& host, int64_t revision) {
   nlohmann::json body = {{"applied", {{"revision", revision}}}};
-  auto reply = HttpCall(cloud_, "POST", "/v1/hosts/" + host + "/applied", &body, 5000);
+  auto reply = report_.Call("POST", "/v1/hosts/" + host + "/applied", &body);
   if (!reply.ok()) return reply.status();
   return ReplyStatus(*reply);
 }

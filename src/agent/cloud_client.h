@@ -14,7 +14,7 @@ namespace isthmus::agent {
 
 class CloudClient {
  public:
-  explicit CloudClient(Endpoint cloud) : cloud_(std::move(cloud)) {}
+  explicit CloudClient(Endpoint cloud) : cloud_(cloud), watch_(cloud, 30000), report_(cloud, 5000) {}
 
   // The answers this client took: whole states, deltas, and deltas refused.
   struct Counts {
@@ -31,13 +31,20 @@ class CloudClient {
   // When `after` is the revision of the last state it returned, it asks for a
   // delta and merges it onto that state; a delta that does not give the
   // cloud's state (its SHA-256) is dropped and the whole state asked for.
+  // One thread at a time (the watch's connection is kept for the next call).
   Result<std::optional<state::HostState>> WaitState(const std::string& host, int64_t after,
                                                     int wait_s, int64_t applied = 0);
-  // Tells the cloud the agent applied its state at `revision` (its ports go ACTIVE).
+  // Tells the cloud the agent applied its state at `revision` (its ports go
+  // ACTIVE). One thread at a time; may run beside WaitState.
   Status ReportApplied(const std::string& host, int64_t revision);
 
  private:
   Endpoint cloud_;
+  // Kept-alive connections (a TLS handshake once, not per call): the watch's
+  // (the agent's watch thread only) and the applied reports' (its reporter
+  // thread only). Both requests are idempotent.
+  HttpSession watch_;
+  HttpSession report_;
   state::HeldState held_;  // the last state returned, to merge deltas onto
   Counts counts_;
 };

@@ -170,6 +170,10 @@ int Main(const std::vector<std::string>& args) {
     std::optional<int64_t> applied;
     // delta=1: an agent that merges deltas (state/state_delta.h); others get whole states.
     bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
+    // unchanged=204: no change is answered 204, not 304. cpp-httplib reads a
+    // 304 without Content-Length until the connection closes, so an agent
+    // that keeps its connection asks for 204 (older agents get 304).
+    const int unchanged = req.get_param_value("unchanged") == "204" ? 204 : 304;
     try {
       if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
       if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
@@ -189,12 +193,12 @@ int Main(const std::vector<std::string>& args) {
     // Live agents come back well within the agent down time.
     wait_s = std::clamp(wait_s, 0, std::min(60, c.MaxWaitSeconds()));
     c.WatchState(req.matches[1], after, wait_s * 1000, delta,
-                 [reply](Result<std::optional<std::string>> s) {
+                 [reply, unchanged](Result<std::optional<std::string>> s) {
                    httplib::Response res;
                    if (!s.ok()) {
                      WriteError(res, s.status());
                    } else if (!s->has_value()) {
-                     res.status = 304;
+                     res.status = unchanged;
                    } else {
                      res.status = 200;  // the state's JSON text as computed (Controller::Recompute), or a delta
                      res.set_content(std::move(**s), "application/json");

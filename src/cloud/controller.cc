@@ -396,7 +396,7 @@ int64_t Controller::AppliedSeq() {
 
 // Tells central the seq this cloud applied (docs/architecture.md, "Central ->
 // cloud: events"): central resyncs a cloud behind what it acknowledged.
-Status Controller::ReportSync(const Endpoint& central, TokenSource& tokens) {
+Status Controller::ReportSync(HttpSession& central, TokenSource& tokens) {
   json body = {{"sync", {{"applied_seq", AppliedSeq()}}}};
   auto r = AuthedCall(tokens, central, "PUT", "/v2.0/clouds/" + cloud_ + "/sync", &body);
   Status st = r.ok() ? ReplyStatus(*r) : r.status();
@@ -429,7 +429,7 @@ std::string Controller::PortStatus(const std::string& port) {
 
 // Sends central what is due (port_status.h), a batch at a time, until nothing
 // is; what a failed call carried stays due.
-Status Controller::ReportStatus(const Endpoint& central, TokenSource& tokens) {
+Status Controller::ReportStatus(HttpSession& central, TokenSource& tokens) {
   for (int batch = 0; batch < 100; ++batch) {
     std::optional<StatusReport> report;
     {
@@ -446,10 +446,13 @@ Status Controller::ReportStatus(const Endpoint& central, TokenSource& tokens) {
   return Status::Ok();
 }
 
-void Controller::RunReporter(const Endpoint& central, TokenSource& tokens, const bool& stop) {
+void Controller::RunReporter(const Endpoint& central_ep, TokenSource& tokens, const bool& stop) {
   // Statuses are gathered for this long before they go (one call carries
   // every change of that time), and liveness is checked as often.
   constexpr auto kStatusTick = std::chrono::milliseconds(200);
+  // One kept connection to central for every report (each is a PUT of what
+  // is true now: idempotent), not a TLS handshake per call.
+  HttpSession central(central_ep, 5000);
   int backoff_ms = 50;
   while (true) {
     std::vector<model::Host> todo;

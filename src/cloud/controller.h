@@ -92,9 +92,9 @@ class Controller {
   std::string Answer(const std::string& host, int64_t after, bool delta);
   // Keeps what changed from the host's state before to `next` (under mu_).
   void KeepDelta(const std::string& host, const StoredState& before, const StoredState& next);
-  Status ReportSync(const Endpoint& central, TokenSource& tokens);
+  Status ReportSync(HttpSession& central, TokenSource& tokens);
   // Sends what is due of ports' statuses and hosts' liveness (port_status.h).
-  Status ReportStatus(const Endpoint& central, TokenSource& tokens);
+  Status ReportStatus(HttpSession& central, TokenSource& tokens);
 
   std::string cloud_;
   std::unique_ptr<CloudDb> db_;

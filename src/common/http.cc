@@ -34,6 +34,14 @@ Result<Endpoint> Endpoint::Parse(const std::string& url) {
 
 namespace {
 
+// timeout_ms bounds connect, read and write.
+void SetTimeouts(httplib::ClientImpl& client, int timeout_ms) {
+  auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
+  client.set_connection_timeout(sec, usec);
+  client.set_read_timeout(sec, usec);
+  client.set_write_timeout(sec, usec);
+}
+
 // A client for one endpoint: TLS with this process's files for https.
 Result<std::unique_ptr<httplib::ClientImpl>> MakeClient(const Endpoint& ep, int timeout_ms) {
   std::unique_ptr<httplib::ClientImpl> client;
@@ -52,10 +60,7 @@ Result<std::unique_ptr<httplib::ClientImpl>> MakeClient(const Endpoint& ep, int 
   // Nagle on, the body waits for the peer's delayed ACK (~40 ms) on every
   // POST and PUT (central's pushes to clouds, agents' reports).
   client->set_tcp_nodelay(true);
-  auto sec = timeout_ms / 1000, usec = (timeout_ms % 1000) * 1000;
-  client->set_connection_timeout(sec, usec);
-  client->set_read_timeout(sec, usec);
-  client->set_write_timeout(sec, usec);
+  SetTimeouts(*client, timeout_ms);
   return client;
 }
 
@@ -92,12 +97,14 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
   return Send(**client, ep, method, path, body, headers);
 }
 
-HttpSession::HttpSession(Endpoint ep, int timeout_ms) : ep_(std::move(ep)), timeout_ms_(timeout_ms) {}
+HttpSession::HttpSession(Endpoint ep, int timeout_ms, Retry retry)
+    : ep_(std::move(ep)), timeout_ms_(timeout_ms), retry_(retry) {}
 HttpSession::~HttpSession() = default;
 
 Result<HttpReply> HttpSession::Call(const std::string& method, const std::string& path,
-                                    const nlohmann::json* body, const httplib::Headers& headers) {
+                                    const nlohmann::json* body, const httplib::Headers& headers, int timeout_ms) {
   if (!KnownMethod(method)) return InvalidArgument("unsupported method " + method);
+  if (timeout_ms <= 0) timeout_ms = timeout_ms_;
   // Twice at most: a kept connection the server closed meanwhile (idle
   // timeout, restart) fails the first try at once; a fresh one is the real
   // answer. A try that failed slowly (a server that does not answer) is not
@@ -106,16 +113,17 @@ Result<HttpReply> HttpSession::Call(const std::string& method, const std::string
     const bool reused = client_ != nullptr;
     const auto started = std::chrono::steady_clock::now();
     if (!client_) {
-      auto client = MakeClient(ep_, timeout_ms_);
+      auto client = MakeClient(ep_, timeout_ms);
       if (!client.ok()) return client.status();
       client_ = std::move(*client);
       client_->set_keep_alive(true);
     }
+    SetTimeouts(*client_, timeout_ms);
     auto reply = Send(*client_, ep_, method, path, body, headers);
     if (reply.ok()) return reply;
     client_.reset();
-    const bool quick = std::chrono::steady_clock::now() - started < std::chrono::milliseconds(timeout_ms_ / 2);
-    if (!reused || attempt > 0 || !quick) return reply;
+    const bool quick = std::chrono::steady_clock::now() - started < std::chrono::milliseconds(timeout_ms / 2);
+    if (retry_ == Retry::kNever || !reused || attempt > 0 || !quick) return reply;
   }
 }
 

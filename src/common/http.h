@@ -39,22 +39,25 @@ Result<HttpReply> HttpCall(const Endpoint& ep, const std::string& method, const 
                            const httplib::Headers& headers = {});
 
 // Calls to one endpoint over one kept-alive connection (a TLS handshake once,
-// not per call). Not thread-safe: one per thread. A call that fails on a
-// connection kept from before is made once more on a new one, so every
-// request sent through a session must be idempotent.
+// not per call). Not thread-safe: one per thread. With kIdempotent, a call
+// that fails at once on a connection kept from before (the server closed it
+// meanwhile) is made once more on a new one: only for idempotent requests.
 class HttpSession {
  public:
-  explicit HttpSession(Endpoint ep, int timeout_ms = 5000);
+  enum class Retry { kIdempotent, kNever };
+  explicit HttpSession(Endpoint ep, int timeout_ms = 5000, Retry retry = Retry::kIdempotent);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
   const Endpoint& endpoint() const { return ep_; }
+  // timeout_ms > 0: this call's bound instead of the session's (a long-poll's).
   Result<HttpReply> Call(const std::string& method, const std::string& path, const nlohmann::json* body = nullptr,
-                         const httplib::Headers& headers = {});
+                         const httplib::Headers& headers = {}, int timeout_ms = 0);
 
  private:
   Endpoint ep_;
   int timeout_ms_;
+  Retry retry_;
   std::unique_ptr<httplib::ClientImpl> client_;
 };
 

@@ -161,7 +161,16 @@ class HttpServerTlsTest : public HttpServerTest {
   }
   void Routes(HttpServer& s) override {
     s.Get("/who", [](const HttpRequest& req, httplib::Response& res) {
-      WriteJson(res, 200, {{"peer", req.peer}, {"secure", req.secure}});
+      WriteJson(res, 200, {{"peer", req.peer}, {"secure", req.secure}, {"port", req.remote_port}});
+    });
+    // A long-poll's shape: answered later, from another thread.
+    s.GetAsync("/later", [](const HttpRequest& req, HttpServer::Reply reply) {
+      std::thread([reply, port = req.remote_port] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        httplib::Response res;
+        WriteJson(res, 200, {{"port", port}});
+        reply(std::move(res));
+      }).detach();
     });
     // A streamed body of n pieces of 1 KiB over TLS.
     s.Get("/stream", [](const HttpRequest& req, httplib::Response& res) {
@@ -207,6 +216,25 @@ TEST_F(HttpServerTlsTest, StreamedBodiesArriveWhole) {
     ASSERT_TRUE(r.ok()) << "call " << i << ": " << r.status().message();
     ASSERT_EQ(r->raw.size(), static_cast<size_t>(n) * 1024) << "call " << i;
   }
+}
+
+// Agents long-poll and central pushes over kept-alive TLS connections
+// (HttpSession): answers given later, and plain ones, on the same connection.
+TEST_F(HttpServerTlsTest, ASessionKeepsOneConnectionForAnswersGivenLater) {
+  HttpServerOptions o;
+  o.tls = TlsServerConfig{Files("server"), true};
+  Start(o);
+  ASSERT_TRUE(SetClientTls(Files("client")).ok());
+  HttpSession session(Endpoint{"127.0.0.1", port_, true}, 5000);
+  std::vector<int> ports;
+  for (const char* path : {"/later", "/later", "/who", "/later"}) {
+    auto r = session.Call("GET", path);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->status, 200);
+    ports.push_back(r->body.value("port", -1));
+  }
+  EXPECT_GT(ports[0], 0);
+  for (int p : ports) EXPECT_EQ(p, ports[0]);
 }
 
 TEST_F(HttpServerTlsTest, NoClientCertificateNoAnswer) {

@@ -26,10 +26,13 @@ class HttpSessionTest : public ::testing::Test {
     });
     server_->GetAsync("/later", [](const HttpRequest& req, HttpServer::Reply reply) {
       int port = req.remote_port;
-      std::thread([reply, port] {
+      // unchanged=304 / 204: a long-poll that saw no change, answered the old way or the kept-alive way.
+      int unchanged = req.has_param("unchanged") ? std::stoi(req.get_param_value("unchanged")) : 0;
+      std::thread([reply, port, unchanged] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         httplib::Response res;
-        WriteJson(res, 200, {{"port", port}});
+        if (unchanged) res.status = unchanged;
+        else WriteJson(res, 200, {{"port", port}});
         reply(std::move(res));
       }).detach();
     });
@@ -84,6 +87,34 @@ TEST_F(HttpSessionTest, AnswersGivenLaterArriveOnAKeptConnection) {
   ASSERT_GT(first, 0);
   for (int i = 0; i < 3; i++) EXPECT_EQ(PeerPort(s, "GET", "/later"), first);
   EXPECT_EQ(PeerPort(s), first);
+}
+
+// A 204 ends at its headers: the connection serves the next call at once.
+TEST_F(HttpSessionTest, NoContentAnswersLeaveTheConnectionUsable) {
+  Start(10);
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  int first = PeerPort(s, "GET", "/later");
+  ASSERT_GT(first, 0);
+  for (int i = 0; i < 3; i++) {
+    auto r = s.Call("GET", "/later?unchanged=204");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, 204);
+  }
+  EXPECT_EQ(PeerPort(s, "GET", "/later"), first);
+}
+
+// Why agents ask for 204: cpp-httplib (0.11) reads a 304 without
+// Content-Length until the connection closes, so on a kept connection it
+// waits for the server's idle timeout (1 s here), and that connection is gone.
+TEST_F(HttpSessionTest, ANotModifiedAnswerCostsTheKeptConnection) {
+  Start(1);
+  HttpSession s(Endpoint{"127.0.0.1", port_}, 5000);
+  int first = PeerPort(s, "GET", "/later");
+  ASSERT_GT(first, 0);
+  auto r = s.Call("GET", "/later?unchanged=304");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 304);
+  EXPECT_NE(PeerPort(s, "GET", "/later"), first);
 }
 
 TEST_F(HttpSessionTest, UnknownMethodsAreRefused) {

@@ -29,15 +29,28 @@ void TokenSource::Invalidate() {
   token_.clear();
 }
 
-Result<HttpReply> AuthedCall(TokenSource& tokens, const Endpoint& ep, const std::string& method,
-                             const std::string& path, const nlohmann::json* body, int timeout_ms) {
+namespace {
+// One call with the current token; once more with a new one if it was refused (401).
+template <typename Send>
+Result<HttpReply> WithToken(TokenSource& tokens, const Send& send) {
   for (int attempt = 0;; ++attempt) {
     auto headers = tokens.Headers();
     if (!headers.ok()) return headers.status();
-    auto reply = HttpCall(ep, method, path, body, timeout_ms, *headers);
+    auto reply = send(*headers);
     if (!reply.ok() || reply->status != 401 || attempt > 0 || headers->empty()) return reply;
     tokens.Invalidate();
   }
+}
+}  // namespace
+
+Result<HttpReply> AuthedCall(TokenSource& tokens, const Endpoint& ep, const std::string& method,
+                             const std::string& path, const nlohmann::json* body, int timeout_ms) {
+  return WithToken(tokens, [&](const httplib::Headers& h) { return HttpCall(ep, method, path, body, timeout_ms, h); });
+}
+
+Result<HttpReply> AuthedCall(TokenSource& tokens, HttpSession& session, const std::string& method,
+                             const std::string& path, const nlohmann::json* body) {
+  return WithToken(tokens, [&](const httplib::Headers& h) { return session.Call(method, path, body, h); });
 }
 
 }  // namespace isthmus

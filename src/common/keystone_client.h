@@ -36,5 +36,8 @@ class TokenSource {
 Result<HttpReply> AuthedCall(TokenSource& tokens, const Endpoint& ep, const std::string& method,
                              const std::string& path, const nlohmann::json* body = nullptr,
                              int timeout_ms = 5000);
+// The same through a session's kept connection (idempotent requests only: HttpSession).
+Result<HttpReply> AuthedCall(TokenSource& tokens, HttpSession& session, const std::string& method,
+                             const std::string& path, const nlohmann::json* body = nullptr);
 
 }  // namespace isthmus
