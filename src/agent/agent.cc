@@ -212,6 +212,17 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
     for (const auto& leg : r.interfaces)
       ports.names.insert(LegPeerName(RouterLegKind(r.kind), leg.port_id));
 
+  // A port that left and came back under another number since the last pass
+  // (both between two passes): its flows' text is the same, so a diff would
+  // leave them on the old number. Replace the tables.
+  for (const auto& [name, i] : ifaces)
+    if (auto was = installed_ofports_.find(name);
+        i.ofport > 0 && was != installed_ofports_.end() && was->second != i.ofport) {
+      LOG_INFO("port " << name << " was renumbered (" << was->second << " -> " << i.ofport
+                       << "): replacing every flow");
+      full_resync_ = true;
+      break;
+    }
   CompiledFlows flows = CompileFlows(s, ports);
   // A flow the table refused (a value outside its grammar) fails the pass whole:
   // the bridges keep their last good programming.
@@ -230,6 +241,9 @@ Status Agent::Reconcile(const state::HostState& s, const InterfaceTable& ifaces)
   installed_int_ = flows.br_int;
   ISTHMUS_RETURN_IF_ERROR(ovs_.ApplyFlows(kBrTun, flows.br_tun, tun_diff, full_resync_));
   installed_tun_ = flows.br_tun;
+  installed_ofports_.clear();
+  for (const auto& [name, i] : ifaces)
+    if (i.ofport > 0) installed_ofports_[name] = i.ofport;
   steps += "flows by " + std::to_string(since_start()) + " ms, ";
   SweepConntrack(s, ports);
   auto ms = since_start();

@@ -86,6 +86,7 @@ class Agent {
   bool full_resync_ = true;
   bool bridges_ok_ = false;  // EnsureBridges succeeded since the last loss
   FlowTable installed_int_, installed_tun_;
+  std::map<std::string, int> installed_ofports_;  // interface -> ofport at the last pass's flows
   std::map<std::string, std::string> rule_digests_;  // port id -> RulesDigest last applied
 };
 

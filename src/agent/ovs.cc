@@ -66,7 +66,10 @@ Status Ovs::ApplyFlows(const std::string& bridge, const FlowTable& desired,
                        const std::vector<std::string>& diff, bool full) {
   if (full) return Client(bridge).Replace(desired.Dump());
   if (diff.empty()) return Status::Ok();
-  return Client(bridge).Apply(diff);
+  Status st = Client(bridge).Apply(diff);
+  // A port came back renumbered: the flows naming it hold its old number.
+  if (st.code() == Code::kConflict) return Client(bridge).Replace(desired.Dump());
+  return st;
 }
 
 }  // namespace isthmus::agent

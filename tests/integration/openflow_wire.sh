@@ -141,5 +141,15 @@ reply=$(session "apply $dir/gone-del")
 [[ $reply == error*t-gone* ]] || fail "a delete named a departed port whose number another port holds now: $reply"
 ofctl dump-flows $BI table=64 | grep -q "in_port=$gone_no " || fail "the reusing port's flow was deleted"
 pass "no add toward a departed port; its number held by another port: the delete is refused by name ($reply)"
+# A port that leaves and comes back under another number between two bundles:
+# the flows naming it hold the old number and a diff cannot see it; the
+# session refuses the diff (the agent then replaces the table).
+vsctl del-port $BI t-stays
+vsctl add-port $BI t-stays -- set interface t-stays type=patch options:peer=none-t-stays "ofport_request=$((stays_no + 40))"
+echo "add cookie=0x15a7,table=64,priority=2,in_port=t-reuse actions=drop" >"$dir/other-add"
+reply=$(session "apply $dir/other-add")
+[[ $reply == error*t-stays*renumbered* ]] || fail "a diff went in while t-stays' flows hold its old number: $reply"
+ofctl dump-flows $BI table=64 | grep -q "priority=2" && fail "the refused diff changed the bridge"
+pass "a port renumbered between bundles: the diff is refused ($reply)"
 exec {OFW[1]}>&-
 echo "PASS openflow_wire"

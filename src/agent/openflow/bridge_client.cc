@@ -35,7 +35,7 @@ Status BridgeClient::Replace(const std::string& flows) {
     mods.push_back(std::move(*mod));
     names.push_back(line);
   }
-  return Send(mods, names);
+  return Send(mods, names, /*replaces_table=*/true);
 }
 
 Status BridgeClient::Apply(const std::vector<std::string>& lines) {
@@ -46,10 +46,11 @@ Status BridgeClient::Apply(const std::vector<std::string>& lines) {
     if (!mod.ok()) return mod.status();
     mods.push_back(std::move(*mod));
   }
-  return Send(mods, lines);
+  return Send(mods, lines, /*replaces_table=*/false);
 }
 
-Status BridgeClient::Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names) {
+Status BridgeClient::Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names,
+                          bool replaces_table) {
   // Port numbers now: a port may have come or gone (and come back renumbered)
   // since the last pass. A connection that went stale (vswitchd restarted)
   // is replaced once.
@@ -66,6 +67,15 @@ Status BridgeClient::Send(const std::vector<FlowMod>& mods, const std::vector<st
     if (fresh) break;
   }
   if (!ports.ok()) return ports.status();
+  // A port that left and came back under another number since the last
+  // bundle (both between two passes): the flows naming it went in with the
+  // old number and a diff does not see it (the same text). Only a whole
+  // table fixes that; the caller replaces it.
+  if (!replaces_table)
+    for (const auto& [name, number] : *ports)
+      if (auto was = last_ports_.find(name); was != last_ports_.end() && was->second != number)
+        return Conflict("port " + name + " was renumbered (" + std::to_string(was->second) + " -> " +
+                        std::to_string(number) + ") since the last bundle: the table must be replaced");
   // vswitchd keeps a port's flows when the port goes, so the diff deletes them
   // by their match: a port gone since the last bundle is named by the number
   // it had then, unless a port here now holds that number (then the encoding

@@ -25,13 +25,15 @@ class BridgeClient {
   // (FlowTable::Dump). Replaces every flow carrying our cookie with them.
   Status Replace(const std::string& flows);
   // `lines`: "add <flow>" / "delete_strict <match>" (FlowTable::DiffFrom).
+  // Conflict, sending nothing, when a port came back renumbered since the
+  // last bundle (the flows naming it hold its old number): Replace then.
   Status Apply(const std::vector<std::string>& lines);
   // Drops the connection (the next call reconnects).
   void Reset() { conn_.reset(); }
   bool connected() const { return conn_ != nullptr; }
 
  private:
-  Status Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names);
+  Status Send(const std::vector<FlowMod>& mods, const std::vector<std::string>& names, bool replaces_table);
   std::string socket_path_;
   // The bridge's ports at the last bundle that went in: a port gone since keeps
   // its number there, for deleting the flows that named it (see Send).
