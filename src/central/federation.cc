@@ -161,6 +161,9 @@ void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t
   } catch (const std::exception& e) {
     st = Internal(std::string("commit failed: ") + e.what());
   }
+  // Written (or not): the batch's copies of the rows and events are freed
+  // before mu_ is taken again, not while every request waits for it.
+  std::vector<Mutation>().swap(taken.batch);
   lock.lock();
   if (st.ok()) {
     staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(taken.n));
