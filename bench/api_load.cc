@@ -14,11 +14,16 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -64,6 +69,27 @@ long RssKiB(int pid) {
   while (std::getline(f, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// CPU seconds (user + system) the process `pid` used so far; -1 if unknown.
+double CpuSeconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream rest(text.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)  // fields 14 and 15: utime, stime
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// This process's CPU seconds (user + system) so far.
+double OwnCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 // Creates `count` ports on the network from `clients` threads; returns each
@@ -117,10 +143,15 @@ int Run(const Options& o) {
   }
   std::printf("network %s, %d subnet(s) /16, %d ports, %d clients\n", net.c_str(), subnets, o.ports, o.clients);
   std::atomic<int> failures{0};
+  const double server_cpu0 = o.pid > 0 ? CpuSeconds(o.pid) : -1, client_cpu0 = OwnCpuSeconds();
   auto done = CreatePorts(o, net, o.ports, o.clients, failures);
   double total = done.empty() ? 0 : done.back();
   std::printf("creates: %d in %.2f s = %.0f/s (%d failed)\n", o.ports, total, total > 0 ? o.ports / total : 0.0,
               failures.load());
+  // Where the time goes: CPU per create of the server and of this client (same machine).
+  std::printf("CPU per create: client %.0f us", (OwnCpuSeconds() - client_cpu0) / o.ports * 1e6);
+  if (server_cpu0 >= 0) std::printf(", server %.0f us", (CpuSeconds(o.pid) - server_cpu0) / o.ports * 1e6);
+  std::printf("\n");
   std::vector<double> tenth_rate;
   for (int t = 0; t < 10 && o.ports >= 10; ++t) {
     size_t a = static_cast<size_t>(o.ports) * t / 10, b = static_cast<size_t>(o.ports) * (t + 1) / 10;
@@ -134,9 +165,12 @@ int Run(const Options& o) {
   }
   if (o.single > 0) {
     std::atomic<int> f1{0};
+    const double server_cpu0 = o.pid > 0 ? CpuSeconds(o.pid) : -1;
     auto d1 = CreatePorts(o, net, o.single, 1, f1);
-    std::printf("one keep-alive client: %d creates in %.2f s = %.0f/s (%d failed)\n", o.single, d1.back(),
+    std::printf("one keep-alive client: %d creates in %.2f s = %.0f/s (%d failed)", o.single, d1.back(),
                 o.single / d1.back(), f1.load());
+    if (server_cpu0 >= 0) std::printf(", server CPU %.0f us per create", (CpuSeconds(o.pid) - server_cpu0) / o.single * 1e6);
+    std::printf("\n");
   }
   std::vector<double> ms;
   for (int i = 0; i < o.lists; ++i) {

@@ -136,8 +136,10 @@ void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t
   // other commit can land), its rows enter the cache, every staged request
   // fails as Stale and runs again from its start (RetryWhenStale), and what
   // they stage again is committed in this transaction (replica.cc).
+  bool caught_up = false;  // other replicas' rows entered the cache (their events may be for our pushers)
   auto on_stale = [&](const ReplicaChanges& up) {
     std::unique_lock<std::mutex> relock(mu_);
+    caught_up = true;
     const uint64_t epoch = ++stale_epoch_;
     restaging_ = 0;
     for (const auto& s : staged_)
@@ -161,11 +163,16 @@ void Federation::CommitStagedLocked(std::unique_lock<std::mutex>& lock, uint64_t
   } catch (const std::exception& e) {
     st = Internal(std::string("commit failed: ") + e.what());
   }
+  // Written (or not): the batch's copies of the rows and events are freed
+  // before mu_ is taken again, not while every request waits for it.
+  std::vector<Mutation>().swap(taken.batch);
   lock.lock();
   if (st.ok()) {
     staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(taken.n));
     if (taken.n) durable_through_ = taken.last;
-    if (taken.events) WakePushers();
+    // The follower skips notifications this replica's revision already covers
+    // (Federation::CatchUp), so the pushers hear of caught-up events here.
+    if (taken.events || caught_up) WakePushers();
   } else {  // the batch and everything staged on top of it, newest first
     UndoStagedLocked(st);
     // The log did not reach back far enough: load everything again now, so

@@ -23,13 +23,17 @@ thread_local uint64_t Federation::owed_epoch_ = 0;
 
 Status Federation::CatchUp() {
   if (!db_->replicated()) return Status::Ok();
-  Status st;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    WaitUntilDurableLocked();
-    st = CatchUpLocked();
-    WakePushers();  // another replica may have queued events for a cloud pushed from here
-  }
+  // Every commit notifies, this replica's own too: those need no catching up,
+  // and checking costs no mu_ (LatestRevision has its own connection). Reading
+  // the changes with mu_ held stalled every request once per commit.
+  auto latest = db_->LatestRevision();
+  if (!latest.ok()) return latest.status();
+  if (*latest <= db_->revision()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  WaitUntilDurableLocked();
+  if (*latest <= db_->revision()) return Status::Ok();  // it was this replica's commit, now done
+  Status st = CatchUpLocked();
+  WakePushers();  // another replica may have queued events for a cloud pushed from here
   return st;
 }
 

@@ -44,10 +44,11 @@ Result<std::vector<model::HostRoute>> ParseHostRoutes(const json& v) {
 }  // namespace
 
 Result<model::Subnet> Service::CreateSubnet(const json& body) {
-  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "subnet",
-                                     WithCommon({"network_id", "cidr", "ip_version", "gateway_ip",
+  // Built once: a set of strings made per request cost a dozen allocations.
+  static const std::set<std::string> kAllowed = WithCommon({"network_id", "cidr", "ip_version", "gateway_ip",
                                            "allocation_pools", "enable_dhcp", "dns_nameservers",
-                                           "host_routes", "gateway_mode"})));
+                                           "host_routes", "gateway_mode"});
+  ISTHMUS_ASSIGN_OR_RETURN(r, Request::Parse(body, "subnet", kAllowed));
   ISTHMUS_ASSIGN_OR_RETURN(name, r.String("name"));
   ISTHMUS_ASSIGN_OR_RETURN(project, ProjectOf(r));
   ISTHMUS_ASSIGN_OR_RETURN(network_id, r.RequiredString("network_id"));

@@ -86,6 +86,38 @@ TEST_F(HttpServerTest, UnknownPathWrongMethodAndExceptionsAreNeutronErrors) {
   EXPECT_EQ(r->body["NeutronError"]["message"], "boom");
 }
 
+// Routes are tried by their fixed start before their regex: patterns whose
+// start is "." (any character), optional, or an alternative still match.
+class HttpServerRoutingTest : public HttpServerTest {
+ protected:
+  void Routes(HttpServer& s) override {
+    auto named = [](const std::string& name) {
+      return [name](const HttpRequest&, httplib::Response& res) { WriteJson(res, 200, {{"route", name}}); };
+    };
+    s.Get("/v2.0/ports", named("ports"));
+    s.Get("/ab?c", named("optional"));
+    s.Get("/x|/y", named("alternative"));
+    s.Get(R"(/v2\.0/nets/([^/]+))", named("escaped"));
+  }
+};
+
+TEST_F(HttpServerRoutingTest, FixedStartsKeepEveryMatch) {
+  Start();
+  for (const auto& [path, route] : std::vector<std::pair<std::string, std::string>>{
+           {"/v2.0/ports", "ports"}, {"/v2x0/ports", "ports"}, {"/ac", "optional"}, {"/abc", "optional"},
+           {"/x", "alternative"}, {"/y", "alternative"}, {"/v2.0/nets/n1", "escaped"}}) {
+    auto r = Call("GET", path);
+    ASSERT_TRUE(r.ok()) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->body["route"], route) << path;
+  }
+  for (const std::string path : {"/v2.0/port", "/v2.0/portsx", "/a", "/v2x0/nets/n1", "/z"}) {
+    auto r = Call("GET", path);
+    ASSERT_TRUE(r.ok()) << path;
+    EXPECT_EQ(r->status, 404) << path;
+  }
+}
+
 TEST_F(HttpServerTest, BodiesOverTheCapAreRefusedBeforeAnyHandler) {
   HttpServerOptions o;
   o.max_body_bytes = 1000;

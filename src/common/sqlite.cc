@@ -14,7 +14,37 @@ Stmt::Stmt(sqlite3* db, const std::string& sql) : db_(db) {
     status_ = Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db) + " in: " + sql);
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  if (owner_) owner_->GiveBack(stmt_);
+  else sqlite3_finalize(stmt_);
+}
+
+std::unique_ptr<Stmt> Db::Prepare(const std::string& sql) {
+  if (auto it = idle_.find(sql); it != idle_.end()) {
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
+    return std::make_unique<Stmt>(this, db_, stmt);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  // A text that does not compile keeps its error in a Stmt of its own (not cached).
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK || !stmt) {
+    sqlite3_finalize(stmt);
+    return std::make_unique<Stmt>(db_, sql);
+  }
+  return std::make_unique<Stmt>(this, db_, stmt);
+}
+
+void Db::GiveBack(sqlite3_stmt* stmt) {
+  // Reset ends its read of the database (as finalizing did); bindings are cleared
+  // so a value never leaks into the next use.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (idle_.size() >= kMaxIdle) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  idle_.emplace(sqlite3_sql(stmt), stmt);
+}
 
 Stmt& Stmt::Bind(int index, const std::string& v) {
   if (stmt_) sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -76,7 +106,10 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   return db;
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
 
 Status Db::Exec(const std::string& sql) {
   char* err = nullptr;
@@ -89,14 +122,20 @@ Status Db::Exec(const std::string& sql) {
 }
 
 Status Db::Transaction(const std::function<Status()>& fn) {
-  ISTHMUS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  // Compiled once (Prepare's cache): a group commit runs these for every batch.
+  auto run = [this](const std::string& sql) {
+    auto st = Prepare(sql);
+    st->Step();
+    return st->status();
+  };
+  ISTHMUS_RETURN_IF_ERROR(run("BEGIN IMMEDIATE"));
   Status st = fn();
   if (!st.ok()) {
-    Exec("ROLLBACK");
+    run("ROLLBACK");
     return st;
   }
-  Status commit = Exec("COMMIT");
-  if (!commit.ok()) Exec("ROLLBACK");
+  Status commit = run("COMMIT");
+  if (!commit.ok()) run("ROLLBACK");
   return commit;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/sql.h"
@@ -18,9 +19,13 @@
 
 namespace isthmus {
 
+class Db;
+
 class Stmt : public sql::Statement {
  public:
   Stmt(sqlite3* db, const std::string& sql);
+  // A statement of owner's cache (Db::Prepare): given back to it, reset, when destroyed.
+  Stmt(Db* owner, sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt), owner_(owner) {}
   ~Stmt() override;
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -38,6 +43,7 @@ class Stmt : public sql::Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  Db* owner_ = nullptr;
   Status status_;
 };
 
@@ -48,9 +54,9 @@ class Db {
 
   // Runs one or more statements with no result rows.
   Status Exec(const std::string& sql);
-  std::unique_ptr<Stmt> Prepare(const std::string& sql) {
-    return std::make_unique<Stmt>(db_, sql);
-  }
+  // Compiled once per SQL text: a statement is kept (reset) when its Stmt is
+  // destroyed and handed out again, so a commit's statements skip SQLite's parser.
+  std::unique_ptr<Stmt> Prepare(const std::string& sql);
   // Runs fn inside BEGIN IMMEDIATE/COMMIT; rolls back if fn returns an error.
   Status Transaction(const std::function<Status()>& fn);
   // The same with synchronous=NORMAL for its commit: the WAL is not synced
@@ -60,7 +66,13 @@ class Db {
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
  private:
+  friend class Stmt;
   explicit Db(sqlite3* db) : db_(db) {}
+  void GiveBack(sqlite3_stmt* stmt);  // a cached statement's Stmt is done with it
+  // Idle compiled statements by SQL text (several when the same text was in
+  // use twice at once); at most kMaxIdle in all (multi-row INSERTs vary in length).
+  static constexpr size_t kMaxIdle = 256;
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;
   sqlite3* db_;
 };
 

@@ -36,6 +36,37 @@ TEST(Db, ConstraintViolationIsConflict) {
   EXPECT_EQ(ins->status().code(), Code::kConflict);
 }
 
+// Prepare hands out compiled statements again (reset, bindings cleared), and
+// the same text in use twice at once gets two statements.
+TEST(Db, CachedStatementsStartFresh) {
+  auto db = Db::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").ok());
+  for (int i = 0; i < 3; ++i) {
+    auto ins = (*db)->Prepare("INSERT INTO t VALUES (?, ?)");
+    ins->Bind(1, "k" + std::to_string(i));
+    if (i != 1) ins->Bind(2, int64_t{i});  // i == 1: v unbound, so NULL (not the last use's value)
+    EXPECT_FALSE(ins->Step());
+    ASSERT_TRUE(ins->status().ok()) << ins->status().message();
+  }
+  auto outer = (*db)->Prepare("SELECT k, v FROM t ORDER BY k");
+  ASSERT_TRUE(outer->Step());
+  {
+    auto inner = (*db)->Prepare("SELECT k, v FROM t ORDER BY k");  // while outer is mid-way
+    ASSERT_TRUE(inner->Step());
+    EXPECT_EQ(inner->Text(0), "k0");
+  }
+  ASSERT_TRUE(outer->Step());
+  EXPECT_EQ(outer->Text(0), "k1");
+  EXPECT_TRUE(outer->IsNull(1));
+  ASSERT_TRUE(outer->Step());
+  EXPECT_EQ(outer->Int(1), 2);
+  EXPECT_FALSE(outer->Step());
+  auto bad = (*db)->Prepare("SELEKT 1");
+  EXPECT_FALSE(bad->Step());
+  EXPECT_EQ(bad->status().code(), Code::kInternal);
+}
+
 // The database and its -wal and -shm files hold central's state and token
 // hashes: only their owner may read them, whatever the umask.
 TEST(Db, FilesAreMadeOwnerOnly) {
