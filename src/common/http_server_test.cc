@@ -13,26 +13,14 @@
 
 #include "common/http.h"
 #include "common/process.h"
+#include "common/test_server.h"
 
 namespace isthmus {
 namespace {
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public ServerFixture {
  protected:
-  void Start(HttpServerOptions options = {}) {
-    server_ = std::make_unique<HttpServer>(options);
-    Routes(*server_);
-    auto port = server_->Bind("127.0.0.1", 0);
-    ASSERT_TRUE(port.ok()) << port.status().message();
-    port_ = *port;
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    if (thread_.joinable()) thread_.join();
-    server_.reset();
-  }
-  virtual void Routes(HttpServer& s) {
+  void Routes(HttpServer& s) override {
     s.Get(R"(/echo/([^/]+))", [](const HttpRequest& req, httplib::Response& res) {
       WriteJson(res, 200, {{"id", req.matches[1].str()}, {"q", req.get_param_value("q")},
                            {"n", req.get_param_value_count("f")}});
@@ -55,9 +43,6 @@ class HttpServerTest : public ::testing::Test {
     return HttpCall(Endpoint{"127.0.0.1", port_}, method, path, body, 10000);
   }
 
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   int later_ms_ = 100;
 };
 

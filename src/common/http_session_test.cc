@@ -8,23 +8,26 @@
 
 #include "common/http.h"
 #include "common/http_server.h"
+#include "common/test_server.h"
 
 namespace isthmus {
 namespace {
 
-class HttpSessionTest : public ::testing::Test {
+class HttpSessionTest : public ServerFixture {
  protected:
   void Start(int idle_timeout_s) {
     HttpServerOptions options;
     options.timeout_s = idle_timeout_s;
-    server_ = std::make_unique<HttpServer>(options);
-    server_->Get("/peer", [](const HttpRequest& req, httplib::Response& res) {
+    ServerFixture::Start(options);
+  }
+  void Routes(HttpServer& s) override {
+    s.Get("/peer", [](const HttpRequest& req, httplib::Response& res) {
       WriteJson(res, 200, {{"port", req.remote_port}});
     });
-    server_->Post("/events", [](const HttpRequest& req, httplib::Response& res) {
+    s.Post("/events", [](const HttpRequest& req, httplib::Response& res) {
       WriteJson(res, 200, {{"bytes", req.body.size()}, {"port", req.remote_port}});
     });
-    server_->GetAsync("/later", [](const HttpRequest& req, HttpServer::Reply reply) {
+    s.GetAsync("/later", [](const HttpRequest& req, HttpServer::Reply reply) {
       int port = req.remote_port;
       // unchanged=304 / 204: a long-poll that saw no change, answered the old way or the kept-alive way.
       int unchanged = req.has_param("unchanged") ? std::stoi(req.get_param_value("unchanged")) : 0;
@@ -36,14 +39,6 @@ class HttpSessionTest : public ::testing::Test {
         reply(std::move(res));
       }).detach();
     });
-    auto port = server_->Bind("127.0.0.1", 0);
-    ASSERT_TRUE(port.ok()) << port.status().message();
-    port_ = *port;
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    if (thread_.joinable()) thread_.join();
   }
   // The client port the server saw for one call through the session.
   int PeerPort(HttpSession& s, const std::string& method = "GET", const std::string& path = "/peer") {
@@ -54,10 +49,6 @@ class HttpSessionTest : public ::testing::Test {
     EXPECT_EQ(r->status, 200);
     return r->body.value("port", -1);
   }
-
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  int port_ = 0;
 };
 
 TEST_F(HttpSessionTest, CallsShareOneConnection) {
