@@ -67,8 +67,12 @@ case "$event" in
   bound|renew|nak|leasefail)
     line=$(printf '{"event":"%s","dev":"%s","ip":"%s","mask":"%s","router":"%s","dns":"%s","serverid":"%s","mtu":"%s","lease":"%s","routes":"%s","time":%s}' \
       "$event" "$dev" "$ip" "$mask" "$router" "$dns" "$serverid" "$mtu" "$lease" "$staticroutes" "$(date +%s)")
+    # The lease first, then the event count: a reader that sees the count
+    # grow (WaitLease) must find this lease, not the one before.
+    if [ "$event" = bound ] || [ "$event" = renew ]; then
+      echo "$line" > "$base.json.tmp"; mv "$base.json.tmp" "$base.json"
+    fi
     echo "$line" >> "$base.log"
-    [ "$event" = bound ] || [ "$event" = renew ] && { echo "$line" > "$base.json.tmp"; mv "$base.json.tmp" "$base.json"; }
     ;;
 esac
 exit 0
