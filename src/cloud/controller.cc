@@ -229,8 +229,11 @@ Result<int64_t> Controller::ApplyEvents(const json& body) {
   if (!events.ok()) return events.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto applied = ApplyEventsLocked(*events);
+  // On every way out, errors included: nothing this cloud reports as applied
+  // (here, or later in its sync report) may be short of the disk.
+  Status flushed = db_->Flush();
   if (!applied.ok()) return applied;
-  ISTHMUS_RETURN_IF_ERROR(db_->Flush());
+  ISTHMUS_RETURN_IF_ERROR(flushed);
   return applied;
 }
 
