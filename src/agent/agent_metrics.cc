@@ -5,17 +5,37 @@
 
 namespace isthmus::agent {
 
+namespace {
+
+// `prefix`_apply_seconds, `prefix`_passes_total, `prefix`_passes_failed_total.
+struct PassMetrics {
+  PassMetrics(const std::string& prefix, const std::string& worker)
+      : seconds(metrics::Histogram(prefix + "_apply_seconds", "Seconds a " + worker + " pass that succeeded took",
+                                   metrics::SecondsBuckets())),
+        passes(metrics::Counter(prefix + "_passes_total", "The " + worker + " passes run, applied or not")),
+        failed(metrics::Counter(prefix + "_passes_failed_total",
+                                "The " + worker + " passes that failed (retried with backoff; the data plane "
+                                "keeps its last good programming)")) {}
+  void Record(bool ok, std::chrono::steady_clock::time_point start) {
+    passes.Increment();
+    if (ok) seconds.Observe(metrics::SecondsSince(start));
+    else failed.Increment();
+  }
+  prometheus::Histogram& seconds;
+  prometheus::Counter& passes;
+  prometheus::Counter& failed;
+};
+
+}  // namespace
+
 void RecordPass(bool ok, std::chrono::steady_clock::time_point start) {
-  static auto& seconds = metrics::Histogram("isthmus_agent_apply_seconds",
-                                            "Seconds a pass took to converge OVS and the namespaces to a revision",
-                                            metrics::SecondsBuckets());
-  static auto& passes = metrics::Counter("isthmus_agent_passes_total", "Passes run, applied or not");
-  static auto& failed = metrics::Counter("isthmus_agent_passes_failed_total",
-                                         "Passes that failed (retried with backoff; the data plane keeps its last "
-                                         "good programming)");
-  passes.Increment();
-  if (ok) seconds.Observe(metrics::SecondsSince(start));
-  else failed.Increment();
+  static PassMetrics flow("isthmus_agent", "flow");
+  flow.Record(ok, start);
+}
+
+void RecordNamespacePass(bool ok, std::chrono::steady_clock::time_point start) {
+  static PassMetrics ns("isthmus_agent_namespace", "namespace");
+  ns.Record(ok, start);
 }
 
 void RecordFlows(const std::string& bridge, size_t flows) {

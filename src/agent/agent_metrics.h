@@ -15,8 +15,10 @@
 
 namespace isthmus::agent {
 
-// A pass (converging OVS and the namespaces to a revision) ended.
+// A pass of the flow worker (bridges, tunnels, flows) / of the namespace
+// worker (routers' and DHCP servers' namespaces) ended (agent.h).
 void RecordPass(bool ok, std::chrono::steady_clock::time_point start);
+void RecordNamespacePass(bool ok, std::chrono::steady_clock::time_point start);
 // A pass installed revision `revision`, leaving `flows` flows on `bridge`.
 void RecordFlows(const std::string& bridge, size_t flows);
 void RecordRevision(int64_t revision);

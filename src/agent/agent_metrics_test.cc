@@ -15,6 +15,7 @@ TEST(AgentMetricsTest, ServesPassesAndFlowsOnLoopback) {
   const auto start = std::chrono::steady_clock::now();
   RecordPass(true, start);
   RecordPass(false, start);
+  RecordNamespacePass(true, start);
   RecordFlows("br-int", 42);
   RecordFlows("br-tun", 7);
   RecordRevision(5);
@@ -24,7 +25,9 @@ TEST(AgentMetricsTest, ServesPassesAndFlowsOnLoopback) {
   ASSERT_EQ(r->status, 200);
   for (const char* line : {"isthmus_agent_flows{bridge=\"br-int\"} 42\n", "isthmus_agent_flows{bridge=\"br-tun\"} 7\n",
                            "isthmus_agent_passes_total 2\n", "isthmus_agent_passes_failed_total 1\n",
-                           "isthmus_agent_apply_seconds_count 1\n", "isthmus_agent_applied_revision 5\n"})
+                           "isthmus_agent_apply_seconds_count 1\n", "isthmus_agent_applied_revision 5\n",
+                           "isthmus_agent_namespace_passes_total 1\n", "isthmus_agent_namespace_passes_failed_total 0\n",
+                           "isthmus_agent_namespace_apply_seconds_count 1\n"})
     EXPECT_NE(r->body.find(line), std::string::npos) << line << " not in:\n" << r->body;
   // The scrape itself is counted by route.
   auto again = c.Get("/metrics");
