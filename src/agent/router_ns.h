@@ -46,7 +46,10 @@ class RouterNamespaces {
   // nl: a netlink socket in the router's namespace ns.
   Status SyncFipLink(Rtnetlink& nl, const std::string& ns, const state::RouterInstance& router);
   Status SyncRules(Rtnetlink& nl, const state::RouterInstance& router, const state::RouterInstance* applied);
-  Status SyncNat(const std::string& ns, const state::RouterInstance& router);
+  // The nat table, replaced whole unless `applied` (the last good sync) had the
+  // same, or the namespace is `fresh` (this pass created it) and needs no rule.
+  Status SyncNat(const std::string& ns, const state::RouterInstance& router, const state::RouterInstance* applied,
+                 bool fresh);
   Status SyncExtraRoutes(Rtnetlink& nl, const state::RouterInstance& router);
   // applied: what this router had when last synced (nullptr: read the kernel).
   Status SyncNeighbors(Rtnetlink& nl, const state::RouterInstance& router, const state::RouterInstance* applied);

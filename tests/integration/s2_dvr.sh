@@ -129,7 +129,7 @@ pass "extra route 203.0.113.0/24 via instance4 on R1: instance1 reaches 203.0.11
 #     network over both clouds comes with a subnet on R1 (a new leg in R1's
 #     namespaces and a new DHCP server), a port on it with an instance on c1-h2
 #     that instance1 reaches through R1, and all of it goes again, no agent
-#     starts an `ip` or `ovs-vsctl` process
+#     starts an `ip`, `ovs-vsctl` or `iptables-restore` process
 #     (isthmus_agent_processes_started_total{program="ip"}, there from each
 #     agent's start, summed over the hosts; likewise for ovs-vsctl).
 started() {  # the processes of program $1 the agents started; fails if one does not count `ip`
@@ -146,6 +146,7 @@ converged() { lab wait-converged --timeout 60 >/dev/null || fail "agents did not
 converged
 ip_before=$(started ip) || fail "an agent does not count the ip processes it starts on /metrics"
 vsctl_before=$(started ovs-vsctl) || fail "an agent's /metrics"
+ipt_before=$(started iptables-restore) || fail "an agent's /metrics"
 net5=$(api POST /v2.0/networks '{"network": {"name": "net5", "availability_zone_hints": ["cloud1", "cloud2"],
   "provider:network_type": "vxlan"}}' | jq -r .network.id)
 sub5=$(api POST /v2.0/subnets '{"subnet": {"network_id": "'$net5'", "ip_version": 4, "cidr": "10.0.5.0/24",
@@ -170,7 +171,12 @@ ip_after=$(started ip) || fail "an agent's /metrics after the changes"
 vsctl_after=$(started ovs-vsctl) || fail "an agent's /metrics after the changes"
 ((vsctl_after == vsctl_before)) ||
   fail "agents started $((vsctl_after - vsctl_before)) ovs-vsctl processes while a leg, a DHCP port and a port came and went"
-pass "a subnet on R1, a port and an instance on it came and went: 0 ip and 0 ovs-vsctl processes started (agents: $vsctl_after ovs-vsctl, $(started iptables-restore) iptables-restore, $(started dnsmasq) dnsmasq so far)"
+# A leg coming and going changes no NAT rule of R1 (DVR: its namespaces NAT
+# only floating IPs and the network node's SNAT): no iptables-restore either.
+ipt_after=$(started iptables-restore) || fail "an agent's /metrics after the changes"
+((ipt_after == ipt_before)) ||
+  fail "agents started $((ipt_after - ipt_before)) iptables-restore processes while a leg came and went (no NAT rule changed)"
+pass "a subnet on R1, a port and an instance on it came and went: 0 ip, 0 ovs-vsctl and 0 iptables-restore processes started (agents: $vsctl_after ovs-vsctl, $ipt_after iptables-restore, $(started dnsmasq) dnsmasq so far)"
 
 # 11. No process at all when instance ports come and go on a network the hosts
 #     already serve (issue 12): flows go over the agent's own OpenFlow
