@@ -206,10 +206,16 @@ struct Bench {
       json leg = {{"subnet_id", subnet_id}};
       auto l = Call("PUT", "/v2.0/routers/" + router + "/add_router_interface", &leg);
       if (!l.ok() || l->status != 200) return Fail("add_router_interface failed");
+      double legged = Now();
       auto port = CreatePort(name, net_id, subnet_id, mac, ip);
       if (!port.ok()) return Fail(port.status().message());
+      double created = Now();
       Bind(name, *port);
+      double bound = Now();
       ms = train.FirstReplyMs(t0);
+      std::cerr << "round " << r << ": t0 " << Clock(t0) << ", network+subnet+interface answered after "
+                << (legged - t0) * 1000 << " ms, port 201 after " << (created - t0) * 1000
+                << " ms, iface-id set after " << (bound - t0) * 1000 << " ms\n";
       (void)Call("DELETE", "/v2.0/ports/" + *port);
     }
     json leg = {{"subnet_id", subnet_id}};
