@@ -20,7 +20,8 @@ namespace {
 bool WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadline) {
   pollfd p{fd, events, 0};
   int n;
-  while ((n = poll(&p, 1, MillisecondsLeft(deadline))) < 0 && errno == EINTR) {
+  while ((n = poll(&p, 1, deadline == JsonRpcSocket::kNoDeadline ? -1 : MillisecondsLeft(deadline))) < 0 &&
+         errno == EINTR) {
   }
   return n > 0;
 }
@@ -49,6 +50,10 @@ JsonRpcSocket::JsonRpcSocket(JsonRpcSocket&& o) noexcept
 
 JsonRpcSocket::~JsonRpcSocket() {
   if (fd_ >= 0) close(fd_);
+}
+
+void JsonRpcSocket::Shutdown() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
 }
 
 Status JsonRpcSocket::TimedOut() const { return Unavailable(what_ + ": timed out"); }

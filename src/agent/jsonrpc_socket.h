@@ -18,6 +18,8 @@ namespace isthmus::agent {
 class JsonRpcSocket {
  public:
   using Clock = std::chrono::steady_clock;
+  // A deadline that never comes (a watch that waits until Shutdown()).
+  static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 
   // Connects to the socket at `path`; `what` names the peer in every error.
   static Result<JsonRpcSocket> Connect(const std::string& path, std::string what);
@@ -35,6 +37,9 @@ class JsonRpcSocket {
   // Sends a request and returns its reply's "result"; the reply's "error" as Internal.
   Result<nlohmann::json> Call(const std::string& method, const nlohmann::json& params,
                               Clock::time_point deadline);
+  // Ends the conversation from any thread: a Receive waiting on another one
+  // returns Unavailable at once.
+  void Shutdown();
 
  private:
   JsonRpcSocket(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}

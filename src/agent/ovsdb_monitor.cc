@@ -1,12 +1,5 @@
 #include "agent/ovsdb_monitor.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstring>
-
 #include "common/log.h"
 
 namespace isthmus::agent {
@@ -58,8 +51,10 @@ void OvsdbMonitor::Start() { thread_ = std::thread([this] { Loop(); }); }
 void OvsdbMonitor::Stop() {
   stop_ = true;
   stop_signal_.Raise();
-  int fd = fd_.exchange(-1);
-  if (fd >= 0) shutdown(fd, SHUT_RDWR);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (session_) session_->Shutdown();
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -86,73 +81,57 @@ void OvsdbMonitor::Loop() {
 }
 
 OvsdbMonitor::Session OvsdbMonitor::RunSession() {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Session::kNotConnected;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return Session::kNotConnected;
+  auto socket = JsonRpcSocket::Connect(path_, "ovsdb-server at " + path_);
+  if (!socket.ok()) return Session::kNotConnected;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return Session::kEnded;
+    session_ = &*socket;
   }
-  fd_ = fd;
-  if (stop_) {
-    fd_ = -1;
-    close(fd);
-    return Session::kEnded;
-  }
-  auto send = [&](const json& msg) {
-    std::string s = msg.dump();
-    return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
-  };
-  json req = {{"id", "isthmus-monitor"},
-              {"method", "monitor"},
-              {"params",
-               {"Open_vSwitch", "isthmus-interfaces",
-                {{"Interface", {{"columns", {"name", "ofport", "external_ids"}}}}}}}};
-  bool ok = send(req);
   bool replied = false;
-  std::map<std::string, OvsInterface> by_uuid;
-  JsonStreamSplitter splitter;
-  char buf[65536];
-  while (ok && !stop_) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    splitter.Feed(std::string(buf, n));
-    std::string text;
-    while (splitter.Next(&text)) {
-      json msg = json::parse(text, nullptr, false);
-      if (msg.is_discarded() || !msg.is_object()) continue;
-      const std::string method = msg.value("method", "");
-      if (method == "echo") {
-        send({{"id", msg["id"]}, {"result", msg["params"]}, {"error", nullptr}});
-        continue;
-      }
-      const json* update = nullptr;
-      if (msg.contains("result") && msg.value("id", json()) == "isthmus-monitor") {
-        update = &msg["result"];
-        if (replied_once_ && on_reconnect_) {
-          LOG_INFO("OVSDB monitor on " << path_ << " connected again");
-          on_reconnect_();
-        }
-        replied = replied_once_ = true;
-      } else if (method == "update" && msg["params"].is_array() && msg["params"].size() == 2) {
-        update = &msg["params"][1];
-      }
-      if (!update || !update->is_object()) continue;
-      if (update->contains("Interface")) ApplyInterfaceUpdate((*update)["Interface"], &by_uuid);
-      InterfaceTable table;
-      for (const auto& [uuid, iface] : by_uuid) table[iface.name] = iface;
-      on_change_(table);
-    }
+  Status ended = Watch(*socket, &replied);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    session_ = nullptr;
   }
-  int expected = fd;
-  fd_.compare_exchange_strong(expected, -1);
-  close(fd);
   if (stop_) return Session::kEnded;
   if (!replied) return Session::kNoReply;
-  LOG_WARN("OVSDB monitor on " << path_ << " lost; reconnecting when ovsdb-server is back");
+  LOG_WARN("OVSDB monitor: " << ended.message() << "; reconnecting when ovsdb-server is back");
   return Session::kEnded;
+}
+
+Status OvsdbMonitor::Watch(JsonRpcSocket& socket, bool* replied) {
+  const auto forever = JsonRpcSocket::kNoDeadline;
+  const json id = "isthmus-monitor";
+  ISTHMUS_RETURN_IF_ERROR(socket.Send(
+      {{"id", id},
+       {"method", "monitor"},
+       {"params",
+        {"Open_vSwitch", "isthmus-interfaces", {{"Interface", {{"columns", {"name", "ofport", "external_ids"}}}}}}}},
+      forever));
+  std::map<std::string, OvsInterface> by_uuid;
+  while (!stop_) {
+    auto msg = socket.Receive(forever);  // echo requests are answered inside
+    if (!msg.ok()) return msg.status();
+    const json* update = nullptr;
+    if (msg->contains("result") && msg->value("id", json()) == id) {
+      update = &(*msg)["result"];
+      if (replied_once_ && on_reconnect_) {
+        LOG_INFO("OVSDB monitor on " << path_ << " connected again");
+        on_reconnect_();
+      }
+      *replied = replied_once_ = true;
+    } else if (msg->value("method", "") == "update" && (*msg)["params"].is_array() &&
+               (*msg)["params"].size() == 2) {
+      update = &(*msg)["params"][1];
+    }
+    if (!update || !update->is_object()) continue;
+    if (update->contains("Interface")) ApplyInterfaceUpdate((*update)["Interface"], &by_uuid);
+    InterfaceTable table;
+    for (const auto& [uuid, iface] : by_uuid) table[iface.name] = iface;
+    on_change_(table);
+  }
+  return Status::Ok();
 }
 
 }  // namespace isthmus::agent

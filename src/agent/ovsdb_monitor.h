@@ -9,10 +9,11 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
-#include "agent/json_stream.h"
+#include "agent/jsonrpc_socket.h"
 #include "agent/socket_watch.h"
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,9 @@ class OvsdbMonitor {
   enum class Session { kNotConnected, kNoReply, kEnded };
   void Loop();
   Session RunSession();
+  // Asks for the Interface table and follows its updates until the socket
+  // ends; *replied once the server answered the monitor request.
+  Status Watch(JsonRpcSocket& socket, bool* replied);
 
   std::string path_;
   std::function<void(const InterfaceTable&)> on_change_;
@@ -49,7 +53,8 @@ class OvsdbMonitor {
   std::atomic<bool> stop_{false};
   StopSignal stop_signal_;
   bool replied_once_ = false;  // the monitor thread's: a reply came on some session
-  std::atomic<int> fd_{-1};
+  std::mutex mu_;
+  JsonRpcSocket* session_ = nullptr;  // the current connection, for Stop() to end (under mu_)
   std::thread thread_;
 };
 
