@@ -14,8 +14,9 @@
 # Both from one instance namespace (10.1.0.10) to an external server
 # (172.30.0.10, which has no route back to 10.1.0.0/24: only NATed traffic
 # gets an answer), on one standalone Open vSwitch (no lab). Runs alternate the
-# two; each prints the TCP throughput (iperf3, SECS seconds) and the ping
-# round trip (200 pings, 5 ms apart), then the medians side by side.
+# two; each prints the TCP throughput (iperf3, SECS seconds), the ping round
+# trip (200 pings, 5 ms apart) and new TCP connections per second (one client,
+# one after another, 2 s), then the medians side by side.
 # Usage: bench/nat.sh [SECS=5] [RUNS=5]. As root.
 set -euo pipefail
 secs=${1:-5} runs=${2:-5}
@@ -24,10 +25,13 @@ source scripts/standalone-ovs.sh
 spaces=(natb-vm natb-router natb-ext)
 cleanup() {
   for n in "${spaces[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
+  wait 2>/dev/null || true
   for n in "${spaces[@]}"; do ip netns del "$n" 2>/dev/null || true; done
   standalone_ovs_stop
 }
 trap cleanup EXIT
+# What an earlier run may have left (a namespace goes away after its last process).
+for l in natb-vm natb-qr natb-qg natb-ext; do ip link del "$l" 2>/dev/null || true; done
 for n in "${spaces[@]}"; do
   ip netns del "$n" 2>/dev/null || true
   ip netns add "$n"
@@ -61,6 +65,16 @@ ip netns exec natb-router iptables -t nat -A POSTROUTING -o qg -j SNAT --to-sour
 # The OVS way's source address answers ARP through a permanent entry (what
 # OVN's ARP responder flows would do), so both ways measure forwarding only.
 ip -n natb-ext neigh replace 172.30.0.3 lladdr "$ovs_gw_mac" dev eth0 nud permanent
+# A server that accepts and closes at once, for the connection rate.
+ip netns exec natb-ext python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5202))
+s.listen(1024)
+while True:
+    c, _ = s.accept()
+    c.close()' &
 ofport() { vsctl get interface "$1" ofport; }
 vm=$(ofport natb-vm) patch_ex=$(ofport natb-patch-ex) patch_int=$(ofport natb-patch-int) ext=$(ofport natb-ext)
 
@@ -95,14 +109,31 @@ measure() {
   gbit=$(ip netns exec natb-vm iperf3 -c 172.30.0.10 -t "$secs" -J |
     python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
   rtt=$(ip netns exec natb-vm ping -q -c 200 -i 0.005 172.30.0.10 | awk -F'/' '/^rtt/ {print $5}')
-  echo "$gbit $rtt"
+  # New connections, one after another for 2 s: each is a new conntrack entry
+  # (and NAT binding) on the way out, as a web client's would be. A connection
+  # not answered within 2 s ends the count: "<per second> <1 if so>".
+  conns=$(ip netns exec natb-vm python3 -c '
+import socket, sys, time
+n, stalled, start = 0, 0, time.monotonic()
+while time.monotonic() < start + 2:
+    try:
+        c = socket.create_connection(("172.30.0.10", 5202), timeout=2)
+        c.recv(1)  # the server closes at once
+        c.close()
+    except OSError as e:
+        print("a connection not answered after %d: %s" % (n, e), file=sys.stderr)
+        stalled = 1
+        break
+    n += 1
+print(round(n / (time.monotonic() - start)), stalled)')
+  echo "$gbit $rtt $conns"
 }
 : >"$dir/kernel"
 : >"$dir/ovs"
 for ((r = 0; r < runs; r++)); do
   for way in kernel ovs; do
     m=$(measure "$way")
-    echo "run $r $way: $m (Gbit/s, ping avg ms)"
+    echo "run $r $way: $m (Gbit/s, ping avg ms, new connections/s, stalled)"
     echo "$m" >>"$dir/$way"
   done
 done
@@ -110,9 +141,13 @@ done
 snat=$(ovs-appctl dpctl/dump-conntrack zone=7 | grep -c "172.30.0.3" || true)
 k_gbit=$(awk '{print $1}' "$dir/kernel" | median) k_rtt=$(awk '{print $2}' "$dir/kernel" | median)
 o_gbit=$(awk '{print $1}' "$dir/ovs" | median) o_rtt=$(awk '{print $2}' "$dir/ovs" | median)
+k_conn=$(awk '{print $3}' "$dir/kernel" | median) o_conn=$(awk '{print $3}' "$dir/ovs" | median)
+k_stalls=$(awk '{n += $4} END {print n + 0}' "$dir/kernel") o_stalls=$(awk '{n += $4} END {print n + 0}' "$dir/ovs")
 echo
 echo "| north-south, SNAT | kernel (router namespace) | Open vSwitch ct(nat) | ratio |"
 echo "|---|---|---|---|"
 awk -v k="$k_gbit" -v o="$o_gbit" 'BEGIN { printf "| TCP, Gbit/s (median of %d) | %s | %s | %.2f |\n", '"$runs"', k, o, o / k }'
 awk -v k="$k_rtt" -v o="$o_rtt" 'BEGIN { printf "| ping round trip, ms (median of %d averages) | %s | %s | %.2f |\n", '"$runs"', k, o, o / k }'
-echo "RESULT kernel_gbit=$k_gbit ovs_gbit=$o_gbit kernel_rtt_ms=$k_rtt ovs_rtt_ms=$o_rtt ovs_snat_entries=$snat"
+awk -v k="$k_conn" -v o="$o_conn" 'BEGIN { printf "| new TCP connections/s, one client after another (median of %d) | %s | %s | %.2f |\n", '"$runs"', k, o, o / k }'
+echo "| runs in which a new connection was not answered within 2 s | $k_stalls | $o_stalls | |"
+echo "RESULT kernel_gbit=$k_gbit ovs_gbit=$o_gbit kernel_rtt_ms=$k_rtt ovs_rtt_ms=$o_rtt kernel_conns=$k_conn ovs_conns=$o_conn kernel_stalls=$k_stalls ovs_stalls=$o_stalls ovs_snat_entries=$snat"
