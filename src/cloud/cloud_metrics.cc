@@ -11,7 +11,7 @@ void CountEventsApplied(int64_t events, int64_t applied_seq) {
   seq.Set(static_cast<double>(applied_seq));
 }
 
-void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time_point start) {
+void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time_point start, size_t patched) {
   static auto& seconds = metrics::Histogram("isthmus_cloud_recompute_seconds",
                                             "Seconds to recompute host states after a batch or a registration",
                                             metrics::SecondsBuckets());
@@ -20,9 +20,13 @@ void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time
                                                metrics::CountBuckets());
   static auto& woken_total = metrics::Counter("isthmus_cloud_hosts_woken_total",
                                               "Host states that changed (a new revision for the agent)");
+  static auto& patched_total = metrics::Counter("isthmus_cloud_hosts_patched_total",
+                                                "Host states changed by splicing their security groups' new text "
+                                                "(only remote group members changed), not computed");
   seconds.Observe(metrics::SecondsSince(start));
   recomputed.Observe(static_cast<double>(hosts));
   woken_total.Increment(static_cast<double>(woken));
+  patched_total.Increment(static_cast<double>(patched));
 }
 
 void CountStateAnswer(bool delta, size_t bytes) {

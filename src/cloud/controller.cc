@@ -7,6 +7,7 @@
 #include "cloud/allocation.h"
 #include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
+#include "cloud/group_patch.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -84,9 +85,13 @@ void Controller::KeepDelta(const std::string& host, const StoredState& before, c
     staged_layouts_.erase(staged);
   }
   state::JsonLayout& held = layouts_[host];
-  auto changes = before.body.empty() || before.revision <= 0
-                     ? Result<std::string>(Internal("no text"))
-                     : state::JsonDiff(before.body, held, next.body, layout);
+  Result<std::string> changes = Internal("no text");
+  if (auto staged = staged_deltas_.find(host); staged != staged_deltas_.end()) {  // patched: known
+    changes = std::move(staged->second);
+    staged_deltas_.erase(staged);
+  }
+  if (before.body.empty() || before.revision <= 0) changes = Internal("no text");
+  else if (!changes.ok()) changes = state::JsonDiff(before.body, held, next.body, layout);
   held = std::move(layout);
   if (!changes.ok()) {
     steps.clear();
@@ -132,56 +137,98 @@ Status Controller::Stage(std::vector<std::pair<std::string, StoredState>>& chang
 
 // Recomputes the hosts of this cloud that `affected` names, in name order,
 // from one StateContext; a host whose state is unchanged keeps its revision
-// and is not woken. `patched` hosts were woken by a change made to their text
-// since `start` (RegisterCheaply): counted with this recompute.
+// and is not woken. A host that only reads changed remote groups has those
+// groups patched in its text instead (GroupPatcher). `patched` hosts were
+// woken by a change made to their text since `start` (RegisterCheaply):
+// counted with this recompute.
 Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
                              std::chrono::steady_clock::time_point start) {
   // Built on first use (a recompute of no host of ours costs nothing), shared by every host.
   std::optional<StateContext> ctx;
-  size_t recomputed = 0, woken = patched;
+  std::optional<GroupPatcher> patcher;
+  size_t recomputed = 0, woken = patched, group_patched = 0;
   std::vector<std::pair<std::string, StoredState>> changed;
   for (const auto& [name, host] : own_hosts_) {
-    if (!affected.Contains(name)) continue;
-    ++recomputed;
+    bool only_remotes = affected.OnlyReadsRemotes(name);
+    if (!only_remotes && !affected.Contains(name)) continue;
     if (!ctx) ctx.emplace(live_.view(), options_.dvr_mac_federation);
-    std::set<std::string> networks = HostNetworks(*ctx, name);
-    live_.SetHostNetworks(name, networks);
-    auto lvids = AssignLvids(networks, lvids_[name]);
-    if (!lvids.ok()) {
-      LOG_ERROR("host " << name << ": " << lvids.status().message());
-      continue;
+    if (only_remotes) {
+      if (!patcher) patcher.emplace(*ctx, affected.reading_groups);
+      auto outcome = PatchGroups(*patcher, changed, name);
+      if (!outcome.ok()) return outcome.status();
+      if (*outcome == GroupPatcher::Outcome::kUnchanged) continue;
+      if (*outcome == GroupPatcher::Outcome::kPatched) {
+        ++woken, ++group_patched;
+        continue;
+      }
     }
-    if (*lvids != lvids_[name]) {
-      ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
-      lvids_[name] = *lvids;
-    }
-    // Written once (revision 0), compared as text, and served as that text
-    // with its revision: never parsed or dumped again.
-    state::HostState computed = ComputeHostState(*ctx, name, *lvids);
-    state::JsonLayout layout;
-    auto it = states_.find(name);
-    std::string body = state::DumpHostState(computed, &layout, it == states_.end() ? 0 : it->second.body.size());
-    if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
-      statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
-      continue;
-    }
-    std::string digest = crypto::Sha256Hex(body);
-    if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
-      it->second.body = std::move(body);
-      layouts_[name] = std::move(layout);
-      statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
-      continue;
-    }
-    // The revision Stage gives it: its agent runs these ports once it applied that.
-    statuses_.SetWired(name, WiredPorts(computed),
-                       (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
-    ++woken;
-    staged_layouts_[name] = std::move(layout);
-    ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
+    ++recomputed;
+    auto was_woken = RecomputeHost(*ctx, changed, name);
+    if (!was_woken.ok()) return was_woken.status();
+    woken += *was_woken;
   }
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
-  RecordRecompute(recomputed, woken, start);
+  RecordRecompute(recomputed, woken, start, group_patched);
   return Status::Ok();
+}
+
+// One host's state computed, written once (revision 0) and compared as text,
+// then served as that text with its revision: never parsed or dumped again.
+// Whether it changed (and was staged).
+Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std::pair<std::string, StoredState>>& changed,
+                                       const std::string& name) {
+  std::set<std::string> networks = HostNetworks(ctx, name);
+  live_.SetHostNetworks(name, networks);
+  auto lvids = AssignLvids(networks, lvids_[name]);
+  if (!lvids.ok()) {
+    LOG_ERROR("host " << name << ": " << lvids.status().message());
+    return false;
+  }
+  if (*lvids != lvids_[name]) {
+    ISTHMUS_RETURN_IF_ERROR(db_->SaveLvids(name, *lvids));
+    lvids_[name] = *lvids;
+  }
+  state::HostState computed = ComputeHostState(ctx, name, *lvids);
+  state::JsonLayout layout;
+  auto it = states_.find(name);
+  std::string body = state::DumpHostState(computed, &layout, it == states_.end() ? 0 : it->second.body.size());
+  if (it != states_.end() && !it->second.body.empty() && it->second.body == body) {
+    statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
+    return false;
+  }
+  std::string digest = crypto::Sha256Hex(body);
+  if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
+    it->second.body = std::move(body);
+    layouts_[name] = std::move(layout);
+    statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
+    return false;
+  }
+  // The revision Stage gives it: its agent runs these ports once it applied that.
+  statuses_.SetWired(name, WiredPorts(computed),
+                     (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
+  staged_layouts_[name] = std::move(layout);
+  staged_deltas_.erase(name);  // diffed when saved
+  ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
+  return true;
+}
+
+// A host whose groups only read changed remote groups: those groups spliced
+// into its text (its networks, ports and so what it wires do not change).
+// kCannot when it must be computed.
+Result<GroupPatcher::Outcome> Controller::PatchGroups(GroupPatcher& patcher,
+                                                      std::vector<std::pair<std::string, StoredState>>& changed,
+                                                      const std::string& name) {
+  auto it = states_.find(name);
+  if (it == states_.end() || it->second.body.empty()) return GroupPatcher::Outcome::kCannot;
+  state::JsonLayout& layout = layouts_[name];
+  if (!layout.valid) layout = state::LayoutOf(it->second.body);  // a text patched by a registration
+  GroupPatcher::Patch patch = patcher.Apply(it->second.body, layout);
+  if (patch.outcome != GroupPatcher::Outcome::kPatched) return patch.outcome;
+  std::string digest = crypto::Sha256Hex(patch.spliced.text);
+  staged_layouts_[name] = std::move(patch.spliced.layout);
+  staged_deltas_[name] = std::move(patch.spliced.delta);
+  ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(patch.spliced.text), std::move(digest)));
+  return GroupPatcher::Outcome::kPatched;
 }
 
 // A host registering for the first time, with nothing of the view naming it
@@ -213,6 +260,7 @@ Result<bool> Controller::RegisterCheaply(const model::Host& host, bool known_bef
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, StoredState>> changed;
   for (auto& [name, text] : patched) {
+    staged_layouts_.erase(name), staged_deltas_.erase(name);  // diffed by a scan when saved
     std::string digest = crypto::Sha256Hex(text);
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(text), std::move(digest)));
   }
@@ -269,9 +317,7 @@ Result<int64_t> Controller::ApplyEventsLocked(const std::vector<Event>& events) 
     if (e.op == "upsert") resources_[e.kind][e.id] = e.body;
     else resources_[e.kind].erase(e.id);
     if (e.kind == "port") statuses_.SetPort(e.id, e.op == "upsert" ? &e.body : nullptr);
-    AffectedHosts one = live_.Apply(e.kind, e.op, e.id, e.body);
-    affected.all = affected.all || one.all;
-    if (!affected.all) affected.hosts.merge(one.hosts);
+    affected.Merge(live_.Apply(e.kind, e.op, e.id, e.body));
   }
   ISTHMUS_RETURN_IF_ERROR(Recompute(affected));
   return applied;

@@ -21,6 +21,7 @@
 #include "cloud/cloud_db.h"
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
+#include "cloud/group_patch.h"
 #include "cloud/live_view.h"
 #include "cloud/port_status.h"
 #include "cloud/state_watchers.h"
@@ -84,6 +85,11 @@ class Controller {
   void RebuildView();  // whole, from resources_ and own_hosts_
   Status Recompute(const AffectedHosts& affected, size_t patched = 0,
                    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
+  Result<bool> RecomputeHost(const StateContext& ctx, std::vector<std::pair<std::string, StoredState>>& changed,
+                             const std::string& name);
+  Result<GroupPatcher::Outcome> PatchGroups(GroupPatcher& patcher,
+                                            std::vector<std::pair<std::string, StoredState>>& changed,
+                                            const std::string& name);
   Result<bool> RegisterCheaply(const model::Host& host, bool known_before);
   Status Stage(std::vector<std::pair<std::string, StoredState>>& changed, const std::string& host,
                std::string body, std::string digest);
@@ -120,6 +126,8 @@ class Controller {
   // The layout of each host's text (its top level, for JsonDiff), and of the
   // texts staged and not saved yet.
   std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
+  // The delta of a staged text made by patching (GroupPatcher), not to be diffed.
+  std::map<std::string, std::string> staged_deltas_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

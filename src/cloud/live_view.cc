@@ -114,7 +114,7 @@ AffectedHosts LiveView::Apply(const std::string& kind, const std::string& op, co
     if (auto it = view_.floatingips.find(id); it != view_.floatingips.end()) AddFloatingIpReaders(it->second, out);
   } else if (kind == "securitygroup") {
     // Its members' states list it (or leave it out while it is unknown).
-    AddGroupMemberHosts(id, out);
+    AddGroupMemberHosts(id, out.hosts);
     Put(view_.security_groups, kind, op, id, body);
   } else if (kind == "securitygrouprule") {
     ApplyRule(op, id, body, out);
@@ -152,7 +152,7 @@ void LiveView::ApplyPort(const std::string& op, const std::string& id, const jso
 // A rule is read by the hosts of its group's members, before and after.
 void LiveView::ApplyRule(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
   if (auto it = view_.security_group_rules.find(id); it != view_.security_group_rules.end()) {
-    AddGroupMemberHosts(it->second.security_group_id, out);
+    AddGroupMemberHosts(it->second.security_group_id, out.hosts);
     view_.UnindexRule(it->second);
     view_.security_group_rules.erase(it);
   }
@@ -160,7 +160,7 @@ void LiveView::ApplyRule(const std::string& op, const std::string& id, const jso
   if (auto r = Parse<model::SecurityGroupRule>("securitygrouprule", id, body)) {
     const model::SecurityGroupRule& now = view_.security_group_rules.emplace(id, std::move(*r)).first->second;
     view_.IndexRule(now);
-    AddGroupMemberHosts(now.security_group_id, out);
+    AddGroupMemberHosts(now.security_group_id, out.hosts);
   }
 }
 
@@ -201,22 +201,26 @@ std::vector<std::string> LiveView::MemberFacts(const std::vector<std::string>& g
   return facts;
 }
 
-void LiveView::AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const {
+void LiveView::AddGroupMemberHosts(const std::string& group_id, std::set<std::string>& out) const {
   if (view_.Indexed()) {  // the index of the hosts of its members: O(hosts), not O(members)
     auto it = view_.group_hosts.find(group_id);
     if (it != view_.group_hosts.end())
-      for (const auto& [host, members] : it->second) out.hosts.insert(host);
+      for (const auto& [host, members] : it->second) out.insert(host);
     return;
   }
   for (const model::Port* p : view_.GroupMembers(group_id))
-    if (std::string bound = view_.BoundHost(*p); !bound.empty()) out.hosts.insert(bound);
+    if (std::string bound = view_.BoundHost(*p); !bound.empty()) out.insert(bound);
 }
 
-// The hosts whose rules read the members of these groups (MemberFacts' groups).
+// The hosts whose rules read the members of these groups (MemberFacts' groups),
+// and the groups those rules are in: only those groups' text can change there.
 void LiveView::AddRemoteReaders(const std::vector<std::string>& facts, AffectedHosts& out) const {
   for (const auto& g : facts) {
     if (g.empty()) break;
-    for (const model::SecurityGroupRule* r : view_.RulesWithRemote(g)) AddGroupMemberHosts(r->security_group_id, out);
+    for (const model::SecurityGroupRule* r : view_.RulesWithRemote(g)) {
+      out.reading_groups.insert(r->security_group_id);
+      AddGroupMemberHosts(r->security_group_id, out.remote_readers);
+    }
   }
 }
 

@@ -26,7 +26,21 @@ FederationView BuildView(const std::string& cloud, const StoredResources& resour
 struct AffectedHosts {
   bool all = false;
   std::set<std::string> hosts;
+  // Hosts whose state can change only in the rules of `reading_groups` that
+  // name a remote group whose members changed (their remote_ips): patched
+  // where `hosts` does not name them too (cloud/group_patch.h).
+  std::set<std::string> remote_readers;
+  std::set<std::string> reading_groups;
+
   bool Contains(const std::string& host) const { return all || hosts.count(host) > 0; }
+  // Whether only its groups' remote_ips can change.
+  bool OnlyReadsRemotes(const std::string& host) const { return !Contains(host) && remote_readers.count(host) > 0; }
+  void Merge(AffectedHosts&& other) {
+    all = all || other.all;
+    if (!all) hosts.merge(other.hosts);
+    remote_readers.merge(other.remote_readers);
+    reading_groups.merge(other.reading_groups);
+  }
 };
 
 class LiveView {
@@ -68,7 +82,7 @@ class LiveView {
                                               std::vector<std::string> addresses);
   void ApplyGroupMember(const std::string& op, const std::string& id, const nlohmann::json& body,
                         AffectedHosts& out);
-  void AddGroupMemberHosts(const std::string& group_id, AffectedHosts& out) const;
+  void AddGroupMemberHosts(const std::string& group_id, std::set<std::string>& out) const;
   void AddRemoteReaders(const std::vector<std::string>& member_facts, AffectedHosts& out) const;
 
   // Facts every host of the cloud reads: the hosts (any cloud) with an

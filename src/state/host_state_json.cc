@@ -238,6 +238,12 @@ std::string DumpHostState(const HostState& s, JsonLayout* layout, size_t size_hi
   return out;
 }
 
+std::string DumpSecurityGroup(const SecurityGroupRules& g) {
+  std::string out;
+  Writer(out).Obj(g);
+  return out;
+}
+
 std::string WithRevision(const std::string& text, int64_t revision) {
   static const std::string kKey = "\"revision\":";
   size_t at = text.find(kKey);

@@ -19,6 +19,10 @@ namespace isthmus::state {
 // size expected (the host's last text), reserved up front.
 std::string DumpHostState(const HostState& s, JsonLayout* layout = nullptr, size_t size_hint = 0);
 
+// One element of HostState::security_groups, byte for byte as DumpHostState
+// writes it (the cloud patches a host's groups with it: cloud/group_patch.h).
+std::string DumpSecurityGroup(const SecurityGroupRules& g);
+
 // A HostState's JSON text (DumpHostState's, or nlohmann's) with `revision` in
 // place of its revision, without parsing it: the first `"revision":` of a JSON
 // text is its top-level key (no other object of a HostState has that key, and

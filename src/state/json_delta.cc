@@ -515,6 +515,67 @@ Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::stri
   return out;
 }
 
+Result<SplicedText> ReplaceElements(std::string_view object, const JsonLayout& layout, std::string_view key,
+                                    const std::vector<ElementSplice>& splices) {
+  if (!layout.valid) return InvalidArgument("replace elements: no layout");
+  size_t m = 0;
+  while (m < layout.members.size() &&
+         object.substr(layout.members[m].key_begin, layout.members[m].key_end - layout.members[m].key_begin) != key)
+    ++m;
+  if (m == layout.members.size() || layout.members[m].value_end > object.size() ||
+      layout.members[m].value_begin >= layout.members[m].value_end || object[layout.members[m].value_begin] != '[')
+    return InvalidArgument("replace elements: no array member " + std::string(key));
+  const auto& elements = layout.members[m].elements;
+  for (size_t k = 0; k < splices.size(); ++k)
+    if (splices[k].index >= elements.size() || (k > 0 && splices[k].index <= splices[k - 1].index))
+      return InvalidArgument("replace elements: index " + std::to_string(splices[k].index) + " of " +
+                             std::string(key) + " out of range or out of order");
+  SplicedText out;
+  out.layout = layout;
+  size_t grown = 0;
+  for (const ElementSplice& s : splices) grown += s.text.size();
+  out.text.reserve(object.size() + grown);
+  // Copy up to each replaced element, then its new text; every offset after
+  // it moves by the difference.
+  int64_t shift = 0;
+  auto moved = [&](uint32_t at) { return static_cast<uint32_t>(static_cast<int64_t>(at) + shift); };
+  size_t copied = 0;
+  auto& shifted = out.layout.members[m].elements;
+  size_t next = 0;
+  for (size_t e = 0; e < shifted.size(); ++e) {
+    auto [b, end] = elements[e];
+    if (next < splices.size() && splices[next].index == e) {
+      out.text.append(object.substr(copied, b - copied));
+      copied = end;
+      shifted[e] = {moved(b), static_cast<uint32_t>(moved(b) + splices[next].text.size())};
+      out.text += splices[next].text;
+      shift += static_cast<int64_t>(splices[next].text.size()) - static_cast<int64_t>(end - b);
+      ++next;
+    } else {
+      shifted[e] = {moved(b), moved(end)};
+    }
+  }
+  out.text.append(object.substr(copied));
+  out.layout.members[m].value_end = moved(layout.members[m].value_end);
+  for (size_t after = m + 1; after < out.layout.members.size(); ++after) {
+    auto& x = out.layout.members[after];
+    x.key_begin = moved(x.key_begin), x.key_end = moved(x.key_end);
+    x.value_begin = moved(x.value_begin), x.value_end = moved(x.value_end);
+    for (auto& [b, e] : x.elements) b = moved(b), e = moved(e);
+  }
+  out.delta = "{\"o\":{";
+  out.delta += key;
+  out.delta += ":{\"a\":{\"mod\":[";
+  for (size_t k = 0; k < splices.size(); ++k) {
+    if (k) out.delta += ',';
+    out.delta += '[' + std::to_string(splices[k].index) + ',';
+    out.delta += splices[k].delta;
+    out.delta += ']';
+  }
+  out.delta += "]}}}}";
+  return out;
+}
+
 Result<std::vector<std::pair<std::string_view, std::string_view>>> JsonMembers(std::string_view object) {
   std::vector<Member> out;
   if (!Members(object, out)) return InvalidArgument("not a JSON object");

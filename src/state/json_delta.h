@@ -43,6 +43,26 @@ JsonLayout LayoutOf(std::string_view object);
 // JsonDiff(a, b), given their layouts: the same text.
 Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb);
 
+// An object's text with some elements of one of its top-level arrays
+// replaced, without scanning the rest: the new text, its layout (`layout`'s,
+// shifted) and the delta from the old text to it ({"o":{key:{"a":{"mod":...}}}},
+// each element's change given by the caller: JsonDiff of the element's texts).
+struct ElementSplice {
+  size_t index = 0;        // of the element in the array
+  std::string_view text;   // its new text
+  std::string_view delta;  // JsonDiff(old element text, text)
+};
+struct SplicedText {
+  std::string text;
+  JsonLayout layout;
+  std::string delta;
+};
+// `splices` ascending by index, each index once. InvalidArgument when the
+// layout is not valid, `key` (with its quotes: "\"k\"") is not an array
+// member of it, or an index is out of range.
+Result<SplicedText> ReplaceElements(std::string_view object, const JsonLayout& layout, std::string_view key,
+                                    const std::vector<ElementSplice>& splices);
+
 // `a` changed by `delta` (JsonDiff's): the text of b, byte for byte, when
 // `a` is the text the delta was computed from. InvalidArgument when the delta
 // does not fit `a` (an index or key it does not have, malformed JSON).

@@ -6,6 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <random>
 
@@ -189,6 +190,48 @@ TEST(JsonDeltaTest, OneElementAddedIsSentAloneAndAChangedElementByItsId) {
   auto merged = JsonMerge(DumpHostState(a), *delta);
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(*merged, DumpHostState(b));
+}
+
+// Elements of one array replaced in place: the text, layout and delta are
+// what writing and diffing the changed state give (a host's groups patched
+// by the cloud without recomputing the host).
+TEST(JsonDeltaTest, ReplacedElementsGiveTheTextLayoutAndADeltaThatMerges) {
+  int spliced = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    RandomStates r(seed);
+    HostState a = r.State();
+    for (int step = 0; step < 20; ++step) {
+      a = r.Mutate(a);
+      HostState b = a;  // only some groups' contents change (the members after them move)
+      std::vector<ElementSplice> splices;
+      std::deque<std::string> texts;  // what the splices view
+      for (size_t i = 0; i < b.security_groups.size(); ++i) {
+        if (r.Int(2)) continue;
+        SecurityGroupRules& g = b.security_groups[i];
+        if (!g.rules.empty()) g.rules[0].remote_ips.push_back("10.9.9." + std::to_string(r.Int(9)) + "/32");
+        else g.rules.push_back({"rule-new", "ingress"});
+        std::string before = nlohmann::json(a.security_groups[i]).dump();
+        const std::string& after = texts.emplace_back(nlohmann::json(g).dump());
+        splices.push_back({i, after, texts.emplace_back(*JsonDiff(before, after))});
+      }
+      JsonLayout la, lb;
+      std::string ta = DumpHostState(a, &la), tb = DumpHostState(b, &lb);
+      auto got = ReplaceElements(ta, la, "\"security_groups\"", splices);
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      ASSERT_EQ(got->text, tb) << "seed " << seed << " step " << step;
+      ASSERT_EQ(got->layout, lb) << "seed " << seed << " step " << step;
+      auto merged = JsonMerge(ta, got->delta);
+      ASSERT_TRUE(merged.ok()) << merged.status().message() << "\ndelta " << got->delta;
+      ASSERT_EQ(*merged, tb);
+      spliced += !splices.empty();
+    }
+  }
+  EXPECT_GT(spliced, 100);
+  JsonLayout l;
+  std::string t = DumpHostState(C1H1Base(0), &l);
+  EXPECT_FALSE(ReplaceElements(t, JsonLayout{}, "\"security_groups\"", {}).ok());  // no layout
+  EXPECT_FALSE(ReplaceElements(t, l, "\"host\"", {}).ok());                       // not an array
+  EXPECT_FALSE(ReplaceElements(t, l, "\"security_groups\"", {{0, "{}", "{}"}}).ok());  // no element 0
 }
 
 TEST(JsonDeltaTest, ADeltaThatDoesNotFitIsRefused) {
