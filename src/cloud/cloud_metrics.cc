@@ -21,8 +21,9 @@ void RecordRecompute(size_t hosts, size_t woken, std::chrono::steady_clock::time
   static auto& woken_total = metrics::Counter("isthmus_cloud_hosts_woken_total",
                                               "Host states that changed (a new revision for the agent)");
   static auto& patched_total = metrics::Counter("isthmus_cloud_hosts_patched_total",
-                                                "Host states changed by splicing their security groups' new text "
-                                                "(only remote group members changed), not computed");
+                                                "Host states changed by splicing the parts they share with "
+                                                "other hosts (groups, a network's entries) into their text, "
+                                                "not computed");
   seconds.Observe(metrics::SecondsSince(start));
   recomputed.Observe(static_cast<double>(hosts));
   woken_total.Increment(static_cast<double>(woken));

@@ -7,7 +7,7 @@
 #include "cloud/allocation.h"
 #include "cloud/cloud_metrics.h"
 #include "cloud/event_validation.h"
-#include "cloud/group_patch.h"
+#include "cloud/host_patch.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -137,28 +137,28 @@ Status Controller::Stage(std::vector<std::pair<std::string, StoredState>>& chang
 
 // Recomputes the hosts of this cloud that `affected` names, in name order,
 // from one StateContext; a host whose state is unchanged keeps its revision
-// and is not woken. A host that only reads changed remote groups has those
-// groups patched in its text instead (GroupPatcher). `patched` hosts were
+// and is not woken. A host whose state can change only in parts it shares
+// with others has those parts patched in its text instead (HostPatcher). `patched` hosts were
 // woken by a change made to their text since `start` (RegisterCheaply):
 // counted with this recompute.
 Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
                              std::chrono::steady_clock::time_point start) {
   // Built on first use (a recompute of no host of ours costs nothing), shared by every host.
   std::optional<StateContext> ctx;
-  std::optional<GroupPatcher> patcher;
-  size_t recomputed = 0, woken = patched, group_patched = 0;
+  std::optional<HostPatcher> patcher;
+  size_t recomputed = 0, woken = patched, text_patched = 0;
   std::vector<std::pair<std::string, StoredState>> changed;
   for (const auto& [name, host] : own_hosts_) {
-    bool only_remotes = affected.OnlyReadsRemotes(name);
-    if (!only_remotes && !affected.Contains(name)) continue;
+    bool patchable = affected.Patchable(name);
+    if (!patchable && !affected.Contains(name)) continue;
     if (!ctx) ctx.emplace(live_.view(), options_.dvr_mac_federation);
-    if (only_remotes) {
-      if (!patcher) patcher.emplace(*ctx, affected.reading_groups);
-      auto outcome = PatchGroups(*patcher, changed, name);
+    if (patchable) {
+      if (!patcher) patcher.emplace(*ctx, affected);
+      auto outcome = Patch(*patcher, changed, name);
       if (!outcome.ok()) return outcome.status();
-      if (*outcome == GroupPatcher::Outcome::kUnchanged) continue;
-      if (*outcome == GroupPatcher::Outcome::kPatched) {
-        ++woken, ++group_patched;
+      if (*outcome == HostPatcher::Outcome::kUnchanged) continue;
+      if (*outcome == HostPatcher::Outcome::kPatched) {
+        ++woken, ++text_patched;
         continue;
       }
     }
@@ -168,7 +168,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     woken += *was_woken;
   }
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
-  RecordRecompute(recomputed, woken, start, group_patched);
+  RecordRecompute(recomputed, woken, start, text_patched);
   return Status::Ok();
 }
 
@@ -212,23 +212,23 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
   return true;
 }
 
-// A host whose groups only read changed remote groups: those groups spliced
-// into its text (its networks, ports and so what it wires do not change).
-// kCannot when it must be computed.
-Result<GroupPatcher::Outcome> Controller::PatchGroups(GroupPatcher& patcher,
-                                                      std::vector<std::pair<std::string, StoredState>>& changed,
-                                                      const std::string& name) {
+// A host whose state can change only in parts it shares (HostPatcher): those
+// parts spliced into its text (its networks, ports and so what it wires do
+// not change). kCannot when it must be computed.
+Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
+                                               std::vector<std::pair<std::string, StoredState>>& changed,
+                                               const std::string& name) {
   auto it = states_.find(name);
-  if (it == states_.end() || it->second.body.empty()) return GroupPatcher::Outcome::kCannot;
+  if (it == states_.end() || it->second.body.empty()) return HostPatcher::Outcome::kCannot;
   state::JsonLayout& layout = layouts_[name];
   if (!layout.valid) layout = state::LayoutOf(it->second.body);  // a text patched by a registration
-  GroupPatcher::Patch patch = patcher.Apply(it->second.body, layout);
-  if (patch.outcome != GroupPatcher::Outcome::kPatched) return patch.outcome;
+  HostPatcher::Patch patch = patcher.Apply(name, it->second.body, layout);
+  if (patch.outcome != HostPatcher::Outcome::kPatched) return patch.outcome;
   std::string digest = crypto::Sha256Hex(patch.spliced.text);
   staged_layouts_[name] = std::move(patch.spliced.layout);
   staged_deltas_[name] = std::move(patch.spliced.delta);
   ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(patch.spliced.text), std::move(digest)));
-  return GroupPatcher::Outcome::kPatched;
+  return HostPatcher::Outcome::kPatched;
 }
 
 // A host registering for the first time, with nothing of the view naming it

@@ -21,7 +21,7 @@
 #include "cloud/cloud_db.h"
 #include "cloud/desired_state.h"
 #include "cloud/federation_view.h"
-#include "cloud/group_patch.h"
+#include "cloud/host_patch.h"
 #include "cloud/live_view.h"
 #include "cloud/port_status.h"
 #include "cloud/state_watchers.h"
@@ -87,7 +87,7 @@ class Controller {
                    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
   Result<bool> RecomputeHost(const StateContext& ctx, std::vector<std::pair<std::string, StoredState>>& changed,
                              const std::string& name);
-  Result<GroupPatcher::Outcome> PatchGroups(GroupPatcher& patcher,
+  Result<HostPatcher::Outcome> Patch(HostPatcher& patcher,
                                             std::vector<std::pair<std::string, StoredState>>& changed,
                                             const std::string& name);
   Result<bool> RegisterCheaply(const model::Host& host, bool known_before);
@@ -126,7 +126,7 @@ class Controller {
   // The layout of each host's text (its top level, for JsonDiff), and of the
   // texts staged and not saved yet.
   std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
-  // The delta of a staged text made by patching (GroupPatcher), not to be diffed.
+  // The delta of a staged text made by patching (HostPatcher), not to be diffed.
   std::map<std::string, std::string> staged_deltas_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central

@@ -187,8 +187,8 @@ void MergeSorted(std::vector<T>& base, std::vector<T>& extra, Key key) {
                      [&](const T& a, const T& b) { return key(a) < key(b); });
 }
 
-// The VTEPs of `hosts` (sorted by VTEP) other than `self`, once each; with
-// `cloud` set, only those of that cloud.
+}  // namespace
+
 std::vector<std::string> FloodVteps(const std::vector<const model::Host*>& hosts, const model::Host* self,
                                     const std::string* cloud) {
   std::vector<std::string> out;
@@ -197,8 +197,6 @@ std::vector<std::string> FloodVteps(const std::vector<const model::Host*>& hosts
       out.push_back(h->vtep_ip);
   return out;
 }
-
-}  // namespace
 
 std::set<std::string> HostNetworks(const FederationView& view, const std::string& host) {
   return HostNetworks(StateContext(view), host);

@@ -29,6 +29,11 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
 // The same from a context shared by the hosts of one recompute (its options
 // are the context's): what it reads of the whole view is computed once.
 std::set<std::string> HostNetworks(const StateContext& ctx, const std::string& host);
+// A network's flood list on a host: the VTEPs of `hosts` (a network's, sorted
+// by VTEP: StateContext::NetworkPorts) other than `self`, once each; with
+// `cloud` set, only those of that cloud.
+std::vector<std::string> FloodVteps(const std::vector<const model::Host*>& hosts, const model::Host* self,
+                                    const std::string* cloud);
 state::HostState ComputeHostState(const StateContext& ctx, const std::string& host,
                                   const std::map<std::string, int>& lvids);
 

@@ -127,26 +127,62 @@ AffectedHosts LiveView::Apply(const std::string& kind, const std::string& op, co
 
 // A port's groups and addresses are read, as a remote group's members, by the
 // hosts of the ports whose rules name one of its groups as remote: when they
-// change, those hosts are recomputed before and after.
+// change, those hosts are recomputed before and after. An instance port's
+// own entries (and the network's flood lists) are read by the hosts of its
+// network (SliceOnly): patched there.
 void LiveView::ApplyPort(const std::string& op, const std::string& id, const json& body, AffectedHosts& out) {
-  std::vector<std::string> member_before;
-  if (auto it = view_.ports.find(id); it != view_.ports.end()) {
-    member_before = MemberFacts(it->second);
-    AddPortReaders(it->second, out);
-    view_.UnindexPort(it->second);
-    view_.ports.erase(it);
-  }
+  auto it = view_.ports.find(id);
+  const model::Port* before = it == view_.ports.end() ? nullptr : &it->second;
   std::optional<model::Port> p;
   if (op == "upsert") p = Parse<model::Port>("port", id, body);
+  std::optional<std::string> slice = SliceOnly(before, p ? &*p : nullptr);
+  // The port's own hosts (and this cloud's DHCP server, on the network node), before and after.
+  auto own = [&](const model::Port& q) {
+    if (!q.host.empty()) out.hosts.insert(q.host);
+    if (std::string bound = view_.BoundHost(q); !bound.empty()) out.hosts.insert(bound);
+    if (const model::Host* nn = view_.NetworkNode(view_.cloud)) out.hosts.insert(nn->name);
+  };
+  std::vector<std::string> member_before;
+  if (before) {
+    member_before = MemberFacts(*before);
+    if (slice) own(*before);
+    else AddPortReaders(*before, out);
+    view_.UnindexPort(*before);
+    view_.ports.erase(it);
+  }
   std::vector<std::string> member_after = p ? MemberFacts(*p) : std::vector<std::string>{};
   if (member_before != member_after) {
     AddRemoteReaders(member_before, out);
     AddRemoteReaders(member_after, out);
   }
-  if (!p) return;
-  const model::Port& now = view_.ports.emplace(id, std::move(*p)).first->second;
-  view_.IndexPort(now);
-  AddPortReaders(now, out);
+  if (p) {
+    const model::Port& now = view_.ports.emplace(id, std::move(*p)).first->second;
+    view_.IndexPort(now);
+    if (slice) own(now);
+    else AddPortReaders(now, out);
+  }
+  if (!slice) return;
+  out.sliced_networks.insert(*slice);
+  AddNetworkHosts(*slice, out.slice_readers);
+}
+
+std::optional<std::string> LiveView::SliceOnly(const model::Port* before, const model::Port* after) const {
+  if (!before && !after) return std::nullopt;
+  const std::string& network_id = (after ? after : before)->network_id;
+  for (const model::Port* q : {before, after}) {
+    if (!q) continue;
+    if (!q->IsInstance() || q->network_id != network_id) return std::nullopt;
+    for (const auto& f : q->fixed_ips)
+      if (auto sub = view_.subnets.find(f.subnet_id); sub != view_.subnets.end() && sub->second.network_id != network_id)
+        return std::nullopt;
+    for (const auto& [fid, fip] : view_.floatingips)
+      if (fip.port_id == q->id) return std::nullopt;
+  }
+  auto net = view_.networks.find(network_id);
+  if (net != view_.networks.end() && net->second.external) return std::nullopt;
+  for (const model::Port* q : view_.PortsOn(network_id))
+    if (!q->IsInstance() && q->device_owner != model::kOwnerDhcp) return std::nullopt;
+  return network_id;
 }
 
 // A rule is read by the hosts of its group's members, before and after.
@@ -267,8 +303,12 @@ void LiveView::ApplyHost(const std::string& op, const std::string& id, const jso
 }
 
 void LiveView::AddNetworkHosts(const std::string& network_id, AffectedHosts& out) const {
+  AddNetworkHosts(network_id, out.hosts);
+}
+
+void LiveView::AddNetworkHosts(const std::string& network_id, std::set<std::string>& out) const {
   auto it = network_hosts_.find(network_id);
-  if (it != network_hosts_.end()) out.hosts.insert(it->second.begin(), it->second.end());
+  if (it != network_hosts_.end()) out.insert(it->second.begin(), it->second.end());
 }
 
 // Who reads a port: the hosts of its network and of its subnets' networks,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,15 +32,25 @@ struct AffectedHosts {
   // where `hosts` does not name them too (cloud/group_patch.h).
   std::set<std::string> remote_readers;
   std::set<std::string> reading_groups;
+  // Hosts whose state can change only in the fdb and ARP entries, flood
+  // lists and tunnels of `sliced_networks` (an instance port came, went or
+  // changed on a network without routers): patched where `hosts` does not
+  // name them.
+  std::set<std::string> slice_readers;
+  std::set<std::string> sliced_networks;
 
   bool Contains(const std::string& host) const { return all || hosts.count(host) > 0; }
-  // Whether only its groups' remote_ips can change.
-  bool OnlyReadsRemotes(const std::string& host) const { return !Contains(host) && remote_readers.count(host) > 0; }
+  // Whether what can change of its state can be patched (cloud/host_patch.h).
+  bool Patchable(const std::string& host) const {
+    return !Contains(host) && (remote_readers.count(host) > 0 || slice_readers.count(host) > 0);
+  }
   void Merge(AffectedHosts&& other) {
     all = all || other.all;
     if (!all) hosts.merge(other.hosts);
     remote_readers.merge(other.remote_readers);
     reading_groups.merge(other.reading_groups);
+    slice_readers.merge(other.slice_readers);
+    sliced_networks.merge(other.sliced_networks);
   }
 };
 
@@ -65,11 +76,17 @@ class LiveView {
   // Adds the hosts that read a resource, from the view as it is (called
   // before and after each change).
   void AddNetworkHosts(const std::string& network_id, AffectedHosts& out) const;
+  void AddNetworkHosts(const std::string& network_id, std::set<std::string>& out) const;
   void AddPortReaders(const model::Port& p, AffectedHosts& out) const;
   void AddRouterReaders(const std::string& router_id, AffectedHosts& out) const;
   void AddFloatingIpReaders(const model::FloatingIp& f, AffectedHosts& out) const;
 
   void ApplyPort(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
+  // The network whose fdb and ARP entries are all a port's change (before,
+  // after) can change for the hosts that have it but are not its own: an
+  // instance port (either side) on one network that is not external, has no
+  // port but instances' and DHCP's, and where no floating IP names the port.
+  std::optional<std::string> SliceOnly(const model::Port* before, const model::Port* after) const;
   void ApplyNetwork(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
   void ApplySubnet(const std::string& op, const std::string& id, const nlohmann::json& body, AffectedHosts& out);
   void ApplyHost(const std::string& op, const std::string& id, const nlohmann::json& body);

@@ -238,11 +238,19 @@ std::string DumpHostState(const HostState& s, JsonLayout* layout, size_t size_hi
   return out;
 }
 
-std::string DumpSecurityGroup(const SecurityGroupRules& g) {
+namespace {
+template <typename T>
+std::string Element(const T& x) {
   std::string out;
-  Writer(out).Obj(g);
+  Writer(out).Obj(x);
   return out;
 }
+}  // namespace
+
+std::string DumpElement(const SecurityGroupRules& g) { return Element(g); }
+std::string DumpElement(const RemotePort& p) { return Element(p); }
+std::string DumpElement(const ArpEntry& a) { return Element(a); }
+std::string DumpElement(const LocalNetwork& n) { return Element(n); }
 
 std::string WithRevision(const std::string& text, int64_t revision) {
   static const std::string kKey = "\"revision\":";

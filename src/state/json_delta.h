@@ -43,25 +43,31 @@ JsonLayout LayoutOf(std::string_view object);
 // JsonDiff(a, b), given their layouts: the same text.
 Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb);
 
-// An object's text with some elements of one of its top-level arrays
-// replaced, without scanning the rest: the new text, its layout (`layout`'s,
-// shifted) and the delta from the old text to it ({"o":{key:{"a":{"mod":...}}}},
-// each element's change given by the caller: JsonDiff of the element's texts).
-struct ElementSplice {
-  size_t index = 0;        // of the element in the array
-  std::string_view text;   // its new text
-  std::string_view delta;  // JsonDiff(old element text, text)
+// Edits of an object's top-level arrays made on its text, without scanning
+// the rest: the new text, its layout (`layout`'s, shifted) and the delta from
+// the old text to it (JsonDiff's form, {"o":{key:{"a":{...}},...}}). What a
+// cloud does to a host's state when it knows which elements changed
+// (cloud/host_patch.h).
+struct ElementsEdit {
+  size_t begin = 0, end = 0;               // the old elements [begin, end) ...
+  std::vector<std::string_view> elements;  // ... replaced by these
+  // Only for one element replaced by one: its change (JsonDiff of the two
+  // texts), sent as such. Otherwise the delta removes the old elements and
+  // inserts the new ones, keeping those equal on both sides.
+  std::string_view delta;
+};
+struct ArrayEdit {
+  std::string_view key;              // a top-level array member, with its quotes: "\"k\""
+  std::vector<ElementsEdit> edits;   // ascending, not overlapping
 };
 struct SplicedText {
   std::string text;
   JsonLayout layout;
   std::string delta;
 };
-// `splices` ascending by index, each index once. InvalidArgument when the
-// layout is not valid, `key` (with its quotes: "\"k\"") is not an array
-// member of it, or an index is out of range.
-Result<SplicedText> ReplaceElements(std::string_view object, const JsonLayout& layout, std::string_view key,
-                                    const std::vector<ElementSplice>& splices);
+// InvalidArgument when the layout is not valid, a key is not an array member
+// of it (or comes twice), or an edit is out of range or order.
+Result<SplicedText> EditArrays(std::string_view object, const JsonLayout& layout, std::vector<ArrayEdit> arrays);
 
 // `a` changed by `delta` (JsonDiff's): the text of b, byte for byte, when
 // `a` is the text the delta was computed from. InvalidArgument when the delta

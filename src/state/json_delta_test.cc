@@ -192,46 +192,78 @@ TEST(JsonDeltaTest, OneElementAddedIsSentAloneAndAChangedElementByItsId) {
   EXPECT_EQ(*merged, DumpHostState(b));
 }
 
-// Elements of one array replaced in place: the text, layout and delta are
-// what writing and diffing the changed state give (a host's groups patched
-// by the cloud without recomputing the host).
-TEST(JsonDeltaTest, ReplacedElementsGiveTheTextLayoutAndADeltaThatMerges) {
-  int spliced = 0;
+// Arrays edited in place (groups changed by their own delta, runs of
+// entries replaced): the text, layout and delta are what writing and diffing
+// the changed state give (how a cloud patches a host's state).
+TEST(JsonDeltaTest, EditedArraysGiveTheTextLayoutAndADeltaThatMerges) {
+  int edited = 0;
   for (uint32_t seed = 1; seed <= 40; ++seed) {
     RandomStates r(seed);
     HostState a = r.State();
     for (int step = 0; step < 20; ++step) {
       a = r.Mutate(a);
-      HostState b = a;  // only some groups' contents change (the members after them move)
-      std::vector<ElementSplice> splices;
-      std::deque<std::string> texts;  // what the splices view
+      HostState b = a;  // only the arrays edited below change (the members after them move)
+      std::deque<std::string> texts;  // what the edits view
+      auto text = [&](const auto& x) -> std::string_view { return texts.emplace_back(nlohmann::json(x).dump()); };
+      ArrayEdit groups{"\"security_groups\"", {}};
       for (size_t i = 0; i < b.security_groups.size(); ++i) {
         if (r.Int(2)) continue;
         SecurityGroupRules& g = b.security_groups[i];
         if (!g.rules.empty()) g.rules[0].remote_ips.push_back("10.9.9." + std::to_string(r.Int(9)) + "/32");
         else g.rules.push_back({"rule-new", "ingress"});
         std::string before = nlohmann::json(a.security_groups[i]).dump();
-        const std::string& after = texts.emplace_back(nlohmann::json(g).dump());
-        splices.push_back({i, after, texts.emplace_back(*JsonDiff(before, after))});
+        std::string_view after = text(g);
+        groups.edits.push_back({i, i + 1, {after}, texts.emplace_back(*JsonDiff(before, after))});
+      }
+      // A run of remote ports replaced by others (some the same).
+      ArrayEdit remote{"\"remote_ports\"", {}};
+      for (size_t at = 0; at < b.remote_ports.size() + 1 && r.Int(3);) {
+        size_t begin = at + r.Int(3), end = begin + r.Int(4);
+        if (end > b.remote_ports.size()) break;
+        std::vector<RemotePort> now(b.remote_ports.begin() + begin, b.remote_ports.begin() + end);
+        if (r.Int(2) && !now.empty()) now.erase(now.begin() + r.Int(static_cast<int>(now.size())));
+        for (int k = r.Int(3); k > 0; --k)
+          now.insert(now.begin() + r.Int(static_cast<int>(now.size()) + 1), RemotePort{r.Net(), r.Mac(), r.Ip()});
+        ElementsEdit e{begin, end, {}, {}};
+        for (const auto& x : now) e.elements.push_back(text(x));
+        remote.edits.push_back(e);
+        at = end;
+      }
+      // Rebuild b's remote ports from the edits (in reverse: offsets hold).
+      for (auto e = remote.edits.rbegin(); e != remote.edits.rend(); ++e) {
+        std::vector<RemotePort> now;
+        for (auto t : e->elements) now.push_back(nlohmann::json::parse(t).get<RemotePort>());
+        b.remote_ports.erase(b.remote_ports.begin() + e->begin, b.remote_ports.begin() + e->end);
+        b.remote_ports.insert(b.remote_ports.begin() + e->begin, now.begin(), now.end());
       }
       JsonLayout la, lb;
       std::string ta = DumpHostState(a, &la), tb = DumpHostState(b, &lb);
-      auto got = ReplaceElements(ta, la, "\"security_groups\"", splices);
+      std::vector<ArrayEdit> edits;
+      if (!groups.edits.empty()) edits.push_back(groups);
+      if (!remote.edits.empty()) edits.push_back(remote);
+      if (r.Int(2)) std::reverse(edits.begin(), edits.end());  // any order
+      auto got = EditArrays(ta, la, edits);
       ASSERT_TRUE(got.ok()) << got.status().message();
       ASSERT_EQ(got->text, tb) << "seed " << seed << " step " << step;
       ASSERT_EQ(got->layout, lb) << "seed " << seed << " step " << step;
       auto merged = JsonMerge(ta, got->delta);
       ASSERT_TRUE(merged.ok()) << merged.status().message() << "\ndelta " << got->delta;
-      ASSERT_EQ(*merged, tb);
-      spliced += !splices.empty();
+      ASSERT_EQ(*merged, tb) << "delta " << got->delta;
+      edited += !edits.empty();
     }
   }
-  EXPECT_GT(spliced, 100);
+  EXPECT_GT(edited, 400);
   JsonLayout l;
   std::string t = DumpHostState(C1H1Base(0), &l);
-  EXPECT_FALSE(ReplaceElements(t, JsonLayout{}, "\"security_groups\"", {}).ok());  // no layout
-  EXPECT_FALSE(ReplaceElements(t, l, "\"host\"", {}).ok());                       // not an array
-  EXPECT_FALSE(ReplaceElements(t, l, "\"security_groups\"", {{0, "{}", "{}"}}).ok());  // no element 0
+  auto edit = [&](const char* key, size_t begin, size_t end) {
+    return EditArrays(t, l, {ArrayEdit{key, {ElementsEdit{begin, end, {}, {}}}}});
+  };
+  EXPECT_FALSE(EditArrays(t, JsonLayout{}, {}).ok());      // no layout
+  EXPECT_FALSE(edit("\"host\"", 0, 0).ok());              // not an array
+  EXPECT_FALSE(edit("\"nothing\"", 0, 0).ok());           // no such member
+  EXPECT_FALSE(edit("\"security_groups\"", 0, 1).ok());   // no element 0
+  EXPECT_TRUE(edit("\"security_groups\"", 0, 0).ok());    // nothing done
+  EXPECT_EQ(edit("\"security_groups\"", 0, 0)->text, t);
 }
 
 TEST(JsonDeltaTest, ADeltaThatDoesNotFitIsRefused) {
