@@ -187,7 +187,11 @@ bool HostPatcher::PatchEntries(const std::string& name, std::string_view text, c
     for (const std::string& v : went) {
       if (came.count(v)) continue;
       bool keep = flooded(v);
-      if (!keep && OtherReasons().count(v)) return false;
+      if (!keep) {
+        std::optional<bool> elsewhere = TunnelElsewhere(v);
+        if (!elsewhere) return false;
+        keep = *elsewhere;
+      }
       want.emplace_back(v, keep);
     }
     if (!EditTunnels(text, *tunnels, want, tunnel_edit)) return false;
@@ -240,16 +244,29 @@ bool HostPatcher::EditTunnels(std::string_view text, const state::JsonLayout::Me
   return true;
 }
 
-// The VTEPs of hosts a host may have a tunnel to for more than a shared
-// network: network nodes (legacy legs, serving legs) and other clouds' hosts
-// (trusted DVR MACs).
-const std::set<std::string>& HostPatcher::OtherReasons() {
-  if (!other_reasons_) {
-    other_reasons_.emplace();
-    for (const auto& [n, h] : ctx_.view().hosts)
-      if (h.role == "network" || h.cloud != ctx_.view().cloud) other_reasons_->insert(h.vtep_ip);
+// Whether a host (with a network) keeps a tunnel to a VTEP in none of its
+// flood lists: another cloud's host with an instance port on this cloud's
+// networks is one (its DVR MAC trusted, with the DVR MAC federation); a
+// network node's VTEP may be one for its legacy or serving legs, and another
+// cloud's host otherwise for its cloud serving a subnet here: nullopt, the
+// full computation decides. This cloud's other hosts are tunnels only by
+// the flood lists.
+std::optional<bool> HostPatcher::TunnelElsewhere(const std::string& vtep) {
+  if (!hosts_by_vtep_) {
+    hosts_by_vtep_.emplace();
+    for (const auto& [n, h] : ctx_.view().hosts) (*hosts_by_vtep_)[h.vtep_ip].push_back(&h);
   }
-  return *other_reasons_;
+  bool keep = false;
+  auto it = hosts_by_vtep_->find(vtep);
+  if (it == hosts_by_vtep_->end()) return false;
+  for (const model::Host* h : it->second) {
+    if (h->role == "network") return std::nullopt;
+    if (h->cloud == ctx_.view().cloud) continue;
+    if (!ctx_.dvr_mac_federation() || h->dvr_mac.empty() || !ctx_.view().hosts_on_our_networks.count(h->name))
+      return std::nullopt;
+    keep = true;
+  }
+  return keep;
 }
 
 HostPatcher::Patch HostPatcher::Apply(const std::string& name, std::string_view text, const state::JsonLayout& layout) {

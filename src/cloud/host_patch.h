@@ -71,13 +71,13 @@ class HostPatcher {
                   state::ArrayEdit& edit);
   bool EditTunnels(std::string_view text, const state::JsonLayout::Member& m,
                    const std::vector<std::pair<std::string, bool>>& want, state::ArrayEdit& edit);
-  const std::set<std::string>& OtherReasons();
+  std::optional<bool> TunnelElsewhere(const std::string& vtep);
 
   const StateContext& ctx_;
   const AffectedHosts& affected_;
   std::map<std::string, Group, std::less<>> groups_;
   std::map<std::string, Entries> networks_;
-  std::optional<std::set<std::string>> other_reasons_;
+  std::optional<std::map<std::string, std::vector<const model::Host*>>> hosts_by_vtep_;
   std::deque<std::string> scratch_;  // texts the edits of one Apply view
 };
 
