@@ -81,12 +81,15 @@ TEST(CloudMetrics, AnEventRecomputesOnlyTheHostsItCanChange) {
   json before = c->Dump()["hosts"];
   const double hosts = Sample("isthmus_cloud_recompute_hosts_sum");
   const double woken = Sample("isthmus_cloud_hosts_woken_total");
+  const double patched = Sample("isthmus_cloud_hosts_patched_total");
 
+  // A second port of h1 on n1: h1's text is patched (its networks stay), h2 is not touched.
   ASSERT_TRUE(c->ApplyEvents({{"events", {PortEvent(6, "p3", "n1", "h1", 3)}}}).ok());
   json after = c->Dump()["hosts"];
   EXPECT_GT(after["h1"]["revision"].get<int64_t>(), before["h1"]["revision"].get<int64_t>());
   EXPECT_EQ(after["h2"]["revision"], before["h2"]["revision"]);
-  EXPECT_EQ(Sample("isthmus_cloud_recompute_hosts_sum"), hosts + 1);
+  EXPECT_EQ(Sample("isthmus_cloud_recompute_hosts_sum"), hosts);
+  EXPECT_EQ(Sample("isthmus_cloud_hosts_patched_total"), patched + 1);
   EXPECT_EQ(Sample("isthmus_cloud_hosts_woken_total"), woken + 1);
   c.reset();
   unlink(db.c_str());

@@ -153,7 +153,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     if (!patchable && !affected.Contains(name)) continue;
     if (!ctx) ctx.emplace(live_.view(), options_.dvr_mac_federation);
     if (patchable) {
-      if (!patcher) patcher.emplace(*ctx, affected);
+      if (!patcher) patcher.emplace(*ctx, affected, live_);
       auto outcome = Patch(*patcher, changed, name);
       if (!outcome.ok()) return outcome.status();
       if (*outcome == HostPatcher::Outcome::kUnchanged) continue;
@@ -225,6 +225,8 @@ Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
   HostPatcher::Patch patch = patcher.Apply(name, it->second.body, layout);
   if (patch.outcome != HostPatcher::Outcome::kPatched) return patch.outcome;
   std::string digest = crypto::Sha256Hex(patch.spliced.text);
+  int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;  // Stage's
+  for (const auto& [port, wired] : patch.wired) statuses_.SetWired(name, port, wired, revision);
   staged_layouts_[name] = std::move(patch.spliced.layout);
   staged_deltas_[name] = std::move(patch.spliced.delta);
   ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(patch.spliced.text), std::move(digest)));

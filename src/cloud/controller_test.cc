@@ -261,6 +261,17 @@ TEST(Controller, APortIsActiveOnceItsHostAppliedTheStateThatWiresIt) {
   port["body"]["admin_state_up"] = false;
   ASSERT_TRUE(c->ApplyEvents({{"events", {port}}}).ok());
   EXPECT_EQ(c->PortStatus("p1"), "DOWN");
+  // A second port on the host's network: its state is patched, not computed
+  // (docs "Incremental recompute"), and the port is wired by that revision.
+  json second = {{"seq", 5}, {"kind", "port"}, {"op", "upsert"}, {"id", "p2"}, {"body", PortBody("p2", "n1", "h1")}};
+  ASSERT_TRUE(c->ApplyEvents({{"events", {second}}}).ok());
+  EXPECT_EQ(c->PortStatus("p2"), "DOWN");
+  wiring = c->Dump()["hosts"]["h1"]["revision"];
+  ASSERT_TRUE(c->HostContact("h1", wiring - 1).ok());
+  EXPECT_EQ(c->PortStatus("p2"), "DOWN");
+  ASSERT_TRUE(c->HostContact("h1", wiring).ok());
+  EXPECT_EQ(c->PortStatus("p2"), "ACTIVE");
+  EXPECT_EQ(c->PortStatus("p1"), "DOWN");
   EXPECT_EQ(c->HostContact("nope", 1).code(), Code::kNotFound);
   EXPECT_EQ(c->Dump()["hosts"]["h1"]["alive"], true);
 }

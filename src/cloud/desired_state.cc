@@ -189,6 +189,18 @@ void MergeSorted(std::vector<T>& base, std::vector<T>& extra, Key key) {
 
 }  // namespace
 
+state::LocalPort LocalPortOf(const StateContext& ctx, const model::Port& p) {
+  state::LocalPort lp{p.id, p.network_id, p.mac_address, {}, p.IsInstance() && p.port_security_enabled};
+  for (const auto& f : p.fixed_ips) lp.ips.push_back(f.ip_address);
+  if (!lp.port_security) return lp;
+  lp.allowed_address_pairs = AddressPairs(p);
+  for (const auto& g : p.security_groups)
+    if (ctx.Group(g)) lp.security_groups.push_back(g);
+  std::sort(lp.security_groups.begin(), lp.security_groups.end());
+  lp.security_groups.erase(std::unique(lp.security_groups.begin(), lp.security_groups.end()), lp.security_groups.end());
+  return lp;
+}
+
 std::vector<std::string> FloodVteps(const std::vector<const model::Host*>& hosts, const model::Host* self,
                                     const std::string* cloud) {
   std::vector<std::string> out;
@@ -271,10 +283,9 @@ class HostBuilder {
       // instance port with admin_state_up false is not wired: no flows, no traffic.
       if (!present_.count(p->network_id) || p->device_owner == model::kOwnerRouterSnat) continue;
       if (p->IsInstance() && !p->admin_state_up) continue;
-      std::vector<std::string> ips;
-      for (const auto& f : p->fixed_ips) ips.push_back(f.ip_address);
-      s_.ports.push_back({p->id, p->network_id, p->mac_address, ips, p->IsInstance() && p->port_security_enabled});
-      if (s_.ports.back().port_security) PortSecurity(*p, s_.ports.back());
+      s_.ports.push_back(LocalPortOf(ctx_, *p));
+      for (const auto& g : s_.ports.back().security_groups)
+        if (groups_.insert(g).second) s_.security_groups.push_back(*ctx_.Group(g));
     }
     const model::Host* nn = ctx_.network_node();
     for (const auto& net_id : present_) {
@@ -300,21 +311,6 @@ class HostBuilder {
         }
       }
     }
-  }
-
-  // A port's address pairs and its groups this cloud knows (fail closed: a
-  // group not known yet allows nothing), with their rules.
-  void PortSecurity(const Port& p, state::LocalPort& lp) {
-    lp.allowed_address_pairs = AddressPairs(p);
-    for (const auto& g : p.security_groups) {
-      const state::SecurityGroupRules* rules = ctx_.Group(g);
-      if (!rules) continue;
-      lp.security_groups.push_back(g);
-      if (groups_.insert(g).second) s_.security_groups.push_back(*rules);
-    }
-    std::sort(lp.security_groups.begin(), lp.security_groups.end());
-    lp.security_groups.erase(std::unique(lp.security_groups.begin(), lp.security_groups.end()),
-                             lp.security_groups.end());
   }
 
   // Gateways of the subnets of this host's networks: this cloud's router leg,

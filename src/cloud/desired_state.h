@@ -29,6 +29,10 @@ state::HostState ComputeHostState(const FederationView& view, const std::string&
 // The same from a context shared by the hosts of one recompute (its options
 // are the context's): what it reads of the whole view is computed once.
 std::set<std::string> HostNetworks(const StateContext& ctx, const std::string& host);
+// A port bound to a host as its state lists it (its address pairs and the
+// groups this cloud knows when port security is on: a group not known yet
+// allows nothing).
+state::LocalPort LocalPortOf(const StateContext& ctx, const model::Port& p);
 // A network's flood list on a host: the VTEPs of `hosts` (a network's, sorted
 // by VTEP: StateContext::NetworkPorts) other than `self`, once each; with
 // `cloud` set, only those of that cloud.

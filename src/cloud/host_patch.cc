@@ -16,6 +16,7 @@ constexpr std::string_view kNetworksKey = "\"networks\"";
 constexpr std::string_view kRemoteKey = "\"remote_ports\"";
 constexpr std::string_view kArpKey = "\"arp_responder\"";
 constexpr std::string_view kTunnelsKey = "\"tunnels\"";
+constexpr std::string_view kPortsKey = "\"ports\"";
 
 // The string value of `"key":"..."` in an element's text ("" when absent or escaped).
 std::string_view StringMember(std::string_view element, std::string_view quoted_key_colon_quote) {
@@ -269,6 +270,71 @@ std::optional<bool> HostPatcher::TunnelElsewhere(const std::string& vtep) {
   return keep;
 }
 
+// The host's own ports that changed: their elements in `ports` added,
+// replaced or removed (LocalPortOf), as long as the host keeps the same
+// networks and groups (else it is computed).
+bool HostPatcher::PatchOwnPorts(const std::string& name, std::string_view text, const state::JsonLayout& layout,
+                                std::vector<state::ArrayEdit>& edits, std::vector<std::pair<std::string, bool>>& wired) {
+  auto own = affected_.own_ports.find(name);
+  if (own == affected_.own_ports.end()) return true;
+  const state::JsonLayout::Member* ports = MemberOf(text, layout, kPortsKey);
+  const state::JsonLayout::Member* networks = MemberOf(text, layout, kNetworksKey);
+  const state::JsonLayout::Member* groups = MemberOf(text, layout, kGroupsKey);
+  if (!ports || !networks || !groups) return false;
+  const FederationView& v = ctx_.view();
+  std::set<std::string, std::less<>> have_networks, have_groups, need_groups;
+  for (size_t i = 0; i < networks->elements.size(); ++i)
+    have_networks.emplace(StringMember(ElementAt(text, *networks, i), "\"id\":\""));
+  for (size_t i = 0; i < groups->elements.size(); ++i) have_groups.emplace(GroupId(ElementAt(text, *groups, i)));
+  // The ports this host's state lists now (as ComputeHostState: on its
+  // networks, SNAT legs apart, instances only when up), and their groups.
+  // Its networks (and with them its routers) must stay those it was computed with.
+  const std::set<std::string>* recorded = live_.NetworksOf(name);
+  if (!recorded || HostNetworks(ctx_, name) != *recorded) return false;
+  std::map<std::string, const model::Port*> listed;
+  auto bound = v.bound_by_host.find(name);
+  if (bound != v.bound_by_host.end())
+    for (const model::Port* q : bound->second) {
+      if (!have_networks.count(q->network_id) || q->device_owner == model::kOwnerRouterSnat) continue;
+      if (q->IsInstance() && !q->admin_state_up) continue;
+      listed[q->id] = q;
+    }
+  for (const auto& [id, q] : listed)
+    for (const auto& g : LocalPortOf(ctx_, *q).security_groups) need_groups.insert(g);
+  if (need_groups != have_groups) return false;
+  auto id_of = [&](size_t i) { return StringMember(ElementAt(text, *ports, i), "\"id\":\""); };
+  state::ArrayEdit edit{kPortsKey, {}};
+  for (const std::string& id : own->second) {
+    size_t lo = 0, hi = ports->elements.size();
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (id_of(mid) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    bool was = lo < ports->elements.size() && id_of(lo) == id;
+    auto now = listed.find(id);
+    if (now == listed.end()) {
+      if (!was) continue;
+      edit.edits.push_back({lo, lo + 1, {}, {}});
+      wired.emplace_back(id, false);
+      continue;
+    }
+    std::string_view t = scratch_.emplace_back(state::DumpElement(LocalPortOf(ctx_, *now->second)));
+    if (!was) {
+      edit.edits.push_back({lo, lo, {t}, {}});
+      wired.emplace_back(id, true);
+    } else if (ElementAt(text, *ports, lo) != t) {
+      auto delta = state::JsonDiff(ElementAt(text, *ports, lo), t);
+      if (!delta.ok()) return false;
+      edit.edits.push_back({lo, lo + 1, {t}, scratch_.emplace_back(std::move(*delta))});
+    }
+  }
+  std::sort(edit.edits.begin(), edit.edits.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+  if (!edit.edits.empty()) edits.push_back(std::move(edit));
+  return true;
+}
+
 HostPatcher::Patch HostPatcher::Apply(const std::string& name, std::string_view text, const state::JsonLayout& layout) {
   Patch out;
   scratch_.clear();
@@ -277,13 +343,16 @@ HostPatcher::Patch HostPatcher::Apply(const std::string& name, std::string_view 
     for (auto [b, e] : m.elements)
       if (e > text.size() || b > e) return out;
   std::vector<state::ArrayEdit> edits;
-  if (affected_.remote_readers.count(name)) {
+  // A port's own host reads its groups too (the index of group readers may
+  // not name it when that port was its only member).
+  if (affected_.remote_readers.count(name) || affected_.own_ports.count(name)) {
     const state::JsonLayout::Member* member = MemberOf(text, layout, kGroupsKey);
     state::ArrayEdit groups{kGroupsKey, {}};
     if (!member || !PatchGroups(text, *member, groups)) return out;
     if (!groups.edits.empty()) edits.push_back(std::move(groups));
   }
   if (affected_.slice_readers.count(name) && !PatchEntries(name, text, layout, edits)) return out;
+  if (!PatchOwnPorts(name, text, layout, edits, out.wired)) return out;
   if (edits.empty()) {
     out.outcome = Outcome::kUnchanged;
     return out;

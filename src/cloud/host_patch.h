@@ -10,7 +10,9 @@
 //    which an instance port came, went or changed, for the hosts that have
 //    the network: the network's entries are written once per recompute, and
 //    each host's run of them replaced (less its own ports'); with them the
-//    network's flood lists and the tunnels to VTEPs that came or went.
+//    network's flood lists and the tunnels to VTEPs that came or went; and
+//    on the port's own hosts, its element in `ports`, as long as their
+//    networks and groups stay the same.
 // Anything else that could change sends the host to the full computation;
 // the oracle of random event sequences (live_view_test) checks both ways give
 // the same text.
@@ -33,8 +35,10 @@ namespace isthmus::cloud {
 
 class HostPatcher {
  public:
-  // `affected`: its reading_groups and sliced_networks (both must outlive the patcher).
-  HostPatcher(const StateContext& ctx, const AffectedHosts& affected) : ctx_(ctx), affected_(affected) {}
+  // `affected`: what changed (it must outlive the patcher); `live`: the networks
+  // each host was last computed with.
+  HostPatcher(const StateContext& ctx, const AffectedHosts& affected, const LiveView& live)
+      : ctx_(ctx), affected_(affected), live_(live) {}
 
   enum class Outcome {
     kPatched,    // `spliced` holds the new text, its layout and the delta
@@ -44,6 +48,7 @@ class HostPatcher {
   struct Patch {
     Outcome outcome = Outcome::kCannot;
     state::SplicedText spliced;
+    std::vector<std::pair<std::string, bool>> wired;  // own ports now wired (true) or no longer
   };
   // Host `name`'s text (DumpHostState's, with its layout) patched.
   Patch Apply(const std::string& name, std::string_view text, const state::JsonLayout& layout);
@@ -72,9 +77,12 @@ class HostPatcher {
   bool EditTunnels(std::string_view text, const state::JsonLayout::Member& m,
                    const std::vector<std::pair<std::string, bool>>& want, state::ArrayEdit& edit);
   std::optional<bool> TunnelElsewhere(const std::string& vtep);
+  bool PatchOwnPorts(const std::string& name, std::string_view text, const state::JsonLayout& layout,
+                     std::vector<state::ArrayEdit>& edits, std::vector<std::pair<std::string, bool>>& wired);
 
   const StateContext& ctx_;
   const AffectedHosts& affected_;
+  const LiveView& live_;
   std::map<std::string, Group, std::less<>> groups_;
   std::map<std::string, Entries> networks_;
   std::optional<std::map<std::string, std::vector<const model::Host*>>> hosts_by_vtep_;

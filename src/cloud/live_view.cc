@@ -136,10 +136,10 @@ void LiveView::ApplyPort(const std::string& op, const std::string& id, const jso
   std::optional<model::Port> p;
   if (op == "upsert") p = Parse<model::Port>("port", id, body);
   std::optional<std::string> slice = SliceOnly(before, p ? &*p : nullptr);
-  // The port's own hosts (and this cloud's DHCP server, on the network node), before and after.
+  // The port's own hosts before and after (its element in their `ports`),
+  // and this cloud's DHCP server (on the network node: computed).
   auto own = [&](const model::Port& q) {
-    if (!q.host.empty()) out.hosts.insert(q.host);
-    if (std::string bound = view_.BoundHost(q); !bound.empty()) out.hosts.insert(bound);
+    if (!q.host.empty()) out.own_ports[q.host].insert(q.id);
     if (const model::Host* nn = view_.NetworkNode(view_.cloud)) out.hosts.insert(nn->name);
   };
   std::vector<std::string> member_before;

@@ -38,11 +38,15 @@ struct AffectedHosts {
   // name them.
   std::set<std::string> slice_readers;
   std::set<std::string> sliced_networks;
+  // Such a port's own hosts (before and after) -> the ports: their element
+  // in `ports` changes too.
+  std::map<std::string, std::set<std::string>> own_ports;
 
   bool Contains(const std::string& host) const { return all || hosts.count(host) > 0; }
   // Whether what can change of its state can be patched (cloud/host_patch.h).
   bool Patchable(const std::string& host) const {
-    return !Contains(host) && (remote_readers.count(host) > 0 || slice_readers.count(host) > 0);
+    return !Contains(host) &&
+           (remote_readers.count(host) > 0 || slice_readers.count(host) > 0 || own_ports.count(host) > 0);
   }
   void Merge(AffectedHosts&& other) {
     all = all || other.all;
@@ -51,6 +55,7 @@ struct AffectedHosts {
     reading_groups.merge(other.reading_groups);
     slice_readers.merge(other.slice_readers);
     sliced_networks.merge(other.sliced_networks);
+    for (auto& [host, ports] : other.own_ports) own_ports[host].merge(ports);
   }
 };
 
@@ -71,6 +76,11 @@ class LiveView {
   // Records the networks a host's state was last computed with (HostNetworks):
   // the index Apply reads the hosts of a network from.
   void SetHostNetworks(const std::string& host, const std::set<std::string>& networks);
+  // Those last recorded for a host (nullptr: never computed).
+  const std::set<std::string>* NetworksOf(const std::string& host) const {
+    auto it = host_networks_.find(host);
+    return it == host_networks_.end() ? nullptr : &it->second;
+  }
 
  private:
   // Adds the hosts that read a resource, from the view as it is (called

@@ -277,7 +277,7 @@ class Harness {
   void Recompute(const AffectedHosts& affected) {
     computed_if_full += own_.size();
     StateContext ctx(live_.view());  // shared by the hosts of one recompute, as the controller does
-    HostPatcher patcher(ctx, affected);
+    HostPatcher patcher(ctx, affected, live_);
     for (const auto& [name, host] : own_) {
       if (affected.Patchable(name) && texts_.count(name)) {
         HostPatcher::Patch patch = patcher.Apply(name, texts_[name], layouts_[name]);

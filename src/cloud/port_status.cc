@@ -97,6 +97,18 @@ void PortStatusTracker::SetWired(const std::string& host, const std::set<std::st
     }
 }
 
+void PortStatusTracker::SetWired(const std::string& host, const std::string& port, bool wired, int64_t revision) {
+  Host& h = hosts_[host];
+  if (wired) {
+    if (h.wired.emplace(port, revision).second) wired_by_[port].insert(host), dirty_.insert(port);
+    return;
+  }
+  if (!h.wired.erase(port)) return;
+  dirty_.insert(port);
+  auto by = wired_by_.find(port);
+  if (by != wired_by_.end() && (by->second.erase(host), by->second.empty())) wired_by_.erase(by);
+}
+
 void PortStatusTracker::SetPort(const std::string& id, const json* body) {
   dirty_.insert(id);
   if (!body || !body->is_object() || body->value("cloud", "") != cloud_ ||

@@ -55,6 +55,8 @@ class PortStatusTracker {
   void Contact(const std::string& host, std::optional<int64_t> applied, StatusClock now);
   // The host's state at `revision` wires these ports (ports new to it count from there).
   void SetWired(const std::string& host, const std::set<std::string>& ports, int64_t revision);
+  // One port wired (or no longer) by the host's state at `revision` (a state patched, not computed).
+  void SetWired(const std::string& host, const std::string& port, bool wired, int64_t revision);
   // A port central pushed (nullptr: deleted). This cloud reports the ports that live in it.
   void SetPort(const std::string& id, const nlohmann::json* body);
   // Hosts whose last contact is older than the down time die.

@@ -251,6 +251,7 @@ std::string DumpElement(const SecurityGroupRules& g) { return Element(g); }
 std::string DumpElement(const RemotePort& p) { return Element(p); }
 std::string DumpElement(const ArpEntry& a) { return Element(a); }
 std::string DumpElement(const LocalNetwork& n) { return Element(n); }
+std::string DumpElement(const LocalPort& p) { return Element(p); }
 
 std::string WithRevision(const std::string& text, int64_t revision) {
   static const std::string kKey = "\"revision\":";

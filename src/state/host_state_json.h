@@ -19,13 +19,14 @@ namespace isthmus::state {
 // size expected (the host's last text), reserved up front.
 std::string DumpHostState(const HostState& s, JsonLayout* layout = nullptr, size_t size_hint = 0);
 
-// One element of HostState::security_groups, remote_ports, arp_responder or networks,
+// One element of HostState::security_groups, remote_ports, arp_responder, networks or ports,
 // byte for byte as DumpHostState writes it (the cloud patches a host's text
 // with them: cloud/host_patch.h).
 std::string DumpElement(const SecurityGroupRules& g);
 std::string DumpElement(const RemotePort& p);
 std::string DumpElement(const ArpEntry& a);
 std::string DumpElement(const LocalNetwork& n);
+std::string DumpElement(const LocalPort& p);
 
 // A HostState's JSON text (DumpHostState's, or nlohmann's) with `revision` in
 // place of its revision, without parsing it: the first `"revision":` of a JSON
