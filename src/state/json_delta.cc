@@ -382,10 +382,14 @@ Status MergeObject(Sv a, Sv ops, std::string& out) {
   return Status::Ok();
 }
 
-Status MergeArray(Sv a, Sv ops, std::string& out) {
-  std::vector<Sv> ea, list, pair;
+// `known`: a's elements when the caller has them (a layout); `placed`: where
+// the result's elements land in `out`.
+Status MergeArray(Sv a, Sv ops, std::string& out, const std::vector<Sv>* known = nullptr,
+                  std::vector<std::pair<uint32_t, uint32_t>>* placed = nullptr) {
+  std::vector<Sv> scanned, list, pair;
   std::vector<Member> mo;
-  if (!Elements(a, ea)) return Bad("not an array");
+  if (!known && !Elements(a, scanned)) return Bad("not an array");
+  const std::vector<Sv>& ea = known ? *known : scanned;
   if (!Members(ops, mo)) return Bad("array changes are not an object");
   std::vector<bool> gone(ea.size(), false);
   std::map<size_t, std::string> changed;
@@ -427,8 +431,10 @@ Status MergeArray(Sv a, Sv ops, std::string& out) {
       next = ea[ai++];
     }
     if (k++) out += ',';
+    uint32_t begin = static_cast<uint32_t>(out.size());
     if (replaced) out += *replaced;
     else out += next;
+    if (placed) placed->push_back({begin, static_cast<uint32_t>(out.size())});
   }
   if (q < inserts.size()) return Bad("ins at " + std::to_string(inserts[q].first) + " past the end");
   out += ']';
@@ -461,6 +467,92 @@ Result<std::string> JsonMerge(std::string_view a, std::string_view delta) {
   std::string out;
   out.reserve(a.size() + delta.size());
   ISTHMUS_RETURN_IF_ERROR(MergeInto(Trim(a), Trim(delta), out));
+  return out;
+}
+
+namespace {
+bool Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements);
+}  // namespace
+
+Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb) {
+  Sv d = Trim(delta);
+  std::vector<Member> ma, md, mo, op;
+  std::vector<std::vector<Sv>> ea;
+  bool fits = la.valid && Views(a, la, ma, ea) && Members(d, md) && md.size() <= 1 &&
+              (md.empty() || (md[0].first == "\"o\"" && Members(md[0].second, mo)));
+  if (!fits) {  // no layout, or not an object's change: the plain merge, then a scan
+    auto merged = JsonMerge(a, delta);
+    if (merged.ok() && lb) *lb = LayoutOf(*merged);
+    return merged;
+  }
+  if (md.empty()) {
+    if (lb) *lb = la;
+    return std::string(a);
+  }
+  std::sort(mo.begin(), mo.end());
+  std::string out;
+  out.reserve(a.size() + d.size());
+  JsonLayout l;
+  out += '{';
+  auto at = [&] { return static_cast<uint32_t>(out.size()); };
+  // Writes a member's key; the caller writes the value and closes it.
+  auto key = [&](Sv k) {
+    if (!l.members.empty()) out += ',';
+    l.members.push_back({at(), 0, 0, 0, {}});
+    out += k;
+    l.members.back().key_end = at();
+    out += ':';
+    l.members.back().value_begin = at();
+  };
+  // A value written whole: its elements found by a scan when it is an array.
+  auto scanned = [&](Sv value) -> Status {
+    JsonLayout::Member& m = l.members.back();
+    m.value_end = at();
+    std::vector<Sv> e;
+    if (!IsArray(value)) return Status::Ok();
+    if (!Elements(value, e)) return Bad("not an array");
+    for (Sv x : e) {
+      uint32_t b = m.value_begin + static_cast<uint32_t>(x.data() - value.data());
+      m.elements.push_back({b, b + static_cast<uint32_t>(x.size())});
+    }
+    return Status::Ok();
+  };
+  size_t i = 0, j = 0;
+  while (i < ma.size() || j < mo.size()) {
+    if (j == mo.size() || (i < ma.size() && ma[i].first < mo[j].first)) {  // unchanged: shifted
+      key(ma[i].first);
+      JsonLayout::Member& m = l.members.back();
+      out += ma[i].second;
+      m.value_end = at();
+      for (Sv x : ea[i]) {
+        uint32_t b = m.value_begin + static_cast<uint32_t>(x.data() - ma[i].second.data());
+        m.elements.push_back({b, b + static_cast<uint32_t>(x.size())});
+      }
+      ++i;
+    } else if (i == ma.size() || mo[j].first < ma[i].first) {  // a new member
+      if (!Members(mo[j].second, op) || op.size() != 1 || op[0].first != "\"=\"")
+        return Bad("a change to key " + std::string(mo[j].first) + " it does not have");
+      key(mo[j++].first);
+      out += op[0].second;
+      ISTHMUS_RETURN_IF_ERROR(scanned(op[0].second));
+    } else {
+      if (mo[j].second != "{\"-\":1}") {
+        key(ma[i].first);
+        if (Members(mo[j].second, op) && op.size() == 1 && op[0].first == "\"a\"" && IsArray(ma[i].second)) {
+          ISTHMUS_RETURN_IF_ERROR(MergeArray(ma[i].second, op[0].second, out, &ea[i], &l.members.back().elements));
+          l.members.back().value_end = at();
+        } else {
+          size_t begin = out.size();
+          ISTHMUS_RETURN_IF_ERROR(MergeInto(ma[i].second, mo[j].second, out));
+          ISTHMUS_RETURN_IF_ERROR(scanned(Sv(out).substr(begin)));
+        }
+      }
+      ++i, ++j;
+    }
+  }
+  out += '}';
+  l.valid = true;
+  if (lb) *lb = std::move(l);
   return out;
 }
 

@@ -154,6 +154,12 @@ TEST(JsonDeltaTest, MergeOfDiffGivesTheSecondStateByteForByte) {
       ASSERT_TRUE(merged.ok()) << "seed " << seed << " step " << step << ": " << merged.status().message()
                                << "\ndelta " << *delta;
       ASSERT_EQ(*merged, tb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
+      // Merged with a's layout (an agent's held state): the same text, and tb's layout.
+      JsonLayout merged_layout;
+      auto by_layout = JsonMerge(ta, la, *delta, &merged_layout);
+      ASSERT_TRUE(by_layout.ok()) << by_layout.status().message();
+      ASSERT_EQ(*by_layout, tb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
+      ASSERT_EQ(merged_layout, lb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
       // (Random states are not valid ones: read without Validate.)
       EXPECT_EQ(nlohmann::json::parse(*merged).get<HostState>(), b);
       if (ta == tb) {
@@ -249,6 +255,9 @@ TEST(JsonDeltaTest, EditedArraysGiveTheTextLayoutAndADeltaThatMerges) {
       auto merged = JsonMerge(ta, got->delta);
       ASSERT_TRUE(merged.ok()) << merged.status().message() << "\ndelta " << got->delta;
       ASSERT_EQ(*merged, tb) << "delta " << got->delta;
+      JsonLayout merged_layout;
+      ASSERT_EQ(*JsonMerge(ta, la, got->delta, &merged_layout), tb);
+      ASSERT_EQ(merged_layout, lb);
       edited += !edits.empty();
     }
   }
@@ -276,6 +285,9 @@ TEST(JsonDeltaTest, ADeltaThatDoesNotFitIsRefused) {
                           R"({"o":{"k")", "[]", ""}) {
     auto merged = JsonMerge(a, bad);
     EXPECT_FALSE(merged.ok()) << bad << " gave " << *merged;
+    JsonLayout l;
+    auto by_layout = JsonMerge(a, LayoutOf(a), bad, &l);
+    EXPECT_FALSE(by_layout.ok()) << bad << " gave " << *by_layout;
   }
   EXPECT_FALSE(JsonDiff("{\"a\":[1,", "{}").ok());
 }

@@ -27,7 +27,9 @@ std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& sha25
 bool IsDeltaAnswer(std::string_view body) { return body.substr(0, 9) == "{\"delta\":"; }
 
 HeldState HoldFullAnswer(std::string_view body, int64_t revision) {
-  return HeldState{revision, WithRevision(std::string(body), 0)};
+  HeldState held{revision, WithRevision(std::string(body), 0), {}};
+  held.layout = LayoutOf(held.text);
+  return held;
 }
 
 namespace {
@@ -60,12 +62,18 @@ Result<HeldState> ApplyDeltaAnswer(const HeldState& held, std::string_view body)
                               std::to_string(held.revision));
   auto list = JsonElements(steps);
   if (!list.ok()) return InvalidArgument("delta.steps is not an array");
-  HeldState out{revision, held.text};
+  HeldState out{revision, {}, {}};
+  std::string_view text = held.text;
+  const JsonLayout* layout = &held.layout;
   for (std::string_view step : *list) {
-    auto merged = JsonMerge(out.text, step);
+    JsonLayout next;
+    auto merged = JsonMerge(text, *layout, step, &next);
     if (!merged.ok()) return Conflict(merged.status().message());
     out.text = std::move(*merged);
+    out.layout = std::move(next);
+    text = out.text, layout = &out.layout;
   }
+  if (list->empty()) out.text = held.text, out.layout = held.layout;
   if (crypto::Sha256Hex(out.text) != sha)
     return Conflict("the state merged to revision " + std::to_string(revision) +
                               " is not the cloud's (SHA-256 differs)");

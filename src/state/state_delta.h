@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "state/json_delta.h"
 
 namespace isthmus::state {
 
@@ -18,6 +19,7 @@ namespace isthmus::state {
 struct HeldState {
   int64_t revision = 0;
   std::string text;
+  JsonLayout layout;  // of `text`: a merge scans only what a delta changes
 };
 
 // {"delta":{"from":F,"revision":R,"sha256":S,"steps":[D1,...]}}: applying the
