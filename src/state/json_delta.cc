@@ -227,6 +227,23 @@ Status DiffObject(Sv a, Sv b, std::string& out) {
   return DiffMembers(ma, mb, out);
 }
 
+// An array's change: {"a":{"del":[...],"ins":[...],"mod":[...]}}, the empty lists left out.
+void ArrayChanges(const std::string& del, const std::string& ins, const std::string& mod, std::string& out) {
+  out += "{\"a\":{";
+  bool first = true;
+  for (auto [k, list] : {std::pair<const char*, const std::string*>{"del", &del}, {"ins", &ins}, {"mod", &mod}}) {
+    if (list->empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += k;
+    out += "\":[";
+    out += *list;
+    out += ']';
+  }
+  out += "}}";
+}
+
 Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, const std::vector<Sv>* known_b) {
   std::vector<Sv> scanned_a, scanned_b;
   if (!known_a && !Elements(a, scanned_a)) return InvalidArgument("json delta: not a JSON array");
@@ -308,19 +325,7 @@ Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, c
       }
     }
   }
-  out += "{\"a\":{";
-  bool first = true;
-  for (auto [k, s] : {std::pair<const char*, std::string*>{"del", &del}, {"ins", &ins}, {"mod", &mod}}) {
-    if (s->empty()) continue;
-    if (!first) out += ',';
-    first = false;
-    out += '"';
-    out += k;
-    out += "\":[";
-    out += *s;
-    out += ']';
-  }
-  out += "}}";
+  ArrayChanges(del, ins, mod, out);
   return Status::Ok();
 }
 
@@ -676,19 +681,7 @@ void EditArray(Sv object, const std::vector<std::pair<uint32_t, uint32_t>>& old,
     i = e.end;
   }
   keep(i, old.size());
-  ops += "{\"a\":{";
-  bool first = true;
-  for (auto [k, v] : {std::pair<const char*, std::string*>{"del", &del}, {"ins", &ins}, {"mod", &mod}}) {
-    if (v->empty()) continue;
-    if (!first) ops += ',';
-    first = false;
-    ops += '"';
-    ops += k;
-    ops += "\":[";
-    ops += *v;
-    ops += ']';
-  }
-  ops += "}}";
+  ArrayChanges(del, ins, mod, ops);
 }
 
 }  // namespace
