@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <malloc.h>
 #include <optional>
 #include <thread>
 
@@ -118,6 +119,13 @@ int Main(const std::vector<std::string>& args) {
     return 2;
   }
   SetLogTag("cloud " + cfg->Get("name"));
+  // Host states are texts of 0.1-1 MiB, written and freed at every change of
+  // a host: glibc would map each one fresh (and fault its pages in) and trim
+  // the heap after it. Kept in two arenas instead: half the CPU of a patched
+  // host at small size, for ~30% more RSS (docs/architecture.md, "Scale harness").
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   auto controller = Controller::Create(cfg->Get("name"), cfg->Get("db"),
                                        DesiredStateOptions{*federation},
                                        StatusOptions{std::chrono::seconds(down_time_s)});

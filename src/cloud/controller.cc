@@ -19,6 +19,16 @@ namespace isthmus::cloud {
 
 using nlohmann::json;
 
+namespace {
+// Where each top-level member of a state's text begins: the parts its digest is kept by.
+std::vector<uint32_t> MemberStarts(const state::JsonLayout& layout) {
+  std::vector<uint32_t> out;
+  if (!layout.valid) return out;
+  for (const auto& m : layout.members) out.push_back(m.key_begin);
+  return out;
+}
+}  // namespace
+
 Result<std::unique_ptr<Controller>> Controller::Create(const std::string& cloud,
                                                        const std::string& db_path,
                                                        DesiredStateOptions options, StatusOptions status) {
@@ -61,11 +71,22 @@ void Controller::RebuildView() { live_.Reset(BuildView(cloud_, resources_, own_h
 Status Controller::SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed) {
   if (changed.empty()) return Status::Ok();
   int64_t counter = changed.back().second.revision;
-  ISTHMUS_RETURN_IF_ERROR(db_->SaveStates(changed, counter));
+  if (Status saved = db_->SaveStates(changed, counter); !saved.ok()) {
+    for (const auto& [name, st] : changed)  // nothing of these texts is kept
+      staged_layouts_.erase(name), staged_deltas_.erase(name), staged_hashes_.erase(name);
+    changed.clear();
+    return saved;
+  }
   revision_counter_ = counter;
   for (auto& [name, st] : changed) {
     StoredState& held = states_[name];
     KeepDelta(name, held, st);
+    if (auto h = staged_hashes_.find(name); h != staged_hashes_.end()) {
+      hashes_[name] = std::move(h->second);
+      staged_hashes_.erase(h);
+    } else {
+      hashes_.erase(name);
+    }
     held = std::move(st);
     watchers_.Publish(name, held.revision, [&](int64_t after, bool delta) { return Answer(name, after, delta); });
   }
@@ -196,10 +217,11 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
     statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
     return false;
   }
-  std::string digest = crypto::Sha256Hex(body);
+  auto [digest, parts] = crypto::Sha256Parts::Of(body, MemberStarts(layout));
   if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
     it->second.body = std::move(body);
     layouts_[name] = std::move(layout);
+    hashes_[name] = std::move(parts);
     statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
     return false;
   }
@@ -208,6 +230,7 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
                      (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
   staged_layouts_[name] = std::move(layout);
   staged_deltas_.erase(name);  // diffed when saved
+  staged_hashes_[name] = std::move(parts);
   ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   return true;
 }
@@ -224,7 +247,12 @@ Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
   if (!layout.valid) layout = state::LayoutOf(it->second.body);  // a text patched by a registration
   HostPatcher::Patch patch = patcher.Apply(name, it->second.body, layout);
   if (patch.outcome != HostPatcher::Outcome::kPatched) return patch.outcome;
-  std::string digest = crypto::Sha256Hex(patch.spliced.text);
+  // Hashed from the first byte the patch changed (the kept states before it still hold).
+  static const crypto::Sha256Parts kNone;
+  auto held = hashes_.find(name);
+  auto [digest, parts] = (held == hashes_.end() ? kNone : held->second)
+                             .Then(patch.spliced.text, MemberStarts(patch.spliced.layout), patch.spliced.unchanged);
+  staged_hashes_[name] = std::move(parts);
   int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;  // Stage's
   for (const auto& [port, wired] : patch.wired) statuses_.SetWired(name, port, wired, revision);
   staged_layouts_[name] = std::move(patch.spliced.layout);
@@ -262,7 +290,7 @@ Result<bool> Controller::RegisterCheaply(const model::Host& host, bool known_bef
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, StoredState>> changed;
   for (auto& [name, text] : patched) {
-    staged_layouts_.erase(name), staged_deltas_.erase(name);  // diffed by a scan when saved
+    staged_layouts_.erase(name), staged_deltas_.erase(name), staged_hashes_.erase(name);  // scanned, hashed whole
     std::string digest = crypto::Sha256Hex(text);
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(text), std::move(digest)));
   }

@@ -25,6 +25,7 @@
 #include "cloud/live_view.h"
 #include "cloud/port_status.h"
 #include "cloud/state_watchers.h"
+#include "common/crypto.h"
 #include "common/http.h"
 #include "common/keystone_client.h"
 #include "state/json_delta.h"
@@ -128,6 +129,9 @@ class Controller {
   std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
   // The delta of a staged text made by patching (HostPatcher), not to be diffed.
   std::map<std::string, std::string> staged_deltas_;
+  // The SHA-256 states kept at each member of each host's text (a patched
+  // text is hashed from its first changed byte), and of the staged texts.
+  std::map<std::string, crypto::Sha256Parts> hashes_, staged_hashes_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

@@ -715,6 +715,14 @@ Result<SplicedText> EditArrays(std::string_view object, const JsonLayout& layout
     if (by_member[k].first == by_member[k - 1].first) return InvalidArgument("edit arrays: a member twice");
   SplicedText out;
   out.layout = layout;
+  out.unchanged = object.size();
+  for (const auto& [m, edit] : by_member) {  // the first edited element's start (or its array's end)
+    if (edit->edits.empty()) continue;
+    const JsonLayout::Member& member = layout.members[m];
+    size_t first = edit->edits.front().begin;
+    out.unchanged = std::min<size_t>(out.unchanged, first < member.elements.size() ? member.elements[first].first
+                                                                                  : member.value_end - 1);
+  }
   out.text.reserve(object.size() + object.size() / 16);
   out.delta = "{\"o\":{";
   size_t copied = 0;

@@ -64,6 +64,7 @@ struct SplicedText {
   std::string text;
   JsonLayout layout;
   std::string delta;
+  size_t unchanged = 0;  // the bytes before this offset are the old text's
 };
 // InvalidArgument when the layout is not valid, a key is not an array member
 // of it (or comes twice), or an edit is out of range or order.

@@ -258,6 +258,9 @@ TEST(JsonDeltaTest, EditedArraysGiveTheTextLayoutAndADeltaThatMerges) {
       JsonLayout merged_layout;
       ASSERT_EQ(*JsonMerge(ta, la, got->delta, &merged_layout), tb);
       ASSERT_EQ(merged_layout, lb);
+      ASSERT_LE(got->unchanged, std::min(ta.size(), tb.size()));
+      ASSERT_EQ(ta.substr(0, got->unchanged), tb.substr(0, got->unchanged));
+      if (!edits.empty() && ta != tb) ASSERT_LT(got->unchanged, ta.size());
       edited += !edits.empty();
     }
   }
