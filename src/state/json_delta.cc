@@ -479,8 +479,10 @@ namespace {
 bool Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements);
 }  // namespace
 
-Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb) {
+Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb,
+                              size_t* unchanged) {
   Sv d = Trim(delta);
+  if (unchanged) *unchanged = 0;
   std::vector<Member> ma, md, mo, op;
   std::vector<std::vector<Sv>> ea;
   bool fits = la.valid && Views(a, la, ma, ea) && Members(d, md) && md.size() <= 1 &&
@@ -492,9 +494,11 @@ Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::str
   }
   if (md.empty()) {
     if (lb) *lb = la;
+    if (unchanged) *unchanged = a.size();
     return std::string(a);
   }
   std::sort(mo.begin(), mo.end());
+  bool before_first_change = true;
   std::string out;
   out.reserve(a.size() + d.size());
   JsonLayout l;
@@ -524,7 +528,12 @@ Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::str
   };
   size_t i = 0, j = 0;
   while (i < ma.size() || j < mo.size()) {
-    if (j == mo.size() || (i < ma.size() && ma[i].first < mo[j].first)) {  // unchanged: shifted
+    bool untouched = j == mo.size() || (i < ma.size() && ma[i].first < mo[j].first);
+    if (!untouched && before_first_change) {  // every byte so far is a's: up to the last member's end
+      before_first_change = false;
+      if (unchanged) *unchanged = i > 0 ? la.members[i - 1].value_end : 1;
+    }
+    if (untouched) {  // unchanged: shifted
       key(ma[i].first);
       JsonLayout::Member& m = l.members.back();
       out += ma[i].second;

@@ -75,8 +75,10 @@ Result<SplicedText> EditArrays(std::string_view object, const JsonLayout& layout
 // does not fit `a` (an index or key it does not have, malformed JSON).
 Result<std::string> JsonMerge(std::string_view a, std::string_view delta);
 // The same given a's layout (an object's), without scanning the members the
-// delta leaves alone; `lb` receives the result's layout (what LayoutOf finds).
-Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb);
+// delta leaves alone; `lb` receives the result's layout (what LayoutOf finds),
+// `unchanged` an offset before which the result's bytes are a's.
+Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb,
+                              size_t* unchanged = nullptr);
 
 // The members (key with its quotes, value) of an object's text, and the
 // elements of an array's text, as views into it; InvalidArgument otherwise.

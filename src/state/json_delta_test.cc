@@ -156,8 +156,11 @@ TEST(JsonDeltaTest, MergeOfDiffGivesTheSecondStateByteForByte) {
       ASSERT_EQ(*merged, tb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
       // Merged with a's layout (an agent's held state): the same text, and tb's layout.
       JsonLayout merged_layout;
-      auto by_layout = JsonMerge(ta, la, *delta, &merged_layout);
+      size_t unchanged = 0;
+      auto by_layout = JsonMerge(ta, la, *delta, &merged_layout, &unchanged);
       ASSERT_TRUE(by_layout.ok()) << by_layout.status().message();
+      ASSERT_LE(unchanged, std::min(ta.size(), tb.size()));
+      ASSERT_EQ(ta.substr(0, unchanged), tb.substr(0, unchanged));
       ASSERT_EQ(*by_layout, tb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
       ASSERT_EQ(merged_layout, lb) << "seed " << seed << " step " << step << "\ndelta " << *delta;
       // (Random states are not valid ones: read without Validate.)

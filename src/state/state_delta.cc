@@ -1,5 +1,6 @@
 #include "state/state_delta.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/crypto.h"
@@ -26,9 +27,18 @@ std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& sha25
 
 bool IsDeltaAnswer(std::string_view body) { return body.substr(0, 9) == "{\"delta\":"; }
 
+namespace {
+std::vector<uint32_t> MemberStarts(const JsonLayout& layout) {
+  std::vector<uint32_t> out;
+  for (const auto& m : layout.members) out.push_back(m.key_begin);
+  return out;
+}
+}  // namespace
+
 HeldState HoldFullAnswer(std::string_view body, int64_t revision) {
-  HeldState held{revision, WithRevision(std::string(body), 0), {}};
+  HeldState held{revision, WithRevision(std::string(body), 0), {}, {}};
   held.layout = LayoutOf(held.text);
+  held.hash = crypto::Sha256Parts::Of(held.text, MemberStarts(held.layout)).second;
   return held;
 }
 
@@ -62,19 +72,24 @@ Result<HeldState> ApplyDeltaAnswer(const HeldState& held, std::string_view body)
                               std::to_string(held.revision));
   auto list = JsonElements(steps);
   if (!list.ok()) return InvalidArgument("delta.steps is not an array");
-  HeldState out{revision, {}, {}};
+  HeldState out{revision, {}, {}, {}};
   std::string_view text = held.text;
   const JsonLayout* layout = &held.layout;
+  size_t unchanged = held.text.size();  // the merged text's bytes before it are held's
   for (std::string_view step : *list) {
     JsonLayout next;
-    auto merged = JsonMerge(text, *layout, step, &next);
+    size_t kept = 0;
+    auto merged = JsonMerge(text, *layout, step, &next, &kept);
     if (!merged.ok()) return Conflict(merged.status().message());
+    unchanged = std::min(unchanged, kept);
     out.text = std::move(*merged);
     out.layout = std::move(next);
     text = out.text, layout = &out.layout;
   }
   if (list->empty()) out.text = held.text, out.layout = held.layout;
-  if (crypto::Sha256Hex(out.text) != sha)
+  auto [digest, parts] = held.hash.Then(out.text, MemberStarts(out.layout), unchanged);
+  out.hash = std::move(parts);
+  if (digest != sha)
     return Conflict("the state merged to revision " + std::to_string(revision) +
                               " is not the cloud's (SHA-256 differs)");
   return out;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/crypto.h"
 #include "common/status.h"
 #include "state/json_delta.h"
 
@@ -20,6 +21,8 @@ struct HeldState {
   int64_t revision = 0;
   std::string text;
   JsonLayout layout;  // of `text`: a merge scans only what a delta changes
+  // The SHA-256 states at its members: a merged text is hashed from its first changed byte.
+  crypto::Sha256Parts hash;
 };
 
 // {"delta":{"from":F,"revision":R,"sha256":S,"steps":[D1,...]}}: applying the
