@@ -286,11 +286,11 @@ bool HostPatcher::PatchOwnPorts(const std::string& name, std::string_view text, 
   for (size_t i = 0; i < networks->elements.size(); ++i)
     have_networks.emplace(StringMember(ElementAt(text, *networks, i), "\"id\":\""));
   for (size_t i = 0; i < groups->elements.size(); ++i) have_groups.emplace(GroupId(ElementAt(text, *groups, i)));
-  // The ports this host's state lists now (as ComputeHostState: on its
-  // networks, SNAT legs apart, instances only when up), and their groups.
   // Its networks (and with them its routers) must stay those it was computed with.
   const std::set<std::string>* recorded = live_.NetworksOf(name);
   if (!recorded || HostNetworks(ctx_, name) != *recorded) return false;
+  // The ports this host's state lists now (as ComputeHostState: on its
+  // networks, SNAT legs apart, instances only when up), and their groups.
   std::map<std::string, const model::Port*> listed;
   auto bound = v.bound_by_host.find(name);
   if (bound != v.bound_by_host.end())
