@@ -20,12 +20,9 @@ namespace isthmus::cloud {
 using nlohmann::json;
 
 namespace {
-// Where each top-level member of a state's text begins: the parts its digest is kept by.
-std::vector<uint32_t> MemberStarts(const state::JsonLayout& layout) {
-  std::vector<uint32_t> out;
-  if (!layout.valid) return out;
-  for (const auto& m : layout.members) out.push_back(m.key_begin);
-  return out;
+// The revision Stage gives the next host staged after `changed`.
+int64_t NextRevision(const std::vector<std::pair<std::string, StoredState>>& changed, int64_t counter) {
+  return (changed.empty() ? counter : changed.back().second.revision) + 1;
 }
 }  // namespace
 
@@ -151,7 +148,7 @@ std::string Controller::Answer(const std::string& host, int64_t after, bool delt
 Status Controller::Stage(std::vector<std::pair<std::string, StoredState>>& changed, const std::string& host,
                          std::string body, std::string digest) {
   constexpr size_t kSaveBatch = 64;
-  int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;
+  int64_t revision = NextRevision(changed, revision_counter_);
   changed.push_back({host, StoredState{revision, std::move(body), std::move(digest)}});
   return changed.size() >= kSaveBatch ? SaveAndPublish(changed) : Status::Ok();
 }
@@ -217,7 +214,7 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
     statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
     return false;
   }
-  auto [digest, parts] = crypto::Sha256Parts::Of(body, MemberStarts(layout));
+  auto [digest, parts] = crypto::Sha256Parts::Of(body, state::MemberStarts(layout));
   if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
     it->second.body = std::move(body);
     layouts_[name] = std::move(layout);
@@ -227,7 +224,7 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
   }
   // The revision Stage gives it: its agent runs these ports once it applied that.
   statuses_.SetWired(name, WiredPorts(computed),
-                     (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1);
+                     NextRevision(changed, revision_counter_));
   staged_layouts_[name] = std::move(layout);
   staged_deltas_.erase(name);  // diffed when saved
   staged_hashes_[name] = std::move(parts);
@@ -251,9 +248,9 @@ Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
   static const crypto::Sha256Parts kNone;
   auto held = hashes_.find(name);
   auto [digest, parts] = (held == hashes_.end() ? kNone : held->second)
-                             .Then(patch.spliced.text, MemberStarts(patch.spliced.layout), patch.spliced.unchanged);
+                             .Then(patch.spliced.text, state::MemberStarts(patch.spliced.layout), patch.spliced.unchanged);
   staged_hashes_[name] = std::move(parts);
-  int64_t revision = (changed.empty() ? revision_counter_ : changed.back().second.revision) + 1;  // Stage's
+  int64_t revision = NextRevision(changed, revision_counter_);  // Stage's
   for (const auto& [port, wired] : patch.wired) statuses_.SetWired(name, port, wired, revision);
   staged_layouts_[name] = std::move(patch.spliced.layout);
   staged_deltas_[name] = std::move(patch.spliced.delta);

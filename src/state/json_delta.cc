@@ -586,6 +586,13 @@ JsonLayout LayoutOf(std::string_view object) {
   return out;
 }
 
+std::vector<uint32_t> MemberStarts(const JsonLayout& layout) {
+  std::vector<uint32_t> out;
+  if (!layout.valid) return out;
+  for (const auto& m : layout.members) out.push_back(m.key_begin);
+  return out;
+}
+
 namespace {
 
 // False when the layout does not fit the text (then JsonDiff scans it).

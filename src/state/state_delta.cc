@@ -27,14 +27,6 @@ std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& sha25
 
 bool IsDeltaAnswer(std::string_view body) { return body.substr(0, 9) == "{\"delta\":"; }
 
-namespace {
-std::vector<uint32_t> MemberStarts(const JsonLayout& layout) {
-  std::vector<uint32_t> out;
-  for (const auto& m : layout.members) out.push_back(m.key_begin);
-  return out;
-}
-}  // namespace
-
 HeldState HoldFullAnswer(std::string_view body, int64_t revision) {
   HeldState held{revision, WithRevision(std::string(body), 0), {}, {}};
   held.layout = LayoutOf(held.text);
