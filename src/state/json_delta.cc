@@ -2,133 +2,18 @@
 
 #include <algorithm>
 #include <charconv>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "state/json_scan.h"
+
 namespace isthmus::state {
+using namespace json_scan;
 namespace {
-
-using Sv = std::string_view;
-using Member = std::pair<Sv, Sv>;  // key (with its quotes), value: raw text
-constexpr size_t kNpos = Sv::npos;
-
-size_t SkipWs(Sv t, size_t p) {
-  while (p < t.size() && (t[p] == ' ' || t[p] == '\n' || t[p] == '\r' || t[p] == '\t')) ++p;
-  return p;
-}
-
-// t[p] is '"': the index after its closing quote, or kNpos. (memchr: most
-// of a state's bytes are inside strings.)
-size_t SkipString(Sv t, size_t p) {
-  const char* begin = t.data();
-  const char* end = begin + t.size();
-  const char* at = begin + p + 1;
-  while (at < end) {
-    const char* q = static_cast<const char*>(std::memchr(at, '"', end - at));
-    if (!q) return kNpos;
-    size_t backslashes = 0;
-    for (const char* b = q; b > at && b[-1] == '\\'; --b) ++backslashes;
-    if (backslashes % 2 == 0) return q - begin + 1;
-    at = q + 1;
-  }
-  return kNpos;
-}
-
-// The end of the value starting at p, or kNpos. Brackets are counted, not
-// matched: a text that is not JSON is refused by whoever parses the result.
-size_t SkipValue(Sv t, size_t p) {
-  if (p >= t.size()) return kNpos;
-  char c = t[p];
-  if (c == '"') return SkipString(t, p);
-  if (c == '{' || c == '[') {
-    int depth = 0;
-    for (; p < t.size(); ++p) {
-      char d = t[p];
-      if (d == '"') {
-        p = SkipString(t, p);
-        if (p == kNpos) return kNpos;
-        --p;
-      } else if (d == '{' || d == '[') {
-        ++depth;
-      } else if (d == '}' || d == ']') {
-        if (--depth == 0) return p + 1;
-      }
-    }
-    return kNpos;
-  }
-  size_t q = p;
-  while (q < t.size() && ((t[q] >= '0' && t[q] <= '9') || (t[q] >= 'a' && t[q] <= 'z') || t[q] == '-' ||
-                          t[q] == '+' || t[q] == '.' || t[q] == 'E'))
-    ++q;
-  return q == p ? kNpos : q;
-}
-
-Sv Trim(Sv t) {
-  size_t b = SkipWs(t, 0), e = t.size();
-  while (e > b && (t[e - 1] == ' ' || t[e - 1] == '\n' || t[e - 1] == '\r' || t[e - 1] == '\t')) --e;
-  return t.substr(b, e - b);
-}
-
-bool IsObject(Sv v) { return !v.empty() && v[0] == '{'; }
-bool IsArray(Sv v) { return !v.empty() && v[0] == '['; }
-
-// The members of an object's text, in text order.
-bool Members(Sv t, std::vector<Member>& out) {
-  out.clear();
-  size_t p = SkipWs(t, 0);
-  if (p >= t.size() || t[p] != '{') return false;
-  p = SkipWs(t, p + 1);
-  if (p < t.size() && t[p] == '}') return SkipWs(t, p + 1) == t.size();
-  while (p < t.size() && t[p] == '"') {
-    size_t ke = SkipString(t, p);
-    if (ke == kNpos) return false;
-    Sv key = t.substr(p, ke - p);
-    p = SkipWs(t, ke);
-    if (p >= t.size() || t[p] != ':') return false;
-    p = SkipWs(t, p + 1);
-    size_t ve = SkipValue(t, p);
-    if (ve == kNpos) return false;
-    out.emplace_back(key, t.substr(p, ve - p));
-    p = SkipWs(t, ve);
-    if (p < t.size() && t[p] == ',') {
-      p = SkipWs(t, p + 1);
-      continue;
-    }
-    return p < t.size() && t[p] == '}' && SkipWs(t, p + 1) == t.size();
-  }
-  return false;
-}
-
-// The elements of an array's text, in order.
-bool Elements(Sv t, std::vector<Sv>& out) {
-  out.clear();
-  size_t p = SkipWs(t, 0);
-  if (p >= t.size() || t[p] != '[') return false;
-  p = SkipWs(t, p + 1);
-  if (p < t.size() && t[p] == ']') return SkipWs(t, p + 1) == t.size();
-  while (p < t.size()) {
-    size_t ve = SkipValue(t, p);
-    if (ve == kNpos) return false;
-    out.push_back(t.substr(p, ve - p));
-    p = SkipWs(t, ve);
-    if (p < t.size() && t[p] == ',') {
-      p = SkipWs(t, p + 1);
-      continue;
-    }
-    return p < t.size() && t[p] == ']' && SkipWs(t, p + 1) == t.size();
-  }
-  return false;
-}
-
-Sv FindMember(const std::vector<Member>& m, Sv key) {
-  for (const auto& [k, v] : m)
-    if (k == key) return v;
-  return {};
-}
 
 // Two objects of an array are one thing changed (diffed member by member)
 // rather than one removed and another added when they have the same "id",
@@ -225,23 +110,6 @@ Status DiffObject(Sv a, Sv b, std::string& out) {
   std::vector<Member> ma, mb;
   if (!Members(a, ma) || !Members(b, mb)) return InvalidArgument("json delta: not a JSON object");
   return DiffMembers(ma, mb, out);
-}
-
-// An array's change: {"a":{"del":[...],"ins":[...],"mod":[...]}}, the empty lists left out.
-void ArrayChanges(const std::string& del, const std::string& ins, const std::string& mod, std::string& out) {
-  out += "{\"a\":{";
-  bool first = true;
-  for (auto [k, list] : {std::pair<const char*, const std::string*>{"del", &del}, {"ins", &ins}, {"mod", &mod}}) {
-    if (list->empty()) continue;
-    if (!first) out += ',';
-    first = false;
-    out += '"';
-    out += k;
-    out += "\":[";
-    out += *list;
-    out += ']';
-  }
-  out += "}}";
 }
 
 Status DiffArray(Sv a, Sv b, std::string& out, const std::vector<Sv>* known_a, const std::vector<Sv>* known_b) {
@@ -476,7 +344,56 @@ Result<std::string> JsonMerge(std::string_view a, std::string_view delta) {
 }
 
 namespace {
-bool Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements);
+
+// An object's text written member by member with its layout.
+class LayoutWriter {
+ public:
+  explicit LayoutWriter(size_t reserve) {
+    out_.reserve(reserve);
+    out_ += '{';
+  }
+  std::string& out() { return out_; }
+  // Writes a member's key; the caller then writes the value and ends it.
+  void Key(Sv k) {
+    if (!l_.members.empty()) out_ += ',';
+    l_.members.push_back({At(), 0, 0, 0, {}});
+    out_ += k;
+    l_.members.back().key_end = At();
+    out_ += ':';
+    l_.members.back().value_begin = At();
+  }
+  // The value just written ends here; `elements` (views into `value`, the
+  // value's source text) are where they landed.
+  void End(Sv value, const std::vector<Sv>& elements) {
+    JsonLayout::Member& m = l_.members.back();
+    m.value_end = At();
+    for (Sv x : elements) {
+      uint32_t b = m.value_begin + static_cast<uint32_t>(x.data() - value.data());
+      m.elements.push_back({b, b + static_cast<uint32_t>(x.size())});
+    }
+  }
+  // A value written whole: its elements found by a scan when it is an array.
+  Status EndScanned(Sv value) {
+    std::vector<Sv> e;
+    if (IsArray(value) && !Elements(value, e)) return Bad("not an array");
+    End(value, e);
+    return Status::Ok();
+  }
+  // Where the elements of the value being written land (for MergeArray).
+  std::vector<std::pair<uint32_t, uint32_t>>& Placed() { return l_.members.back().elements; }
+  void EndHere() { l_.members.back().value_end = At(); }
+  JsonLayout Finish() {
+    out_ += '}';
+    l_.valid = true;
+    return std::move(l_);
+  }
+
+ private:
+  uint32_t At() const { return static_cast<uint32_t>(out_.size()); }
+  std::string out_;
+  JsonLayout l_;
+};
+
 }  // namespace
 
 Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::string_view delta, JsonLayout* lb,
@@ -499,33 +416,7 @@ Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::str
   }
   std::sort(mo.begin(), mo.end());
   bool before_first_change = true;
-  std::string out;
-  out.reserve(a.size() + d.size());
-  JsonLayout l;
-  out += '{';
-  auto at = [&] { return static_cast<uint32_t>(out.size()); };
-  // Writes a member's key; the caller writes the value and closes it.
-  auto key = [&](Sv k) {
-    if (!l.members.empty()) out += ',';
-    l.members.push_back({at(), 0, 0, 0, {}});
-    out += k;
-    l.members.back().key_end = at();
-    out += ':';
-    l.members.back().value_begin = at();
-  };
-  // A value written whole: its elements found by a scan when it is an array.
-  auto scanned = [&](Sv value) -> Status {
-    JsonLayout::Member& m = l.members.back();
-    m.value_end = at();
-    std::vector<Sv> e;
-    if (!IsArray(value)) return Status::Ok();
-    if (!Elements(value, e)) return Bad("not an array");
-    for (Sv x : e) {
-      uint32_t b = m.value_begin + static_cast<uint32_t>(x.data() - value.data());
-      m.elements.push_back({b, b + static_cast<uint32_t>(x.size())});
-    }
-    return Status::Ok();
-  };
+  LayoutWriter w(a.size() + d.size());
   size_t i = 0, j = 0;
   while (i < ma.size() || j < mo.size()) {
     bool untouched = j == mo.size() || (i < ma.size() && ma[i].first < mo[j].first);
@@ -534,40 +425,34 @@ Result<std::string> JsonMerge(std::string_view a, const JsonLayout& la, std::str
       if (unchanged) *unchanged = i > 0 ? la.members[i - 1].value_end : 1;
     }
     if (untouched) {  // unchanged: shifted
-      key(ma[i].first);
-      JsonLayout::Member& m = l.members.back();
-      out += ma[i].second;
-      m.value_end = at();
-      for (Sv x : ea[i]) {
-        uint32_t b = m.value_begin + static_cast<uint32_t>(x.data() - ma[i].second.data());
-        m.elements.push_back({b, b + static_cast<uint32_t>(x.size())});
-      }
+      w.Key(ma[i].first);
+      w.out() += ma[i].second;
+      w.End(ma[i].second, ea[i]);
       ++i;
     } else if (i == ma.size() || mo[j].first < ma[i].first) {  // a new member
       if (!Members(mo[j].second, op) || op.size() != 1 || op[0].first != "\"=\"")
         return Bad("a change to key " + std::string(mo[j].first) + " it does not have");
-      key(mo[j++].first);
-      out += op[0].second;
-      ISTHMUS_RETURN_IF_ERROR(scanned(op[0].second));
+      w.Key(mo[j++].first);
+      w.out() += op[0].second;
+      ISTHMUS_RETURN_IF_ERROR(w.EndScanned(op[0].second));
     } else {
       if (mo[j].second != "{\"-\":1}") {
-        key(ma[i].first);
+        w.Key(ma[i].first);
         if (Members(mo[j].second, op) && op.size() == 1 && op[0].first == "\"a\"" && IsArray(ma[i].second)) {
-          ISTHMUS_RETURN_IF_ERROR(MergeArray(ma[i].second, op[0].second, out, &ea[i], &l.members.back().elements));
-          l.members.back().value_end = at();
+          ISTHMUS_RETURN_IF_ERROR(MergeArray(ma[i].second, op[0].second, w.out(), &ea[i], &w.Placed()));
+          w.EndHere();
         } else {
-          size_t begin = out.size();
-          ISTHMUS_RETURN_IF_ERROR(MergeInto(ma[i].second, mo[j].second, out));
-          ISTHMUS_RETURN_IF_ERROR(scanned(Sv(out).substr(begin)));
+          size_t begin = w.out().size();
+          ISTHMUS_RETURN_IF_ERROR(MergeInto(ma[i].second, mo[j].second, w.out()));
+          ISTHMUS_RETURN_IF_ERROR(w.EndScanned(Sv(w.out()).substr(begin)));
         }
       }
       ++i, ++j;
     }
   }
-  out += '}';
-  l.valid = true;
+  JsonLayout l = w.Finish();
   if (lb) *lb = std::move(l);
-  return out;
+  return std::move(w.out());
 }
 
 JsonLayout LayoutOf(std::string_view object) {
@@ -593,23 +478,6 @@ std::vector<uint32_t> MemberStarts(const JsonLayout& layout) {
   return out;
 }
 
-namespace {
-
-// False when the layout does not fit the text (then JsonDiff scans it).
-bool Views(Sv text, const JsonLayout& l, std::vector<Member>& members, std::vector<std::vector<Sv>>& elements) {
-  for (const auto& m : l.members) {
-    if (m.key_end < m.key_begin || m.value_end < m.value_begin || m.value_end > text.size()) return false;
-    for (auto [b, e] : m.elements)
-      if (e < b || e > text.size()) return false;
-    members.emplace_back(text.substr(m.key_begin, m.key_end - m.key_begin),
-                         text.substr(m.value_begin, m.value_end - m.value_begin));
-    elements.emplace_back();
-    for (auto [b, e] : m.elements) elements.back().push_back(text.substr(b, e - b));
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb) {
   if (!la.valid || !lb.valid) return JsonDiff(a, b);
@@ -626,155 +494,6 @@ Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::stri
     out.clear();
     Replace(b, out);
   }
-  return out;
-}
-
-namespace {
-
-// The array changes of `edit` ({"a":{"del":...,"ins":...,"mod":...}}) appended
-// to `ops`; the new array's elements (compact: joined by commas) to `text`, and
-// their offsets in it to `shifted` (`old`: the elements' offsets in `object`).
-void EditArray(Sv object, const std::vector<std::pair<uint32_t, uint32_t>>& old, const ArrayEdit& edit,
-               std::string& text, std::vector<std::pair<uint32_t, uint32_t>>& shifted, std::string& ops) {
-  std::string del, ins, mod;
-  auto sep = [](std::string& s) {
-    if (!s.empty()) s += ',';
-  };
-  auto element = [&](size_t i) { return object.substr(old[i].first, old[i].second - old[i].first); };
-  auto put = [&](Sv e) {
-    if (!shifted.empty()) text += ',';
-    uint32_t b = static_cast<uint32_t>(text.size());
-    text += e;
-    shifted.push_back({b, static_cast<uint32_t>(text.size())});
-  };
-  // Old elements [from, to) kept: copied in one piece.
-  auto keep = [&](size_t from, size_t to) {
-    if (from >= to) return;
-    if (!shifted.empty()) text += ',';
-    int64_t by = static_cast<int64_t>(text.size()) - old[from].first;
-    text.append(object.substr(old[from].first, old[to - 1].second - old[from].first));
-    for (size_t k = from; k < to; ++k)
-      shifted.push_back({static_cast<uint32_t>(old[k].first + by), static_cast<uint32_t>(old[k].second + by)});
-  };
-  size_t i = 0;
-  int64_t grown = 0;  // new elements so far minus old ones
-  for (const ElementsEdit& e : edit.edits) {
-    keep(i, e.begin);
-    if (!e.delta.empty() && e.end == e.begin + 1 && e.elements.size() == 1) {
-      sep(mod);
-      mod += '[' + std::to_string(e.begin) + ',';
-      mod += e.delta;
-      mod += ']';
-      put(e.elements[0]);
-    } else {
-      // Equal heads and tails kept as they are; what is left (mostly an
-      // element or two) is walked with sets of both sides.
-      size_t o = e.begin, n = 0, o_end = e.end, n_end = e.elements.size();
-      for (; o < o_end && n < n_end && element(o) == e.elements[n]; ++o, ++n) put(e.elements[n]);
-      size_t tail = 0;
-      while (o + tail < o_end && n + tail < n_end && element(o_end - 1 - tail) == e.elements[n_end - 1 - tail]) ++tail;
-      o_end -= tail, n_end -= tail;
-      std::unordered_set<Sv> old_set, new_set(e.elements.begin() + n, e.elements.begin() + n_end);
-      for (size_t k = o; k < o_end; ++k) old_set.insert(element(k));
-      while (o < o_end || n < n_end) {
-        if (o < o_end && n < n_end && element(o) == e.elements[n]) {
-          put(e.elements[n]), ++o, ++n;
-        } else if (n == n_end || (o < o_end && !new_set.count(element(o)))) {
-          sep(del), del += std::to_string(o++);
-        } else if (o == o_end || !old_set.count(e.elements[n])) {
-          sep(ins);
-          ins += '[' + std::to_string(static_cast<int64_t>(e.begin) + grown + static_cast<int64_t>(n)) + ',';
-          ins += e.elements[n];
-          ins += ']';
-          put(e.elements[n++]);
-        } else {
-          sep(del), del += std::to_string(o++);  // both further on: the old one goes
-        }
-      }
-      for (; n < e.elements.size(); ++n) put(e.elements[n]);  // the common tail
-    }
-    grown += static_cast<int64_t>(e.elements.size()) - static_cast<int64_t>(e.end - e.begin);
-    i = e.end;
-  }
-  keep(i, old.size());
-  ArrayChanges(del, ins, mod, ops);
-}
-
-}  // namespace
-
-Result<SplicedText> EditArrays(std::string_view object, const JsonLayout& layout, std::vector<ArrayEdit> arrays) {
-  if (!layout.valid) return InvalidArgument("edit arrays: no layout");
-  std::vector<std::pair<size_t, const ArrayEdit*>> by_member;
-  for (const ArrayEdit& a : arrays) {
-    size_t m = 0;
-    while (m < layout.members.size() && object.substr(layout.members[m].key_begin,
-                                                      layout.members[m].key_end - layout.members[m].key_begin) != a.key)
-      ++m;
-    if (m == layout.members.size()) return InvalidArgument("edit arrays: no member " + std::string(a.key));
-    const JsonLayout::Member& member = layout.members[m];
-    if (member.value_end > object.size() || member.value_begin >= member.value_end ||
-        object[member.value_begin] != '[')
-      return InvalidArgument("edit arrays: " + std::string(a.key) + " is not an array");
-    for (auto [b, e] : member.elements)
-      if (e > object.size() || b > e) return InvalidArgument("edit arrays: the layout does not fit the text");
-    size_t end = 0;
-    for (const ElementsEdit& e : a.edits) {
-      if (e.begin < end || e.end < e.begin || e.end > member.elements.size())
-        return InvalidArgument("edit arrays: elements " + std::to_string(e.begin) + "-" + std::to_string(e.end) +
-                               " of " + std::string(a.key) + " out of range or order");
-      end = e.end;
-    }
-    by_member.emplace_back(m, &a);
-  }
-  std::sort(by_member.begin(), by_member.end());
-  for (size_t k = 1; k < by_member.size(); ++k)
-    if (by_member[k].first == by_member[k - 1].first) return InvalidArgument("edit arrays: a member twice");
-  SplicedText out;
-  out.layout = layout;
-  out.unchanged = object.size();
-  for (const auto& [m, edit] : by_member) {  // the first edited element's start (or its array's end)
-    if (edit->edits.empty()) continue;
-    const JsonLayout::Member& member = layout.members[m];
-    size_t first = edit->edits.front().begin;
-    out.unchanged = std::min<size_t>(out.unchanged, first < member.elements.size() ? member.elements[first].first
-                                                                                  : member.value_end - 1);
-  }
-  out.text.reserve(object.size() + object.size() / 16);
-  out.delta = "{\"o\":{";
-  size_t copied = 0;
-  int64_t shift = 0;
-  size_t next = 0;
-  auto moved = [&](uint32_t at) { return static_cast<uint32_t>(static_cast<int64_t>(at) + shift); };
-  for (size_t m = 0; m < layout.members.size(); ++m) {
-    JsonLayout::Member& x = out.layout.members[m];
-    const JsonLayout::Member& was = layout.members[m];
-    if (next < by_member.size() && by_member[next].first == m) {
-      const ArrayEdit& edit = *by_member[next++].second;
-      x.key_begin = moved(was.key_begin), x.key_end = moved(was.key_end), x.value_begin = moved(was.value_begin);
-      // The array's text rebuilt after its '['; the elements' offsets are the new text's.
-      out.text.append(object.substr(copied, was.value_begin + 1 - copied));
-      std::string array;
-      std::vector<std::pair<uint32_t, uint32_t>> elements;
-      if (next > 1) out.delta += ',';
-      out.delta += edit.key;
-      out.delta += ':';
-      EditArray(object, was.elements, edit, array, elements, out.delta);
-      uint32_t base = static_cast<uint32_t>(out.text.size());
-      out.text += array;
-      out.text += ']';
-      for (auto& [b, e] : elements) b += base, e += base;
-      x.elements = std::move(elements);
-      x.value_end = static_cast<uint32_t>(out.text.size());
-      copied = was.value_end;
-      shift = static_cast<int64_t>(out.text.size()) - static_cast<int64_t>(copied);
-      continue;
-    }
-    x.key_begin = moved(was.key_begin), x.key_end = moved(was.key_end);
-    x.value_begin = moved(was.value_begin), x.value_end = moved(was.value_end);
-    for (auto& [b, e] : x.elements) b = moved(b), e = moved(e);
-  }
-  out.text.append(object.substr(copied));
-  out.delta += "}}";
   return out;
 }
 
