@@ -180,10 +180,8 @@ void InstallAgentRoutes(HttpServer& server, Service& s, const Who& who) {
   });
 }
 
-// Clouds, their hosts and sync reports, and the outbox.
-void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, const Who& who,
-                             const Check& admin_only, bool cloud_certs) {
-  // Clouds and hosts (the federation).
+// Clouds (the federation's members): made and deleted by an admin.
+void InstallCloudRoutes(HttpServer& server, Service& s, Pusher& pusher, const Who& who, const Check& admin_only) {
   server.Post("/v2.0/clouds", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 201, [&]() -> Result<json> {
       ISTHMUS_RETURN_IF_ERROR(admin_only(req));
@@ -218,53 +216,54 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
     if (!st.ok()) return WriteError(res, st);
     res.status = 204;
   });
-  // A cloud reports its own hosts: with TLS, only with that cloud's certificate.
-  server.Put(R"(/v2.0/clouds/([^/]+)/hosts/([^/]+))", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
+}
+
+// A cloud's reports on /v2.0/clouds/{cloud}/{what}: an admin's call and, with
+// TLS, made with that cloud's own certificate. `answer` gives the body's
+// member for the parsed request body; `what` names the report in errors.
+void InstallCloudReport(HttpServer& server, const std::string& path, const std::string& what,
+                        const Check& admin_only, bool cloud_certs,
+                        std::function<Result<json>(const HttpRequest&, const json&)> answer) {
+  server.Put(R"(/v2.0/clouds/([^/]+)/)" + path, [=](const HttpRequest& req, httplib::Response& res) {
     Respond(res, 200, [&]() -> Result<json> {
       ISTHMUS_RETURN_IF_ERROR(admin_only(req));
       if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
-        return Status(Code::kForbidden, "hosts of cloud " + req.matches[1].str() +
-                                            " are reported with its certificate, not '" + req.peer + "'");
+        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its " + what +
+                                            " with its certificate, not '" + req.peer + "'");
       auto body = ParseJsonBody(req);
       if (!body.ok()) return body.status();
-      auto h = s.PutHost(req.matches[1], req.matches[2], *body);
-      if (!h.ok()) return h.status();
-      return json{{"host", *h}};
+      return answer(req, *body);
     });
   });
-  // A cloud tells its applied seq when it starts, like its host reports: with
-  // TLS, only with that cloud's certificate. {"sync": {"applied_seq": N}}; a
-  // cloud behind central's acked_seq (or beyond its last event) gets a snapshot.
-  server.Put(R"(/v2.0/clouds/([^/]+)/sync)", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
-    Respond(res, 200, [&]() -> Result<json> {
-      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
-      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
-        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its applied seq with its "
-                                        "certificate, not '" + req.peer + "'");
-      auto body = ParseJsonBody(req);
-      if (!body.ok()) return body.status();
-      const json& sync = body->contains("sync") ? (*body)["sync"] : json();
-      if (!sync.is_object() || !sync.contains("applied_seq") || !sync["applied_seq"].is_number_integer())
-        return InvalidArgument("expected {\"sync\": {\"applied_seq\": <integer>}}");
-      auto r = s.ReportApplied(req.matches[1], sync["applied_seq"].get<int64_t>());
-      if (!r.ok()) return r.status();
-      return json{{"sync", *r}};
-    });
-  });
-  // A cloud's batch of port statuses and host liveness (status_report.h), like its host reports.
-  server.Put(R"(/v2.0/clouds/([^/]+)/status)", [&, admin_only, cloud_certs](const HttpRequest& req, httplib::Response& res) {
-    Respond(res, 200, [&]() -> Result<json> {
-      ISTHMUS_RETURN_IF_ERROR(admin_only(req));
-      if (cloud_certs && req.peer != identities::Cloud(req.matches[1]))
-        return Status(Code::kForbidden, "cloud " + req.matches[1].str() + " reports its status with its "
-                                        "certificate, not '" + req.peer + "'");
-      auto body = ParseJsonBody(req);
-      if (!body.ok()) return body.status();
-      auto r = ReportStatus(s, req.matches[1], *body);
-      if (!r.ok()) return r.status();
-      return json{{"status", *r}};
-    });
-  });
+}
+
+// Clouds, their hosts and sync reports, and the outbox.
+void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, const Who& who,
+                             const Check& admin_only, bool cloud_certs) {
+  InstallCloudRoutes(server, s, pusher, who, admin_only);
+  // A cloud reports its own hosts.
+  InstallCloudReport(server, "hosts/([^/]+)", "hosts", admin_only, cloud_certs,
+                     [&s](const HttpRequest& req, const json& body) -> Result<json> {
+                       ISTHMUS_ASSIGN_OR_RETURN(h, s.PutHost(req.matches[1], req.matches[2], body));
+                       return json{{"host", h}};
+                     });
+  // A cloud tells its applied seq when it starts: {"sync": {"applied_seq": N}};
+  // a cloud behind central's acked_seq (or beyond its last event) gets a snapshot.
+  InstallCloudReport(server, "sync", "applied seq", admin_only, cloud_certs,
+                     [&s](const HttpRequest& req, const json& body) -> Result<json> {
+                       const json& sync = body.contains("sync") ? body["sync"] : json();
+                       if (!sync.is_object() || !sync.contains("applied_seq") ||
+                           !sync["applied_seq"].is_number_integer())
+                         return InvalidArgument("expected {\"sync\": {\"applied_seq\": <integer>}}");
+                       ISTHMUS_ASSIGN_OR_RETURN(r, s.ReportApplied(req.matches[1], sync["applied_seq"].get<int64_t>()));
+                       return json{{"sync", r}};
+                     });
+  // A cloud's batch of port statuses and host liveness (status_report.h).
+  InstallCloudReport(server, "status", "status", admin_only, cloud_certs,
+                     [&s](const HttpRequest& req, const json& body) -> Result<json> {
+                       ISTHMUS_ASSIGN_OR_RETURN(r, ReportStatus(s, req.matches[1], body));
+                       return json{{"status", r}};
+                     });
   server.Get("/v2.0/hosts", [&, admin_only](const HttpRequest& req, httplib::Response& res) {
     if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"hosts", s.ListHosts()}});
@@ -273,7 +272,6 @@ void InstallFederationRoutes(HttpServer& server, Service& s, Pusher& pusher, con
     if (Status st = admin_only(req); !st.ok()) return WriteError(res, st);
     WriteJson(res, 200, {{"outbox", s.OutboxStatus()}});
   });
-
 }
 
 // Neutron's revision-if-match: a PUT or DELETE with "If-Match:
