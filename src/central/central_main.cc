@@ -1,7 +1,5 @@
 #include "central/central_main.h"
 
-#include <malloc.h>
-
 #include <iostream>
 #include <optional>
 
@@ -59,6 +57,59 @@ Result<ServiceOptions> ParseVniRange(const std::string& text) {
   return InvalidArgument("--vni-range '" + text + "' must be MIN:MAX within 1:16777215");
 }
 
+// What the command line and --config give, checked.
+struct Settings {
+  std::string db, public_url;
+  std::optional<Identity> identity;  // none: --no-auth
+  ServiceOptions options;
+  Endpoint listen;
+  TlsFiles tls;
+};
+
+Result<Settings> ParseSettings(const std::vector<std::string>& args) {
+  ISTHMUS_ASSIGN_OR_RETURN(cfg, Config::Load({{"listen", "127.0.0.1:9696"},
+                                              {"db", ""},
+                                              {"vni_range", "1000:1999"},
+                                              {"identity", ""},
+                                              {"auth", "true"},
+                                              {"public_url", ""},
+                                              {"tls_ca", ""},
+                                              {"tls_cert", ""},
+                                              {"tls_key", ""},
+                                              {"insecure", "false"}},
+                                             args));
+  ISTHMUS_RETURN_IF_ERROR(cfg.Require({"db"}));
+  Settings s;
+  s.db = cfg.Get("db");
+  s.public_url = cfg.Get("public_url");
+  ISTHMUS_ASSIGN_OR_RETURN(auth, ParseBool(cfg.Get("auth")));
+  if (auth) {
+    if (cfg.Get("identity").empty()) return InvalidArgument("--identity FILE is required (or --no-auth, for tests only)");
+    ISTHMUS_ASSIGN_OR_RETURN(id, Identity::Load(cfg.Get("identity")));
+    s.identity.emplace(std::move(id));
+  }
+  ISTHMUS_ASSIGN_OR_RETURN(options, ParseVniRange(cfg.Get("vni_range")));
+  s.options = options;
+  ISTHMUS_ASSIGN_OR_RETURN(listen, Endpoint::Parse(cfg.Get("listen")));
+  s.listen = listen;
+  Result<bool> insecure = ParseBool(cfg.Get("insecure"));
+  if (!insecure.ok()) return InvalidArgument("--insecure: " + insecure.status().message());
+  ISTHMUS_ASSIGN_OR_RETURN(tls, DaemonTls(cfg.Get("tls_ca"), cfg.Get("tls_cert"), cfg.Get("tls_key"), *insecure));
+  s.tls = std::move(tls);
+  return s;
+}
+
+// Tokens outlive a restart (their hashes live in the same database), and what
+// Keystone's admin API makes lives there too (shared by replicas).
+Status UseIdentityStores(Identity& identity, const std::string& db) {
+  ISTHMUS_ASSIGN_OR_RETURN(tokens, TokenStore::Open(db));
+  if (Status st = identity.UseTokenStore(std::move(tokens)); !st.ok()) return Internal("tokens: " + st.message());
+  ISTHMUS_ASSIGN_OR_RETURN(directory, IdentityStore::Open(db));
+  if (Status st = identity.UseIdentityStore(std::move(directory)); !st.ok())
+    return Internal("identity: " + st.message());
+  return Status::Ok();
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& args) {
@@ -66,66 +117,21 @@ int Main(const std::vector<std::string>& args) {
     std::cout << kHelp;
     return 0;
   }
-  auto cfg = Config::Load({{"listen", "127.0.0.1:9696"},
-                           {"db", ""},
-                           {"vni_range", "1000:1999"},
-                           {"identity", ""},
-                           {"auth", "true"},
-                           {"public_url", ""},
-                           {"tls_ca", ""},
-                           {"tls_cert", ""},
-                           {"tls_key", ""},
-                           {"insecure", "false"}},
-                          args);
-  Status st = cfg.ok() ? cfg->Require({"db"}) : cfg.status();
-  std::optional<Identity> identity;
-  auto auth = st.ok() ? ParseBool(cfg->Get("auth")) : Result<bool>(st);
-  if (st.ok() && !auth.ok()) st = auth.status();
-  if (st.ok() && *auth) {
-    if (cfg->Get("identity").empty()) {
-      st = InvalidArgument("--identity FILE is required (or --no-auth, for tests only)");
-    } else {
-      auto id = Identity::Load(cfg->Get("identity"));
-      if (id.ok()) identity.emplace(std::move(*id));
-      else st = id.status();
-    }
-  }
-  auto options = st.ok() ? ParseVniRange(cfg->Get("vni_range")) : Result<ServiceOptions>(st);
-  auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
-  if (st.ok() && !options.ok()) st = options.status();
-  if (st.ok() && !listen.ok()) st = listen.status();
-  Result<bool> insecure = st.ok() ? ParseBool(cfg->Get("insecure")) : Result<bool>(st);
-  if (st.ok() && !insecure.ok()) st = InvalidArgument("--insecure: " + insecure.status().message());
-  auto tls = st.ok() ? DaemonTls(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"), *insecure)
-                     : Result<TlsFiles>(st);
-  if (st.ok() && !tls.ok()) st = tls.status();
-  if (!st.ok()) {
-    std::cerr << "isthmus central: " << st.message() << "\n";
+  auto settings = ParseSettings(args);
+  if (!settings.ok()) {
+    std::cerr << "isthmus central: " << settings.status().message() << "\n";
     return 2;
   }
+  Settings& s = *settings;
   SetLogTag("central");
-  // Fixed thresholds (glibc otherwise raises both after freeing a large block,
-  // up to 32 and 64 MiB): a list's large body is mapped and unmapped, not kept
-  // by each worker thread's arena once sent (docs/architecture.md, "Lists").
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1 << 20);
-  auto service = Service::Create(cfg->Get("db"), *options);
+  auto service = Service::Create(s.db, s.options);
   if (!service.ok()) {
     LOG_ERROR(service.status().message());
     return 1;
   }
-  if (identity) {  // tokens outlive a restart: their hashes live in the same DB
-    auto store = TokenStore::Open(cfg->Get("db"));
-    Status tokens = store.ok() ? identity->UseTokenStore(std::move(*store)) : store.status();
-    if (!tokens.ok()) {
-      LOG_ERROR("tokens: " << tokens.message());
-      return 1;
-    }
-    // What Keystone's admin API makes lives there too (shared by replicas).
-    auto directory = IdentityStore::Open(cfg->Get("db"));
-    Status users = directory.ok() ? identity->UseIdentityStore(std::move(*directory)) : directory.status();
-    if (!users.ok()) {
-      LOG_ERROR("identity: " << users.message());
+  if (s.identity) {
+    if (Status st = UseIdentityStores(*s.identity, s.db); !st.ok()) {
+      LOG_ERROR(st.message());
       return 1;
     }
   }
@@ -140,18 +146,18 @@ int Main(const std::vector<std::string>& args) {
   HttpServerOptions server_options;
   server_options.workers = 8;
   server_options.max_body_bytes = 1u << 20;
-  if (!tls->empty()) server_options.tls = TlsServerConfig{*tls, /*require_client_cert=*/false};
+  if (!s.tls.empty()) server_options.tls = TlsServerConfig{s.tls, /*require_client_cert=*/false};
   else LOG_WARN("serving without TLS (--insecure)");
   HttpServer server(server_options);
-  if (!identity) LOG_WARN("authentication is off (--no-auth): every caller is an admin");
-  InstallRoutes(server, **service, pusher, identity ? &*identity : nullptr, cfg->Get("public_url"),
-                /*cloud_certs=*/!tls->empty());
-  auto port = server.Bind(listen->host, listen->port);
+  if (!s.identity) LOG_WARN("authentication is off (--no-auth): every caller is an admin");
+  InstallRoutes(server, **service, pusher, s.identity ? &*s.identity : nullptr, s.public_url,
+                /*cloud_certs=*/!s.tls.empty());
+  auto port = server.Bind(s.listen.host, s.listen.port);
   if (!port.ok()) {
     LOG_ERROR(port.status().message());
     return 1;
   }
-  LOG_INFO("serving the federation API on " << listen->ToString() << (tls->empty() ? "" : " (TLS)"));
+  LOG_INFO("serving the federation API on " << s.listen.ToString() << (s.tls.empty() ? "" : " (TLS)"));
   server.Run(/*stop_on_signals=*/true);
   LOG_INFO("stopping");
   follower.Stop();

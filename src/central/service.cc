@@ -3,10 +3,10 @@
 // of any Neutron kind. The kinds' own entry points are in their *_wire.cc.
 #include "central/service.h"
 
-#include <malloc.h>
 
 #include <type_traits>
 
+#include "common/memory.h"
 #include "common/net.h"
 
 namespace isthmus::central {
@@ -32,7 +32,7 @@ Result<std::unique_ptr<Service>> Service::Create(const std::string& db_path, Ser
   auto statuses = StatusStore::Open(db_path);  // its own connection, as the token store's
   if (!statuses.ok()) return statuses.status();
   s->UseStatusStore(std::move(*statuses));
-  malloc_trim(0);  // the rows parsed to fill the cache: 100k ports held 200 MiB more until given back
+  ReleaseFreeMemory();  // the rows parsed to fill the cache: 100k ports held 200 MiB more until given back
   return s;
 }
 

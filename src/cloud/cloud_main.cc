@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <malloc.h>
 #include <optional>
 #include <thread>
 
@@ -71,77 +70,110 @@ class Peers {
   bool enforce_;
 };
 
-}  // namespace
+// What the command line and --config give, checked.
+struct Settings {
+  std::string name, db;
+  bool dvr_mac_federation = true;
+  int down_time_s = 75;
+  Endpoint central, listen;
+  Credentials credentials;  // for central
+  TlsFiles tls;
+};
 
-int Main(const std::vector<std::string>& args) {
-  if (WantsHelp(args)) {
-    std::cout << kHelp;
-    return 0;
-  }
-  auto cfg = Config::Load({{"name", ""},
-                           {"listen", "127.0.0.1:9701"},
-                           {"central", ""},
-                           {"db", ""},
-                           {"dvr_mac_federation", "true"},
-                           {"agent_down_time", "75"},
-                           {"central_user", ""},
-                           {"central_password", ""},
-                           {"central_project", ""},
-                           {"tls_ca", ""},
-                           {"tls_cert", ""},
-                           {"tls_key", ""},
-                           {"insecure", "false"}},
-                          args);
-  Status st = cfg.ok() ? cfg->Require({"name", "central", "db"}) : cfg.status();
-  Result<bool> federation = st.ok() ? ParseBool(cfg->Get("dvr_mac_federation")) : Result<bool>(st);
-  if (st.ok() && !federation.ok())
-    st = InvalidArgument("--dvr-mac-federation: " + federation.status().message());
-  int down_time_s = 0;
-  if (st.ok()) {
-    const std::string text = cfg->Get("agent_down_time");
-    char* end = nullptr;
-    long v = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v < 1 || v > 86400)
-      st = InvalidArgument("--agent-down-time: '" + text + "' is not a number of seconds from 1 to 86400");
-    down_time_s = static_cast<int>(v);
-  }
-  auto central = st.ok() ? Endpoint::Parse(cfg->Get("central")) : Result<Endpoint>(st);
-  auto listen = st.ok() ? Endpoint::Parse(cfg->Get("listen")) : Result<Endpoint>(st);
-  if (st.ok() && !central.ok()) st = central.status();
-  if (st.ok() && !listen.ok()) st = listen.status();
-  Result<bool> insecure = st.ok() ? ParseBool(cfg->Get("insecure")) : Result<bool>(st);
-  if (st.ok() && !insecure.ok()) st = InvalidArgument("--insecure: " + insecure.status().message());
-  auto tls = st.ok() ? DaemonTls(cfg->Get("tls_ca"), cfg->Get("tls_cert"), cfg->Get("tls_key"), *insecure)
-                     : Result<TlsFiles>(st);
-  if (st.ok() && !tls.ok()) st = tls.status();
-  if (!st.ok()) {
-    std::cerr << "isthmus cloud: " << st.message() << "\n";
-    return 2;
-  }
-  SetLogTag("cloud " + cfg->Get("name"));
-  // Host states are texts of 0.1-1 MiB, written and freed at every change of
-  // a host: glibc would map each one fresh (and fault its pages in) and trim
-  // the heap after it. Kept in two arenas instead: half the CPU of a patched
-  // host at small size, for ~30% more RSS (docs/architecture.md, "Scale harness").
-  mallopt(M_ARENA_MAX, 2);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
-  auto controller = Controller::Create(cfg->Get("name"), cfg->Get("db"),
-                                       DesiredStateOptions{*federation},
-                                       StatusOptions{std::chrono::seconds(down_time_s)});
-  if (!controller.ok()) {
-    LOG_ERROR(controller.status().message());
-    return 1;
-  }
-  Controller& c = **controller;
+Result<Settings> ParseSettings(const std::vector<std::string>& args) {
+  ISTHMUS_ASSIGN_OR_RETURN(cfg, Config::Load({{"name", ""},
+                                              {"listen", "127.0.0.1:9701"},
+                                              {"central", ""},
+                                              {"db", ""},
+                                              {"dvr_mac_federation", "true"},
+                                              {"agent_down_time", "75"},
+                                              {"central_user", ""},
+                                              {"central_password", ""},
+                                              {"central_project", ""},
+                                              {"tls_ca", ""},
+                                              {"tls_cert", ""},
+                                              {"tls_key", ""},
+                                              {"insecure", "false"}},
+                                             args));
+  ISTHMUS_RETURN_IF_ERROR(cfg.Require({"name", "central", "db"}));
+  Settings s;
+  s.name = cfg.Get("name");
+  s.db = cfg.Get("db");
+  Result<bool> federation = ParseBool(cfg.Get("dvr_mac_federation"));
+  if (!federation.ok()) return InvalidArgument("--dvr-mac-federation: " + federation.status().message());
+  s.dvr_mac_federation = *federation;
+  const std::string text = cfg.Get("agent_down_time");
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 1 || v > 86400)
+    return InvalidArgument("--agent-down-time: '" + text + "' is not a number of seconds from 1 to 86400");
+  s.down_time_s = static_cast<int>(v);
+  ISTHMUS_ASSIGN_OR_RETURN(central, Endpoint::Parse(cfg.Get("central")));
+  s.central = central;
+  ISTHMUS_ASSIGN_OR_RETURN(listen, Endpoint::Parse(cfg.Get("listen")));
+  s.listen = listen;
+  s.credentials = {cfg.Get("central_user"), cfg.Get("central_password"), cfg.Get("central_project")};
+  Result<bool> insecure = ParseBool(cfg.Get("insecure"));
+  if (!insecure.ok()) return InvalidArgument("--insecure: " + insecure.status().message());
+  ISTHMUS_ASSIGN_OR_RETURN(tls, DaemonTls(cfg.Get("tls_ca"), cfg.Get("tls_cert"), cfg.Get("tls_key"), *insecure));
+  s.tls = std::move(tls);
+  return s;
+}
 
-  HttpServerOptions options;
-  options.workers = 4;
-  options.max_body_bytes = 256u << 20;  // central's batches and snapshots; only central may send them
-  if (!tls->empty()) options.tls = TlsServerConfig{*tls, /*require_client_cert=*/true};
-  else LOG_WARN("serving without TLS (--insecure): anyone may push events and register hosts");
-  Peers peers(cfg->Get("name"), !tls->empty());
-  HttpServer server(options);
+// GET /v1/hosts/{host}/state: the host's state once its revision is past
+// `after` (a long poll of up to `wait` seconds), whole or as a delta.
+void InstallStateRoute(HttpServer& server, Controller& c, const Peers& peers) {
+  server.GetAsync(R"(/v1/hosts/([^/]+)/state)", [&](const HttpRequest& req, HttpServer::Reply reply) {
+    auto refuse = [&](const Status& st) {
+      httplib::Response res;
+      WriteError(res, st);
+      reply(std::move(res));
+    };
+    if (Status st = peers.Require(req, {peers.Host(req.matches[1]), identities::kCentral, identities::kOperator});
+        !st.ok())
+      return refuse(st);
+    int64_t after = 0;
+    int wait_s = 30;
+    std::optional<int64_t> applied;
+    // delta=1: an agent that merges deltas (state/state_delta.h); others get whole states.
+    bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
+    // unchanged=204: no change is answered 204, not 304. cpp-httplib reads a
+    // 304 without Content-Length until the connection closes, so an agent
+    // that keeps its connection asks for 204 (older agents get 304).
+    const int unchanged = req.get_param_value("unchanged") == "204" ? 204 : 304;
+    try {
+      if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
+      if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
+      if (req.has_param("applied")) applied = std::stoll(req.get_param_value("applied"));
+    } catch (...) {
+      return refuse(InvalidArgument("after, wait and applied must be integers"));
+    }
+    // The host's own agent (it says what it applied) makes contact; central
+    // and operators reading a state do not.
+    if (applied && (!peers.enforced() || req.peer == peers.Host(req.matches[1]))) {
+      if (Status st = c.HostContact(req.matches[1], applied); !st.ok()) return refuse(st);
+    }
+    // Live agents come back well within the agent down time.
+    wait_s = std::clamp(wait_s, 0, std::min(60, c.MaxWaitSeconds()));
+    c.WatchState(req.matches[1], after, wait_s * 1000, delta,
+                 [reply, unchanged](Result<std::optional<std::string>> s) {
+                   httplib::Response res;
+                   if (!s.ok()) {
+                     WriteError(res, s.status());
+                   } else if (!s->has_value()) {
+                     res.status = unchanged;
+                   } else {
+                     res.status = 200;  // the state's JSON text as computed (Controller::Recompute), or a delta
+                     res.set_content(std::move(**s), "application/json");
+                   }
+                   reply(std::move(res));
+                 });
+  });
+}
+
+// What central calls (events), what agents call (registration, state,
+// applied reports) and what operators read (metrics, dump).
+void InstallRoutes(HttpServer& server, Controller& c, const Peers& peers) {
   server.Get("/", [](const HttpRequest&, httplib::Response& res) {
     WriteJson(res, 200, {{"service", "isthmus cloud"}});
   });
@@ -166,54 +198,7 @@ int Main(const std::vector<std::string>& args) {
     if (!host.ok()) return WriteError(res, host.status());
     WriteJson(res, 200, {{"host", *host}});
   });
-  server.GetAsync(R"(/v1/hosts/([^/]+)/state)", [&](const HttpRequest& req, HttpServer::Reply reply) {
-    httplib::Response res;
-    if (Status st = peers.Require(req, {peers.Host(req.matches[1]), identities::kCentral, identities::kOperator});
-        !st.ok()) {
-      WriteError(res, st);
-      return reply(std::move(res));
-    }
-    int64_t after = 0;
-    int wait_s = 30;
-    std::optional<int64_t> applied;
-    // delta=1: an agent that merges deltas (state/state_delta.h); others get whole states.
-    bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
-    // unchanged=204: no change is answered 204, not 304. cpp-httplib reads a
-    // 304 without Content-Length until the connection closes, so an agent
-    // that keeps its connection asks for 204 (older agents get 304).
-    const int unchanged = req.get_param_value("unchanged") == "204" ? 204 : 304;
-    try {
-      if (req.has_param("after")) after = std::stoll(req.get_param_value("after"));
-      if (req.has_param("wait")) wait_s = std::stoi(req.get_param_value("wait"));
-      if (req.has_param("applied")) applied = std::stoll(req.get_param_value("applied"));
-    } catch (...) {
-      WriteError(res, InvalidArgument("after, wait and applied must be integers"));
-      return reply(std::move(res));
-    }
-    // The host's own agent (it says what it applied) makes contact; central
-    // and operators reading a state do not.
-    if (applied && (!peers.enforced() || req.peer == peers.Host(req.matches[1]))) {
-      if (Status st = c.HostContact(req.matches[1], applied); !st.ok()) {
-        WriteError(res, st);
-        return reply(std::move(res));
-      }
-    }
-    // Live agents come back well within the agent down time.
-    wait_s = std::clamp(wait_s, 0, std::min(60, c.MaxWaitSeconds()));
-    c.WatchState(req.matches[1], after, wait_s * 1000, delta,
-                 [reply, unchanged](Result<std::optional<std::string>> s) {
-                   httplib::Response res;
-                   if (!s.ok()) {
-                     WriteError(res, s.status());
-                   } else if (!s->has_value()) {
-                     res.status = unchanged;
-                   } else {
-                     res.status = 200;  // the state's JSON text as computed (Controller::Recompute), or a delta
-                     res.set_content(std::move(**s), "application/json");
-                   }
-                   reply(std::move(res));
-                 });
-  });
+  InstallStateRoute(server, c, peers);
   // {"applied": {"revision": R}}: the host's agent applied its state at revision R.
   server.Post(R"(/v1/hosts/([^/]+)/applied)", [&](const HttpRequest& req, httplib::Response& res) {
     if (Status st = peers.Require(req, {peers.Host(req.matches[1])}); !st.ok()) return WriteError(res, st);
@@ -235,18 +220,49 @@ int Main(const std::vector<std::string>& args) {
       return WriteError(res, st);
     WriteJson(res, 200, c.Dump());
   });
-  auto port = server.Bind(listen->host, listen->port);
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << kHelp;
+    return 0;
+  }
+  auto settings = ParseSettings(args);
+  if (!settings.ok()) {
+    std::cerr << "isthmus cloud: " << settings.status().message() << "\n";
+    return 2;
+  }
+  const Settings& s = *settings;
+  SetLogTag("cloud " + s.name);
+  auto controller = Controller::Create(s.name, s.db, DesiredStateOptions{s.dvr_mac_federation},
+                                       StatusOptions{std::chrono::seconds(s.down_time_s)});
+  if (!controller.ok()) {
+    LOG_ERROR(controller.status().message());
+    return 1;
+  }
+  Controller& c = **controller;
+
+  HttpServerOptions options;
+  options.workers = 4;
+  options.max_body_bytes = 256u << 20;  // central's batches and snapshots; only central may send them
+  if (!s.tls.empty()) options.tls = TlsServerConfig{s.tls, /*require_client_cert=*/true};
+  else LOG_WARN("serving without TLS (--insecure): anyone may push events and register hosts");
+  Peers peers(s.name, !s.tls.empty());
+  HttpServer server(options);
+  InstallRoutes(server, c, peers);
+  auto port = server.Bind(s.listen.host, s.listen.port);
   if (!port.ok()) {
     LOG_ERROR(port.status().message());
     return 1;
   }
 
   bool stop = false;
-  TokenSource tokens(*central, {cfg->Get("central_user"), cfg->Get("central_password"),
-                                cfg->Get("central_project")});
-  std::thread reporter([&] { c.RunReporter(*central, tokens, stop); });
-  LOG_INFO("serving agents on " << listen->ToString() << (tls->empty() ? "" : " (TLS)")
-                                << ", DVR MAC federation " << (*federation ? "on" : "off"));
+  TokenSource tokens(s.central, s.credentials);
+  std::thread reporter([&] { c.RunReporter(s.central, tokens, stop); });
+  LOG_INFO("serving agents on " << s.listen.ToString() << (s.tls.empty() ? "" : " (TLS)")
+                                << ", DVR MAC federation " << (s.dvr_mac_federation ? "on" : "off"));
   server.Run(/*stop_on_signals=*/true);
   LOG_INFO("stopping");
   stop = true;

@@ -8,7 +8,6 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <openssl/ssl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
@@ -25,6 +24,7 @@
 
 #include "common/http.h"
 #include "common/log.h"
+#include "common/memory.h"
 
 namespace isthmus {
 namespace {
@@ -130,7 +130,7 @@ constexpr size_t kLargeBody = 1 << 20;
 
 void FreeLargeBody(const void*, size_t, void* text) {
   delete static_cast<std::string*>(text);
-  malloc_trim(0);
+  ReleaseFreeMemory();
 }
 
 void AddBody(evbuffer* buffer, std::string body) {
