@@ -230,7 +230,7 @@ void SimulatedAgents::Poll(Agent& a) {
   bool delta = !a.refetch && a.revision > 0 && a.held.revision == a.revision;
   Request(a, "GET",
           "/v1/hosts/" + h.name + "/state?after=" + std::to_string(a.refetch ? 0 : a.revision) +
-              "&wait=" + std::to_string(wait_s_) + (delta ? "&delta=1" : ""),
+              "&wait=" + std::to_string(wait_s_) + (delta ? "&delta=2" : ""),
           "", OnState);
   a.refetch = false;
 }

@@ -2,7 +2,7 @@
 // that host's own certificate that registers the host (POST /v1/hosts) and then
 // keeps a long-poll of its HostState open (GET /v1/hosts/H/state?after=R&wait=S,
 // with delta=1 from its second state on, merging each delta onto the state it
-// holds and checking its SHA-256 as an agent does), reporting every new
+// holds and checking its digest as an agent does), reporting every new
 // revision to an observer. Event-driven: a few libevent
 // loops multiplex every connection (never a thread per agent).
 #pragma once

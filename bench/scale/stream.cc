@@ -225,7 +225,7 @@ int RunStreamAndReport(const Options& o, Federation& fed, ScaleModel& m, Simulat
   Snapshot after = Take(fed);
   Report(o, fed, before, after, f, tracker);
   std::printf("agent transport errors: %ld\n", agents.errors());
-  std::printf("agents took %ld whole states and %ld deltas (%ld deltas refused: merged state's SHA-256 not the "
+  std::printf("agents took %ld whole states and %ld deltas (%ld deltas refused: merged state's digest not the "
               "cloud's, whole state asked again)\n",
               agents.full_answers(), agents.delta_answers(), agents.refused_deltas());
   return 0;

@@ -22,7 +22,7 @@ Result<std::optional<state::HostState>> CloudClient::WaitState(const std::string
   bool delta = after > 0 && after == held_.revision && !held_.text.empty();
   std::string path = "/v1/hosts/" + host + "/state?after=" + std::to_string(after) +
                      "&wait=" + std::to_string(wait_s) + "&applied=" + std::to_string(applied) +
-                     (delta ? "&delta=1" : "") + "&unchanged=204";
+                     (delta ? "&delta=2" : "") + "&unchanged=204";
   auto reply = watch_.Call("GET", path, nullptr, {}, (wait_s + 10) * 1000);
   if (!reply.ok()) return reply.status();
   if (reply->status == 204 || reply->status == 304) return std::optional<state::HostState>();

@@ -34,7 +34,7 @@ class CloudClientTest : public ::testing::Test {
   void SetUp() override {
     server_.Get(R"(/v1/hosts/([^/]+)/state)", [this](const HttpRequest& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
-      bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
+      bool delta = req.has_param("delta") && req.get_param_value("delta") == "2";  // checked by member digest
       asked_.push_back(req.get_param_value("after") + (delta ? " delta" : ""));
       res.set_content(delta && !delta_.empty() ? delta_ : served_.dump(), "application/json");
     });
@@ -54,7 +54,7 @@ class CloudClientTest : public ::testing::Test {
   int port_ = 0;
   json served_;
   std::mutex mu_;
-  std::string delta_;               // the answer to delta=1, when set
+  std::string delta_;               // the answer to delta=2, when set
   std::vector<std::string> asked_;  // "after[ delta]" of each request
 };
 
@@ -78,7 +78,8 @@ struct TwoRevisions {
 TEST_F(CloudClientTest, AsksForADeltaFromTheStateItHoldsAndMergesIt) {
   TwoRevisions t;
   served_ = t.r3;
-  delta_ = t.Delta(crypto::Sha256Hex(t.Text(t.r4)));
+  std::string r4 = t.Text(t.r4);
+  delta_ = t.Delta(state::DigestMembers(r4, state::LayoutOf(r4)).Digest());
   CloudClient client(Endpoint{"127.0.0.1", port_});
   ASSERT_EQ((*client.WaitState("c1-h1", 0, 0))->revision, 3);
   auto s = client.WaitState("c1-h1", 3, 0);
@@ -96,7 +97,8 @@ TEST_F(CloudClientTest, AsksForADeltaFromTheStateItHoldsAndMergesIt) {
 TEST_F(CloudClientTest, ADeltaThatDoesNotGiveTheCloudsStateIsDroppedForTheWholeState) {
   TwoRevisions t;
   served_ = t.r3;
-  delta_ = t.Delta(crypto::Sha256Hex("not the state"));
+  std::string r3 = t.Text(t.r3);
+  delta_ = t.Delta(state::DigestMembers(r3, state::LayoutOf(r3)).Digest());  // not the merged state's
   CloudClient client(Endpoint{"127.0.0.1", port_});
   ASSERT_EQ((*client.WaitState("c1-h1", 0, 0))->revision, 3);
   served_ = t.r4;

@@ -41,7 +41,7 @@ Status CheckSequence(const std::vector<Event>& events, int64_t applied);
 struct StoredState {
   int64_t revision = 0;
   std::string body;    // HostState JSON with revision 0; "" until computed after a load
-  std::string digest;  // Sha256Hex(body)
+  std::string digest;  // state::DigestMembers(body).Digest(); saved before member digests: Sha256Hex(body)
 };
 
 class CloudDb {

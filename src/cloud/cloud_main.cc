@@ -135,8 +135,13 @@ void InstallStateRoute(HttpServer& server, Controller& c, const Peers& peers) {
     int64_t after = 0;
     int wait_s = 30;
     std::optional<int64_t> applied;
-    // delta=1: an agent that merges deltas (state/state_delta.h); others get whole states.
-    bool delta = req.has_param("delta") && req.get_param_value("delta") == "1";
+    // delta=2: an agent that merges deltas and checks them by member digest;
+    // delta=1: by the whole text's SHA-256 (older agents); others get whole
+    // states (state/state_delta.h).
+    const std::string delta_param = req.get_param_value("delta");
+    const state::DeltaMode delta = delta_param == "2"   ? state::DeltaMode::kMemberDigest
+                                   : delta_param == "1" ? state::DeltaMode::kSha256
+                                                        : state::DeltaMode::kWhole;
     // unchanged=204: no change is answered 204, not 304. cpp-httplib reads a
     // 304 without Content-Length until the connection closes, so an agent
     // that keeps its connection asks for 204 (older agents get 304).

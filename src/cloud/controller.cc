@@ -70,7 +70,7 @@ Status Controller::SaveAndPublish(std::vector<std::pair<std::string, StoredState
   int64_t counter = changed.back().second.revision;
   if (Status saved = db_->SaveStates(changed, counter); !saved.ok()) {
     for (const auto& [name, st] : changed)  // nothing of these texts is kept
-      staged_layouts_.erase(name), staged_deltas_.erase(name), staged_hashes_.erase(name);
+      staged_layouts_.erase(name), staged_deltas_.erase(name), staged_digests_.erase(name);
     changed.clear();
     return saved;
   }
@@ -78,14 +78,15 @@ Status Controller::SaveAndPublish(std::vector<std::pair<std::string, StoredState
   for (auto& [name, st] : changed) {
     StoredState& held = states_[name];
     KeepDelta(name, held, st);
-    if (auto h = staged_hashes_.find(name); h != staged_hashes_.end()) {
-      hashes_[name] = std::move(h->second);
-      staged_hashes_.erase(h);
+    if (auto h = staged_digests_.find(name); h != staged_digests_.end()) {
+      digests_[name] = std::move(h->second);
+      staged_digests_.erase(h);
     } else {
-      hashes_.erase(name);
+      digests_.erase(name);
     }
     held = std::move(st);
-    watchers_.Publish(name, held.revision, [&](int64_t after, bool delta) { return Answer(name, after, delta); });
+    watchers_.Publish(name, held.revision,
+                      [&](int64_t after, state::DeltaMode mode) { return Answer(name, after, mode); });
   }
   changed.clear();
   changed_.notify_all();
@@ -125,15 +126,17 @@ void Controller::KeepDelta(const std::string& host, const StoredState& before, c
   }
 }
 
-std::string Controller::Answer(const std::string& host, int64_t after, bool delta) {
+std::string Controller::Answer(const std::string& host, int64_t after, state::DeltaMode mode) {
   const StoredState& st = states_[host];
-  if (delta && after > 0 && after < st.revision) {
+  if (mode != state::DeltaMode::kWhole && after > 0 && after < st.revision) {
     const std::deque<Step>& steps = deltas_[host];
     for (size_t i = 0; i < steps.size(); ++i) {
       if (steps[i].from != after) continue;
       std::vector<const std::string*> chain;
       for (size_t j = i; j < steps.size(); ++j) chain.push_back(&steps[j].changes);
-      std::string answer = state::DeltaAnswer(after, st.revision, st.digest, chain);
+      // An agent of before member digests checks the whole text's SHA-256.
+      bool sha256 = mode == state::DeltaMode::kSha256 && state::IsMemberDigest(st.digest);
+      std::string answer = state::DeltaAnswer(after, st.revision, sha256 ? crypto::Sha256Hex(st.body) : st.digest, chain);
       CountStateAnswer(true, answer.size());
       return answer;
     }
@@ -166,6 +169,7 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
   std::optional<HostPatcher> patcher;
   size_t recomputed = 0, woken = patched, text_patched = 0;
   std::vector<std::pair<std::string, StoredState>> changed;
+  digest_memo_.Clear();
   for (const auto& [name, host] : own_hosts_) {
     bool patchable = affected.Patchable(name);
     if (!patchable && !affected.Contains(name)) continue;
@@ -185,9 +189,23 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
     if (!was_woken.ok()) return was_woken.status();
     woken += *was_woken;
   }
+  digest_memo_.Clear();
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
   RecordRecompute(recomputed, woken, start, text_patched);
   return Status::Ok();
+}
+
+// The member digests of a host's new text: the members it shares with its
+// current text keep their digests, the large ones hashed once per recompute.
+state::MemberDigests Controller::MemberDigestsOf(const std::string& host, std::string_view text,
+                                                 const state::JsonLayout& layout) {
+  auto it = states_.find(host);
+  auto held = digests_.find(host);
+  auto l = layouts_.find(host);
+  state::DigestedText before;
+  if (it != states_.end() && held != digests_.end() && l != layouts_.end())
+    before = {it->second.body, &l->second, &held->second};
+  return state::DigestMembers(text, layout, before, &digest_memo_);
 }
 
 // One host's state computed, written once (revision 0) and compared as text,
@@ -214,11 +232,15 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
     statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
     return false;
   }
-  auto [digest, parts] = crypto::Sha256Parts::Of(body, state::MemberStarts(layout));
-  if (it != states_.end() && it->second.digest == digest) {  // the same as before a restart
+  state::MemberDigests parts = MemberDigestsOf(name, body, layout);
+  std::string digest = parts.Digest();
+  // The same as before a restart (a digest saved before member digests is the text's SHA-256).
+  if (it != states_.end() && (it->second.digest == digest ||
+                              (!state::IsMemberDigest(it->second.digest) && it->second.digest == crypto::Sha256Hex(body)))) {
     it->second.body = std::move(body);
+    it->second.digest = std::move(digest);
     layouts_[name] = std::move(layout);
-    hashes_[name] = std::move(parts);
+    digests_[name] = std::move(parts);
     statuses_.SetWired(name, WiredPorts(computed), it->second.revision);
     return false;
   }
@@ -227,7 +249,7 @@ Result<bool> Controller::RecomputeHost(const StateContext& ctx, std::vector<std:
                      NextRevision(changed, revision_counter_));
   staged_layouts_[name] = std::move(layout);
   staged_deltas_.erase(name);  // diffed when saved
-  staged_hashes_[name] = std::move(parts);
+  staged_digests_[name] = std::move(parts);
   ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(body), std::move(digest)));
   return true;
 }
@@ -244,12 +266,10 @@ Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
   if (!layout.valid) layout = state::LayoutOf(it->second.body);  // a text patched by a registration
   HostPatcher::Patch patch = patcher.Apply(name, it->second.body, layout);
   if (patch.outcome != HostPatcher::Outcome::kPatched) return patch.outcome;
-  // Hashed from the first byte the patch changed (the kept states before it still hold).
-  static const crypto::Sha256Parts kNone;
-  auto held = hashes_.find(name);
-  auto [digest, parts] = (held == hashes_.end() ? kNone : held->second)
-                             .Then(patch.spliced.text, state::MemberStarts(patch.spliced.layout), patch.spliced.unchanged);
-  staged_hashes_[name] = std::move(parts);
+  // Only the members the patch changed are hashed (a group's text once for every host).
+  state::MemberDigests parts = MemberDigestsOf(name, patch.spliced.text, patch.spliced.layout);
+  std::string digest = parts.Digest();
+  staged_digests_[name] = std::move(parts);
   int64_t revision = NextRevision(changed, revision_counter_);  // Stage's
   for (const auto& [port, wired] : patch.wired) statuses_.SetWired(name, port, wired, revision);
   staged_layouts_[name] = std::move(patch.spliced.layout);
@@ -287,10 +307,15 @@ Result<bool> Controller::RegisterCheaply(const model::Host& host, bool known_bef
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, StoredState>> changed;
   for (auto& [name, text] : patched) {
-    staged_layouts_.erase(name), staged_deltas_.erase(name), staged_hashes_.erase(name);  // scanned, hashed whole
-    std::string digest = crypto::Sha256Hex(text);
+    staged_deltas_.erase(name);  // diffed when saved
+    state::JsonLayout layout = state::LayoutOf(text);
+    state::MemberDigests parts = MemberDigestsOf(name, text, layout);
+    std::string digest = parts.Digest();
+    staged_layouts_[name] = std::move(layout);
+    staged_digests_[name] = std::move(parts);
     ISTHMUS_RETURN_IF_ERROR(Stage(changed, name, std::move(text), std::move(digest)));
   }
+  digest_memo_.Clear();
   ISTHMUS_RETURN_IF_ERROR(SaveAndPublish(changed));
   ISTHMUS_RETURN_IF_ERROR(Recompute(compute, patched.size(), start));  // one recompute in the metrics
   return true;
@@ -439,7 +464,7 @@ json Controller::Dump() {
   return d;
 }
 
-void Controller::WatchState(const std::string& host, int64_t after, int wait_ms, bool delta,
+void Controller::WatchState(const std::string& host, int64_t after, int wait_ms, state::DeltaMode mode,
                             std::function<void(Result<std::optional<std::string>>)> done) {
   std::optional<std::string> ready;
   {
@@ -447,10 +472,10 @@ void Controller::WatchState(const std::string& host, int64_t after, int wait_ms,
     if (!own_hosts_.count(host)) return done(NotFound("host " + host + " is not registered in " + cloud_));
     auto it = states_.find(host);
     if (it != states_.end() && it->second.revision > after && !it->second.body.empty()) {
-      ready = Answer(host, after, delta);
+      ready = Answer(host, after, mode);
     } else if (!shutdown_ && wait_ms > 0) {
       // Registered under mu_: a Recompute cannot publish between the check and this.
-      watchers_.Add(host, after, delta, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
+      watchers_.Add(host, after, mode, StateWatchers::Clock::now() + std::chrono::milliseconds(wait_ms),
                     [done](std::optional<std::string> s) { done(std::move(s)); });
       return;
     }

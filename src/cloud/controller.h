@@ -29,6 +29,8 @@
 #include "common/http.h"
 #include "common/keystone_client.h"
 #include "state/json_delta.h"
+#include "state/state_delta.h"
+#include "state/state_digest.h"
 
 namespace isthmus::cloud {
 
@@ -51,10 +53,10 @@ class Controller {
                                                   int wait_ms);
   // The same without a thread, as the JSON text served: `done` gets the state
   // once its revision > after, nullopt after wait_ms (or at shutdown), or the
-  // error; from any thread. With `delta`, the answer is what changed since
-  // `after` (state/state_delta.h) when this cloud still has those changes,
-  // the whole state otherwise.
-  void WatchState(const std::string& host, int64_t after, int wait_ms, bool delta,
+  // error; from any thread. With a delta mode, the answer is what changed
+  // since `after` (state/state_delta.h) when this cloud still has those
+  // changes, the whole state otherwise.
+  void WatchState(const std::string& host, int64_t after, int wait_ms, state::DeltaMode mode,
                   std::function<void(Result<std::optional<std::string>>)> done);
   nlohmann::json Dump();
   // A host's agent made contact (its long-poll, or its report of the revision
@@ -86,6 +88,8 @@ class Controller {
   void RebuildView();  // whole, from resources_ and own_hosts_
   Status Recompute(const AffectedHosts& affected, size_t patched = 0,
                    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
+  state::MemberDigests MemberDigestsOf(const std::string& host, std::string_view text,
+                                       const state::JsonLayout& layout);
   Result<bool> RecomputeHost(const StateContext& ctx, std::vector<std::pair<std::string, StoredState>>& changed,
                              const std::string& name);
   Result<HostPatcher::Outcome> Patch(HostPatcher& patcher,
@@ -96,7 +100,7 @@ class Controller {
                std::string body, std::string digest);
   Status SaveAndPublish(std::vector<std::pair<std::string, StoredState>>& changed);
   // The answer to a watcher at `after` of `host`'s state (under mu_).
-  std::string Answer(const std::string& host, int64_t after, bool delta);
+  std::string Answer(const std::string& host, int64_t after, state::DeltaMode mode);
   // Keeps what changed from the host's state before to `next` (under mu_).
   void KeepDelta(const std::string& host, const StoredState& before, const StoredState& next);
   Status ReportSync(HttpSession& central, TokenSource& tokens);
@@ -129,9 +133,11 @@ class Controller {
   std::map<std::string, state::JsonLayout> layouts_, staged_layouts_;
   // The delta of a staged text made by patching (HostPatcher), not to be diffed.
   std::map<std::string, std::string> staged_deltas_;
-  // The SHA-256 states kept at each member of each host's text (a patched
-  // text is hashed from its first changed byte), and of the staged texts.
-  std::map<std::string, crypto::Sha256Parts> hashes_, staged_hashes_;
+  // The digests of the members of each host's text (a changed text rehashes
+  // the members that changed), and of the staged texts; the large members
+  // hashed during a recompute (a group's text, shared by many hosts).
+  std::map<std::string, state::MemberDigests> digests_, staged_digests_;
+  state::DigestMemo digest_memo_;
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

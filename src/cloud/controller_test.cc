@@ -70,7 +70,7 @@ TEST(Controller, RegistrationsPatchTrustAndStatesSurviveARestartAsDigests) {
     ASSERT_TRUE(q->Step());
     json h1 = before["h1"];
     h1["revision"] = 0;
-    EXPECT_EQ(q->Text(0), crypto::Sha256Hex(h1.dump()));
+    EXPECT_EQ(q->Text(0), state::DigestMembers(h1.dump(), state::LayoutOf(h1.dump())).Digest());
   }
   auto again = std::move(*Controller::Create("cloud1", path, {}));
   for (const auto& [name, state] : before) EXPECT_EQ(**again->WaitState(name, 0, 0), state) << name;
@@ -86,6 +86,18 @@ TEST(Controller, RegistrationsPatchTrustAndStatesSurviveARestartAsDigests) {
   }
   auto third = std::move(*Controller::Create("cloud1", path, {}));
   for (const auto& [name, state] : before) EXPECT_EQ(**third->WaitState(name, 0, 0), state) << name;
+  third.reset();
+  {  // as a cloud of before member digests wrote it: the text's SHA-256
+    auto db = std::move(*Db::Open(path));
+    json h3 = before["h3"];
+    h3["revision"] = 0;
+    auto q = db->Prepare("UPDATE host_states SET body = ? WHERE host = 'h3'");
+    q->Bind(1, crypto::Sha256Hex(h3.dump()));
+    q->Step();
+    ASSERT_TRUE(q->status().ok());
+  }
+  auto fourth = std::move(*Controller::Create("cloud1", path, {}));  // the same revisions: nobody woken
+  for (const auto& [name, state] : before) EXPECT_EQ(**fourth->WaitState(name, 0, 0), state) << name;
 }
 
 TEST(Controller, RedeliveredEventsAreANoOpAndBadBatchesChangeNothing) {
@@ -286,9 +298,10 @@ TEST(Controller, AnAgentAtARecentRevisionGetsWhatChangedAndOthersTheWholeState) 
   ASSERT_TRUE(c->ApplyEvents({{"events", {CloudEvent(1), NetEvent(2, "n1")}}}).ok());
   Register(*c, "h1", "10.255.0.11");
   Register(*c, "h2", "10.255.0.12");
-  auto watch = [](Controller& c, int64_t after, bool delta) {
+  auto watch = [](Controller& c, int64_t after, bool delta,
+                  state::DeltaMode mode = state::DeltaMode::kMemberDigest) {
     std::string out;
-    c.WatchState("h1", after, 0, delta, [&](Result<std::optional<std::string>> s) {
+    c.WatchState("h1", after, 0, delta ? mode : state::DeltaMode::kWhole, [&](Result<std::optional<std::string>> s) {
       if (s.ok() && s->has_value()) out = **s;
     });
     return out;
@@ -319,15 +332,19 @@ TEST(Controller, AnAgentAtARecentRevisionGetsWhatChangedAndOthersTheWholeState) 
   int64_t r3 = json::parse(whole3)["revision"];
   ASSERT_LT(r1, r2);
   ASSERT_LT(r2, r3);
-  for (auto [from, whole] : {std::pair{r1, whole1}, std::pair{r2, whole2}}) {
-    std::string d = watch(*c, from, true);
-    ASSERT_TRUE(state::IsDeltaAnswer(d)) << d;
-    EXPECT_LT(d.size() * 2, whole3.size()) << d;
-    auto merged = state::ApplyDeltaAnswer(state::HoldFullAnswer(whole, from), d);
-    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
-    EXPECT_EQ(merged->revision, r3);
-    EXPECT_EQ(state::WithRevision(merged->text, merged->revision), whole3);
-  }
+  // Checked by member digest, or (an agent of before them, delta=1) by the text's SHA-256.
+  for (auto [mode, key] : {std::pair{state::DeltaMode::kMemberDigest, "\"digest\":\"m1:"},
+                           std::pair{state::DeltaMode::kSha256, "\"sha256\":\""}})
+    for (auto [from, whole] : {std::pair{r1, whole1}, std::pair{r2, whole2}}) {
+      std::string d = watch(*c, from, true, mode);
+      ASSERT_TRUE(state::IsDeltaAnswer(d)) << d;
+      EXPECT_NE(d.find(key), std::string::npos) << d;
+      EXPECT_LT(d.size() * 2, whole3.size()) << d;
+      auto merged = state::ApplyDeltaAnswer(state::HoldFullAnswer(whole, from), d);
+      ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+      EXPECT_EQ(merged->revision, r3);
+      EXPECT_EQ(state::WithRevision(merged->text, merged->revision), whole3);
+    }
   EXPECT_FALSE(state::IsDeltaAnswer(watch(*c, r1, false)));      // an agent that does not ask
   EXPECT_FALSE(state::IsDeltaAnswer(watch(*c, r1 - 1, true)));   // a revision it never had
   EXPECT_EQ(watch(*c, r3, true), "");                             // nothing new

@@ -16,13 +16,13 @@ StateWatchers::~StateWatchers() {
   for (auto& [deadline, w] : by_deadline_) w.done(std::nullopt);
 }
 
-void StateWatchers::Add(const std::string& host, int64_t after, bool delta, Clock::time_point deadline,
+void StateWatchers::Add(const std::string& host, int64_t after, state::DeltaMode mode, Clock::time_point deadline,
                         Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
       bool earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first;
-      auto w = by_deadline_.emplace(deadline, Watcher{after, delta, std::move(done), {}});
+      auto w = by_deadline_.emplace(deadline, Watcher{after, mode, std::move(done), {}});
       w->second.in_host = by_host_.emplace(host, w);
       if (earliest) cv_.notify_all();
       return;
@@ -34,7 +34,7 @@ void StateWatchers::Add(const std::string& host, int64_t after, bool delta, Cloc
 void StateWatchers::Publish(const std::string& host, int64_t revision, const Answer& answer) {
   struct Woken {
     int64_t after;
-    bool delta;
+    state::DeltaMode mode;
     Done done;
   };
   std::vector<Woken> woken;
@@ -44,7 +44,7 @@ void StateWatchers::Publish(const std::string& host, int64_t revision, const Ans
     for (auto it = first; it != last;) {
       ByDeadline::iterator w = it->second;
       if (w->second.after < revision) {
-        woken.push_back({w->second.after, w->second.delta, std::move(w->second.done)});
+        woken.push_back({w->second.after, w->second.mode, std::move(w->second.done)});
         by_deadline_.erase(w);
         it = by_host_.erase(it);
       } else {
@@ -52,7 +52,7 @@ void StateWatchers::Publish(const std::string& host, int64_t revision, const Ans
       }
     }
   }
-  for (auto& w : woken) w.done(answer(w.after, w.delta));
+  for (auto& w : woken) w.done(answer(w.after, w.mode));
 }
 
 size_t StateWatchers::size() {

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "state/state_delta.h"
+
 namespace isthmus::cloud {
 
 class StateWatchers {
@@ -23,13 +25,13 @@ class StateWatchers {
   using Done = std::function<void(std::optional<std::string>)>;
   // The answer to a watcher of a new state (the whole state, or a delta from
   // `after` when it asked for one): Publish's caller writes it.
-  using Answer = std::function<std::string(int64_t after, bool delta)>;
+  using Answer = std::function<std::string(int64_t after, state::DeltaMode mode)>;
 
   StateWatchers();
   ~StateWatchers();  // answers every watcher with nullopt
 
-  // `delta`: the watcher takes a delta from `after` (state_delta.h).
-  void Add(const std::string& host, int64_t after, bool delta, Clock::time_point deadline, Done done);
+  // `mode`: whether the watcher takes a delta from `after`, and how it checks it (state_delta.h).
+  void Add(const std::string& host, int64_t after, state::DeltaMode mode, Clock::time_point deadline, Done done);
   // Wakes the host's watchers that have not seen `revision` yet with what
   // `answer` writes for each (called on this thread, without the lock).
   void Publish(const std::string& host, int64_t revision, const Answer& answer);
@@ -41,7 +43,7 @@ class StateWatchers {
   using ByHost = std::multimap<std::string, ByDeadline::iterator>;
   struct Watcher {
     int64_t after;
-    bool delta;
+    state::DeltaMode mode;
     Done done;
     ByHost::iterator in_host;  // its entry in by_host_
   };

@@ -33,55 +33,6 @@ std::string Hex(const std::string& bytes) {
 
 std::string Sha256Hex(const std::string& data) { return Hex(Sha256(data)); }
 
-void Sha256Parts::Free::operator()(void* ctx) const { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx)); }
-
-std::pair<std::string, Sha256Parts> Sha256Parts::Of(std::string_view text, const std::vector<uint32_t>& starts) {
-  return Sha256Parts().Then(text, starts, 0);
-}
-
-std::pair<std::string, Sha256Parts> Sha256Parts::Then(std::string_view text, const std::vector<uint32_t>& starts,
-                                                      size_t unchanged) const {
-  Sha256Parts next;
-  std::unique_ptr<void, Free> ctx(EVP_MD_CTX_new());
-  auto* c = static_cast<EVP_MD_CTX*>(ctx.get());
-  auto keep = [&](uint32_t at) {
-    std::unique_ptr<void, Free> copy(EVP_MD_CTX_new());
-    EVP_MD_CTX_copy_ex(static_cast<EVP_MD_CTX*>(copy.get()), c);
-    next.states_.emplace_back(at, std::move(copy));
-  };
-  // The last kept state at or before `unchanged` (the ones before it are kept too).
-  size_t from = 0;
-  const EVP_MD_CTX* resume = nullptr;
-  for (const auto& [at, state] : states_) {
-    if (at > unchanged || at > text.size()) break;
-    resume = static_cast<const EVP_MD_CTX*>(state.get());
-    from = at;
-  }
-  if (resume) {
-    EVP_MD_CTX_copy_ex(c, resume);
-    for (const auto& [at, state] : states_) {
-      if (at > from) break;
-      std::unique_ptr<void, Free> copy(EVP_MD_CTX_new());
-      EVP_MD_CTX_copy_ex(static_cast<EVP_MD_CTX*>(copy.get()), static_cast<const EVP_MD_CTX*>(state.get()));
-      next.states_.emplace_back(at, std::move(copy));
-    }
-  } else {
-    EVP_DigestInit_ex(c, EVP_sha256(), nullptr);
-  }
-  size_t done = from;
-  for (uint32_t at : starts) {
-    if (at <= from || at > text.size()) continue;
-    EVP_DigestUpdate(c, text.data() + done, at - done);
-    done = at;
-    keep(at);
-  }
-  EVP_DigestUpdate(c, text.data() + done, text.size() - done);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(c, md, &len);
-  return {Hex(std::string(reinterpret_cast<char*>(md), len)), std::move(next)};
-}
-
 std::string Base64(const std::string& bytes, bool url) {
   const char* abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
                         : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -55,29 +55,5 @@ namespace {
 
 // A text changed from some offset on, again and again: the digest from the
 // kept states is the whole text's, whatever the offset and the parts.
-TEST(Crypto, Sha256PartsRehashFromTheFirstChangedPart) {
-  std::mt19937 rng(7);
-  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n)(rng); };
-  std::string text(5000, 'a');
-  for (auto& c : text) c = static_cast<char>('a' + pick(25));
-  auto starts = [&] {
-    std::vector<uint32_t> s;
-    for (uint32_t at = 0; at < text.size(); at += 1 + static_cast<uint32_t>(pick(700))) s.push_back(at);
-    return s;
-  };
-  auto [digest, parts] = Sha256Parts::Of(text, starts());
-  EXPECT_EQ(digest, Sha256Hex(text));
-  for (int step = 0; step < 300; ++step) {
-    size_t at = pick(text.size());
-    std::string tail(pick(300), 'x');
-    for (auto& c : tail) c = static_cast<char>('a' + pick(25));
-    text = text.substr(0, at) + tail + text.substr(std::min(text.size(), at + pick(300)));
-    auto [d, p] = parts.Then(text, starts(), at);
-    ASSERT_EQ(d, Sha256Hex(text)) << "step " << step;
-    parts = std::move(p);
-  }
-  EXPECT_EQ(Sha256Parts().Then("abc", {1, 2}, 3).first, Sha256Hex("abc"));
-}
-
 }  // namespace
 }  // namespace isthmus::crypto

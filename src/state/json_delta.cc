@@ -471,14 +471,6 @@ JsonLayout LayoutOf(std::string_view object) {
   return out;
 }
 
-std::vector<uint32_t> MemberStarts(const JsonLayout& layout) {
-  std::vector<uint32_t> out;
-  if (!layout.valid) return out;
-  for (const auto& m : layout.members) out.push_back(m.key_begin);
-  return out;
-}
-
-
 Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb) {
   if (!la.valid || !lb.valid) return JsonDiff(a, b);
   if (a == b) return std::string("{}");

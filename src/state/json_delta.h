@@ -40,8 +40,6 @@ struct JsonLayout {
 };
 // The layout of an object's text, by scanning it (invalid when not an object).
 JsonLayout LayoutOf(std::string_view object);
-// Where each of its members begins (its key): none for an invalid layout.
-std::vector<uint32_t> MemberStarts(const JsonLayout& layout);
 // JsonDiff(a, b), given their layouts: the same text.
 Result<std::string> JsonDiff(std::string_view a, const JsonLayout& la, std::string_view b, const JsonLayout& lb);
 

@@ -12,6 +12,7 @@
 
 #include "state/host_state_json.h"
 #include "state/host_state_test_util.h"
+#include "state/state_digest.h"
 
 namespace isthmus::state {
 namespace {
@@ -314,6 +315,44 @@ TEST(JsonDeltaTest, StringsWithEscapedQuotesAndBackslashesAreWholeValues) {
   ASSERT_TRUE(delta.ok()) << delta.status().message();
   EXPECT_EQ(*delta, R"({"o":{"k":{"a":{"ins":[[1,"d\\\""]]}},"z":{"=":"]"}}})");
   EXPECT_EQ(*JsonMerge(a, *delta), b);
+}
+
+}  // namespace
+}  // namespace isthmus::state
+
+namespace isthmus::state {
+namespace {
+
+// A state's member digests computed reusing the previous text's (what a cloud
+// and an agent do at each change) are those of a computation from scratch;
+// the memo gives what hashing gives; a changed member changes the digest.
+TEST(StateDigestTest, ReusedMemberDigestsEqualTheirComputationFromScratch) {
+  DigestMemo memo;
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    RandomStates r(seed);
+    HostState a = r.State();
+    JsonLayout la;
+    std::string ta = DumpHostState(a, &la);
+    MemberDigests da = DigestMembers(ta, la);
+    for (int step = 0; step < 40; ++step) {
+      HostState b = r.Mutate(a);
+      JsonLayout lb;
+      std::string tb = DumpHostState(b, &lb);
+      MemberDigests scratch = DigestMembers(tb, JsonLayout{});  // scans for its layout
+      MemberDigests reused = DigestMembers(tb, lb, {ta, &la, &da}, step % 2 ? &memo : nullptr);
+      ASSERT_EQ(reused.of, scratch.of) << "seed " << seed << " step " << step;
+      ASSERT_TRUE(IsMemberDigest(reused.Digest()));
+      ASSERT_EQ(reused.Digest() == da.Digest(), ta == tb) << "seed " << seed << " step " << step;
+      a = std::move(b), ta = std::move(tb), la = std::move(lb), da = std::move(reused);
+    }
+  }
+  std::string big = "{\"a\":\"" + std::string(2 * DigestMemo::kMinBytes, 'x') + "\"}";
+  MemberDigests once = DigestMembers(big, LayoutOf(big), {}, &memo);
+  EXPECT_EQ(DigestMembers(big, LayoutOf(big), {}, &memo).of, once.of);
+  std::string other = big;
+  other[big.size() / 2] = 'y';  // same size and samples elsewhere: the memo compares the text
+  EXPECT_NE(DigestMembers(other, LayoutOf(other), {}, &memo).of, once.of);
+  EXPECT_EQ(DigestMembers(other, LayoutOf(other), {}, &memo).of, DigestMembers(other, LayoutOf(other)).of);
 }
 
 }  // namespace

@@ -9,14 +9,14 @@
 
 namespace isthmus::state {
 
-std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& sha256,
+std::string DeltaAnswer(int64_t from, int64_t revision, const std::string& digest,
                         const std::vector<const std::string*>& steps) {
   size_t size = 128;
   for (const std::string* s : steps) size += s->size() + 1;
   std::string out;
   out.reserve(size);
   out += "{\"delta\":{\"from\":" + std::to_string(from) + ",\"revision\":" + std::to_string(revision) +
-         ",\"sha256\":\"" + sha256 + "\",\"steps\":[";
+         (IsMemberDigest(digest) ? ",\"digest\":\"" : ",\"sha256\":\"") + digest + "\",\"steps\":[";
   for (size_t i = 0; i < steps.size(); ++i) {
     if (i) out += ',';
     out += *steps[i];
@@ -30,7 +30,7 @@ bool IsDeltaAnswer(std::string_view body) { return body.substr(0, 9) == "{\"delt
 HeldState HoldFullAnswer(std::string_view body, int64_t revision) {
   HeldState held{revision, WithRevision(std::string(body), 0), {}, {}};
   held.layout = LayoutOf(held.text);
-  held.hash = crypto::Sha256Parts::Of(held.text, MemberStarts(held.layout)).second;
+  held.digests = DigestMembers(held.text, held.layout);
   return held;
 }
 
@@ -50,15 +50,19 @@ Result<HeldState> ApplyDeltaAnswer(const HeldState& held, std::string_view body)
   auto fields = JsonMembers((*outer)[0].second);
   if (!fields.ok()) return InvalidArgument("a delta answer's delta is not an object");
   int64_t from = -1, revision = -1;
-  std::string_view sha, steps;
+  std::string_view sha, digest, steps;
+  auto quoted = [](std::string_view v) {
+    return v.size() >= 2 && v.front() == '"' && v.back() == '"' ? v.substr(1, v.size() - 2) : std::string_view();
+  };
   for (const auto& [k, v] : *fields) {
     if (k == "\"from\"" && !ParseInt(v, from)) return InvalidArgument("delta.from is not an integer");
     if (k == "\"revision\"" && !ParseInt(v, revision)) return InvalidArgument("delta.revision is not an integer");
-    if (k == "\"sha256\"") sha = v.size() >= 2 && v.front() == '"' && v.back() == '"' ? v.substr(1, v.size() - 2) : "";
+    if (k == "\"sha256\"") sha = quoted(v);
+    if (k == "\"digest\"") digest = quoted(v);
     if (k == "\"steps\"") steps = v;
   }
-  if (from < 0 || revision <= from || sha.empty() || steps.empty())
-    return InvalidArgument("a delta needs from, revision > from, sha256 and steps");
+  if (from < 0 || revision <= from || (sha.empty() && digest.empty()) || steps.empty())
+    return InvalidArgument("a delta needs from, revision > from, digest (or sha256) and steps");
   if (from != held.revision)
     return Conflict("a delta from revision " + std::to_string(from) + " onto revision " +
                               std::to_string(held.revision));
@@ -67,23 +71,19 @@ Result<HeldState> ApplyDeltaAnswer(const HeldState& held, std::string_view body)
   HeldState out{revision, {}, {}, {}};
   std::string_view text = held.text;
   const JsonLayout* layout = &held.layout;
-  size_t unchanged = held.text.size();  // the merged text's bytes before it are held's
   for (std::string_view step : *list) {
     JsonLayout next;
-    size_t kept = 0;
-    auto merged = JsonMerge(text, *layout, step, &next, &kept);
+    auto merged = JsonMerge(text, *layout, step, &next);
     if (!merged.ok()) return Conflict(merged.status().message());
-    unchanged = std::min(unchanged, kept);
     out.text = std::move(*merged);
     out.layout = std::move(next);
     text = out.text, layout = &out.layout;
   }
   if (list->empty()) out.text = held.text, out.layout = held.layout;
-  auto [digest, parts] = held.hash.Then(out.text, MemberStarts(out.layout), unchanged);
-  out.hash = std::move(parts);
-  if (digest != sha)
-    return Conflict("the state merged to revision " + std::to_string(revision) +
-                              " is not the cloud's (SHA-256 differs)");
+  out.digests = DigestMembers(out.text, out.layout, {held.text, &held.layout, &held.digests});
+  if (!digest.empty() ? out.digests.Digest() != digest : crypto::Sha256Hex(out.text) != sha)
+    return Conflict("the state merged to revision " + std::to_string(revision) + " is not the cloud's (" +
+                    (digest.empty() ? "SHA-256" : "digest") + " differs)");
   return out;
 }
 

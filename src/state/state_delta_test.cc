@@ -38,6 +38,27 @@ TEST(StateDeltaTest, AnAgentMergesAChainOfStepsOntoTheStateItHolds) {
   EXPECT_EQ(moved->text, r.r3);
 }
 
+// The digest a cloud sends now (by member) and the whole text's SHA-256 (a
+// cloud of before member digests) are both checked.
+TEST(StateDeltaTest, AMergeIsCheckedByMemberDigestOrByTheTextsSha256) {
+  Revisions r;
+  std::string d12 = *JsonDiff(r.r1, r.r2);
+  HeldState held = HoldFullAnswer(WithRevision(r.r1, 7), 7);
+  std::string digest = DigestMembers(r.r2, LayoutOf(r.r2)).Digest();
+  std::string by_members = DeltaAnswer(7, 8, digest, {&d12});
+  EXPECT_NE(by_members.find("\"digest\":\"" + digest + "\""), std::string::npos) << by_members;
+  auto moved = ApplyDeltaAnswer(held, by_members);
+  ASSERT_TRUE(moved.ok()) << moved.status().message();
+  EXPECT_EQ(moved->text, r.r2);
+  EXPECT_EQ(moved->digests.Digest(), digest);
+  std::string by_sha = DeltaAnswer(7, 8, crypto::Sha256Hex(r.r2), {&d12});
+  EXPECT_NE(by_sha.find("\"sha256\""), std::string::npos) << by_sha;
+  ASSERT_TRUE(ApplyDeltaAnswer(held, by_sha).ok());
+  // Another state's member digest is refused.
+  auto wrong = ApplyDeltaAnswer(held, DeltaAnswer(7, 8, DigestMembers(r.r3, LayoutOf(r.r3)).Digest(), {&d12}));
+  EXPECT_EQ(wrong.status().code(), Code::kConflict);
+}
+
 TEST(StateDeltaTest, ADeltaFromAnotherRevisionOrWithAnotherDigestIsRefused) {
   Revisions r;
   std::string d12 = *JsonDiff(r.r1, r.r2);

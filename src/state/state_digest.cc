@@ -1,0 +1,84 @@
+#include "state/state_digest.h"
+
+#include <cstring>
+
+#include <openssl/evp.h>
+
+#include "common/crypto.h"
+
+namespace isthmus::state {
+namespace {
+
+MemberDigest Hash(std::string_view bytes) {
+  MemberDigest out{};
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+// A member's bytes: key, colon, value.
+std::string_view MemberText(std::string_view text, const JsonLayout::Member& m) {
+  return text.substr(m.key_begin, m.value_end - m.key_begin);
+}
+
+// A cheap key for the memo: the size and 16 bytes sampled along the text
+// (the memo compares the whole text before it trusts a hit).
+uint64_t Sample(std::string_view t) {
+  uint64_t h = 1469598103934665603ull ^ t.size();
+  for (size_t i = 0; i < 16; ++i) {
+    h ^= static_cast<unsigned char>(t[(t.size() - 1) * i / 15]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string MemberDigests::Digest() const {
+  std::string joined;
+  joined.reserve(of.size() * 32);
+  for (const MemberDigest& d : of) joined.append(reinterpret_cast<const char*>(d.data()), d.size());
+  return "m1:" + crypto::Sha256Hex(joined);
+}
+
+MemberDigest DigestMemo::Of(std::string_view member) {
+  if (member.size() < kMinBytes) return Hash(member);
+  auto& bucket = by_sample_[Sample(member)];
+  for (const auto& [text, digest] : bucket)
+    if (text == member) return digest;
+  MemberDigest d = Hash(member);
+  bucket.emplace_back(std::string(member), d);
+  return d;
+}
+
+MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, const DigestedText& before,
+                            DigestMemo* memo) {
+  JsonLayout scanned;
+  const JsonLayout* layout = &given;
+  if (!given.valid) {
+    scanned = LayoutOf(text);
+    layout = &scanned;
+  }
+  MemberDigests out;
+  out.of.reserve(layout->members.size());
+  const bool reuse = before.layout && before.digests && before.layout->valid &&
+                     before.layout->members.size() == before.digests->of.size();
+  size_t j = 0;  // the old member with the same key or the next one (keys ascend in both)
+  for (const JsonLayout::Member& m : layout->members) {
+    std::string_view bytes = MemberText(text, m);
+    if (reuse) {
+      std::string_view key = text.substr(m.key_begin, m.key_end - m.key_begin);
+      const auto& old = before.layout->members;
+      auto old_key = [&](size_t k) { return before.text.substr(old[k].key_begin, old[k].key_end - old[k].key_begin); };
+      while (j < old.size() && old_key(j) < key) ++j;
+      if (j < old.size() && MemberText(before.text, old[j]) == bytes) {
+        out.of.push_back(before.digests->of[j]);
+        continue;
+      }
+    }
+    out.of.push_back(memo ? memo->Of(bytes) : Hash(bytes));
+  }
+  return out;
+}
+
+}  // namespace isthmus::state
