@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cloud/security_groups.h"
+
 namespace isthmus::cloud {
 namespace {
 
@@ -36,6 +38,20 @@ void Remove(Map& index, const std::string& key, const T* p) {
   if (it->second.empty()) index.erase(it);
 }
 
+// Each of `addresses` counted once more (by +1) or less (by -1) in each group.
+void CountAddresses(std::map<std::string, std::map<std::string, int>>& index, const std::vector<std::string>& groups,
+                    const std::vector<std::string>& addresses, int by) {
+  if (addresses.empty()) return;
+  for (const auto& g : groups) {
+    auto& counts = index[g];
+    for (const auto& a : addresses) {
+      auto it = counts.try_emplace(a, 0).first;
+      if ((it->second += by) <= 0) counts.erase(it);
+    }
+    if (counts.empty()) index.erase(g);
+  }
+}
+
 }  // namespace
 
 void FederationView::ClearIndex() {
@@ -53,6 +69,7 @@ void FederationView::ClearIndex() {
   indexed_rules = static_cast<size_t>(-1);
   members_by_group.clear();
   indexed_members = static_cast<size_t>(-1);
+  addresses_by_group.clear();
   hosts_on_our_networks.clear();
   indexed_ports = static_cast<size_t>(-1);
   network_nodes.clear();
@@ -76,11 +93,13 @@ void FederationView::Reindex() {
 void FederationView::IndexMember(const model::GroupMember& m) {
   ++indexed_members;
   for (const auto& g : m.security_groups) Insert(members_by_group, g, &m);
+  CountAddresses(addresses_by_group, m.security_groups, MemberAddresses(m), 1);
 }
 
 void FederationView::UnindexMember(const model::GroupMember& m) {
   --indexed_members;
   for (const auto& g : m.security_groups) Remove(members_by_group, g, &m);
+  CountAddresses(addresses_by_group, m.security_groups, MemberAddresses(m), -1);
 }
 
 void FederationView::IndexRule(const model::SecurityGroupRule& r) {
@@ -102,6 +121,7 @@ void FederationView::IndexPort(const model::Port& p) {
   Insert(ports_by_network, p.network_id, &p);
   for (const auto& f : p.fixed_ips) Insert(ports_by_subnet, f.subnet_id, &p);
   for (const auto& g : p.security_groups) Insert(ports_by_group, g, &p);
+  CountAddresses(addresses_by_group, p.security_groups, MemberAddresses(p), 1);
   if (p.IsRouterInterface()) {
     Insert(router_interfaces, &p);
     return;
@@ -123,6 +143,7 @@ void FederationView::UnindexPort(const model::Port& p) {
   Remove(ports_by_network, p.network_id, &p);
   for (const auto& f : p.fixed_ips) Remove(ports_by_subnet, f.subnet_id, &p);
   for (const auto& g : p.security_groups) Remove(ports_by_group, g, &p);
+  CountAddresses(addresses_by_group, p.security_groups, MemberAddresses(p), -1);
   if (p.IsRouterInterface()) {
     Remove(router_interfaces, &p);
     return;

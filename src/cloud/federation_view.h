@@ -78,6 +78,10 @@ struct FederationView {
   // Groups -> the group member records listing them (IndexMember/UnindexMember, Reindex).
   std::map<std::string, std::vector<const model::GroupMember*>> members_by_group;
   size_t indexed_members = static_cast<size_t>(-1);
+  // Groups -> the addresses of their members (ports and member records,
+  // MemberAddresses) -> how many members have each: a remote group's
+  // addresses, sorted, without a pass over its members at each recompute.
+  std::map<std::string, std::map<std::string, int>> addresses_by_group;
   // Hosts (any cloud) with an instance port on one of our networks -> how many.
   std::map<std::string, int> hosts_on_our_networks;
   size_t indexed_ports = static_cast<size_t>(-1);
@@ -162,6 +166,12 @@ struct FederationView {
     static const std::vector<const model::GroupMember*> kNone;
     auto it = members_by_group.find(group_id);
     return it == members_by_group.end() ? kNone : it->second;
+  }
+  // The addresses of a group's members (ports and member records), sorted.
+  const std::map<std::string, int>& GroupAddresses(const std::string& group_id) const {
+    static const std::map<std::string, int> kNone;
+    auto it = addresses_by_group.find(group_id);
+    return it == addresses_by_group.end() ? kNone : it->second;
   }
   const std::vector<const model::SecurityGroupRule*>& RulesOf(const std::string& group_id) const {
     static const std::vector<const model::SecurityGroupRule*> kNone;

@@ -125,13 +125,12 @@ const state::SecurityGroupRules* StateContext::Group(const std::string& group_id
   if (fresh && v_->security_groups.count(group_id)) {
     state::SecurityGroupRules g{group_id, {}};
     for (const model::SecurityGroupRule* r : v_->RulesOf(group_id)) {
-      std::vector<std::string> remote;
-      if (!r->remote_group_id.empty())
-        for (const Port* m : v_->GroupMembers(r->remote_group_id))
-          for (auto& a : MemberAddresses(*m)) remote.push_back(std::move(a));
-      if (!r->remote_group_id.empty())
-        for (const model::GroupMember* m : v_->OtherCloudMembers(r->remote_group_id))
-          for (auto& a : MemberAddresses(*m)) remote.push_back(std::move(a));
+      std::vector<std::string> remote;  // the remote group's members' addresses (sorted, once each)
+      if (!r->remote_group_id.empty()) {
+        const auto& addresses = v_->GroupAddresses(r->remote_group_id);
+        remote.reserve(addresses.size());
+        for (const auto& [a, members] : addresses) remote.push_back(a);
+      }
       if (auto rule = ResolveRule(*r, std::move(remote))) g.rules.push_back(std::move(*rule));
     }
     it->second = std::move(g);
