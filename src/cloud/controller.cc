@@ -198,13 +198,13 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
 // The member digests of a host's new text: the members it shares with its
 // current text keep their digests, the large ones hashed once per recompute.
 state::MemberDigests Controller::MemberDigestsOf(const std::string& host, std::string_view text,
-                                                 const state::JsonLayout& layout) {
+                                                 const state::JsonLayout& layout, const std::vector<size_t>* edited) {
   auto it = states_.find(host);
   auto held = digests_.find(host);
   auto l = layouts_.find(host);
   state::DigestedText before;
   if (it != states_.end() && held != digests_.end() && l != layouts_.end())
-    before = {it->second.body, &l->second, &held->second};
+    before = {it->second.body, &l->second, &held->second, edited};
   return state::DigestMembers(text, layout, before, &digest_memo_);
 }
 
@@ -267,7 +267,7 @@ Result<HostPatcher::Outcome> Controller::Patch(HostPatcher& patcher,
   HostPatcher::Patch patch = patcher.Apply(name, it->second.body, layout);
   if (patch.outcome != HostPatcher::Outcome::kPatched) return patch.outcome;
   // Only the members the patch changed are hashed (a group's text once for every host).
-  state::MemberDigests parts = MemberDigestsOf(name, patch.spliced.text, patch.spliced.layout);
+  state::MemberDigests parts = MemberDigestsOf(name, patch.spliced.text, patch.spliced.layout, &patch.spliced.edited);
   std::string digest = parts.Digest();
   staged_digests_[name] = std::move(parts);
   int64_t revision = NextRevision(changed, revision_counter_);  // Stage's

@@ -89,7 +89,8 @@ class Controller {
   Status Recompute(const AffectedHosts& affected, size_t patched = 0,
                    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
   state::MemberDigests MemberDigestsOf(const std::string& host, std::string_view text,
-                                       const state::JsonLayout& layout);
+                                       const state::JsonLayout& layout,
+                                       const std::vector<size_t>* edited = nullptr);
   Result<bool> RecomputeHost(const StateContext& ctx, std::vector<std::pair<std::string, StoredState>>& changed,
                              const std::string& name);
   Result<HostPatcher::Outcome> Patch(HostPatcher& patcher,

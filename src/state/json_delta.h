@@ -65,6 +65,7 @@ struct SplicedText {
   JsonLayout layout;
   std::string delta;
   size_t unchanged = 0;  // the bytes before this offset are the old text's
+  std::vector<size_t> edited;  // the members whose arrays were edited (ascending); the others' bytes are the old text's
 };
 // InvalidArgument when the layout is not valid, a key is not an array member
 // of it (or comes twice), or an edit is out of range or order.

@@ -265,6 +265,10 @@ TEST(JsonDeltaTest, EditedArraysGiveTheTextLayoutAndADeltaThatMerges) {
       ASSERT_LE(got->unchanged, std::min(ta.size(), tb.size()));
       ASSERT_EQ(ta.substr(0, got->unchanged), tb.substr(0, got->unchanged));
       if (!edits.empty() && ta != tb) ASSERT_LT(got->unchanged, ta.size());
+      // The member digests with the edited members named (the others not compared) are the scan's.
+      ASSERT_EQ(got->edited.size(), edits.size());
+      MemberDigests da = DigestMembers(ta, la);
+      ASSERT_EQ(DigestMembers(tb, got->layout, {ta, &la, &da, &got->edited}).of, DigestMembers(tb, JsonLayout{}).of);
       edited += !edits.empty();
     }
   }

@@ -133,6 +133,7 @@ Result<SplicedText> EditArrays(std::string_view object, const JsonLayout& layout
     const JsonLayout::Member& was = layout.members[m];
     if (next < by_member.size() && by_member[next].first == m) {
       const ArrayEdit& edit = *by_member[next++].second;
+      out.edited.push_back(m);
       x.key_begin = moved(was.key_begin), x.key_end = moved(was.key_end), x.value_begin = moved(was.value_begin);
       // The array's text rebuilt after its '['; the elements' offsets are the new text's.
       out.text.append(object.substr(copied, was.value_begin + 1 - copied));

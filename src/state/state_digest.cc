@@ -63,6 +63,15 @@ MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, cons
   out.of.reserve(layout->members.size());
   const bool reuse = before.layout && before.digests && before.layout->valid &&
                      before.layout->members.size() == before.digests->of.size();
+  if (reuse && before.edited && layout->members.size() == before.digests->of.size()) {
+    out.of = before.digests->of;
+    for (size_t i : *before.edited) {
+      if (i >= out.of.size()) return DigestMembers(text, *layout, {}, memo);  // not an edit of before
+      std::string_view bytes = MemberText(text, layout->members[i]);
+      out.of[i] = memo ? memo->Of(bytes) : Hash(bytes);
+    }
+    return out;
+  }
   size_t j = 0;  // the old member with the same key or the next one (keys ascend in both)
   for (const JsonLayout::Member& m : layout->members) {
     std::string_view bytes = MemberText(text, m);

@@ -42,11 +42,14 @@ class DigestMemo {
 
 // The digests of `text`'s members (`layout` its layout; scanned when not
 // valid). With `before` (a text, its layout and digests), a member whose
-// bytes are the same as before keeps its digest.
+// bytes are the same as before keeps its digest; when `edited` is given
+// (EditArrays' SplicedText::edited: the text is before's with those members
+// changed), the others keep theirs without a comparison.
 struct DigestedText {
   std::string_view text;
   const JsonLayout* layout = nullptr;
   const MemberDigests* digests = nullptr;
+  const std::vector<size_t>* edited = nullptr;
 };
 MemberDigests DigestMembers(std::string_view text, const JsonLayout& layout, const DigestedText& before = {},
                             DigestMemo* memo = nullptr);
