@@ -1,7 +1,5 @@
 #include "state/state_digest.h"
 
-#include <cstring>
-
 #include <openssl/evp.h>
 
 #include "common/crypto.h"
@@ -62,7 +60,8 @@ MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, cons
   MemberDigests out;
   out.of.reserve(layout->members.size());
   const bool reuse = before.layout && before.digests && before.layout->valid &&
-                     before.layout->members.size() == before.digests->of.size();
+                     before.layout->members.size() == before.digests->of.size() &&
+                     (before.layout->members.empty() || before.layout->members.back().value_end <= before.text.size());
   if (reuse && before.edited && layout->members.size() == before.digests->of.size()) {
     out.of = before.digests->of;
     for (size_t i : *before.edited) {
