@@ -136,9 +136,9 @@ class Controller {
   std::map<std::string, std::string> staged_deltas_;
   // The digests of the members of each host's text (a changed text rehashes
   // the members that changed), and of the staged texts; the large members
-  // hashed during a recompute (a group's text, shared by many hosts).
+  // `security_groups` texts hashed during a recompute (shared by many hosts).
   std::map<std::string, state::MemberDigests> digests_, staged_digests_;
-  state::DigestMemo digest_memo_;
+  state::DigestMemo digest_memo_{{"\"security_groups\""}};
   int64_t revision_counter_ = 0;
   PortStatusTracker statuses_;  // ports' statuses and hosts' liveness, for central
   StateWatchers watchers_;  // last member: its destructor answers waiters while the rest exists

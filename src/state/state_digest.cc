@@ -39,6 +39,12 @@ std::string MemberDigests::Digest() const {
   return "m1:" + crypto::Sha256Hex(joined);
 }
 
+bool DigestMemo::Remembers(std::string_view key) const {
+  for (const auto& k : keys_)
+    if (k == key) return true;
+  return false;
+}
+
 MemberDigest DigestMemo::Of(std::string_view member) {
   if (member.size() < kMinBytes) return Hash(member);
   auto& bucket = by_sample_[Sample(member)];
@@ -48,6 +54,15 @@ MemberDigest DigestMemo::Of(std::string_view member) {
   bucket.emplace_back(std::string(member), d);
   return d;
 }
+
+namespace {
+// A member's digest, through the memo when it remembers that member.
+MemberDigest Digest(std::string_view text, const JsonLayout::Member& m, DigestMemo* memo) {
+  std::string_view bytes = MemberText(text, m);
+  if (memo && memo->Remembers(text.substr(m.key_begin, m.key_end - m.key_begin))) return memo->Of(bytes);
+  return Hash(bytes);
+}
+}  // namespace
 
 MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, const DigestedText& before,
                             DigestMemo* memo) {
@@ -66,8 +81,7 @@ MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, cons
     out.of = before.digests->of;
     for (size_t i : *before.edited) {
       if (i >= out.of.size()) return DigestMembers(text, *layout, {}, memo);  // not an edit of before
-      std::string_view bytes = MemberText(text, layout->members[i]);
-      out.of[i] = memo ? memo->Of(bytes) : Hash(bytes);
+      out.of[i] = Digest(text, layout->members[i], memo);
     }
     return out;
   }
@@ -84,7 +98,7 @@ MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, cons
         continue;
       }
     }
-    out.of.push_back(memo ? memo->Of(bytes) : Hash(bytes));
+    out.of.push_back(Digest(text, m, memo));
   }
   return out;
 }

@@ -27,16 +27,24 @@ struct MemberDigests {
   std::string Digest() const;
 };
 
-// Large member texts already hashed, to hash a text many hosts share once:
-// kept until Clear (a cloud clears it at each recompute). Not thread-safe.
+// Member texts already hashed, to hash once a member many hosts share (their
+// security groups): only the members of the keys it is made for, of at least
+// kMinBytes, each kept as a copy until Clear (a cloud clears it at each
+// recompute), so it holds one copy per distinct text of those members. Not
+// thread-safe.
 class DigestMemo {
  public:
   static constexpr size_t kMinBytes = 4096;  // smaller members are hashed as they come
-  // The digest of `member`, hashed now or found.
+  // `keys`: the members to remember, keys with their quotes ("\"security_groups\"").
+  explicit DigestMemo(std::vector<std::string> keys) : keys_(std::move(keys)) {}
+  // Whether the member of this key (with its quotes) is remembered.
+  bool Remembers(std::string_view key) const;
+  // The digest of `member` (its key, colon and value), hashed now or found.
   MemberDigest Of(std::string_view member);
   void Clear() { by_sample_.clear(); }
 
  private:
+  std::vector<std::string> keys_;
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, MemberDigest>>> by_sample_;
 };
 
