@@ -196,7 +196,8 @@ Status Controller::Recompute(const AffectedHosts& affected, size_t patched,
 }
 
 // The member digests of a host's new text: the members it shares with its
-// current text keep their digests, the large ones hashed once per recompute.
+// current text keep their digests; `security_groups` goes through the memo
+// (hashed once per recompute for each distinct text).
 state::MemberDigests Controller::MemberDigestsOf(const std::string& host, std::string_view text,
                                                  const state::JsonLayout& layout, const std::vector<size_t>* edited) {
   auto it = states_.find(host);

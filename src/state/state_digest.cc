@@ -19,6 +19,11 @@ std::string_view MemberText(std::string_view text, const JsonLayout::Member& m) 
   return text.substr(m.key_begin, m.value_end - m.key_begin);
 }
 
+// A member's key, with its quotes.
+std::string_view KeyText(std::string_view text, const JsonLayout::Member& m) {
+  return text.substr(m.key_begin, m.key_end - m.key_begin);
+}
+
 // A cheap key for the memo: the size and 16 bytes sampled along the text
 // (the memo compares the whole text before it trusts a hit).
 uint64_t Sample(std::string_view t) {
@@ -59,7 +64,7 @@ namespace {
 // A member's digest, through the memo when it remembers that member.
 MemberDigest Digest(std::string_view text, const JsonLayout::Member& m, DigestMemo* memo) {
   std::string_view bytes = MemberText(text, m);
-  if (memo && memo->Remembers(text.substr(m.key_begin, m.key_end - m.key_begin))) return memo->Of(bytes);
+  if (memo && memo->Remembers(KeyText(text, m))) return memo->Of(bytes);
   return Hash(bytes);
 }
 }  // namespace
@@ -89,10 +94,9 @@ MemberDigests DigestMembers(std::string_view text, const JsonLayout& given, cons
   for (const JsonLayout::Member& m : layout->members) {
     std::string_view bytes = MemberText(text, m);
     if (reuse) {
-      std::string_view key = text.substr(m.key_begin, m.key_end - m.key_begin);
+      std::string_view key = KeyText(text, m);
       const auto& old = before.layout->members;
-      auto old_key = [&](size_t k) { return before.text.substr(old[k].key_begin, old[k].key_end - old[k].key_begin); };
-      while (j < old.size() && old_key(j) < key) ++j;
+      while (j < old.size() && KeyText(before.text, old[j]) < key) ++j;
       if (j < old.size() && MemberText(before.text, old[j]) == bytes) {
         out.of.push_back(before.digests->of[j]);
         continue;

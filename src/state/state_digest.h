@@ -20,7 +20,7 @@ namespace isthmus::state {
 
 using MemberDigest = std::array<uint8_t, 32>;
 
-// The digests of a text's members, in text order, beside the keys they are for.
+// The digests of a text's members: of[i] is member i's, in text order.
 struct MemberDigests {
   std::vector<MemberDigest> of;
   // The digest of the whole text: "m1:" + hex.
